@@ -1,0 +1,64 @@
+"""The ``specbot`` command: one Typer app, one module per sub-command.
+
+Sub-command modules import their heavy dependencies inside the command function, so that
+``specbot lint`` starts in milliseconds and never loads the web or durable-engine stacks.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from bot import __version__
+
+HELP = """specbot turns a GitHub issue written as a specification into a reviewed pull request.
+
+[bold]Examples[/bold]
+
+  specbot lint spec.md                 check one spec against the quality gate
+  specbot lint specs/ --format json    every *.md under a folder, as JSON
+  cat issue.md | specbot lint -        a spec from standard input
+"""
+
+app = typer.Typer(
+    name="specbot",
+    help=HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"specbot {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the version and exit.",
+    ),
+) -> None:
+    """specbot: from a spec issue to a reviewed pull request."""
+
+
+def main() -> None:
+    """Run the CLI; unexpected errors become one line on stderr, never a traceback."""
+    try:
+        app(prog_name="specbot")
+    except KeyboardInterrupt:
+        typer.echo("specbot: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: users never see a traceback
+        typer.echo(f"specbot: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(3)

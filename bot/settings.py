@@ -1,0 +1,54 @@
+"""Process settings, read once from the environment by an entrypoint and passed down.
+
+Never a global: build ``Settings()`` in the entrypoint (CLI command, server, Action) and hand it
+to what needs it. Secrets are ``SecretStr`` so they stay out of reprs and logs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Where specbot keeps its database and caches when ``SPECBOT_DATA_DIR`` is not set."""
+    return Path.home() / ".specbot"
+
+
+class Settings(BaseSettings):
+    """Every setting specbot reads from the environment (names are a contract, see docs)."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    # GitHub
+    github_app_id: int | None = Field(default=None, validation_alias="GITHUB_APP_ID")
+    github_private_key: SecretStr | None = Field(
+        default=None, validation_alias="GITHUB_PRIVATE_KEY"
+    )
+    github_private_key_path: Path | None = Field(
+        default=None, validation_alias="GITHUB_PRIVATE_KEY_PATH"
+    )
+    github_webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias="GITHUB_WEBHOOK_SECRET"
+    )
+    github_api_url: str = Field(default="https://api.github.com", validation_alias="GITHUB_API_URL")
+
+    # Model
+    anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
+    anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")
+    model: str = Field(
+        default="claude-sonnet-4-5",
+        validation_alias=AliasChoices("SPECBOT_MODEL"),
+    )
+
+    # Storage
+    data_dir: Path = Field(default_factory=default_data_dir, validation_alias="SPECBOT_DATA_DIR")
+    database_url: str | None = Field(default=None, validation_alias="SPECBOT_DATABASE_URL")
+
+    def resolved_database_url(self) -> str:
+        """``SPECBOT_DATABASE_URL``, else a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'specbot.sqlite').resolve()}"

@@ -1,0 +1,29 @@
+"""The root ``specbot`` command: version, help, usage errors."""
+
+from __future__ import annotations
+
+from bot import __version__
+from tests.conftest import RunSpecbot
+
+
+def test_version_prints_the_package_version(run_specbot: RunSpecbot) -> None:
+    """``specbot --version`` prints the version and exits 0."""
+    result = run_specbot("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"specbot {__version__}"
+
+
+def test_help_shows_examples(run_specbot: RunSpecbot) -> None:
+    """``specbot --help`` names the command and shows examples."""
+    result = run_specbot("--help")
+    assert result.returncode == 0
+    assert "specbot lint" in result.stdout
+    assert "Usage: specbot" in result.stdout
+
+
+def test_unknown_command_is_a_usage_error(run_specbot: RunSpecbot) -> None:
+    """An unknown sub-command exits 2 with one message and no traceback."""
+    result = run_specbot("frobnicate")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "frobnicate" in result.stderr
