@@ -8,6 +8,7 @@ models, so that a step's result can be stored by the durable engine as JSON.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -76,6 +77,13 @@ class ReviewCommentInfo(_Value):
     path: str
     line: int | None
     in_reply_to_id: int | None
+
+
+class GitIdentity(_Value):
+    """The name and e-mail that author specbot's commits."""
+
+    name: str
+    email: str
 
 
 class RepoGitHub(Protocol):
@@ -183,4 +191,34 @@ class RepoGitHub(Protocol):
 
     def clone_url(self) -> str:
         """The repository's HTTPS clone URL, without credentials."""
+        ...
+
+
+class Workspaces(Protocol):
+    """Git checkouts for runs: mirrors, checkouts, commits and pushes."""
+
+    def refresh_mirror(
+        self, full_name: str, clone_url: str, credentials: tuple[str, str] | None
+    ) -> Path:
+        """Create or update the cached mirror of a repository."""
+        ...
+
+    def checkout(
+        self, full_name: str, run_key: str, branch: str, base_ref: str, clone_url: str
+    ) -> Path:
+        """A fresh checkout of ``branch`` for one run."""
+        ...
+
+    def commit_all(self, checkout: Path, message: str, author: GitIdentity) -> str | None:
+        """Commit every change; the new sha or None when nothing changed."""
+        ...
+
+    def push(
+        self, checkout: Path, branch: str, credentials: tuple[str, str] | None, force: bool = False
+    ) -> str:
+        """Push the checkout's HEAD to ``branch``."""
+        ...
+
+    def diff(self, checkout: Path, base_ref: str) -> str:
+        """The checkout's changes against the base branch, as a unified diff."""
         ...
