@@ -5,9 +5,12 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from bot.spec import Verdict
 
 STDIN = "-"
 EXIT_READY = 0
@@ -68,7 +71,7 @@ def lint_command(
     paths: Annotated[
         list[str],
         typer.Argument(
-            metavar="PATH...", help="Spec files, folders (every *.md inside), or - for stdin."
+            metavar="PATH", help="Spec files, folders (every *.md inside), or - for stdin."
         ),
     ],
     output: Annotated[
@@ -99,9 +102,8 @@ def lint_command(
     raise typer.Exit(EXIT_READY if all(v.ready for _, v in results) else EXIT_NOT_READY)
 
 
-def _print(results: list[tuple[str, object]], output: OutputFormat) -> None:
+def _print(verdicts: list[tuple[str, Verdict]], output: OutputFormat) -> None:
     from bot.spec import (
-        Verdict,
         code_span,
         render_json,
         render_json_many,
@@ -110,7 +112,6 @@ def _print(results: list[tuple[str, object]], output: OutputFormat) -> None:
         render_text,
     )
 
-    verdicts = [(name, v) for name, v in results if isinstance(v, Verdict)]
     several = len(verdicts) > 1
     if output is OutputFormat.json:
         typer.echo(render_json_many(verdicts) if several else render_json(verdicts[0][1]))
