@@ -62,6 +62,7 @@ class Line:
     folded: str
     section: int
     heading: str = ""
+    heading_line: int = 0
     cls: str = ""  # "X", "R", "C" or "" (blank, header, code, meta, empty marker)
     criterion: CriterionKind | None = None
     checked: bool | None = None
@@ -91,6 +92,7 @@ class Document:
     lines: list[Line]
     sections: list[SectionSpan]
     folded_lines: list[str] = field(default_factory=list)
+    no_response_fields: list[int] = field(default_factory=list)
 
     def content(self) -> list[Line]:
         """Lines that carry X, R or C content."""
@@ -125,6 +127,7 @@ def _fold_lines(lines: list[str]) -> list[str]:
 
 def _split_sections(doc: Document) -> None:
     heading = ""
+    heading_line = 0
     folded_lines = doc.folded_lines = _fold_lines(doc.norm.content_lines)
     for index, text in enumerate(doc.norm.content_lines):
         number = index + 1
@@ -132,12 +135,13 @@ def _split_sections(doc: Document) -> None:
         if text and not doc.norm.in_fence[index] and (text[0] in "#* " or ":" in text[:61]):
             header = detect_header(text)
         if header is None:
+            section = len(doc.sections) - 1
             doc.lines.append(
-                Line(number, text, folded_lines[index], len(doc.sections) - 1, heading)
+                Line(number, text, folded_lines[index], section, heading, heading_line)
             )
             continue
         if header.form == "heading":
-            heading = fold(header.title)
+            heading, heading_line = fold(header.title), number
         current = doc.sections[-1]
         nested = header.kind is None and current.kind not in (
             SectionKind.OTHER,
@@ -148,7 +152,8 @@ def _split_sections(doc: Document) -> None:
             current.end_line = number - 1
             doc.sections.append(SectionSpan(kind, header.title, header.form, number, header.level))
         rest = header.rest
-        line = Line(number, rest, lx.fold_text(rest), len(doc.sections) - 1, heading, header=header)
+        section = len(doc.sections) - 1
+        line = Line(number, rest, lx.fold_text(rest), section, heading, heading_line, header=header)
         doc.lines.append(line)
     doc.sections[-1].end_line = len(doc.lines)
 
@@ -179,6 +184,7 @@ def _classify(doc: Document) -> None:
         if is_empty_marker(text):
             if fold(text.strip()) == NO_RESPONSE:
                 no_response.add(line.section)
+                doc.no_response_fields.append(line.heading_line or line.number)
             continue
         if not _WORD.search(text):
             continue

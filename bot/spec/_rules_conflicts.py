@@ -37,7 +37,7 @@ _FUNCTION_WORDS = lx.word_set(
 
 
 def _is_topic_word(token: str) -> bool:
-    return len(token) > 2 and token.isalpha() and token not in _FUNCTION_WORDS
+    return len(token) > 2 and token.isalpha() and token not in _FUNCTION_WORDS and token != "xcodex"
 
 
 class Target(NamedTuple):
@@ -95,7 +95,7 @@ def _targets(doc: Document) -> list[Target]:
             continue
         in_performance = doc.section_of(line).kind is SectionKind.PERFORMANCE
         for sentence in line.sentences:
-            if lx.BASELINE in sentence.hits or not sentence.m_kinds:
+            if lx.BASELINE in sentence.hits:
                 continue
             stated = []
             if "pct" in sentence.m_kinds:

@@ -97,7 +97,7 @@ def check_structure(doc: Document) -> list[Hit]:
     for needles, pattern in _MARKERS:
         if any_in(scanner.text, needles):
             hits.extend(Hit("STR-003", n) for n in scanner.lines_matching(pattern))
-    hits.extend(Hit("STR-004", s.line) for s in doc.sections if s.no_response)
+    hits.extend(Hit("STR-004", line) for line in doc.no_response_fields)
     canonical = (SectionKind.OTHER, SectionKind.PREAMBLE)
     if all(section.kind in canonical for section in doc.sections):
         hits.append(Hit("STR-005", 0))
