@@ -94,6 +94,8 @@ def load_repo_config(text: str, source: str = DEFAULT_PATH) -> RepoConfig:
         return RepoConfig()
     if not isinstance(data, dict):
         raise ConfigError(source, 1, "the file must be a mapping of sections (e.g. 'gate:')")
+    # An empty section ("gate:" with nothing under it) means "the defaults".
+    data = {key: {} if value is None else value for key, value in data.items()}
     try:
         return RepoConfig.model_validate(data)
     except ValidationError as exc:

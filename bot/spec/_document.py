@@ -242,7 +242,8 @@ def _is_ears(folded: str) -> bool:
 def _find_gherkin(doc: Document) -> None:
     block: list[Line] = []
     for line in doc.lines:
-        keyword = _first_word(line.folded) if line.cls in ("R", "C") else ""
+        scenario_line = line.cls == "R" or (line.cls == "C" and line.criterion != "ears")
+        keyword = _first_word(line.folded) if scenario_line else ""
         if keyword in _GHERKIN_GIVEN | _GHERKIN_WHEN | _GHERKIN_THEN | _GHERKIN_ALSO:
             block.append(line)
             continue

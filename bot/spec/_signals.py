@@ -32,7 +32,7 @@ _COMPARATOR_WORDS = (
     r"up to|within|under|below|above|over|exactly|max|maximum|min|minimum|top|first|last|every|"
     r"per|a lo sumo|al menos|como maximo|como minimo|hasta|menos de|mas de|exactamente"
 )
-ROUTE = r"(?<![\w/.:\-])/[\w{}:.\[\]\-]*[^\W\d_][\w{}:.\[\]\-/]*"
+ROUTE = r"(?<![\w/.:\-<])/[\w{}:.\[\]\-]*[^\W\d_][\w{}:.\[\]\-/]*"
 
 _NUMBER = re.compile(_NUM)
 _DIGIT = re.compile(r"\d")
