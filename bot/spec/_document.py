@@ -147,7 +147,9 @@ def _split_sections(doc: Document) -> None:
             SectionKind.OTHER,
             SectionKind.PREAMBLE,
         )
-        if not (nested and header.level > current.level):
+        # "In scope: ..." inside a Scope section continues it instead of opening a twin.
+        same_label = header.form != "heading" and header.kind is current.kind
+        if not (nested and header.level > current.level) and not same_label:
             kind = header.kind or SectionKind.OTHER
             current.end_line = number - 1
             doc.sections.append(SectionSpan(kind, header.title, header.form, number, header.level))
