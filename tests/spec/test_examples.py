@@ -111,3 +111,15 @@ def test_issue_form_left_empty_is_not_ready() -> None:
     verdict = lint(render_issue_form(FORM, {}))
     assert not verdict.ready
     assert {"STR-002", "ACC-001", "STR-004"} <= {f.id for f in verdict.findings}
+
+
+def test_users_readme_lists_every_section_label() -> None:
+    """specs/README.md documents every alias the parser knows (accents folded)."""
+    from bot.spec import ALIASES
+    from bot.spec._lexicon import fold_text
+
+    readme = fold_text((ROOT / "specs" / "README.md").read_text(encoding="utf-8"))
+    readme = readme.replace("(s)", "")  # "requirement(s)" documents both forms
+    for aliases in ALIASES.values():
+        for alias in aliases:
+            assert alias in readme or alias.rstrip("s") in readme, alias
