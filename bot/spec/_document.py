@@ -29,6 +29,7 @@ _GHERKIN_GIVEN = frozenset({"given", "dado", "dada", "dados", "dadas"})
 _GHERKIN_WHEN = frozenset({"when", "cuando"})
 _GHERKIN_THEN = frozenset({"then", "entonces"})
 _GHERKIN_ALSO = frozenset({"and", "but", "y", "pero"})
+_GHERKIN_KEYWORDS = _GHERKIN_GIVEN | _GHERKIN_WHEN | _GHERKIN_THEN | _GHERKIN_ALSO
 _META_PREFIXES = (
     "i have searched", "i have read", "i have checked", "i have confirmed", "i agree",
     "i confirm", "i understand", "he buscado", "acepto", "confirmo",
@@ -42,7 +43,7 @@ class Sentence:
     """One sentence: its folded text, tokens, lexicon hits and measurable tokens."""
 
     folded: str
-    tokens: list[str]
+    tokens: tuple[str, ...]
     hits: frozenset[str]
     vague: bool
     m_kinds: frozenset[str]
@@ -216,13 +217,24 @@ def _classify_line(doc: Document, line: Line) -> None:
         line.cls = "R"
 
 
+# Equal sets are shared: a 1 MB body has tens of thousands of sentences but only a few
+# hundred distinct hit sets, and fewer live containers keep the garbage collector's passes short.
+_SHARED_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _shared(value: frozenset[str]) -> frozenset[str]:
+    if len(_SHARED_SETS) > 4096:
+        _SHARED_SETS.clear()
+    return _SHARED_SETS.setdefault(value, value)
+
+
 def _sentence(folded: str) -> Sentence:
-    tokens = lx.tokenize(mask_inline_code(folded))
-    hits = lx.lexicon_hits(tokens)
+    tokens = tuple(lx.tokenize(mask_inline_code(folded)))
+    hits = _shared(lx.lexicon_hits(tokens))
     vague = lx.V in hits
     if vague and ('"' in folded or "“" in folded or "«" in folded):
         vague = lx.V in lx.lexicon_hits(lx.tokenize(mask_quotes(mask_inline_code(folded))))
-    return Sentence(folded, tokens, hits, vague, measurable_kinds(folded))
+    return Sentence(folded, tokens, hits, vague, _shared(measurable_kinds(folded)))
 
 
 def _is_meta(folded_line: str, heading: str) -> bool:
@@ -246,14 +258,16 @@ def _find_gherkin(doc: Document) -> None:
     for line in doc.lines:
         scenario_line = line.cls == "R" or (line.cls == "C" and line.criterion != "ears")
         keyword = _first_word(line.folded) if scenario_line else ""
-        if keyword in _GHERKIN_GIVEN | _GHERKIN_WHEN | _GHERKIN_THEN | _GHERKIN_ALSO:
+        if keyword in _GHERKIN_KEYWORDS:
             block.append(line)
             continue
-        _mark_gherkin(block)
-        block = []
+        if block:
+            _mark_gherkin(block)
+            block = []
         if line.cls == "R" and _is_one_line_scenario(line.folded):
             line.cls, line.criterion = "C", "gherkin"
-    _mark_gherkin(block)
+    if block:
+        _mark_gherkin(block)
 
 
 def _is_one_line_scenario(folded: str) -> bool:

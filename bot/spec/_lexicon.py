@@ -176,6 +176,8 @@ _NO_INFLECTION = frozenset({V, TECH, NEGATION, MODAL, MODAL_CRITERION, BASELINE}
 
 _TOKEN = re.compile(r"\w+(?:[.']\w+)*")
 _COMBINING = re.compile("[\u0300-\u036f]")
+# Accented Latin letters and combining marks: the only characters folding must decompose.
+_NEEDS_DECOMPOSITION = re.compile("[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]")
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -189,8 +191,10 @@ def fold_text(text: str) -> str:
         return text.lower()
     import unicodedata
 
-    decomposed = unicodedata.normalize("NFD", text.casefold().replace("\u2019", "'"))
-    return _COMBINING.sub("", decomposed)
+    folded = text.casefold().replace("\u2019", "'")
+    if not _NEEDS_DECOMPOSITION.search(folded):
+        return folded
+    return _COMBINING.sub("", unicodedata.normalize("NFD", folded))
 
 
 def tokenize(folded: str) -> list[str]:
@@ -235,8 +239,8 @@ _INDEX = _build_index()
 _SINGLE: dict[str, frozenset[str]] = {
     word: frozenset(name for name, rest in entries if not rest) for word, entries in _INDEX.items()
 }
-_MULTI: dict[str, list[tuple[str, list[str]]]] = {
-    word: [(name, list(rest)) for name, rest in entries if rest]
+_MULTI: dict[str, list[tuple[str, tuple[str, ...]]]] = {
+    word: [(name, rest) for name, rest in entries if rest]
     for word, entries in _INDEX.items()
     if any(rest for _, rest in entries)
 }
@@ -254,7 +258,7 @@ def match_positions(tokens: Sequence[str]) -> list[tuple[int, int, str]]:
     return found
 
 
-def lexicon_hits(tokens: list[str]) -> frozenset[str]:
+def lexicon_hits(tokens: Sequence[str]) -> frozenset[str]:
     """The names of the lexicons that occur in the tokens."""
     single = _SINGLE
     names: set[str] = set()
@@ -262,6 +266,6 @@ def lexicon_hits(tokens: list[str]) -> frozenset[str]:
     multi = _MULTI
     for position in [i for i, token in enumerate(tokens) if token in multi]:
         for name, rest in multi[tokens[position]]:
-            if tokens[position + 1 : position + 1 + len(rest)] == rest:
+            if tuple(tokens[position + 1 : position + 1 + len(rest)]) == rest:
                 names.add(name)
     return frozenset(names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from bot.spec import _lexicon as lx
 from bot.spec._document import Document, Line
@@ -17,17 +18,18 @@ _CONSTRUCT_NEEDLES = (
     "method", "class", "variable", "catch", "switch", "settimeout", "setinterval", "useeffect",
     "usestate",
 )  # fmt: skip
-# IMP-001 on folded text outside code fences (inline code kept, backticks stripped).
+# IMP-001 on folded text outside code fences (inline code kept, backticks stripped). Each
+# alternative starts with a literal word; the scanner checks the word boundary.
 _CONSTRUCT = re.compile(
-    r"\b(?:for|while|foreach|for-each|do-while)[ -]loops?\b"
-    r"|\buse\s+recursion\b|\brecursive(?:ly)?\s+(?:function|call|method)s?\b"
-    r"|\b(?:use|using|store|stored|keep|kept|put|hold)\s+(?:\w+\s+){0,3}?(?:in\s+)?(?:an?\s+)?"
+    r"(?:for|while|foreach|for-each|do-while)[ -]loops?\b"
+    r"|use\s+recursion\b|recursive(?:ly)?\s+(?:function|call|method)s?\b"
+    r"|(?:use|using|store|stored|keep|kept|put|hold)\s+(?:\w+\s+){0,3}?(?:in\s+)?(?:an?\s+)?"
     r"(?:hash\s?maps?|hashmaps?|hash\s+tables?|dictionar(?:y|ies)|linked\s+lists?"
     r"|global\s+variables?|singletons?)\b"
-    r"|\b(?:create|add|write|define|introduce|make)\s+(?:a|an|the|one)\s+(?:(?:new|helper|"
+    r"|(?:create|add|write|define|introduce|make)\s+(?:a|an|the|one)\s+(?:(?:new|helper|"
     r"private|static|separate|utility)\s+)?(?:helper\s+)?(?:function|method|class|variable)s?\b"
-    r"|\btry\s*[/-]\s*catch\b|\btry\s+(?:and\s+)?catch\b|\bswitch\s+statements?\b"
-    r"|\b(?:settimeout|setinterval|useeffect|usestate)\b"
+    r"|try\s*[/-]\s*catch\b|try\s+(?:and\s+)?catch\b|switch\s+statements?\b"
+    r"|(?:settimeout|setinterval|useeffect|usestate)\b"
 )
 _CODE_TAGS = lx.word_set(
     "js javascript ts typescript jsx tsx python py go golang java kotlin kt ruby rb rust rs "
@@ -90,7 +92,7 @@ def check_implementation(doc: Document) -> list[Hit]:
     ]
     scanner = Scanner(texts)
     if any_in(scanner.text, _CONSTRUCT_NEEDLES):
-        hits.extend(Hit("IMP-001", n) for n in scanner.lines_matching(_CONSTRUCT))
+        hits.extend(Hit("IMP-001", n) for n in scanner.lines_matching(_CONSTRUCT, word_start=True))
     for line in doc.content():
         if line.cls in ("R", "C") and any(
             lx.TECH in s.hits and _prescribes_technology(s.tokens) for s in line.sentences
@@ -102,7 +104,7 @@ def check_implementation(doc: Document) -> list[Hit]:
     return hits
 
 
-def _prescribes_technology(tokens: list[str]) -> bool:
+def _prescribes_technology(tokens: Sequence[str]) -> bool:
     """A technology named within 3 tokens after use/switch to/add..., and not negated."""
     found = lx.match_positions(tokens)
     techs = [start for start, _, name in found if name == lx.TECH]

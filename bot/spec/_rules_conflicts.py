@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from bot.spec import _lexicon as lx
@@ -57,7 +58,7 @@ def _duration_ms(number: str, unit: str) -> float:
     return value * 1000.0  # s, sec, secs, second(s), segundo(s)
 
 
-def _latency_targets(folded: str, tokens: list[str]) -> list[tuple[tuple[str, ...], float]]:
+def _latency_targets(folded: str, tokens: Sequence[str]) -> list[tuple[tuple[str, ...], float]]:
     durations = [
         (m.start(), _duration_ms(m.group(1), m.group(2))) for m in _DURATION.finditer(folded)
     ]

@@ -18,7 +18,7 @@ MAX_WORDS = 2000
 # STR-003: each pattern with the literals that must be present for it to possibly match.
 _MARKERS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("[",), re.compile(r"\[(?:NEEDS CLARIFICATION|needs clarification|Needs Clarification)")),
-    (("TBD", "TODO", "FIXME", "XXX"), re.compile(r"(?<![\w])(?:TBD|TODO|FIXME|XXX)(?![\w])")),
+    (("TBD", "TODO", "FIXME", "XXX"), re.compile(r"(?:TBD|TODO|FIXME|XXX)(?![\w])")),
     (("???",), re.compile(r"\?\?\?")),
     (("[",), re.compile(r"\[[A-Z][A-Z _]{3,80}\]")),
     (("<",), re.compile(r"<(?i:describe|insert|your|add|enter)\b[^<>\n]{0,100}>")),
@@ -43,16 +43,16 @@ _INJECTION: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (
         ("ignore", "disregard", "forget", "override", "bypass"),
         re.compile(
-            rf"\b(?:ignore|disregard|forget|override|bypass)\s+(?:{_SEC_DETERMINERS}{_SEC_TARGET}"
+            rf"(?:ignore|disregard|forget|override|bypass)\s+(?:{_SEC_DETERMINERS}{_SEC_TARGET}"
             r"|(?:all\s+)?your\s+rules)\b"
         ),
     ),
-    (("you are now",), re.compile(r"\byou\s+are\s+now\s+(?:a|an|the)\s+\w")),
+    (("you are now",), re.compile(r"you\s+are\s+now\s+(?:a|an|the)\s+\w")),
     (
         ("this spec", "this issue", "this specification", "this pr"),
         re.compile(
-            r"\b(?:approve|pass)\s+this\s+(?:spec|issue|specification|pr|pull\s+request)\b"
-            r"|\bmark\s+this\s+(?:spec|issue|specification)\s+as\s+(?:ready|approved|pass)"
+            r"(?:approve|pass)\s+this\s+(?:spec|issue|specification|pr|pull\s+request)\b"
+            r"|mark\s+this\s+(?:spec|issue|specification)\s+as\s+(?:ready|approved|pass)"
         ),
     ),
     (('"ready"',), re.compile(r'"ready"\s*:\s*true')),
@@ -67,20 +67,30 @@ _INJECTION: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (
         ("tell", "inform"),
         re.compile(
-            r"\b(?:don'?t|do\s+not|never)\s+(?:tell|inform)\s+(?:the\s+)?"
+            r"(?:don'?t|do\s+not|never)\s+(?:tell|inform)\s+(?:the\s+)?"
             r"(?:user|reviewer|maintainer|human|owner)s?\b"
         ),
     ),
     (
-        ("token", "secrets", "env", "private key", "ssh key", "credentials"),
+        (
+            "github_token",
+            "gh_token",
+            "secrets",
+            ".env",
+            "env var",
+            "environment variable",
+            "private key",
+            "ssh key",
+            "credentials",
+        ),
         re.compile(
-            rf"\b{_LEAK_VERBS}\b(?![ \t]+/)[^\n]{{0,40}}?{_SECRETS}"
+            rf"{_LEAK_VERBS}\b(?![ \t]+/)[^\n]{{0,40}}?{_SECRETS}"
             rf"|{_SECRETS}[^\n]{{0,40}}?\b{_LEAK_VERBS}\b(?![ \t]+/)"
         ),
     ),
     (
         ("curl", "wget"),
-        re.compile(r"\b(?:curl|wget)\b[^\n|]{0,200}\|[ \t]*(?:sudo[ \t]+)?(?:ba|z|da)?sh\b"),
+        re.compile(r"(?:curl|wget)\b[^\n|]{0,200}\|[ \t]*(?:sudo[ \t]+)?(?:ba|z|da)?sh\b"),
     ),
 )
 
@@ -96,7 +106,8 @@ def check_structure(doc: Document) -> list[Hit]:
     scanner = Scanner([mask_inline_code(line) for line in doc.norm.content_lines])
     for needles, pattern in _MARKERS:
         if any_in(scanner.text, needles):
-            hits.extend(Hit("STR-003", n) for n in scanner.lines_matching(pattern))
+            lines = scanner.lines_matching(pattern, word_start=True)
+            hits.extend(Hit("STR-003", n) for n in lines)
     hits.extend(Hit("STR-004", line) for line in doc.no_response_fields)
     canonical = (SectionKind.OTHER, SectionKind.PREAMBLE)
     if all(section.kind in canonical for section in doc.sections):
@@ -116,16 +127,25 @@ def count_words(doc: Document) -> int:
     return total
 
 
+def _nfkc(line: str) -> str:
+    """NFKC folds look-alikes such as fullwidth letters; most lines need nothing."""
+    return line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
+
+
 def check_security(doc: Document) -> list[Hit]:
     """SEC-001 on the raw text (comments and code included) and SEC-002 hidden characters."""
     raw = doc.norm.raw_lines
-    folded = lx.fold_text(unicodedata.normalize("NFKC", "\n".join(raw))).split("\n")
+    joined = "\n".join(raw)
+    if not unicodedata.is_normalized("NFKC", joined):  # only the lines that need it
+        joined = "\n".join(_nfkc(line) for line in raw)
+    folded = lx.fold_text(joined).split("\n")
     if len(folded) != len(raw):  # never expected; keep line numbers exact regardless
         folded = [lx.fold_text(unicodedata.normalize("NFKC", line)) for line in raw]
     scanner = Scanner(folded)
     hits: list[Hit] = []
     for needles, pattern in _INJECTION:
         if any_in(scanner.text, needles):
-            hits.extend(Hit("SEC-001", n) for n in scanner.lines_matching(pattern))
+            lines = scanner.lines_matching(pattern, word_start=True)
+            hits.extend(Hit("SEC-001", n) for n in lines)
     hits.extend(Hit("SEC-002", n) for n in doc.norm.hidden_lines)
     return hits

@@ -22,11 +22,20 @@ class Scanner:
         """The 1-based line number of a character offset."""
         return bisect_right(self._starts, offset)
 
-    def lines_matching(self, pattern: re.Pattern[str]) -> list[int]:
-        """Sorted distinct line numbers where the pattern matches."""
+    def lines_matching(self, pattern: re.Pattern[str], *, word_start: bool = False) -> list[int]:
+        """Sorted distinct line numbers where the pattern matches.
+
+        With ``word_start`` a match must begin at a word boundary. Patterns that start with
+        literal words and leave this check to Python scan several times faster than ones
+        that start with ``\\b``, because the regex engine can then skip to candidate letters.
+        """
         found: dict[int, None] = {}
-        for match in pattern.finditer(self.text):
-            found[self.line_of(match.start())] = None
+        text = self.text
+        for match in pattern.finditer(text):
+            start = match.start()
+            if word_start and start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                continue
+            found[self.line_of(start)] = None
         return list(found)
 
 
