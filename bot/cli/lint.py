@@ -49,6 +49,8 @@ def _read_file(path: Path) -> str:
 
 def collect_inputs(paths: list[str]) -> list[tuple[str, str]]:
     """(name, text) per spec: files as given, folders' *.md sorted, '-' for stdin."""
+    if paths.count(STDIN) > 1:
+        _fail("standard input (-) can be read only once")
     inputs: list[tuple[str, str]] = []
     for raw in paths:
         if raw == STDIN:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from bot.spec._catalog import RULES
@@ -57,9 +58,13 @@ def _severity(hit: Hit, config: GateConfig) -> Severity:
     return RULES[hit.id].severity
 
 
+# C0/C1 control characters (escape sequences could drive a terminal) become U+FFFD.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def excerpt(text: str) -> str:
-    """One line of the body, trimmed to the excerpt limit."""
-    flat = " ".join(text.split())
+    """One line of the body, control characters replaced, trimmed to the excerpt limit."""
+    flat = " ".join(_CONTROL.sub("\ufffd", text).split())
     return flat if len(flat) <= EXCERPT_MAX else flat[: EXCERPT_MAX - 1] + "…"
 
 

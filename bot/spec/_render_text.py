@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -28,10 +29,7 @@ def render_text(verdict: Verdict, *, source: str = "") -> RenderableType:
         header.append(": ")
     header.append_text(_status(verdict))
     header.append(f"  score {verdict.score}/100  ")
-    header.append(
-        "  ".join(f"{p} {PRINCIPLE_NAMES[p].lower()} {verdict.scores[p]}" for p in PRINCIPLE_NAMES),
-        style="dim",
-    )
+    header.append("  ".join(f"{p} {verdict.scores[p]}" for p in PRINCIPLE_NAMES), style="dim")
     parts: list[RenderableType] = [header]
     for failure in verdict.threshold_failures:
         parts.append(Text(f"  not ready: {failure}", style="red"))
@@ -57,12 +55,15 @@ def render_text(verdict: Verdict, *, source: str = "") -> RenderableType:
 
 
 def render_summary(results: Sequence[tuple[str, Verdict]]) -> RenderableType:
-    """One row per spec: verdict, score, scores per principle, counts by severity."""
-    table = Table(title="Summary", show_header=True, header_style="bold")
-    table.add_column("spec", overflow="fold")
+    """One row per spec: verdict, score, the four principle scores, errors and warnings."""
+    table = Table(title="Summary", show_header=True, header_style="bold", box=box.SIMPLE)
+    longest = max((len(path) for path, _ in results), default=4)
+    table.add_column("spec", overflow="fold", min_width=min(longest, 26))
     table.add_column("verdict", no_wrap=True)
-    for name in ("score", "P1", "P2", "P3", "P4", "errors", "warnings"):
-        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("P1  P2  P3  P4", no_wrap=True)
+    table.add_column("err", justify="right", no_wrap=True)
+    table.add_column("warn", justify="right", no_wrap=True)
     for path, verdict in results:
         errors = sum(1 for f in verdict.findings if f.severity == "error")
         warns = sum(1 for f in verdict.findings if f.severity == "warn")
@@ -70,7 +71,7 @@ def render_summary(results: Sequence[tuple[str, Verdict]]) -> RenderableType:
             Text(path),
             _status(verdict),
             str(verdict.score),
-            *(str(verdict.scores[p]) for p in PRINCIPLE_NAMES),
+            " ".join(f"{verdict.scores[p]:>3}" for p in PRINCIPLE_NAMES),
             str(errors),
             str(warns),
         )

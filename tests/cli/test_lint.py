@@ -191,3 +191,10 @@ def test_file_that_fails_to_read_is_a_usage_error(run_specbot: RunSpecbot) -> No
     result = run_specbot("lint", "/proc/self/mem")
     assert result.returncode == 2
     assert_one_line_error(result.stderr, "/proc/self/mem: cannot read")
+
+
+def test_stdin_twice_is_a_usage_error(run_specbot: RunSpecbot) -> None:
+    """`-` may appear once: standard input cannot be read twice."""
+    result = run_specbot("lint", "-", "-", input=BASE_SPEC)
+    assert result.returncode == 2
+    assert_one_line_error(result.stderr, "standard input (-) can be read only once")

@@ -106,3 +106,12 @@ def test_text_rendering_shows_findings_without_interpreting_markup() -> None:
     output = console.export_text()
     assert "x.md: not ready" in output
     assert "[bold]hi[/] is fast" in output
+
+
+def test_control_characters_never_reach_an_excerpt() -> None:
+    """Terminal escape sequences in a body are replaced before any output sees them."""
+    verdict = lint("## Notes\n\x1b[2J\x1b]0;pwned\x07 the list is fast\n")
+    excerpts = [f.excerpt for f in verdict.findings if f.excerpt]
+    assert excerpts
+    assert all("\x1b" not in e and "\x07" not in e for e in excerpts)
+    assert "\ufffd[2J" in excerpts[0]
