@@ -16,7 +16,7 @@ _PERCENTILE = re.compile(
     r"|percentil\s+(\d{2})"
 )
 _DURATION = re.compile(
-    r"(?<![\w.,])(\d+(?:[.,]\d+)?)\s?(ms|msec|milliseconds?|s|secs?|seconds?|mins?|minutes?"
+    r"(?<![\w.,])(\d+(?:[.,]\d+)*)\s?(ms|msec|milliseconds?|s|secs?|seconds?|mins?|minutes?"
     r"|segundos?|minutos?)(?!\w)"
 )
 _TO_MS = {"ms": 1.0, "msec": 1.0, "millisecond": 1.0, "milliseconds": 1.0, "min": 60000.0,
@@ -51,8 +51,13 @@ class Target(NamedTuple):
     topic: frozenset[str]
 
 
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+")
+
+
 def _duration_ms(number: str, unit: str) -> float:
-    value = float(number.replace(",", "."))
+    # "1,000 ms" is a thousand; "0,2 s" is a decimal comma.
+    plain = number.replace(",", "") if _THOUSANDS.fullmatch(number) else number.replace(",", ".")
+    value = float(plain)
     if unit in _TO_MS:
         return value * _TO_MS[unit]
     return value * 1000.0  # s, sec, secs, second(s), segundo(s)

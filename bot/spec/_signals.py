@@ -10,7 +10,6 @@ import re
 
 from bot.spec._lexicon import word_set
 
-_NUM = r"(?<![\w.,])\d+(?:[.,]\d+)*"
 _DURATION_UNITS = (
     r"ms|msec|millisecond|milliseconds|s|sec|secs|second|seconds|min|mins|minute|minutes|h|hr|"
     r"hrs|hour|hours|day|days|week|weeks|segundo|segundos|minuto|minutos|hora|horas|dia|dias|"
@@ -32,25 +31,43 @@ _COMPARATOR_WORDS = (
     r"up to|within|under|below|above|over|exactly|max|maximum|min|minimum|top|first|last|every|"
     r"per|a lo sumo|al menos|como maximo|como minimo|hasta|menos de|mas de|exactamente"
 )
-ROUTE = r"(?<![\w/.:\-<])/[\w{}:.\[\]\-]*[^\W\d_][\w{}:.\[\]\-/]*"
 
-_NUMBER = re.compile(_NUM)
+# Patterns that start with a literal or a digit let the regex engine skip ahead; the
+# "not inside a word" checks that a look-behind would do are made in Python on each match.
+_NUMBER_RUN = re.compile(r"\d+(?:[.,]\d+)*")
 _DIGIT = re.compile(r"\d")
+_NUMBER_EDGE = frozenset(".,")
 _AFTER_NUMBER = re.compile(
     rf"\s?(?:(?P<dur>(?:{_DURATION_UNITS})(?!\w))|(?P<unit>(?:{_OTHER_UNITS})(?![\w/])))"
 )
 _REASON_AFTER = re.compile(rf"\s+(?:{_REASON})(?!\w)")
-_PERCENTILE = re.compile(
-    r"(?<!\w)p(?:50|75|90|95|99|999)(?!\w)|\d{2}(?:st|nd|rd|th)\s+percentile|percentil\s+\d{2}"
-)
 _COMPARATORS = tuple(_COMPARATOR_WORDS.split("|"))
 _SYMBOLS = ("≤", "≥", "<", ">", "=")
 _STATUS_LEADS = ("http", "status", "code", "return", "returns", "with", "respond with",
                  "responds with", "responded with", "responde con", "devuelve", "con")  # fmt: skip
 _QUOTE = re.compile(r"\"[^\"\n]{2,120}\"|“[^”\n]{2,120}”|«[^»\n]{2,120}»")
 _CODE = re.compile(r"`[^`\n]+`")
-_ROUTE = re.compile(ROUTE)
-_TIME = re.compile(r"(?<!\d)\d{1,2}:\d{2}(?!\d)|(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
+_ROUTE_BODY = re.compile(r"/[\w{}:.\[\]\-]*[^\W\d_][\w{}:.\[\]\-/]*")
+_NOT_BEFORE_ROUTE = frozenset("/.:-<")
+_CLOCK = re.compile(r"\d:\d\d(?!\d)")
+_DATE = re.compile(r"\d{4}-\d\d-\d\d(?!\d)")
+_P_TOKEN = re.compile(r"p(?:50|75|90|95|99|999)(?!\w)")
+_PERCENTILE_WORDS = re.compile(r"\d{2}(?:st|nd|rd|th)\s+percentile|percentil\s+\d{2}")
+
+
+def _starts_token(text: str, start: int, also: frozenset[str] = frozenset()) -> bool:
+    """True when position ``start`` is not inside a word (nor after one of ``also``)."""
+    if start == 0:
+        return True
+    before = text[start - 1]
+    return not (before.isalnum() or before == "_" or before in also)
+
+
+def has_route(text: str) -> bool:
+    """True when the text holds a route such as ``/api/orders`` (L1/M7)."""
+    return any(
+        _starts_token(text, m.start(), _NOT_BEFORE_ROUTE) for m in _ROUTE_BODY.finditer(text)
+    )
 
 
 def _ends_with_word(text: str, words: tuple[str, ...]) -> bool:
@@ -64,7 +81,9 @@ def _ends_with_word(text: str, words: tuple[str, ...]) -> bool:
 
 
 def _number_kinds(folded: str, kinds: set[str]) -> None:
-    for match in _NUMBER.finditer(folded):
+    for match in _NUMBER_RUN.finditer(folded):
+        if not _starts_token(folded, match.start(), _NUMBER_EDGE):
+            continue
         after = _AFTER_NUMBER.match(folded, match.end())
         if after and after.lastgroup:
             kinds.add(after.lastgroup)
@@ -88,17 +107,23 @@ def measurable_kinds(folded: str) -> frozenset[str]:
     kinds: set[str] = set()
     if _DIGIT.search(folded):
         _number_kinds(folded, kinds)
-        if "p" in folded and _PERCENTILE.search(folded):
+        if _has_percentile(folded):
             kinds.add("pct")
-        if (":" in folded or "-" in folded) and _TIME.search(folded):
+        if (":" in folded and _CLOCK.search(folded)) or ("-" in folded and _DATE.search(folded)):
             kinds.add("time")
     if ('"' in folded or "“" in folded or "«" in folded) and _QUOTE.search(folded):
         kinds.add("quote")
     if "`" in folded and _CODE.search(folded):
         kinds.add("code")
-    if "/" in folded and _ROUTE.search(folded):
+    if "/" in folded and has_route(folded):
         kinds.add("route")
     return frozenset(kinds)
+
+
+def _has_percentile(folded: str) -> bool:
+    if "percentil" in folded and _PERCENTILE_WORDS.search(folded):
+        return True
+    return any(_starts_token(folded, m.start()) for m in _P_TOKEN.finditer(folded))
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+")
@@ -175,7 +200,7 @@ def _has_named_place(text: str) -> bool:
 
 def has_location_anchor(text: str) -> bool:
     """True when a line names where a feature lives: route, file, code symbol or named place."""
-    if "/" in text and (_ROUTE.search(text) or _has_file_path(text)):
+    if "/" in text and (has_route(text) or _has_file_path(text)):
         return True
     if "`" in text and _has_code_anchor(text):
         return True

@@ -169,3 +169,24 @@ def test_every_rubric_id_has_a_case() -> None:
 def test_base_spec_is_clean(base_spec: str) -> None:
     """The spec the cases mutate has no finding at all, so each case isolates one rule."""
     assert lint(base_spec).findings == ()
+
+
+@pytest.mark.parametrize(
+    ("criterion", "performance", "conflict"),
+    [
+        ("p95 ≤ 300 ms", "p95 ≤ 0.3 s", False),
+        ("p95 ≤ 300 ms", "p95 ≤ 0,3 s", False),
+        ("p95 ≤ 1,000 ms", "p95 ≤ 1 s", False),
+        ("p95 ≤ 1,000 ms", "p95 ≤ 2 s", True),
+        ("p95 ≤ 300 ms on mobile", "p95 ≤ 200 ms on desktop", False),
+    ],
+)
+def test_conflicts_compare_values_not_spellings(
+    criterion: str, performance: str, conflict: bool
+) -> None:
+    """Units and thousands separators are normalised; qualified targets are different keys."""
+    body = BASE_SPEC.replace("within p95 ≤ 300 ms", f"within {criterion}").replace(
+        "## Error handling",
+        f"## Performance\n- Orders load within {performance}.\n\n## Error handling",
+    )
+    assert ("CON-001" in {f.id for f in lint(body).findings}) is conflict
