@@ -11,6 +11,7 @@ import sys
 import typer
 
 from bot import __version__
+from bot.cli import model as model_command
 
 HELP = """specbot turns a GitHub issue written as a specification into a reviewed pull request.
 
@@ -50,6 +51,9 @@ def root(
     ),
 ) -> None:
     """specbot: from a spec issue to a reviewed pull request."""
+
+
+app.command("model")(model_command.model)
 
 
 def main() -> None:
