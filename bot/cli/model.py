@@ -16,14 +16,10 @@ def model(
     ] = 8765,
 ) -> None:
     """Serve the Messages API from a script; point ANTHROPIC_BASE_URL at the printed URL."""
-    from bot.scripted import (
-        ScriptedModel,
-        ScriptError,
-        base_url_of,
-        bind_socket,
-        load_script,
-        make_server,
-    )
+    import signal
+    import threading
+
+    from bot.scripted import ScriptedModel, ScriptedModelServer, ScriptError, load_script
 
     try:
         loaded = load_script(script)
@@ -31,13 +27,17 @@ def model(
         typer.echo(f"specbot model: {exc}", err=True)
         raise typer.Exit(2) from None
     try:
-        sock = bind_socket(host, port)
+        server = ScriptedModelServer(ScriptedModel(loaded), host, port)
     except OSError as exc:
         typer.echo(f"specbot model: cannot listen on {host}:{port}: {exc.strerror}", err=True)
         raise typer.Exit(2) from None
-    server = make_server(ScriptedModel(loaded))
-    typer.echo(f"scripted model listening on {base_url_of(sock)}", err=False)
-    # uvicorn handles SIGINT and SIGTERM in the main thread: it stops accepting, finishes the
-    # requests in flight and returns, so the command exits 0.
-    with sock:
-        server.run(sockets=[sock])
+    # The server runs in a thread; the main thread owns the signals, so SIGINT and SIGTERM
+    # both end in a graceful stop (requests in flight finish) and exit status 0.
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    server.start()
+    typer.echo(f"scripted model listening on {server.base_url}")
+    while not stop.wait(1.0):
+        pass
+    server.stop()
