@@ -31,7 +31,7 @@ ROUTING = {
 }
 
 
-def text_of(message) -> str:
+def text_of(message):
     return message.content[0].text
 
 

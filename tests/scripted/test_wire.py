@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import anthropic
 import httpx
@@ -29,7 +30,12 @@ def ask(sdk: anthropic.Anthropic, **extra):
     )
 
 
-def sse_events(raw: str) -> list[tuple[str, dict]]:
+def error_type_of(error: anthropic.APIStatusError) -> Any:
+    body: Any = error.body
+    return body["error"]["type"]
+
+
+def sse_events(raw: str) -> list[tuple[str, dict[str, Any]]]:
     events = []
     for chunk in raw.strip().split("\n\n"):
         lines = dict(line.split(": ", 1) for line in chunk.split("\n"))
@@ -143,7 +149,7 @@ def test_missing_key_is_401_and_wrong_key_is_401(start_model: StartModel, make_c
     server = start_model({"api_key": "right", **TOOL_REPLY})
     with pytest.raises(anthropic.AuthenticationError) as caught:
         ask(make_client(server.base_url, key="wrong"))
-    assert caught.value.body["error"]["type"] == "authentication_error"
+    assert error_type_of(caught.value) == "authentication_error"
     assert ask(make_client(server.base_url, key="right")).stop_reason == "tool_use"
 
 
@@ -195,7 +201,7 @@ def test_oversized_request_is_413(start_model: StartModel, make_client: MakeClie
             model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "x" * 5000}]
         )
     assert caught.value.status_code == 413
-    assert caught.value.body["error"]["type"] == "request_too_large"
+    assert error_type_of(caught.value) == "request_too_large"
 
 
 def test_count_tokens_matches_the_input_usage_of_a_message(
