@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from pathlib import Path
+from typing import Any
 
 import anthropic
 import httpx
@@ -31,7 +32,7 @@ ROUTING = {
 }
 
 
-def text_of(message):
+def text_of(message: Any) -> Any:
     return message.content[0].text
 
 
