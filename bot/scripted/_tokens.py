@@ -8,7 +8,8 @@ Caching: the prompt is the sequence tools, then system blocks, then message bloc
 ``cache_control`` (or the last message block when the request has a top-level ``cache_control``)
 is a breakpoint. A request reads the longest prefix already cached that ends on any block boundary
 up to its last breakpoint (Anthropic looks back from each breakpoint for earlier hits), and writes
-the prefix up to its last breakpoint. Entries never expire while the server runs.
+the prefix ending at each of its breakpoints; the tokens billed as written are those of the
+longest written prefix beyond what was read. Entries never expire while the server runs.
 """
 
 from __future__ import annotations
@@ -132,17 +133,20 @@ class PromptCache:
         if last_breakpoint < 0:
             return InputUsage(total, 0, 0)
         hasher = hashlib.sha256(model.encode())
-        prefixes: list[tuple[str, int]] = []
+        prefixes: list[tuple[str, int, bool]] = []
         running = 0
         for segment in segments[: last_breakpoint + 1]:
             hasher.update(b"\x00" + segment.material.encode())
             running += segment.tokens
-            prefixes.append((hasher.hexdigest(), running))
+            prefixes.append((hasher.hexdigest(), running, segment.breakpoint))
         with self._lock:
-            read = max((n for key, n in prefixes if key in self._entries), default=0)
-            key, written_upto = prefixes[-1]
-            written = 0
-            if written_upto > read and written_upto >= self._min:
-                self._entries.add(key)
-                written = written_upto - read
+            read = max((n for key, n, _ in prefixes if key in self._entries), default=0)
+            # Every breakpoint writes its prefix; what is billed as written is the part of the
+            # longest one that was not read.
+            written_upto = read
+            for key, tokens, is_breakpoint in prefixes:
+                if is_breakpoint and tokens >= self._min:
+                    self._entries.add(key)
+                    written_upto = max(written_upto, tokens)
+        written = written_upto - read
         return InputUsage(total - read - written, written, read)

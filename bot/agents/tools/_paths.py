@@ -16,6 +16,11 @@ MAX_PATH_CHARS = 1024
 MAX_NAME_BYTES = 255
 
 
+def _shown(path: str) -> str:
+    """A path for an error message, cut short so a hostile path cannot flood the reply."""
+    return repr(path if len(path) <= 80 else path[:60] + "..." + path[-12:])
+
+
 class ToolError(Exception):
     """A tool call that cannot be carried out; its message goes back to the model."""
 
@@ -42,22 +47,23 @@ class Workspace:
             # Models trained on the editor tool often send absolute paths; accept them when
             # they point into the checkout, as the checkout root or below it.
             if not candidate.is_relative_to(self.root):
-                raise ToolError(f"path {path!r} is outside the workspace {self.root}")
+                raise ToolError(f"path {_shown(path)} is outside the workspace {self.root}")
         else:
             candidate = self.root / candidate
         if any(len(part.encode()) > MAX_NAME_BYTES for part in candidate.parts):
-            raise ToolError(f"path {path!r} has a name longer than {MAX_NAME_BYTES} bytes")
+            raise ToolError(f"path {_shown(path)} has a name longer than {MAX_NAME_BYTES} bytes")
         if ".." in PurePosixPath(path).parts:
-            raise ToolError(f"path {path!r} contains '..'; use a path inside the workspace")
+            raise ToolError(f"path {_shown(path)} contains '..'; use a path inside the workspace")
         try:
             resolved = candidate.resolve(strict=False)
         except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop on 3.11
-            raise ToolError(f"path {path!r} cannot be resolved: {exc}") from None
+            raise ToolError(f"path {_shown(path)} cannot be resolved: {exc}") from None
         if not resolved.is_relative_to(self.root):
-            raise ToolError(f"path {path!r} resolves outside the workspace (symlink escape)")
+            raise ToolError(f"path {_shown(path)} resolves outside the workspace (symlink escape)")
         relative = resolved.relative_to(self.root)
         if self.is_denied(relative):
-            raise ToolError(f"path {path!r} is denied by configuration ({self._denied_text()})")
+            denied = self._denied_text()
+            raise ToolError(f"path {_shown(path)} is denied by configuration ({denied})")
         return resolved
 
     def is_denied(self, relative: PurePosixPath | Path) -> bool:
