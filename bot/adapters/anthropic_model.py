@@ -57,16 +57,17 @@ def build_params(request: ModelRequest, model: str) -> dict[str, Any]:
     if request.shared_context:
         system.append({"type": "text", "text": request.shared_context, "cache_control": EPHEMERAL})
     system.append({"type": "text", "text": request.system, "cache_control": EPHEMERAL})
-    tools = [dict(t) for t in request.tools]
-    if tools:
-        tools[-1]["cache_control"] = EPHEMERAL
-    return {
+    params: dict[str, Any] = {
         "model": model,
         "max_tokens": request.max_tokens,
         "system": system,
-        "tools": tools,
         "messages": _with_last_block_cached(request.messages),
     }
+    if request.tools:
+        tools = [dict(t) for t in request.tools]
+        tools[-1]["cache_control"] = EPHEMERAL
+        params["tools"] = tools
+    return params
 
 
 def _with_last_block_cached(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -175,6 +176,9 @@ class AnthropicModel:
             return to_response(self._client.messages.create(**params))
         except anthropic.APIError as exc:
             raise translate_error(exc) from exc
+        except httpx2.TransportError as exc:  # a stream cut mid-way is not wrapped by the SDK
+            message = f"connection_error: {exc}"
+            raise TransientModelError(message, error_type="connection_error") from exc
 
     def count_tokens(self, request: ModelRequest) -> int:
         """Input tokens the request would use, from ``/v1/messages/count_tokens``."""

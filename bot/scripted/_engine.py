@@ -30,6 +30,7 @@ class ErrorReply:
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
     latency: float = 0.0
+    in_stream: bool = False
 
 
 def error_body(status: int, message: str, request_id: str) -> dict[str, Any]:
@@ -309,7 +310,8 @@ class ScriptedModel:
 def _fault_reply(fault: Fault, request_id: str, latency: float) -> ErrorReply:
     message = fault.message or _DEFAULT_MESSAGES.get(fault.status, "Internal server error")
     headers = {} if fault.retry_after is None else {"retry-after": _seconds(fault.retry_after)}
-    return ErrorReply(fault.status, error_body(fault.status, message, request_id), headers, latency)
+    body = error_body(fault.status, message, request_id)
+    return ErrorReply(fault.status, body, headers, latency, in_stream=fault.in_stream)
 
 
 def _seconds(value: float) -> str:

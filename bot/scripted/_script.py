@@ -40,6 +40,9 @@ class Fault(_Strict):
     message: str | None = None
     retry_after: float | None = Field(default=None, ge=0)
     times: int | None = Field(default=1, ge=1, description="How many matching requests fail.")
+    in_stream: bool = Field(
+        default=False, description="For a streaming request: start the stream, then an error event."
+    )
 
     def error_type(self) -> str:
         """Anthropic's error ``type`` for this status."""

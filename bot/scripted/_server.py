@@ -19,7 +19,7 @@ from starlette.routing import Route
 from bot.scripted._engine import ErrorReply, ScriptedModel, error_body
 from bot.scripted._log import RequestLog
 from bot.scripted._script import Script, load_script, parse_script
-from bot.scripted._sse import message_events
+from bot.scripted._sse import failed_stream_events, message_events
 
 LOG_PATH = "/_scripted/requests"
 
@@ -54,6 +54,17 @@ def build_app(model: ScriptedModel) -> Starlette:
         if reply.latency:
             await asyncio.sleep(reply.latency)
         if isinstance(reply, ErrorReply):
+            if reply.in_stream and isinstance(body, dict) and body.get("stream"):
+                # Anthropic reports failures after a stream started as an ``error`` event.
+                request_id = reply.body["request_id"]
+                events = failed_stream_events(
+                    request_id.replace("req_", "msg_", 1), str(body.get("model")), reply.body
+                )
+                return StreamingResponse(
+                    _stream(events),
+                    media_type="text/event-stream",
+                    headers={"request-id": request_id, "cache-control": "no-cache"},
+                )
             return _error_response(reply)
         headers = {"request-id": reply.message["id"].replace("msg_", "req_", 1)}
         if body.get("stream"):

@@ -60,7 +60,7 @@ def message_events(message: dict[str, Any]) -> Iterator[bytes]:
     """The events that stream ``message`` (a complete Message object as JSON)."""
     usage = message["usage"]
     start_usage = {**usage, "output_tokens": 1}
-    opening = {
+    opening: dict[str, Any] = {
         **message,
         "content": [],
         "stop_reason": None,
@@ -75,6 +75,18 @@ def message_events(message: dict[str, Any]) -> Iterator[bytes]:
     yield sse_event("message_stop", {"type": "message_stop"})
 
 
-def error_event(body: dict[str, Any]) -> bytes:
-    """An ``error`` event, as sent when a stream fails after it started."""
-    return sse_event("error", {"type": "error", "error": body["error"]})
+def failed_stream_events(message_id: str, model: str, body: dict[str, Any]) -> Iterator[bytes]:
+    """A stream that starts and then fails with an ``error`` event (an overload mid-stream)."""
+    usage = {"input_tokens": 0, "output_tokens": 0}
+    opening: dict[str, Any] = {
+        "id": message_id,
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": usage,
+    }
+    yield sse_event("message_start", {"type": "message_start", "message": opening})
+    yield sse_event("error", {"type": "error", "error": body["error"]})

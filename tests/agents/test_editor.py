@@ -174,3 +174,12 @@ def test_symlink_loops_are_refused(workspace: Workspace, loop_target: str):
     os.symlink(workspace.root / "loop-a", workspace.root / loop_target)
     result = run(TextEditorTool(workspace), command="view", path="loop-a")
     assert result.is_error
+
+
+def test_write_failures_are_tool_errors_not_crashes(workspace: Workspace):
+    """Creating a file under a path that is a file reports the OS reason as a tool error."""
+    result = run(
+        TextEditorTool(workspace), command="create", path="README.md/child.txt", file_text="x"
+    )
+    assert result.is_error
+    assert result.content.startswith("Error: ")

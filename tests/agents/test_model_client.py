@@ -276,3 +276,16 @@ def test_client_is_configured_from_settings(start_model: StartModel):
         model.close()
     with pytest.raises(PermanentModelError, match="ANTHROPIC_API_KEY is not set"):
         AnthropicModel.from_settings(Settings(SPECBOT_MODEL=MODEL))
+
+
+def test_an_overload_in_the_middle_of_a_stream_is_retried(
+    start_model: StartModel, anthropic_model: Stack
+):
+    """A stream that starts and then sends an overloaded_error event is a transient failure."""
+    server = start_model({"turns": [{"fault": {"status": 529, "in_stream": True}, "reply": OK}]})
+    sleeps = Sleeps()
+    streaming = anthropic_model(server.base_url, stream=True)
+    model = ResilientModel(streaming, sleep=sleeps, rng=random.Random(1))
+    assert model.complete(REQUEST).text() == "ok"
+    assert len(sleeps.waits) == 1
+    assert [(e.stream, e.status) for e in server.log.entries()] == [(True, 529), (True, 200)]

@@ -220,3 +220,22 @@ def test_count_tokens_matches_the_input_usage_of_a_message(
     message = sdk.messages.create(max_tokens=50, **params)
     assert counted == message.usage.input_tokens
     assert counted > 10
+
+
+def test_in_stream_fault_starts_the_stream_then_sends_an_error_event(start_model: StartModel):
+    """With in_stream, a streaming request gets 200, message_start, then Anthropic's error event."""
+    server = start_model({"turns": [{"fault": {"status": 529, "in_stream": True}}]})
+    body = {
+        "model": MODEL,
+        "max_tokens": 20,
+        "stream": True,
+        "messages": [{"role": "user", "content": "hello"}],
+    }
+    with httpx.Client() as http:
+        response = http.post(
+            f"{server.base_url}/v1/messages", json=body, headers={"x-api-key": "k"}
+        )
+    assert response.status_code == 200
+    events = sse_events(response.text)
+    assert [name for name, _ in events] == ["message_start", "error"]
+    assert events[1][1]["error"] == {"type": "overloaded_error", "message": "Overloaded"}

@@ -42,6 +42,9 @@ class TextEditorTool:
             return ToolResult(self._dispatch(tool_input))
         except ToolError as exc:
             return ToolResult(f"Error: {exc}", is_error=True)
+        except OSError as exc:  # e.g. a parent path that is a file, a full disk
+            where = self.workspace.relative(Path(exc.filename)) if exc.filename else "the file"
+            return ToolResult(f"Error: cannot write {where}: {exc.strerror}", is_error=True)
 
     def close(self) -> None:
         """Nothing to release."""

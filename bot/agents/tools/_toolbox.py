@@ -33,7 +33,10 @@ class Toolbox:
             return ToolResult(f"Error: no tool named {name!r}; offered: {offered}", is_error=True)
         if not isinstance(tool_input, dict):
             return ToolResult(f"Error: {name} input must be a JSON object", is_error=True)
-        return tool.run(tool_input)
+        try:
+            return tool.run(tool_input)
+        except Exception as exc:  # a bug in one tool must not end the agent's whole run
+            return ToolResult(f"Error: {name} failed: {type(exc).__name__}: {exc}", is_error=True)
 
     def close(self) -> None:
         """Release every tool (shell processes, for example)."""
