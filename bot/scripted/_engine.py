@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.scripted._log import LoggedRequest, RequestLog, redact_headers
+from bot.scripted._log import RequestLog, redact_headers
 from bot.scripted._script import ERROR_TYPES, Fault, Script, Turn
 from bot.scripted._tokens import PromptCache, block_text, count_text_tokens, prompt_segments
 
@@ -144,30 +144,38 @@ class ScriptedModel:
 
     def answer(self, path: str, body: Any, headers: Mapping[str, str]) -> Reply | ErrorReply:
         """Answer one ``POST /v1/messages`` request and record it."""
-        stream = isinstance(body, dict) and bool(body.get("stream"))
-        entry = {"index": self.log.next_index(), "path": path, "stream": stream, "body": body}
-        entry["headers"] = redact_headers(headers)
         outcome, turn_name = self._decide(body, headers)
         if isinstance(outcome, ErrorReply):
-            self.log.append(
-                LoggedRequest(
-                    **entry,
-                    status=outcome.status,
-                    turn=turn_name,
-                    error_type=outcome.body["error"]["type"],
-                )
-            )
+            status, error_type, usage = outcome.status, outcome.body["error"]["type"], None
         else:
-            self.log.append(
-                LoggedRequest(
-                    **entry,
-                    status=200,
-                    turn=turn_name,
-                    conversation_turn=conversation_turn(body),
-                    usage=outcome.message["usage"],
-                )
-            )
+            status, error_type, usage = 200, None, outcome.message["usage"]
+        self.log.record(
+            path=path,
+            stream=isinstance(body, dict) and bool(body.get("stream")),
+            headers=redact_headers(headers),
+            body=body,
+            status=status,
+            turn=turn_name,
+            conversation_turn=_conversation_turn_or_none(body),
+            error_type=error_type,
+            usage=usage,
+        )
         return outcome
+
+    def reject(
+        self, path: str, headers: Mapping[str, str], status: int, message: str
+    ) -> ErrorReply:
+        """Refuse a request that never reached the script (too large, not JSON), and log it."""
+        reply = ErrorReply(status, error_body(status, message, self._new_id("req")))
+        self.log.record(
+            path=path,
+            stream=False,
+            headers=redact_headers(headers),
+            body=None,
+            status=status,
+            error_type=reply.body["error"]["type"],
+        )
+        return reply
 
     def _decide(
         self, body: Any, headers: Mapping[str, str]
@@ -293,18 +301,21 @@ class ScriptedModel:
             status, answer = 400, error_body(400, f"{missing}: Field required", request_id)
         else:
             answer = {"input_tokens": sum(s.tokens for s in prompt_segments(body))}
-        self.log.append(
-            LoggedRequest(
-                index=self.log.next_index(),
-                path="/v1/messages/count_tokens",
-                stream=False,
-                headers=redact_headers(headers),
-                body=body,
-                status=status,
-                error_type=answer["error"]["type"] if status != 200 else None,
-            )
+        self.log.record(
+            path="/v1/messages/count_tokens",
+            stream=False,
+            headers=redact_headers(headers),
+            body=body,
+            status=status,
+            error_type=answer["error"]["type"] if status != 200 else None,
         )
         return status, answer
+
+
+def _conversation_turn_or_none(body: Any) -> int | None:
+    if isinstance(body, dict) and isinstance(body.get("messages"), list):
+        return conversation_turn(body)
+    return None
 
 
 def _fault_reply(fault: Fault, request_id: str, latency: float) -> ErrorReply:

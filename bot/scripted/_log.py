@@ -44,15 +44,12 @@ class RequestLog:
         self._entries: list[LoggedRequest] = []
         self._lock = threading.Lock()
 
-    def next_index(self) -> int:
-        """The index the next appended entry will get."""
+    def record(self, **fields: Any) -> LoggedRequest:
+        """Record one answered request; the log numbers it."""
         with self._lock:
-            return len(self._entries)
-
-    def append(self, entry: LoggedRequest) -> None:
-        """Record one answered request."""
-        with self._lock:
+            entry = LoggedRequest(index=len(self._entries), **fields)
             self._entries.append(entry)
+        return entry
 
     def entries(self, *, path: str | None = None) -> list[LoggedRequest]:
         """A snapshot of the entries, optionally only those for one path."""

@@ -32,17 +32,20 @@ def _error_response(reply: ErrorReply) -> JSONResponse:
 
 
 async def _read_json(request: Request, model: ScriptedModel) -> tuple[Any, ErrorReply | None]:
-    declared = request.headers.get("content-length")
+    """The request's JSON body, or the logged error answer for one too large or not JSON."""
+    path, headers = request.url.path, request.headers
+    declared = headers.get("content-length")
     limit = model.script.max_request_bytes
+    too_large = "Request exceeds the maximum size"
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        return None, ErrorReply(413, error_body(413, "Request exceeds the maximum size", "req_0"))
+        return None, model.reject(path, headers, 413, too_large)
     raw = await request.body()
     if len(raw) > limit:
-        return None, ErrorReply(413, error_body(413, "Request exceeds the maximum size", "req_0"))
+        return None, model.reject(path, headers, 413, too_large)
     try:
         return json.loads(raw), None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return None, ErrorReply(400, error_body(400, f"request body is not JSON: {exc}", "req_0"))
+        return None, model.reject(path, headers, 400, f"request body is not JSON: {exc}")
 
 
 def build_app(model: ScriptedModel) -> Starlette:
@@ -53,27 +56,19 @@ def build_app(model: ScriptedModel) -> Starlette:
         reply = bad or model.answer("/v1/messages", body, request.headers)
         if reply.latency:
             await asyncio.sleep(reply.latency)
+        streaming = isinstance(body, dict) and bool(body.get("stream"))
         if isinstance(reply, ErrorReply):
-            if reply.in_stream and isinstance(body, dict) and body.get("stream"):
-                # Anthropic reports failures after a stream started as an ``error`` event.
-                request_id = reply.body["request_id"]
-                events = failed_stream_events(
-                    request_id.replace("req_", "msg_", 1), str(body.get("model")), reply.body
-                )
-                return StreamingResponse(
-                    _stream(events),
-                    media_type="text/event-stream",
-                    headers={"request-id": request_id, "cache-control": "no-cache"},
-                )
-            return _error_response(reply)
-        headers = {"request-id": reply.message["id"].replace("msg_", "req_", 1)}
-        if body.get("stream"):
-            return StreamingResponse(
-                _stream(message_events(reply.message)),
-                media_type="text/event-stream",
-                headers={**headers, "cache-control": "no-cache"},
-            )
-        return JSONResponse(reply.message, headers=headers)
+            if not (reply.in_stream and streaming):
+                return _error_response(reply)
+            # Anthropic reports a failure after a stream started as an ``error`` event.
+            request_id = reply.body["request_id"]
+            message_id = request_id.replace("req_", "msg_", 1)
+            events = failed_stream_events(message_id, str(body.get("model")), reply.body)
+            return _sse_response(events, request_id)
+        request_id = reply.message["id"].replace("msg_", "req_", 1)
+        if streaming:
+            return _sse_response(message_events(reply.message), request_id)
+        return JSONResponse(reply.message, headers={"request-id": request_id})
 
     async def count_tokens(request: Request) -> Response:
         body, bad = await _read_json(request, model)
@@ -107,6 +102,11 @@ def build_app(model: ScriptedModel) -> Starlette:
 async def _stream(events: Iterator[bytes]) -> AsyncIterator[bytes]:
     for event in events:
         yield event
+
+
+def _sse_response(events: Iterator[bytes], request_id: str) -> StreamingResponse:
+    headers = {"request-id": request_id, "cache-control": "no-cache"}
+    return StreamingResponse(_stream(events), media_type="text/event-stream", headers=headers)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
