@@ -60,6 +60,18 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="SPECBOT_DATA_DIR")
     database_url: str | None = Field(default=None, validation_alias="SPECBOT_DATABASE_URL")
 
+    def secret_values(self) -> list[str]:
+        """Every secret this process holds, for redaction from anything an agent returns."""
+        return [
+            value.get_secret_value()
+            for value in (
+                self.github_private_key,
+                self.github_webhook_secret,
+                self.anthropic_api_key,
+            )
+            if value is not None and value.get_secret_value()
+        ]
+
     def resolved_database_url(self) -> str:
         """``SPECBOT_DATABASE_URL``, else a SQLite file in the data directory."""
         if self.database_url:

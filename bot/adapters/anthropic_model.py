@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import email.utils
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import anthropic
@@ -22,6 +22,8 @@ from bot.agents import (
     ModelRequest,
     ModelResponse,
     PermanentModelError,
+    ResilientModel,
+    RetryPolicy,
     TransientModelError,
     Usage,
 )
@@ -192,3 +194,15 @@ class AnthropicModel:
     def close(self) -> None:
         """Release the HTTP connections."""
         self._client.close()
+
+
+def resilient_model_from_settings(
+    settings: Settings,
+    *,
+    stream: bool = False,
+    on_event: Callable[[str, dict[str, Any]], None] | None = None,
+) -> ResilientModel:
+    """The production model stack: the SDK client, our retries and a circuit breaker."""
+    policy = RetryPolicy(max_attempts=settings.model_max_attempts)
+    inner = AnthropicModel.from_settings(settings, stream=stream)
+    return ResilientModel(inner, policy=policy, on_event=on_event)

@@ -14,11 +14,14 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.agents._model import ModelCall, ModelRequest, ModelResponse
 from bot.agents.tools import ToolResult
+
+RunTool = Callable[[str, Any], ToolResult]
 
 
 class JournalMismatchError(RuntimeError):
@@ -58,7 +61,7 @@ class CallJournal:
 
         return journaled
 
-    def wrap_tool(self, run: Any) -> Any:
+    def wrap_tool(self, run: RunTool) -> RunTool:
         """A tool runner (``name, input -> ToolResult``) with finished calls replayed."""
 
         def journaled(name: str, tool_input: Any) -> ToolResult:
@@ -66,7 +69,7 @@ class CallJournal:
             recorded = self._replay("tool", key)
             if recorded is not None:
                 return ToolResult(**recorded)
-            result: ToolResult = run(name, tool_input)
+            result = run(name, tool_input)
             self._record("tool", key, dataclasses.asdict(result))
             return result
 

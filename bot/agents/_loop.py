@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.agents._model import ModelCall, ModelRequest, ModelResponse, Usage
 from bot.agents._roles import Role, untrusted
 from bot.agents._usage import BudgetExceededError, BudgetGuard, UsageLedger
-from bot.agents.tools import ToolResult
+from bot.agents.tools import Toolbox, ToolResult
 
 OnEvent = Callable[[str, dict[str, Any]], None]
 RunTool = Callable[[str, Any], ToolResult]
@@ -237,7 +237,7 @@ def run_agent(
     role: Role,
     task: str,
     call_model: ModelCall,
-    toolbox: Any,
+    toolbox: Toolbox,
     shared_context: str | None = None,
     ledger: UsageLedger | None = None,
     budget: BudgetGuard | None = None,

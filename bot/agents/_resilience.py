@@ -112,14 +112,14 @@ class ResilientModel:
         breaker: CircuitBreaker | None = None,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
-        on_event: OnEvent = _ignore_event,
+        on_event: OnEvent | None = None,
     ) -> None:
         self.inner = inner
         self.policy = policy or RetryPolicy()
         self.breaker = breaker or CircuitBreaker()
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._on_event = on_event
+        self._on_event = on_event or _ignore_event
 
     def complete(self, request: ModelRequest) -> ModelResponse:
         """Call the inner model, retrying transient failures with backoff."""

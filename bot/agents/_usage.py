@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.agents._model import Usage
+from bot.settings import Settings
 
 _DATED = re.compile(r"(-\d{8}|\[1m\])$")
 
@@ -120,6 +121,15 @@ class RunBudget(BaseModel):
     max_tokens: int | None = Field(default=None, ge=1)
     max_cost_usd: float | None = Field(default=None, gt=0)
     max_seconds: float | None = Field(default=None, gt=0)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RunBudget:
+        """The budget set by ``SPECBOT_RUN_MAX_TOKENS``, ``_COST_USD`` and ``_SECONDS``."""
+        return cls(
+            max_tokens=settings.run_max_tokens,
+            max_cost_usd=settings.run_max_cost_usd,
+            max_seconds=settings.run_max_seconds,
+        )
 
 
 class BudgetExceededError(Exception):

@@ -289,3 +289,30 @@ def test_an_overload_in_the_middle_of_a_stream_is_retried(
     assert model.complete(REQUEST).text() == "ok"
     assert len(sleeps.waits) == 1
     assert [(e.stream, e.status) for e in server.log.entries()] == [(True, 529), (True, 200)]
+
+
+def test_production_stack_and_budget_come_from_settings(start_model: StartModel):
+    """SPECBOT_MODEL_MAX_ATTEMPTS bounds the attempts; run budgets and secrets come from
+    settings too."""
+    from bot.adapters.anthropic_model import resilient_model_from_settings
+    from bot.agents import RunBudget
+
+    server = start_model({"turns": [{"fault": {"status": 500, "times": None}}]})
+    settings = Settings(
+        ANTHROPIC_API_KEY="sk-ant-from-settings",
+        SPECBOT_MODEL=MODEL,
+        ANTHROPIC_BASE_URL=server.base_url,
+        SPECBOT_MODEL_MAX_ATTEMPTS=1,
+        SPECBOT_RUN_MAX_TOKENS=1000,
+        SPECBOT_RUN_MAX_COST_USD=0.5,
+        GITHUB_WEBHOOK_SECRET="hook-secret",
+    )
+    model = resilient_model_from_settings(settings)
+    try:
+        with pytest.raises(ModelUnavailableError, match="after 1 attempts"):
+            model.complete(REQUEST)
+    finally:
+        model.inner.close()  # type: ignore[attr-defined]
+    assert len(server.log) == 1
+    assert RunBudget.from_settings(settings) == RunBudget(max_tokens=1000, max_cost_usd=0.5)
+    assert sorted(settings.secret_values()) == ["hook-secret", "sk-ant-from-settings"]
