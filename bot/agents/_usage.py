@@ -55,6 +55,20 @@ class PriceTable:
         models = json.loads(raw)["models"]
         return cls({name: Price.model_validate(p) for name, p in models.items()})
 
+    def most_expensive(self) -> Price:
+        """The highest price in the table, per kind (a safe guess for an unknown model)."""
+        prices = list(self._prices.values())
+        return Price(
+            input=max(p.input for p in prices),
+            output=max(p.output for p in prices),
+            cache_write=max(p.cache_write for p in prices),
+            cache_read=max(p.cache_read for p in prices),
+        )
+
+    def is_known(self, model: str) -> bool:
+        """Whether the table prices ``model``."""
+        return model in self._prices or _DATED.sub("", model) in self._prices
+
     def price(self, model: str) -> Price:
         """The price of ``model``, or ``UnknownModelPriceError`` naming the known models."""
         for name in (model, _DATED.sub("", model)):
@@ -73,6 +87,9 @@ class CallRecord(BaseModel):
     model: str
     usage: Usage
     cost_usd: float
+    priced: bool = Field(
+        default=True, description="False: the model is not in the price table; cost is a guess."
+    )
 
 
 class UsageLedger:
@@ -84,9 +101,16 @@ class UsageLedger:
         self._lock = threading.Lock()
 
     def record(self, agent: str, model: str, usage: Usage) -> CallRecord:
-        """Account one call and return its record with its cost."""
+        """Account one call and return its record with its cost.
+
+        The call is already paid for, so a model missing from the price table must not lose
+        it: it is priced at the table's highest rates (budgets then err on the safe side) and
+        marked ``priced=False``.
+        """
+        known = self.prices.is_known(model)
+        price = self.prices.price(model) if known else self.prices.most_expensive()
         entry = CallRecord(
-            agent=agent, model=model, usage=usage, cost_usd=self.prices.price(model).cost(usage)
+            agent=agent, model=model, usage=usage, cost_usd=price.cost(usage), priced=known
         )
         with self._lock:
             self._calls.append(entry)

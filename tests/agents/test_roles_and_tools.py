@@ -135,3 +135,15 @@ def test_public_api_is_exactly_what_all_lists(module):
     public = {name for name in dir(module) if not name.startswith("_")}
     submodules = {name for name in public if type(getattr(module, name)).__name__ == "module"}
     assert public - submodules - {"annotations"} == set(module.__all__)
+
+
+def test_a_call_to_an_unpriced_model_is_kept_at_the_highest_price():
+    """Usage of a model missing from the table is recorded, priced high and flagged."""
+    from bot.agents import Usage, UsageLedger
+
+    ledger = UsageLedger(PriceTable.bundled())
+    usage = Usage(input_tokens=1_000_000, output_tokens=0)
+    record = ledger.record("a", "claude-future-9", usage)
+    assert not record.priced
+    assert record.cost_usd == PriceTable.bundled().most_expensive().input
+    assert ledger.usage("a") == usage
