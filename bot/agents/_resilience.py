@@ -48,8 +48,8 @@ class CircuitOpenError(ModelUnavailableError):
 
 
 class CircuitBreaker:
-    """Opens after ``threshold`` consecutive failures; lets one trial call through after
-    ``cooldown`` seconds, and closes again on its success."""
+    """Opens after ``threshold`` consecutive failures and refuses calls for ``cooldown``
+    seconds; then lets one trial call through, whose success closes it again."""
 
     def __init__(
         self,
@@ -62,6 +62,7 @@ class CircuitBreaker:
         self._clock = clock
         self._failures = 0
         self._opened_at: float | None = None
+        self._trial_in_flight = False
         self._last_error = ""
         self._lock = threading.Lock()
 
@@ -76,29 +77,49 @@ class CircuitBreaker:
             return 0.0
         return max(0.0, self._opened_at + self.cooldown - self._clock())
 
-    def before_call(self) -> None:
-        """Raise ``CircuitOpenError`` if the breaker refuses calls now."""
+    def _open_error(self, why: str) -> CircuitOpenError:
+        return CircuitOpenError(
+            f"model circuit breaker open after {self._failures} consecutive failures "
+            f"(last: {self._last_error}); {why}"
+        )
+
+    def raise_if_open(self) -> None:
+        """Raise ``CircuitOpenError`` while the breaker refuses calls."""
         with self._lock:
             left = self._refusal_left()
             if left > 0:
-                raise CircuitOpenError(
-                    f"model circuit breaker open after {self._failures} consecutive failures "
-                    f"(last: {self._last_error}); next attempt allowed in {left:.1f} s"
-                )
+                raise self._open_error(f"next attempt allowed in {left:.1f} s")
+
+    def before_call(self) -> None:
+        """Admit a call, or raise ``CircuitOpenError``; after the cooldown admit one trial."""
+        self.raise_if_open()
+        with self._lock:
+            if self._opened_at is None:
+                return
+            if self._trial_in_flight:
+                raise self._open_error("a trial call is in progress")
+            self._trial_in_flight = True
 
     def record_success(self) -> None:
         """A call succeeded: close the breaker and reset the count."""
         with self._lock:
             self._failures = 0
             self._opened_at = None
+            self._trial_in_flight = False
 
     def record_failure(self, error: Exception) -> None:
         """A call failed: count it, and open (or re-open, after a failed trial) at the threshold."""
         with self._lock:
             self._failures += 1
             self._last_error = str(error)
+            self._trial_in_flight = False
             if self._failures >= self.threshold:
                 self._opened_at = self._clock()
+
+    def release(self) -> None:
+        """A call ended in a way that says nothing about availability (a bad request)."""
+        with self._lock:
+            self._trial_in_flight = False
 
 
 class ResilientModel:
@@ -131,7 +152,7 @@ class ResilientModel:
                 response = self.inner.complete(request)
             except TransientModelError as exc:
                 self.breaker.record_failure(exc)
-                self.breaker.before_call()  # raises at once if this failure opened it
+                self.breaker.raise_if_open()  # at once, if this failure opened it
                 delay = self._delay_before_retry(attempt, exc)
                 self._on_event(
                     "model.retry",
@@ -145,6 +166,9 @@ class ResilientModel:
                 )
                 self._sleep(delay)
                 continue
+            except BaseException:
+                self.breaker.release()
+                raise
             self.breaker.record_success()
             return response
 

@@ -316,3 +316,24 @@ def test_production_stack_and_budget_come_from_settings(start_model: StartModel)
     assert len(server.log) == 1
     assert RunBudget.from_settings(settings) == RunBudget(max_tokens=1000, max_cost_usd=0.5)
     assert sorted(settings.secret_values()) == ["hook-secret", "sk-ant-from-settings"]
+
+
+def test_after_the_cooldown_only_one_trial_call_is_admitted():
+    """While the trial call is out, other callers are refused; a bad request frees the slot."""
+    clock = FakeClock()
+    breaker = CircuitBreaker(threshold=2, cooldown=10, clock=clock)
+    for _ in range(2):
+        breaker.before_call()
+        breaker.record_failure(TransientModelError("529 overloaded_error: Overloaded"))
+    with pytest.raises(CircuitOpenError, match="next attempt allowed in 10.0 s"):
+        breaker.before_call()
+    clock.now += 10
+    breaker.before_call()  # the trial
+    with pytest.raises(CircuitOpenError, match="a trial call is in progress"):
+        breaker.before_call()
+    breaker.release()
+    breaker.before_call()
+    breaker.record_success()
+    assert not breaker.is_open
+    breaker.before_call()
+    breaker.before_call()  # closed: everyone is admitted
