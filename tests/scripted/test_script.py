@@ -196,3 +196,20 @@ def test_unreadable_or_malformed_script_files_are_clear_errors(tmp_path: Path):
     bad.write_text("turns: [\n")
     with pytest.raises(ScriptError, match="not valid YAML"):
         load_script(bad)
+
+
+def test_the_documented_example_script_is_valid_and_answers(
+    start_model: StartModel, make_client: MakeClient
+):
+    """docs/examples/scripted-model.yaml loads and answers the planner as documented."""
+    example = Path(__file__).resolve().parents[2] / "docs" / "examples" / "scripted-model.yaml"
+    script = load_script(example)
+    assert [t.name for t in script.turns][0] == "planner-looks"
+    server = start_model(script.model_dump())
+    reply = make_client(server.base_url).messages.create(
+        model=MODEL,
+        max_tokens=100,
+        system="# Role: planner\n...",
+        messages=[{"role": "user", "content": "Plan."}],
+    )
+    assert reply.content[1].input == {"command": "view", "path": "README.md"}
