@@ -153,7 +153,13 @@ class AgentLoop:
         cost = None
         if self._ledger is not None:
             cost = self._ledger.record(self.agent, response.model, response.usage).cost_usd
-        state.messages.append({"role": "assistant", "content": response.content})
+        # The API refuses empty text blocks and empty turns in the history: drop the former and
+        # keep an empty turn as a placeholder.
+        content = [
+            b for b in response.content if not (b.get("type") == "text" and not b.get("text"))
+        ]
+        content = content or [{"type": "text", "text": "(empty reply)"}]
+        state.messages.append({"role": "assistant", "content": content})
         self._emit(
             "model.response",
             {

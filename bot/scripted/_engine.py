@@ -89,7 +89,23 @@ def validate_messages_body(body: Any) -> None:
     for i, message in enumerate(messages):
         if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
             raise InvalidRequestError(f"messages.{i}.role: must be 'user' or 'assistant'")
+        _check_content(i, message, is_last=i == len(messages) - 1)
     _check_tool_pairs(messages)
+
+
+def _check_content(index: int, message: dict[str, Any], *, is_last: bool) -> None:
+    content = message.get("content")
+    if not content and not (is_last and message["role"] == "assistant"):
+        raise InvalidRequestError(
+            f"messages.{index}: all messages must have non-empty content except for the "
+            "optional final assistant message"
+        )
+    if isinstance(content, list):
+        for j, block in enumerate(content):
+            if isinstance(block, dict) and block.get("type") == "text" and not block.get("text"):
+                raise InvalidRequestError(
+                    f"messages.{index}.content.{j}.text: text content blocks must be non-empty"
+                )
 
 
 def _ids(message: Mapping[str, Any], kind: str, key: str) -> list[str]:

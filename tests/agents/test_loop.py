@@ -383,3 +383,32 @@ def test_time_budget_stops_before_the_next_call():
     with pytest.raises(Exception, match=r"run time budget reached: 61.0 s of 60.0 s") as caught:
         guard.check()
     assert getattr(caught.value, "kind", None) == "time"
+
+
+def test_an_empty_reply_keeps_the_history_valid(
+    start_model: StartModel, anthropic_model: Stack, workspace: Workspace
+):
+    """A reviewer's empty reply is kept as a placeholder, so the reminder request is valid."""
+    server = start_model(
+        {
+            "turns": [
+                {"when": {"turn": 0}, "reply": [{"text": ""}]},
+                {
+                    "when": {"turn": 1, "last_user_contains": "submit_review"},
+                    "reply": [{"tool_use": {"name": "submit_review", "input": REVIEW}}],
+                },
+            ]
+        }
+    )
+    role = load_role("style")
+    model = ResilientModel(anthropic_model(server.base_url), sleep=Sleeps())
+    with build_toolbox(role, workspace) as toolbox:
+        outcome = run_agent(
+            agent="reviewer:style",
+            role=role,
+            task="Review.",
+            call_model=model.complete,
+            toolbox=toolbox,
+        )
+    assert outcome.status == "submitted"
+    assert [e.status for e in server.log.entries()] == [200, 200]

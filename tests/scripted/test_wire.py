@@ -239,3 +239,22 @@ def test_in_stream_fault_starts_the_stream_then_sends_an_error_event(start_model
     events = sse_events(response.text)
     assert [name for name, _ in events] == ["message_start", "error"]
     assert events[1][1]["error"] == {"type": "overloaded_error", "message": "Overloaded"}
+
+
+@pytest.mark.parametrize(
+    ("messages", "expected"),
+    [
+        ([{"role": "user", "content": []}], "all messages must have non-empty content"),
+        (
+            [{"role": "user", "content": [{"type": "text", "text": ""}]}],
+            "messages.0.content.0.text: text content blocks must be non-empty",
+        ),
+    ],
+)
+def test_empty_content_is_refused_as_the_api_does(
+    start_model: StartModel, make_client: MakeClient, messages, expected
+):
+    """Empty messages and empty text blocks get the API's 400."""
+    server = start_model(TOOL_REPLY)
+    with pytest.raises(anthropic.BadRequestError, match=expected):
+        make_client(server.base_url).messages.create(model=MODEL, max_tokens=5, messages=messages)
