@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -69,3 +70,18 @@ def test_model_command_refuses_a_bad_script_in_one_line(tmp_path: Path, run_spec
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert "bad.yaml" in result.stderr and "exactly one of" in result.stderr
+
+
+def test_model_command_reports_a_busy_port_in_one_line(tmp_path: Path, run_specbot: RunSpecbot):
+    """A port already in use exits 2 with one line saying so."""
+    script = tmp_path / "ok.yaml"
+    script.write_text(SCRIPT)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = run_specbot("model", "--script", str(script), "--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"specbot model: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
