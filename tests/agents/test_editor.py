@@ -6,8 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from bot.agents.tools import TextEditorTool, Workspace
+from bot.agents.tools import TextEditorTool, ToolError, Workspace
 
 
 def run(tool: TextEditorTool, **tool_input):
@@ -183,3 +185,44 @@ def test_write_failures_are_tool_errors_not_crashes(workspace: Workspace):
     )
     assert result.is_error
     assert result.content.startswith("Error: ")
+
+
+SEGMENTS = [
+    "..",
+    ".",
+    "",
+    "a",
+    "b",
+    ".git",
+    ".github",
+    "workflows",
+    "out",
+    "in",
+    "~",
+    "\x00",
+    "a\x00b",
+    "/",
+]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(parts=st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=8), absolute=st.booleans())
+def test_no_path_resolves_outside_the_checkout_or_into_a_denied_path(
+    workspace: Workspace, parts, absolute
+):
+    """Any combination of segments either fails with ToolError or lands inside, not denied."""
+    root = workspace.root
+    if not (root / "out").exists():
+        os.symlink("/", root / "out")  # a symlink leading out of the checkout
+        os.symlink(root / "pkg", root / "in")  # a symlink staying inside
+    path = "/".join(parts)
+    if absolute:
+        path = str(root) + "/" + path
+    try:
+        resolved = workspace.resolve(path)
+    except ToolError:
+        return
+    assert resolved.is_relative_to(root)
+    assert not workspace.is_denied(resolved.relative_to(root))
