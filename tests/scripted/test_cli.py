@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -34,6 +35,10 @@ def start_cli(script: Path) -> tuple[subprocess.Popen[str], str]:
         cwd=ROOT,
     )
     assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], 30)
+    if not ready:
+        proc.kill()
+        pytest.fail(f"specbot model printed nothing in 30 s: {proc.communicate()[1]}")
     line = proc.stdout.readline()
     assert line.startswith("scripted model listening on http://127.0.0.1:"), line
     return proc, line.rsplit(" ", 1)[1].strip()
