@@ -1,4 +1,4 @@
-"""The scripted model over HTTP: a Starlette app and a uvicorn server runnable in a thread."""
+"""The scripted model over HTTP: a small FastAPI app and a uvicorn server runnable in a thread."""
 
 from __future__ import annotations
 
@@ -11,10 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from bot.scripted._engine import ErrorReply, ScriptedModel, error_body
 from bot.scripted._log import RequestLog
@@ -48,8 +46,8 @@ async def _read_json(request: Request, model: ScriptedModel) -> tuple[Any, Error
         return None, model.reject(path, headers, 400, f"request body is not JSON: {exc}")
 
 
-def build_app(model: ScriptedModel) -> Starlette:
-    """The Starlette app serving the Messages API subset and the request log."""
+def build_app(model: ScriptedModel) -> FastAPI:
+    """The app serving the Messages API subset and the request log (no OpenAPI pages)."""
 
     async def messages(request: Request) -> Response:
         body, bad = await _read_json(request, model)
@@ -90,13 +88,17 @@ def build_app(model: ScriptedModel) -> Starlette:
         body = error_body(404, f"{request.method} {request.url.path}: not found", "req_0")
         return JSONResponse(body, status_code=404)
 
-    routes = [
-        Route("/v1/messages", messages, methods=["POST"]),
-        Route("/v1/messages/count_tokens", count_tokens, methods=["POST"]),
-        Route(LOG_PATH, read_log, methods=["GET"]),
-        Route(LOG_PATH, clear_log, methods=["DELETE"]),
-    ]
-    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+    app = FastAPI(
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        exception_handlers={404: not_found, 405: not_found},
+    )
+    app.add_route("/v1/messages", messages, methods=["POST"])
+    app.add_route("/v1/messages/count_tokens", count_tokens, methods=["POST"])
+    app.add_route(LOG_PATH, read_log, methods=["GET"])
+    app.add_route(LOG_PATH, clear_log, methods=["DELETE"])
+    return app
 
 
 async def _stream(events: Iterator[bytes]) -> AsyncIterator[bytes]:
