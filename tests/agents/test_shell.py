@@ -226,3 +226,27 @@ def test_nul_bytes_and_empty_commands_are_refused(shell: BashTool):
     """Malformed input is an error result, not an exception."""
     assert run(shell, "echo a\x00b").is_error
     assert shell.run({}).is_error
+
+
+def test_the_run_log_says_when_the_network_is_not_isolated(workspace: Workspace):
+    """Without isolation the sandbox.started event says plainly that the network is open."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+    tool = BashTool(
+        workspace,
+        base_env=HOSTILE_ENV,
+        isolate=False,
+        on_event=lambda kind, payload: seen.append((kind, payload)),
+    )
+    try:
+        run(tool, "true")
+    finally:
+        tool.close()
+    assert seen == [
+        (
+            "sandbox.started",
+            {
+                "network_isolated": False,
+                "description": "network NOT isolated: isolation turned off by configuration",
+            },
+        )
+    ]
