@@ -115,7 +115,6 @@ def build_toolbox(
                     workspace,
                     timeout=shell_timeout,
                     base_env=base_env,
-                    redact=redact,
                     isolate=isolate,
                     on_event=on_event,
                 )
@@ -124,4 +123,4 @@ def build_toolbox(
             tools.append(submit_review_tool())
         else:
             tools.append(submit_plan_tool())
-    return Toolbox(tools)
+    return Toolbox(tools, redact=redact)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.agents import build_toolbox, load_role
 from bot.agents.tools import BashTool, CappedOutput, Workspace, detect_isolation
 
 CANARY = "canary-7f3a9c2e51d04b8e"
@@ -154,14 +155,19 @@ def test_no_secret_reaches_a_command(workspace: Workspace, monkeypatch: pytest.M
     assert "HOME=" in outputs[0] and "USER=specbot" in outputs[0]
 
 
-def test_known_secret_values_are_redacted_from_output(workspace: Workspace, tmp_path: Path):
-    """A secret the tool was told about is redacted even when a file in the checkout holds it."""
+def test_known_secret_values_are_redacted_from_every_tool(workspace: Workspace):
+    """A secret the toolbox was told about is redacted from shell and editor output alike,
+    even when a file in the checkout holds it."""
     (workspace.root / "leak.txt").write_text(f"token={CANARY}\n")
-    tool = BashTool(workspace, base_env=HOSTILE_ENV, redact=[CANARY])
-    try:
-        assert run(tool, "cat leak.txt").content == "token=<redacted>"
-    finally:
-        tool.close()
+    role = load_role("implementer")
+    with build_toolbox(role, workspace, base_env=HOSTILE_ENV, redact=[CANARY, "ab"]) as tools:
+        shown = tools.execute("bash", {"command": "cat leak.txt"}).content
+        viewed = tools.execute(
+            "str_replace_based_edit_tool", {"command": "view", "path": "leak.txt"}
+        ).content
+    assert shown == "token=<redacted>"
+    assert viewed.startswith("     1\ttoken=<redacted>")
+    assert CANARY not in shown + viewed
 
 
 def test_network_is_off_where_the_machine_allows_it(shell: BashTool, events):

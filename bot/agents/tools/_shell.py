@@ -18,7 +18,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,6 @@ class BashTool:
         output_limit: int = 30_000,
         base_env: Mapping[str, str] | None = None,
         extra_env: Mapping[str, str] | None = None,
-        redact: Sequence[str] = (),
         isolate: bool = True,
         on_event: OnEvent = _ignore_event,
     ) -> None:
@@ -84,7 +83,6 @@ class BashTool:
         self.output_limit = output_limit
         self._base_env = dict(os.environ if base_env is None else base_env)
         self._extra_env = dict(extra_env or {})
-        self._redact = [s for s in redact if len(s) >= 6]
         self._isolate = isolate
         self._on_event = on_event
         self._proc: subprocess.Popen[bytes] | None = None
@@ -201,8 +199,6 @@ class BashTool:
         return ToolResult(text or "(no output)")
 
     def _clean(self, text: str) -> str:
-        for secret in self._redact:
-            text = text.replace(secret, "<redacted>")
         return text.rstrip("\n")
 
 
