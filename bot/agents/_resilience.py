@@ -172,6 +172,12 @@ class ResilientModel:
             self.breaker.record_success()
             return response
 
+    def close(self) -> None:
+        """Close the inner model's connections, if it holds any."""
+        close = getattr(self.inner, "close", None)
+        if callable(close):
+            close()
+
     def _delay_before_retry(self, attempt: int, exc: TransientModelError) -> float:
         """The wait before the next attempt, or raise when no attempt is left."""
         if attempt >= self.policy.max_attempts:

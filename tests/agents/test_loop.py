@@ -26,7 +26,7 @@ from bot.agents import (
     run_agent,
 )
 from bot.agents.tools import Workspace
-from tests.agents.conftest import FakeClock, Sleeps, Stack, StartModel
+from tests.agents.conftest import MODEL, FakeClock, Sleeps, Stack, StartModel
 
 DATA = Path(__file__).parent / "data"
 CANARY = "canary-0d9b4f1e7a2c"
@@ -412,3 +412,41 @@ def test_an_empty_reply_keeps_the_history_valid(
         )
     assert outcome.status == "submitted"
     assert [e.status for e in server.log.entries()] == [200, 200]
+
+
+def test_the_documented_wiring_runs_a_reviewer_end_to_end(
+    start_model: StartModel, workspace: Workspace
+):
+    """The wiring shown in docs/agents.md works as written, from settings to a submitted review."""
+    from bot.adapters.anthropic_model import resilient_model_from_settings
+    from bot.settings import Settings
+
+    server = start_model(REVIEWER_SCRIPT)
+    settings = Settings(
+        ANTHROPIC_API_KEY="sk-ant-docs-example",
+        SPECBOT_MODEL=MODEL,
+        ANTHROPIC_BASE_URL=server.base_url,
+        SPECBOT_RUN_MAX_COST_USD=1.0,
+    )
+    log = Recorder()
+    model = resilient_model_from_settings(settings, on_event=log)
+    ledger = UsageLedger(PriceTable.bundled())
+    budget = BudgetGuard(RunBudget.from_settings(settings), ledger)
+    role = load_role("security")
+    with build_toolbox(role, workspace, redact=settings.secret_values(), on_event=log) as tools:
+        outcome = run_agent(
+            agent="reviewer:security",
+            role=role,
+            task="Review the diff.",
+            shared_context="diff --git a/pkg/calc.py",
+            call_model=model.complete,
+            toolbox=tools,
+            ledger=ledger,
+            budget=budget,
+            on_event=log,
+        )
+    model.close()
+    assert outcome.status == "submitted"
+    assert outcome.submission == REVIEW
+    assert 0 < ledger.cost_usd() < 1.0
+    assert log.kinds()[-1] == "agent.finished"

@@ -312,7 +312,7 @@ def test_production_stack_and_budget_come_from_settings(start_model: StartModel)
         with pytest.raises(ModelUnavailableError, match="after 1 attempts"):
             model.complete(REQUEST)
     finally:
-        model.inner.close()  # type: ignore[attr-defined]
+        model.close()
     assert len(server.log) == 1
     assert RunBudget.from_settings(settings) == RunBudget(max_tokens=1000, max_cost_usd=0.5)
     assert sorted(settings.secret_values()) == ["hook-secret", "sk-ant-from-settings"]
