@@ -11,6 +11,7 @@ import sys
 import typer
 
 from bot import __version__
+from bot.cli import model as model_command
 from bot.cli.lint import lint_command
 
 HELP = """specbot turns a GitHub issue written as a specification into a reviewed pull request.
@@ -54,6 +55,7 @@ def root(
 
 
 app.command("lint")(lint_command)
+app.command("model")(model_command.model)
 
 
 def main() -> None:
