@@ -28,7 +28,6 @@ from bot.agents._roles import (
     build_toolbox,
     load_role,
     role_names,
-    untrusted,
 )
 from bot.agents._usage import (
     BudgetExceededError,
@@ -74,5 +73,4 @@ __all__ = [
     "load_role",
     "role_names",
     "run_agent",
-    "untrusted",
 ]

@@ -15,9 +15,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from bot.agents._model import ModelCall, ModelRequest, ModelResponse, Usage
-from bot.agents._roles import Role, untrusted
+from bot.agents._roles import Role
 from bot.agents._usage import BudgetExceededError, BudgetGuard, UsageLedger
 from bot.agents.tools import Toolbox, ToolResult
+from bot.untrusted import delimit
 
 OnEvent = Callable[[str, dict[str, Any]], None]
 RunTool = Callable[[str, Any], ToolResult]
@@ -96,7 +97,7 @@ class AgentLoop:
 
     def run(self, task: str, *, shared_context: str | None = None) -> AgentOutcome:
         """Run until the model finishes, submits, or a limit or the run's budget stops it."""
-        shared = untrusted("shared context", shared_context) if shared_context else None
+        shared = delimit(shared_context, "shared context", clean=False) if shared_context else None
         state = _State(messages=[{"role": "user", "content": task}], started=self._clock())
         self._emit(
             "agent.started", {"role": self.role.name, "tools": [t["name"] for t in self._tools]}

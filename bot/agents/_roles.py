@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from typing import Any, Literal
@@ -24,7 +23,6 @@ from bot.agents.tools import (
 ToolId = Literal["editor", "viewer", "bash", "submit_review", "submit_plan"]
 OnEvent = Callable[[str, dict[str, Any]], None]
 REVIEWER_ROLES = ("security", "correctness", "performance", "style", "spec-conformance")
-_CLOSING = re.compile(r"</\s*untrusted", re.IGNORECASE)
 
 
 def _ignore_event(event_type: str, payload: dict[str, Any]) -> None:
@@ -85,13 +83,6 @@ def load_role(name: str) -> Role:
     return Role.model_validate(
         {"name": name, "prompt": f"{prompt}\n\n{rules}\n", **definitions[name]}
     )
-
-
-def untrusted(source: str, text: str) -> str:
-    """``text`` delimited as untrusted data; a closing delimiter inside it is defused."""
-    safe_source = source.replace('"', "'").replace("\n", " ")
-    body = _CLOSING.sub("<\\/untrusted", text)
-    return f'<untrusted source="{safe_source}">\n{body}\n</untrusted>'
 
 
 def build_toolbox(

@@ -14,10 +14,8 @@ from bot.agents.tools._sandbox import (
 )
 from bot.agents.tools._shell import BASH_NAME, BASH_TYPE, BashTool, CappedOutput
 from bot.agents.tools._submit import (
-    Finding,
     PlanStep,
     PlanSubmission,
-    ReviewSubmission,
     SubmitTool,
     submit_plan_tool,
     submit_review_tool,
@@ -32,11 +30,9 @@ __all__ = [
     "EDITOR_TYPE",
     "BashTool",
     "CappedOutput",
-    "Finding",
     "Isolation",
     "PlanStep",
     "PlanSubmission",
-    "ReviewSubmission",
     "SubmitTool",
     "TextEditorTool",
     "Tool",

@@ -7,41 +7,12 @@ as an error listing each problem, so it can correct itself; a valid one ends the
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.agents.tools._result import ToolResult
-
-
-class Finding(BaseModel):
-    """One review finding, anchored to a line of the new version of a file."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    path: str = Field(min_length=1)
-    line: int = Field(ge=1, description="Line number in the new version of the file.")
-    end_line: int | None = Field(default=None, ge=1)
-    severity: Literal["critical", "major", "minor", "nit"]
-    category: str = Field(min_length=1)
-    message: str = Field(min_length=1)
-    suggestion: str | None = None
-    confidence: float = Field(ge=0.0, le=1.0)
-
-    @model_validator(mode="after")
-    def _range_is_ordered(self) -> Finding:
-        if self.end_line is not None and self.end_line < self.line:
-            raise ValueError("end_line must not be before line")
-        return self
-
-
-class ReviewSubmission(BaseModel):
-    """A reviewer's report: a summary and its findings."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    summary: str = Field(min_length=1)
-    findings: list[Finding]
+from bot.review import ReviewSubmission
 
 
 class PlanStep(BaseModel):
