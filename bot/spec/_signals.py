@@ -1,7 +1,8 @@
 """Signals of RUBRIC.md section 4: measurable tokens (M), location anchors (L), sentences.
 
-Every pattern is linear: no nested quantifiers, bounded repeats, and look-behinds so that a
-match can only start at the beginning of a token.
+Every pattern is linear: no nested quantifiers and bounded repeats. Patterns start with a
+literal or a digit so the regex engine can skip ahead; whether a match starts a token is
+checked in Python on the (few) matches instead of by a look-behind at every character.
 """
 
 from __future__ import annotations

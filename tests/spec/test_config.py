@@ -108,3 +108,14 @@ def test_errors_name_the_line_of_the_offending_key(text: str, line: int, fragmen
     assert caught.value.line == line
     assert fragment in str(caught.value)
     assert str(caught.value).startswith(f"specbot.yml:{line}: ")
+
+
+def test_the_documented_example_configuration_loads() -> None:
+    """The `gate:` example in specs/README.md is a valid configuration."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "specs" / "README.md").read_text("utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = load_repo_config(example)
+    assert config.gate.promote == ("CMP-002", "ERR-004")
+    assert config.gate.min_principle_scores == {"P3": 60, "P4": 60}
