@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 
@@ -75,7 +76,8 @@ class Line:
     criterion: CriterionKind | None = None
     checked: bool | None = None
     header: Header | None = None
-    sentences: list[Sentence] = field(default_factory=list)
+    # Blank and code lines share one empty tuple: fewer containers for the garbage collector.
+    sentences: Sequence[Sentence] = ()
 
 
 @dataclass(slots=True)
@@ -245,11 +247,13 @@ def analyse_sentences(lines: list[Line]) -> None:
     regex pass over the whole text instead of several passes per sentence.
     """
     parts: list[str] = []
-    owners: list[Line] = []
+    owners: list[list[Sentence]] = []
     for line in lines:
+        sentences: list[Sentence] = []
+        line.sentences = sentences
         for part in split_sentences(line.folded):
             parts.append(part)
-            owners.append(line)
+            owners.append(sentences)
     if not parts:
         return
     joined = "\n".join(parts)
@@ -258,14 +262,14 @@ def analyse_sentences(lines: list[Line]) -> None:
     for position, kind in measurable_positions(joined):
         kinds.setdefault(bisect_right(starts, position) - 1, set()).add(kind)
     masked = mask_inline_code(joined).split("\n")
-    for index, (part, line) in enumerate(zip(parts, owners, strict=True)):
+    for index, (part, sentences) in enumerate(zip(parts, owners, strict=True)):
         tokens = tuple(lx.tokenize(masked[index]))
         hits = _shared(lx.lexicon_hits(tokens))
         vague = lx.V in hits
         if vague and ('"' in part or "“" in part or "«" in part):
             vague = lx.V in lx.lexicon_hits(lx.tokenize(mask_quotes(masked[index])))
         found = _shared(frozenset(kinds[index])) if index in kinds else _NO_KINDS
-        line.sentences.append(Sentence(part, tokens, hits, vague, found))
+        sentences.append(Sentence(part, tokens, hits, vague, found))
 
 
 def _is_meta(folded_line: str, heading: str) -> bool:
