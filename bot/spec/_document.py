@@ -191,7 +191,7 @@ def _classify(doc: Document) -> None:
         index = line.number - 1
         if doc.norm.in_fence[index] and _WORD.search(doc.norm.raw_lines[index]):
             answered.add(line.section)  # code belongs to its section: not empty
-        if not text.strip():
+        if not text or text.isspace():
             continue
         if is_empty_marker(text):
             if fold(text.strip()) == NO_RESPONSE:
