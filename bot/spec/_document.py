@@ -43,7 +43,6 @@ _META_PREFIXES = (
     "i confirm", "i understand", "he buscado", "acepto", "confirmo",
 )  # fmt: skip
 _META_HEADINGS = ("checklist", "code of conduct", "prerequisites", "before submitting", "terms")
-MEASURABLE = frozenset({"dur", "unit", "pct", "http", "cmp", "quote", "code", "route", "time"})
 
 
 @dataclass(slots=True)
