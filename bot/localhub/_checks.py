@@ -24,10 +24,12 @@ CONCLUSIONS = (
 )
 
 
-def resolve_commit(hub: Hub, repo: Repo, ref: str) -> str:
-    """A branch, tag or sha as a commit sha (422 "No commit found for SHA" otherwise)."""
+def resolve_commit(hub: Hub, repo: Repo, ref: str, missing: int = 422) -> str:
+    """A branch, tag or sha as a commit sha (``missing``: 422 "No commit found" or 404)."""
     sha = gitrepo.resolve_branch_or_sha(hub.repo_path(repo.full_name), ref)
     if sha is None:
+        if missing == 404:
+            raise not_found()
         raise ApiError(422, f"No commit found for SHA: {ref}")
     return sha
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 import threading
 import time
@@ -141,5 +140,5 @@ class Hub:
         """Persist, then remove the temporary directory of a memory-only hub."""
         self.persist()
         if self._tmp is not None:
-            shutil.rmtree(self._tmp.name, ignore_errors=True)
+            self._tmp.cleanup()
             self._tmp = None

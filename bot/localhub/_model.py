@@ -140,6 +140,7 @@ class ReviewComment(BaseModel):
     body: str
     path: str
     line: int | None
+    position: int = 1
     side: str = "RIGHT"
     start_line: int | None = None
     commit_id: str

@@ -191,8 +191,8 @@ def _patch_lines(patch: str | None) -> list[tuple[str, int | None, int | None]]:
 
 def _anchor(
     hub: Hub, issue: Issue, commit_id: str, path: str, line: Any, side: str, position: Any
-) -> tuple[int, str]:
-    """Validate an inline comment's place in the diff; return (line, diff_hunk)."""
+) -> tuple[int, str, int]:
+    """Validate an inline comment's place in the diff; return (line, diff_hunk, position)."""
     assert issue.pull is not None
     repo_path = hub.repo_path(issue.repo)
     base = gitrepo.merge_base(repo_path, issue.pull.base_sha, commit_id) or issue.pull.base_sha
@@ -237,7 +237,7 @@ def _anchor(
     hunk = "\n".join(text for text, _o, _n in lines[start : index + 1])
     _text, old_no, new_no = lines[index]
     number = new_no if side == "RIGHT" else old_no
-    return int(number if number is not None else line), hunk
+    return int(number if number is not None else line), hunk, index
 
 
 def add_review_comment(
@@ -260,6 +260,7 @@ def add_review_comment(
         if parent is None or parent.number != issue.number or parent.repo != issue.repo:
             raise not_found()
         path, line, hunk, commit_id = parent.path, parent.line, parent.diff_hunk, parent.commit_id
+        position = parent.position
         side, start_line, root = parent.side, parent.start_line, parent.in_reply_to_id or parent.id
     else:
         if not fields.get("path"):
@@ -267,7 +268,7 @@ def add_review_comment(
         commit_id = str(fields.get("commit_id") or issue.pull.head_sha)
         side = str(fields.get("side") or "RIGHT")
         path = str(fields["path"])
-        line, hunk = _anchor(
+        line, hunk, position = _anchor(
             hub, issue, commit_id, path, fields.get("line"), side, fields.get("position")
         )
         start_line = fields.get("start_line") if isinstance(fields.get("start_line"), int) else None
@@ -281,6 +282,7 @@ def add_review_comment(
         body=str(fields["body"]),
         path=path,
         line=line,
+        position=position,
         side=side,
         start_line=start_line,
         commit_id=commit_id,

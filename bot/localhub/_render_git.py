@@ -114,7 +114,10 @@ def branch(hub: Hub, repo: Repo, name: str, sha: str) -> dict[str, Any]:
         "commit": commit(hub, repo, sha),
         "_links": {"html": hub.html_url(f"{repo.full_name}/tree/{name}"), "self": url},
         "protected": False,
-        "protection": {"enabled": False, "required_status_checks": None},
+        "protection": {
+            "enabled": False,
+            "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []},
+        },
         "protection_url": f"{url}/protection",
     }
 
@@ -211,15 +214,17 @@ def check_run(hub: Hub, item: CheckRun) -> dict[str, Any]:
     """A ``check-run``."""
     url = f"{hub.api_url}/repos/{item.repo}/check-runs/{item.id}"
     suite = hub.state.check_suites[item.suite_id]
+    app_item = hub.state.apps[item.app_id]
     output = item.output
     return {
         "id": item.id,
         "head_sha": item.head_sha,
         "node_id": node_id("CheckRun", item.id),
-        "external_id": item.external_id,
+        # GitHub fills these in when the App leaves them out: "" and the App's homepage
+        "external_id": item.external_id or "",
         "url": url,
         "html_url": hub.html_url(f"{item.repo}/runs/{item.id}"),
-        "details_url": item.details_url,
+        "details_url": item.details_url or hub.html_url(f"apps/{app_item.slug}"),
         "status": item.status,
         "conclusion": item.conclusion,
         "started_at": item.started_at,
@@ -233,6 +238,6 @@ def check_run(hub: Hub, item: CheckRun) -> dict[str, Any]:
         },
         "name": item.name,
         "check_suite": {"id": suite.id},
-        "app": app(hub, hub.state.apps[item.app_id]),
+        "app": app(hub, app_item),
         "pull_requests": [],
     }

@@ -23,7 +23,7 @@ def create_status(call: Call) -> Reply:
 def combined_status(call: Call) -> Reply:
     """``GET /repos/{owner}/{repo}/commits/{ref}/status``."""
     repo = call.repo(scope="statuses")
-    sha = checks.resolve_commit(call.hub, repo, call.params["ref"])
+    sha = checks.resolve_commit(call.hub, repo, call.params["ref"], missing=404)
     found = [
         s for s in call.hub.state.statuses.values() if s.repo == repo.full_name and s.sha == sha
     ]
@@ -74,7 +74,7 @@ def get_check_run(call: Call) -> Reply:
 def list_check_runs(call: Call) -> Reply:
     """``GET /repos/{owner}/{repo}/commits/{ref}/check-runs``."""
     repo = call.repo(scope="checks")
-    sha = checks.resolve_commit(call.hub, repo, call.params["ref"])
+    sha = checks.resolve_commit(call.hub, repo, call.params["ref"], missing=404)
     runs = sorted(
         (
             r

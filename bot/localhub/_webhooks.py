@@ -30,7 +30,7 @@ def sign(secret: str, body: bytes) -> str:
 @dataclass(frozen=True)
 class _Target:
     hook_id: int
-    kind: str  # "app" or "repository"
+    kind: str  # "integration" (an App) or "repository"
     url: str
     target_id: int
     installation_id: int | None
@@ -51,7 +51,7 @@ class WebhookDispatcher:
         """Queue one delivery of ``event`` per subscribed App and repository hook."""
         for target in self._targets(event, repo, payload):
             body = dict(payload)
-            if target.kind == "app" and target.installation_id is not None:
+            if target.kind == "integration" and target.installation_id is not None:
                 body.setdefault(
                     "installation",
                     {

@@ -39,7 +39,12 @@ EXTRA_OPERATIONS = [
     ("get", "/app/installations"),
     ("get", "/installation/repositories"),
 ]
-EXTRA_WEBHOOKS = ["issues-unlabeled"]
+EXTRA_WEBHOOKS = [
+    "issues-unlabeled",
+    "issues-reopened",
+    "pull-request-edited",
+    "pull-request-unlabeled",
+]
 
 
 def collect_refs(node: Any, components: dict[str, Any], seen: set[str]) -> None:
@@ -57,6 +62,25 @@ def collect_refs(node: Any, components: dict[str, Any], seen: set[str]) -> None:
             collect_refs(value, components, seen)
 
 
+def revert_octokit_edits(node: Any) -> Any:
+    """Undo Octokit's ``anyOf`` -> ``allOf`` edit on installation accounts.
+
+    GitHub's description says an installation's ``account`` is a user *or* an enterprise
+    (``anyOf``); Octokit's copy turns that into ``allOf``, which no real account satisfies.
+    """
+    if isinstance(node, list):
+        return [revert_octokit_edits(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: revert_octokit_edits(value) for key, value in node.items()}
+    members = out.get("allOf")
+    if isinstance(members, list):
+        titles = {m.get("title") for m in members if isinstance(m, dict)}
+        if titles == {"Simple User", "Enterprise"}:
+            out["anyOf"] = out.pop("allOf")
+    return out
+
+
 def extract(full: dict[str, Any]) -> dict[str, Any]:
     """The smallest OpenAPI document holding the extra operations and webhooks."""
     paths: dict[str, Any] = {}
@@ -69,13 +93,15 @@ def extract(full: dict[str, Any]) -> dict[str, Any]:
     for ref in sorted(seen):
         _, _, kind, name = ref.split("/")
         components.setdefault(kind, {})[name] = full["components"][kind][name]
-    return {
-        "openapi": full["openapi"],
-        "info": {**full["info"], "x-subset-of": "@octokit/openapi 23.0.2 api.github.com.json"},
-        "paths": paths,
-        "x-webhooks": webhooks,
-        "components": components,
-    }
+    return revert_octokit_edits(
+        {
+            "openapi": full["openapi"],
+            "info": {**full["info"], "x-subset-of": "@octokit/openapi 23.0.2 api.github.com.json"},
+            "paths": paths,
+            "x-webhooks": webhooks,
+            "components": components,
+        }
+    )
 
 
 def main() -> None:
