@@ -195,9 +195,9 @@ def make_route(hub: Hub, endpoint: Endpoint) -> Route:
         started = time.perf_counter()
         rid = request_id()
         headers = _base_headers(rid)
-        who: Principal | None = None
+        caller: list[Principal] = []
         try:
-            response, who = await _dispatch(hub, endpoint, request, rid, headers)
+            response = await _dispatch(hub, endpoint, request, rid, headers, caller)
         except ApiError as error:
             response = error_response(error, headers)
         hub.request_log.append(
@@ -207,7 +207,7 @@ def make_route(hub: Hub, endpoint: Endpoint) -> Route:
                 "path": request.url.path,
                 "query": str(request.url.query),
                 "status": response.status_code,
-                "caller": who.login if who else None,
+                "caller": caller[0].login if caller else None,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 3),
                 "at": time.time(),
             }
@@ -218,8 +218,14 @@ def make_route(hub: Hub, endpoint: Endpoint) -> Route:
 
 
 async def _dispatch(
-    hub: Hub, endpoint: Endpoint, request: Request, rid: str, headers: dict[str, str]
-) -> tuple[Response, Principal | None]:
+    hub: Hub,
+    endpoint: Endpoint,
+    request: Request,
+    rid: str,
+    headers: dict[str, str],
+    caller: list[Principal],
+) -> Response:
+    """Auth, faults, rate limit, body, handler, rendering; ``caller`` receives the principal."""
     decision = hub.faults.for_request(request.method, request.url.path)
     if decision.latency_ms:
         await asyncio.sleep(decision.latency_ms / 1000)
@@ -227,6 +233,7 @@ async def _dispatch(
     if version is not None and not _API_VERSION.match(version):
         raise ApiError(400, f"Invalid 'X-GitHub-Api-Version' header value: {version!r}")
     who = principal_from_header(hub, request.headers.get("authorization"))
+    caller.append(who)
     fault = _fault_error(hub, who, endpoint.resource, rid, decision)
     if fault is not None:
         raise fault
@@ -246,7 +253,7 @@ async def _dispatch(
         raise ApiError(409, f"Git Repository is empty or the commit is missing ({error})") from None
     if request.method != "GET" and reply.status < 400:
         await run_in_threadpool(hub.persist)
-    return _render_reply(request, reply, headers), who
+    return _render_reply(request, reply, headers)
 
 
 def _render_reply(request: Request, reply: Reply, headers: dict[str, str]) -> Response:
