@@ -170,7 +170,8 @@ class WebhookDispatcher:
                 response = self._client.post(delivery.url, content=body, headers=headers)
                 ok = 200 <= response.status_code < 300
                 update = {"status": "OK" if ok else "failed", "status_code": response.status_code}
-            except httpx.HTTPError as error:
+            except (httpx.HTTPError, RuntimeError) as error:
+                # RuntimeError: the client was closed while localhub stops
                 update = {"status": f"failed: {type(error).__name__}"}
         update["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
         with self.hub.lock:

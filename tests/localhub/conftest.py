@@ -6,6 +6,7 @@ import json
 import subprocess
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -42,6 +43,7 @@ class Receiver:
     url: str
     requests: list[Received] = field(default_factory=list)
     status: int = 200
+    delay: float = 0.0
 
 
 def _start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
@@ -51,6 +53,7 @@ def _start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
         def do_POST(self) -> None:  # noqa: N802 - the http.server API
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
+            time.sleep(receiver.delay)
             receiver.requests.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
             self.send_response(receiver.status)
             self.end_headers()
