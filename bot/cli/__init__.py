@@ -11,6 +11,7 @@ import sys
 import typer
 
 from bot import __version__
+from bot.cli.localhub import localhub
 
 HELP = """specbot turns a GitHub issue written as a specification into a reviewed pull request.
 
@@ -50,6 +51,9 @@ def root(
     ),
 ) -> None:
     """specbot: from a spec issue to a reviewed pull request."""
+
+
+app.command("localhub")(localhub)
 
 
 def main() -> None:

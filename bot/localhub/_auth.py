@@ -150,7 +150,7 @@ def issue_installation_token(
         raise not_found()
     permissions = dict(inst.permissions)
     wanted = body.get("permissions")
-    if isinstance(wanted, dict):
+    if isinstance(wanted, dict) and wanted:  # PyGithub sends {} for "everything granted"
         for scope, level in wanted.items():
             have = PERMISSION_LEVELS.get(inst.permissions.get(scope, ""), 0)
             if PERMISSION_LEVELS.get(str(level), 9) > have:

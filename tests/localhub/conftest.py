@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import subprocess
 import textwrap
@@ -44,6 +46,15 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     status: int = 200
     delay: float = 0.0
+    secret: str | None = None
+    rejected: int = 0
+
+    def verifies(self, headers: dict[str, str], body: bytes) -> bool:
+        """Whether the body carries a valid X-Hub-Signature-256 (always, without a secret)."""
+        if self.secret is None:
+            return True
+        digest = hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(headers.get("x-hub-signature-256", ""), f"sha256={digest}")
 
 
 def _start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
@@ -54,7 +65,13 @@ def _start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
             time.sleep(receiver.delay)
-            receiver.requests.append(Received({k.lower(): v for k, v in self.headers.items()}, body))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            if not receiver.verifies(headers, body):
+                receiver.rejected += 1
+                self.send_response(401)
+                self.end_headers()
+                return
+            receiver.requests.append(Received(headers, body))
             self.send_response(receiver.status)
             self.end_headers()
 
