@@ -42,7 +42,7 @@ class WebhookDispatcher:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self._queue: queue.Queue[int | None] = queue.Queue()
-        self._client = httpx.Client(timeout=DELIVERY_TIMEOUT_SECONDS)
+        self._client: httpx.Client | None = None  # made by the worker: building one is slow
         self._worker = threading.Thread(target=self._run, name="localhub-webhooks", daemon=True)
         self._worker.start()
 
@@ -167,6 +167,8 @@ class WebhookDispatcher:
             update = {"status": "dropped"}
         else:
             try:
+                if self._client is None:
+                    self._client = httpx.Client(timeout=DELIVERY_TIMEOUT_SECONDS)
                 response = self._client.post(delivery.url, content=body, headers=headers)
                 ok = 200 <= response.status_code < 300
                 update = {"status": "OK" if ok else "failed", "status_code": response.status_code}
@@ -200,4 +202,5 @@ class WebhookDispatcher:
         """Finish queued deliveries, then stop the worker."""
         self._queue.put(None)
         self._worker.join(timeout=DELIVERY_TIMEOUT_SECONDS + 5)
-        self._client.close()
+        if self._client is not None:
+            self._client.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import shutil
 import subprocess
 import textwrap
 import threading
@@ -19,7 +20,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bot.localhub import RunningHub, start_localhub
+from bot.localhub import LocalHub, RunningHub, start_localhub
 
 WEBHOOK_SECRET = "s3cret"
 APP_ID = 1
@@ -84,13 +85,21 @@ def _start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
     return receiver, server
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    """A webhook receiver that answers 200 and records every delivery."""
+@pytest.fixture(scope="session")
+def _receiver_server() -> Iterator[Receiver]:
     found, server = _start_receiver()
     yield found
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def receiver(_receiver_server: Receiver) -> Receiver:
+    """A webhook receiver that answers 200 and records every delivery (reset for each test)."""
+    found = _receiver_server
+    found.requests.clear()
+    found.status, found.delay, found.secret, found.rejected = 200, 0.0, None, 0
+    return found
 
 
 @pytest.fixture(scope="session")
@@ -165,10 +174,23 @@ def seed_file(tmp_path: Path, app_key_pem: Path, receiver: Receiver) -> Path:
     return write_seed(tmp_path, app_key_pem, receiver.url)
 
 
+@pytest.fixture(scope="session")
+def _seeded_template(
+    tmp_path_factory: pytest.TempPathFactory, app_key_pem: Path, _receiver_server: Receiver
+) -> Path:
+    """A data directory seeded once per session; each test gets a copy (seeding runs git)."""
+    root = tmp_path_factory.mktemp("template")
+    seed = write_seed(root, app_key_pem, _receiver_server.url)
+    LocalHub(seed, data_dir=root / "data").close()
+    return root / "data"
+
+
 @pytest.fixture
-def hub(seed_file: Path) -> Iterator[RunningHub]:
-    """A running localhub loaded from ``seed_file``, memory only."""
-    running = start_localhub(seed_file)
+def hub(_seeded_template: Path, tmp_path: Path, receiver: Receiver) -> Iterator[RunningHub]:
+    """A running localhub with the test seed, on a private copy of the seeded state."""
+    data = tmp_path / "hub-data"
+    shutil.copytree(_seeded_template, data)
+    running = start_localhub(data_dir=data)
     yield running
     running.stop()
 
