@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -10,16 +11,23 @@ DEFAULT_PORT = 8080
 
 
 def localhub(
-    seed: Path = typer.Option(..., "--seed", help="Seed file (YAML): users, repos, Apps, hooks."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(DEFAULT_PORT, "--port", help="Port to listen on (0: any free port)."),
-    data: Path | None = typer.Option(
-        None, "--data", help="Keep state and repositories here across restarts (default: memory)."
-    ),
-    faults: Path | None = typer.Option(
-        None, "--faults", help="YAML list of fault rules to apply from the start."
-    ),
-    random_seed: int = typer.Option(0, "--random-seed", help="Seed for injected faults."),
+    seed: Annotated[
+        Path, typer.Option("--seed", help="Seed file (YAML): users, repos, Apps, hooks.")
+    ],
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", help="Port to listen on (0: any free port).")
+    ] = DEFAULT_PORT,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Keep state and repositories here across restarts."),
+    ] = None,
+    faults: Annotated[
+        Path | None, typer.Option("--faults", help="YAML list of fault rules to apply at start.")
+    ] = None,
+    random_seed: Annotated[
+        int, typer.Option("--random-seed", help="Seed for injected faults.")
+    ] = 0,
 ) -> None:
     """Serve a local GitHub: REST at /api/v3, git at /<owner>/<repo>.git, admin at /_localhub."""
     import signal
@@ -27,22 +35,15 @@ def localhub(
 
     import yaml
 
-    from bot.localhub import FaultRule, LocalHub, RunningHub, SeedError
+    from bot.localhub import FaultRule, RunningHub, SeedError
 
     try:
         rules = [FaultRule.model_validate(r) for r in _read_faults(faults)] if faults else []
-        local = LocalHub(data_dir=data, random_seed=random_seed)
-    except (OSError, ValueError, yaml.YAMLError) as error:
+        running = RunningHub(seed, data_dir=data, host=host, port=port, random_seed=random_seed)
+    except (SeedError, OSError, ValueError, yaml.YAMLError) as error:
         _fail(str(error))
-    try:
-        if not local.hub.loaded_from_disk:
-            local.load_seed(seed)
-        for rule in rules:
-            local.add_fault(rule)
-        running = RunningHub(local, host, port)
-    except (SeedError, OSError, ValueError) as error:
-        local.close()
-        _fail(str(error))
+    for rule in rules:
+        running.add_fault(rule)
     typer.echo(f"localhub ready: {running.api_url}")
     typer.echo(f"  git:   {running.url}/<owner>/<repo>.git")
     typer.echo(f"  admin: {running.admin_url}/state")
@@ -65,6 +66,6 @@ def _read_faults(path: Path) -> list[object]:
     return loaded
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"specbot localhub: {message}", err=True)
     raise typer.Exit(2)

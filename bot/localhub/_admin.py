@@ -50,7 +50,7 @@ def _route(method: str, path: str, action: Action, status: int = 200) -> Route:
             return JSONResponse(error.body(), error.status)
         except (KeyError, TypeError, GitError, ValidationError) as error:
             return JSONResponse({"message": f"{type(error).__name__}: {error}"}, 422)
-        return JSONResponse(result, status)
+        return JSONResponse({"ok": True} if result is None else result, status)
 
     return Route(PREFIX + path, run, methods=[method])
 
@@ -69,12 +69,12 @@ def _user(body: dict[str, Any]) -> str:
 def _load_seed(local: LocalHub, body: dict[str, Any], params: dict[str, str]) -> Any:
     base = Path(params.get("base_dir") or Path.cwd())
     local.load_seed(body, base_dir=base)
-    return {"ok": True}
+    return None
 
 
 def _add_app(local: LocalHub, body: dict[str, Any], params: dict[str, str]) -> Any:
     local.add_app(SeedApp.model_validate(body))
-    return {"ok": True}
+    return None
 
 
 def _push(local: LocalHub, body: dict[str, Any], params: dict[str, str]) -> Any:
@@ -110,15 +110,13 @@ ROUTES = [
     _route(
         "POST",
         "/users",
-        lambda local, body, p: (
-            local.add_user(**_fields(body, "login", "token", "name", "email")) or {"ok": True}
-        ),
+        lambda local, body, p: local.add_user(**_fields(body, "login", "token", "name", "email")),
         201,
     ),
     _route(
         "POST",
         "/repos",
-        lambda local, body, p: local.load_seed({"repos": [body]}) or {"ok": True},
+        lambda local, body, p: local.load_seed({"repos": [body]}),
         201,
     ),
     _route("POST", "/apps", _add_app, 201),
@@ -163,17 +161,15 @@ ROUTES = [
     _route(
         "POST",
         "/repos/{owner}/{repo}/issues/{number}/labels",
-        lambda local, body, p: (
-            local.label(_repo(p), int(p["number"]), body["labels"], as_user=_user(body))
-            or {"ok": True}
+        lambda local, body, p: local.label(
+            _repo(p), int(p["number"]), body["labels"], as_user=_user(body)
         ),
     ),
     _route(
         "DELETE",
         "/repos/{owner}/{repo}/issues/{number}/labels/{name}",
-        lambda local, body, p: (
-            local.unlabel(_repo(p), int(p["number"]), p["name"], as_user=_user(body))
-            or {"ok": True}
+        lambda local, body, p: local.unlabel(
+            _repo(p), int(p["number"]), p["name"], as_user=_user(body)
         ),
     ),
     _route(
@@ -218,13 +214,12 @@ ROUTES = [
         ],
     ),
     _route("POST", "/faults", lambda local, body, p: {"id": local.add_fault(body)}, 201),
-    _route("DELETE", "/faults", lambda local, body, p: local.clear_faults() or {"ok": True}),
+    _route("DELETE", "/faults", lambda local, body, p: local.clear_faults()),
     _route(
         "POST",
         "/faults/seed",
-        lambda local, body, p: (
-            local.hub.faults.reseed(int(body["value"] if "value" in body else body["seed"]))
-            or {"ok": True}
+        lambda local, body, p: local.hub.faults.reseed(
+            int(body["value"] if "value" in body else body["seed"])
         ),
     ),
 ]

@@ -126,7 +126,8 @@ def verify_app_jwt(hub: Hub, token: str) -> App:
     except jwt.ExpiredSignatureError:
         raise ApiError(
             401,
-            "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+            "'Expiration time' claim ('exp') must be a numeric value representing the future "
+            "time at which the assertion expires",
         ) from None
     except jwt.PyJWTError:
         raise ApiError(401, "A JSON web token could not be decoded") from None
@@ -134,7 +135,8 @@ def verify_app_jwt(hub: Hub, token: str) -> App:
     if not isinstance(claims["iat"], int | float) or claims["iat"] > now + CLOCK_SKEW_SECONDS:
         raise ApiError(
             401,
-            "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued",
+            "'Issued at' claim ('iat') must be an Integer representing the time that the "
+            "assertion was issued",
         )
     if claims["exp"] > now + JWT_MAX_LIFETIME_SECONDS + CLOCK_SKEW_SECONDS:
         raise ApiError(401, "'Expiration time' claim ('exp') is too far in the future")
@@ -144,7 +146,7 @@ def verify_app_jwt(hub: Hub, token: str) -> App:
 def issue_installation_token(
     hub: Hub, app: App, installation_id: int, body: dict[str, Any]
 ) -> tuple[Token, str]:
-    """Mint a 1-hour installation token, narrowed by the request's ``permissions``/``repositories``."""
+    """Mint a 1-hour installation token, narrowed by ``permissions`` and ``repositories``."""
     inst = hub.state.installations.get(installation_id)
     if inst is None or inst.app_id != app.id:
         raise not_found()
@@ -175,7 +177,8 @@ def issue_installation_token(
         if not chosen or len(chosen) < len(names or []) + len(ids or []):
             raise ApiError(
                 422,
-                "There is at least one repository that does not exist or is not accessible to the parent installation.",
+                "There is at least one repository that does not exist or is not accessible "
+                "to the parent installation.",
             )
         repositories = chosen
     expires = time.time() + INSTALLATION_TOKEN_SECONDS

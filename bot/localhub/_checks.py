@@ -161,7 +161,7 @@ def update_check_run(
         raise not_found()
     if who.app_id != run.app_id:
         raise ApiError(
-            403, "Invalid app_id `%s` - check run can only be modified by its creator." % who.app_id
+            403, f"Invalid app_id `{who.app_id}` - check run can only be modified by its creator."
         )
     was_completed = run.status == "completed"
     with hub.lock:

@@ -1,4 +1,4 @@
-"""GitHub's error responses: ``message``, ``documentation_url``, ``status`` and, on 422, ``errors``."""
+"""GitHub's error bodies: ``message``, ``documentation_url``, ``status``, ``errors`` on 422."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ class ApiError(Exception):
         status: int,
         message: str,
         *,
-        errors: list[dict[str, Any]] | None = None,
+        errors: list[Any] | None = None,
         documentation_url: str = DOCS,
         headers: dict[str, str] | None = None,
     ) -> None:

@@ -118,10 +118,8 @@ class Faults:
         name = f"{event}.{action}" if action else event
         with self._lock:
             for ident, rule in list(self._rules.items()):
-                if rule.drop_webhooks and (
-                    fnmatchcase(name, rule.pattern) or fnmatchcase(event, rule.pattern)
-                ):
-                    if self._random.random() < rule.drop_webhooks:
-                        self._consume(ident, rule)
-                        return True
+                matches = fnmatchcase(name, rule.pattern) or fnmatchcase(event, rule.pattern)
+                if rule.drop_webhooks and matches and self._random.random() < rule.drop_webhooks:
+                    self._consume(ident, rule)
+                    return True
         return False

@@ -178,7 +178,8 @@ def _fault_error(
         return ApiError(
             403,
             "You have exceeded a secondary rate limit. Please wait a few minutes before you try "
-            f"again. If you reach out to GitHub Support for help, please include the request ID {rid}.",
+            "again. If you reach out to GitHub Support for help, please include the request "
+            f"ID {rid}.",
             documentation_url=f"{RATE_DOCS}#about-secondary-rate-limits",
             headers={"Retry-After": str(decision.secondary_retry_after)},
         )

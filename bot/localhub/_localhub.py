@@ -40,13 +40,20 @@ class LocalHub:
     """
 
     def __init__(
-        self, seed: Seed | Path | None = None, data_dir: Path | None = None, random_seed: int = 0
+        self,
+        seed: Seed | Path | dict[str, Any] | None = None,
+        data_dir: Path | None = None,
+        random_seed: int = 0,
     ) -> None:
         self.hub = Hub(data_dir, random_seed=random_seed)
         self.webhooks = WebhookDispatcher(self.hub)
         self.hub.emitter = self.webhooks
-        if seed is not None and not self.hub.loaded_from_disk:
-            self.load_seed(seed)
+        try:
+            if seed is not None and not self.hub.loaded_from_disk:
+                self.load_seed(seed)
+        except BaseException:
+            self.close()
+            raise
 
     # -- setup ---------------------------------------------------------------------------
     def load_seed(self, seed: Seed | Path | dict[str, Any], base_dir: Path | None = None) -> None:
@@ -173,7 +180,7 @@ class LocalHub:
         message: str = "Update files",
         start_from: str | None = None,
     ) -> str:
-        """Commit ``files`` to ``branch`` as a push by ``as_user`` (fires ``push``, ``synchronize``)."""
+        """Commit ``files`` to ``branch`` as pushed by ``as_user`` (fires push, synchronize)."""
         encoded = {p: c.encode() if isinstance(c, str) else c for p, c in files.items()}
         target = self.hub.repo(repo)
         return push_files(

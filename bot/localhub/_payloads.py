@@ -46,10 +46,7 @@ def pull_counters(hub: Hub, issue: Issue) -> dict[str, Any]:
         for c in hub.state.review_comments.values()
         if c.repo == issue.repo and c.number == issue.number
     )
-    if pull.merged:
-        state = "unknown"
-    else:
-        state = "clean" if mergeable else "dirty"
+    state = "unknown" if pull.merged else "clean" if mergeable else "dirty"
     return {
         "merged": pull.merged,
         "mergeable": mergeable,

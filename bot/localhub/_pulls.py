@@ -323,15 +323,14 @@ def submit_review(hub: Hub, issue: Issue, author: str, fields: dict[str, Any]) -
         raise ApiError(
             422,
             "Unprocessable Entity",
-            errors=[f"Review Can not {event.lower().replace('_', ' ')} without a body"],  # type: ignore[list-item]
+            errors=[f"Review Can not {event.lower().replace('_', ' ')} without a body"],
         )
     if event in ("APPROVE", "REQUEST_CHANGES") and author == issue.user:
+        verb = "approve" if event == "APPROVE" else "request changes on"
         raise ApiError(
             422,
             "Unprocessable Entity",
-            errors=[
-                f"Review Can not {'approve' if event == 'APPROVE' else 'request changes on'} your own pull request"
-            ],  # type: ignore[list-item]
+            errors=[f"Review Can not {verb} your own pull request"],
         )
     review_id = hub.new_id()
     commit_id = str(fields.get("commit_id") or issue.pull.head_sha)

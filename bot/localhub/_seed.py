@@ -14,6 +14,11 @@ from bot.localhub._hub import Hub
 from bot.localhub._model import App, Hook, Installation, Repo
 
 Role = Literal["read", "triage", "write", "maintain", "admin"]
+Level = Literal["read", "write", "admin"]
+
+
+def _metadata_read() -> dict[str, Level]:
+    return {"metadata": "read"}
 
 
 class SeedError(ValueError):
@@ -50,9 +55,7 @@ class SeedInstallation(_Strict):
     id: int
     account: str
     repositories: list[str] = Field(default_factory=list)
-    permissions: dict[str, Literal["read", "write", "admin"]] = Field(
-        default_factory=lambda: {"metadata": "read"}
-    )
+    permissions: dict[str, Level] = Field(default_factory=_metadata_read)
 
 
 class SeedApp(_Strict):
@@ -146,7 +149,7 @@ def add_repo(hub: Hub, spec: SeedRepo) -> Repo:
     path = hub.repo_path(spec.full_name)
     source = spec.source
     if source is not None and ((source / ".git").exists() or (source / "HEAD").is_file()):
-        gitrepo.clone_bare(spec.source, path, spec.default_branch)
+        gitrepo.clone_bare(source, path, spec.default_branch)
     else:
         gitrepo.init_bare(path, spec.default_branch)
         if spec.source is not None:

@@ -30,7 +30,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 def build_app(local: LocalHub) -> Starlette:
-    """The ASGI app: REST at ``/api/v3``, git at ``/<owner>/<repo>.git``, admin at ``/_localhub``."""
+    """The ASGI app: REST at /api/v3, git at /<owner>/<repo>.git, admin at /_localhub."""
     routes: list[BaseRoute] = []
     # specific paths first: /commits/{ref}/status must win over /commits/{ref:path}
     for module in (_rest_checks, _rest_apps, _rest_pulls, _rest_issues, _rest_repos):
@@ -60,17 +60,28 @@ def public_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-class RunningHub:
-    """A localhub serving HTTP on a port, in a background thread."""
+class RunningHub(LocalHub):
+    """A localhub serving HTTP on a port from a background thread, with every helper of LocalHub."""
 
-    def __init__(self, local: LocalHub, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.local = local
-        self._socket = bind_socket(host, port)
+    def __init__(
+        self,
+        seed: Seed | Path | dict[str, Any] | None = None,
+        data_dir: Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        random_seed: int = 0,
+    ) -> None:
+        super().__init__(seed, data_dir=data_dir, random_seed=random_seed)
+        try:
+            self._socket = bind_socket(host, port)
+        except BaseException:
+            self.close()
+            raise
         self.port = int(self._socket.getsockname()[1])
         self.url = public_url(host, self.port)
-        local.hub.public_url = self.url
+        self.hub.public_url = self.url
         config = uvicorn.Config(
-            build_app(local), log_level="warning", lifespan="off", access_log=False
+            build_app(self), log_level="warning", lifespan="off", access_log=False
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -80,6 +91,7 @@ class RunningHub:
         deadline = time.monotonic() + 10
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
                 raise RuntimeError("localhub did not start")
             time.sleep(0.01)
 
@@ -99,16 +111,12 @@ class RunningHub:
             return f"{self.url}/{repo}.git"
         return f"{self.url.replace('http://', f'http://{user}:{token}@')}/{repo}.git"
 
-    def __getattr__(self, name: str) -> Any:
-        # the admin helpers (open_issue, push, deliveries...) live on LocalHub
-        return getattr(self.local, name)
-
     def stop(self) -> None:
         """Stop serving, finish webhook deliveries, persist, and clean up."""
         self._server.should_exit = True
         self._thread.join(timeout=10)
         self._socket.close()
-        self.local.close()
+        self.close()
 
     def __enter__(self) -> RunningHub:
         return self
@@ -124,12 +132,8 @@ def start_localhub(
     port: int = 0,
     random_seed: int = 0,
 ) -> RunningHub:
-    """Start a localhub on ``host:port`` (0: a free port) and return it running."""
-    local = LocalHub(data_dir=data_dir, random_seed=random_seed)
-    try:
-        if seed is not None and not local.hub.loaded_from_disk:
-            local.load_seed(seed)
-        return RunningHub(local, host, port)
-    except BaseException:
-        local.close()
-        raise
+    """Start a localhub on ``host:port`` (0: a free port) and return it running.
+
+    With ``data_dir`` holding a previous run's state, that state is loaded and the seed skipped.
+    """
+    return RunningHub(seed, data_dir=data_dir, host=host, port=port, random_seed=random_seed)

@@ -11,7 +11,9 @@ import jwt
 from tests.localhub.conftest import APP_ID, INSTALLATION_ID
 
 
-def app_jwt(key: Path, app_id: int = APP_ID, *, iat: float | None = None, exp: float | None = None) -> str:
+def app_jwt(
+    key: Path, app_id: int = APP_ID, *, iat: float | None = None, exp: float | None = None
+) -> str:
     """An RS256 JWT for the App, as GitHub asks Apps to sign them."""
     now = time.time()
     claims = {

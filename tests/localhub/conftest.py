@@ -62,7 +62,7 @@ def _start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
     receiver = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
             time.sleep(receiver.delay)
@@ -126,7 +126,8 @@ def write_seed(directory: Path, key: Path, webhook_url: str, hook_url: str | Non
         "".join(f"def f{i}():\n    return {i}\n\n\n" for i in range(10))
     )
     hooks = (
-        f'hooks:\n  - {{repo: acme/widgets, url: "{hook_url}", secret: hooksecret, events: ["*"]}}\n'
+        "hooks:\n"
+        f'  - {{repo: acme/widgets, url: "{hook_url}", secret: hooksecret, events: ["*"]}}\n'
         if hook_url
         else ""
     )
@@ -160,7 +161,9 @@ def write_seed(directory: Path, key: Path, webhook_url: str, hook_url: str | Non
                   - id: {INSTALLATION_ID}
                     account: acme
                     repositories: [acme/widgets]
-                    permissions: {{contents: write, issues: write, pull_requests: write, checks: write, statuses: write, metadata: read}}
+                    permissions:
+                      {{contents: write, issues: write, pull_requests: write, checks: write,
+                        statuses: write, metadata: read}}
             """
         )
         + hooks
@@ -195,7 +198,9 @@ def hub(_seeded_template: Path, tmp_path: Path, receiver: Receiver) -> Iterator[
     running.stop()
 
 
-def git(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def git(
+    *args: str, cwd: Path | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run the real git CLI without any user configuration or credential prompts."""
     env = {
         "GIT_TERMINAL_PROMPT": "0",

@@ -39,7 +39,11 @@ def _load(name: str) -> dict[str, Any]:
 def components() -> dict[str, Any]:
     """Every component of the subset and the extras (the subset wins: it is the faithful one)."""
     merged: dict[str, Any] = {}
-    for name in ("github-rest-extras.json", "github-webhooks-subset.json", "github-rest-subset.json"):
+    for name in (
+        "github-rest-extras.json",
+        "github-webhooks-subset.json",
+        "github-rest-subset.json",
+    ):
         for kind, items in _load(name).get("components", {}).items():
             merged.setdefault(kind, {}).update(items)
     converted: dict[str, Any] = to_json_schema(merged)

@@ -85,12 +85,20 @@ def test_admin_api_acts_as_users_and_fires_webhooks(hub: RunningHub, receiver: R
         assert issue.status_code == 201
         number = issue.json()["number"]
         assert issue.json()["user"]["login"] == "mallory"
-        assert admin.post(
-            f"/repos/acme/widgets/issues/{number}/labels", json={"labels": ["spec"], "as_user": "alice"}
-        ).status_code == 200
-        assert admin.post(
-            f"/repos/acme/widgets/issues/{number}/comments", json={"body": "hi", "as_user": "alice"}
-        ).status_code == 201
+        assert (
+            admin.post(
+                f"/repos/acme/widgets/issues/{number}/labels",
+                json={"labels": ["spec"], "as_user": "alice"},
+            ).status_code
+            == 200
+        )
+        assert (
+            admin.post(
+                f"/repos/acme/widgets/issues/{number}/comments",
+                json={"body": "hi", "as_user": "alice"},
+            ).status_code
+            == 201
+        )
         pushed = admin.post(
             "/repos/acme/widgets/push",
             json={"branch": "admin", "files": {"a.txt": "a\n"}, "as_user": "alice"},
@@ -101,8 +109,12 @@ def test_admin_api_acts_as_users_and_fires_webhooks(hub: RunningHub, receiver: R
         )
         review = admin.post(
             f"/repos/acme/widgets/pulls/{pr.json()['number']}/reviews",
-            json={"event": "COMMENT", "body": "ok", "as_user": "mallory",
-                  "comments": [{"path": "a.txt", "line": 1, "body": "here"}]},
+            json={
+                "event": "COMMENT",
+                "body": "ok",
+                "as_user": "mallory",
+                "comments": [{"path": "a.txt", "line": 1, "body": "here"}],
+            },
         )
         assert review.status_code == 200
         assert admin.post("/repos/acme/widgets/issues", json={"title": "x"}).status_code == 400
@@ -120,7 +132,9 @@ def test_admin_api_acts_as_users_and_fires_webhooks(hub: RunningHub, receiver: R
 def test_admin_api_manages_faults_and_redelivery(hub: RunningHub, receiver: Receiver) -> None:
     """Faults are added, listed and cleared at run time; deliveries are redelivered."""
     with httpx.Client(base_url=hub.admin_url) as admin:
-        rule = admin.post("/faults", json={"pattern": "GET /api/v3/user", "error_rate": 1, "status": 503})
+        rule = admin.post(
+            "/faults", json={"pattern": "GET /api/v3/user", "error_rate": 1, "status": 503}
+        )
         assert rule.status_code == 201
         assert [r["pattern"] for r in admin.get("/faults").json()] == ["GET /api/v3/user"]
         user = httpx.get(hub.api_url + "/user", headers={"Authorization": "token ghp_alice"})
@@ -146,11 +160,15 @@ def test_admin_seed_adds_users_and_repositories(hub: RunningHub, tmp_path: Path)
         response = admin.post(
             "/seed",
             params={"base_dir": str(tmp_path)},
-            json={"users": [{"login": "zed", "token": "ghp_zed"}],
-                  "repos": [{"full_name": "zed/gadgets", "source": "./gadgets"}]},
+            json={
+                "users": [{"login": "zed", "token": "ghp_zed"}],
+                "repos": [{"full_name": "zed/gadgets", "source": "./gadgets"}],
+            },
         )
         assert response.status_code == 201
         again = admin.post("/seed", json={"repos": [{"full_name": "zed/gadgets"}]})
         assert again.status_code == 422
-    langs = httpx.get(hub.api_url + "/repos/zed/gadgets/languages", headers={"Authorization": "token ghp_zed"})
+    langs = httpx.get(
+        hub.api_url + "/repos/zed/gadgets/languages", headers={"Authorization": "token ghp_zed"}
+    )
     assert langs.json() == {"Go": len("package main\n")}

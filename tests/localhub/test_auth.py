@@ -19,7 +19,9 @@ def _get(hub: RunningHub, path: str, token: str | None) -> httpx.Response:
     return httpx.get(hub.api_url + path, headers=headers)
 
 
-def _token_call(hub: RunningHub, jwt_value: str, body: dict[str, object] | None = None) -> httpx.Response:
+def _token_call(
+    hub: RunningHub, jwt_value: str, body: dict[str, object] | None = None
+) -> httpx.Response:
     return httpx.post(
         hub.api_url + "/app/installations/100/access_tokens",
         headers={"Authorization": f"Bearer {jwt_value}"},
@@ -51,13 +53,19 @@ def test_role_levels_decide_what_a_user_may_do(hub: RunningHub) -> None:
     denied = httpx.post(labels, headers=as_mallory, json={"labels": ["x"]})
     assert denied.status_code == 403
     assert "triage" in denied.json()["message"]
-    allowed = httpx.post(labels, headers={"Authorization": "token ghp_trent"}, json={"labels": ["x"]})
+    allowed = httpx.post(
+        labels, headers={"Authorization": "token ghp_trent"}, json={"labels": ["x"]}
+    )
     assert allowed.status_code == 200
     sha = _get(hub, "/repos/acme/widgets/branches/main", "ghp_alice").json()["commit"]["sha"]
     ref = {"ref": "refs/heads/by-trent", "sha": sha}
     refs = f"{hub.api_url}/repos/acme/widgets/git/refs"
-    assert httpx.post(refs, headers={"Authorization": "token ghp_trent"}, json=ref).status_code == 403
-    assert httpx.post(refs, headers={"Authorization": "token ghp_alice"}, json=ref).status_code == 201
+    assert (
+        httpx.post(refs, headers={"Authorization": "token ghp_trent"}, json=ref).status_code == 403
+    )
+    assert (
+        httpx.post(refs, headers={"Authorization": "token ghp_alice"}, json=ref).status_code == 201
+    )
 
 
 def test_collaborator_permission_reports_each_role(hub: RunningHub) -> None:
@@ -70,12 +78,16 @@ def test_collaborator_permission_reports_each_role(hub: RunningHub) -> None:
         "acme": ("admin", "admin"),
     }
     for login, (permission, role) in expected.items():
-        body = _get(hub, f"/repos/acme/widgets/collaborators/{login}/permission", "ghp_alice").json()
+        body = _get(
+            hub, f"/repos/acme/widgets/collaborators/{login}/permission", "ghp_alice"
+        ).json()
         assert (body["permission"], body["role_name"]) == (permission, role), login
         assert body["user"]["login"] == login
 
 
-def test_app_jwt_gets_an_installation_token_for_one_hour(hub: RunningHub, app_key_pem: Path) -> None:
+def test_app_jwt_gets_an_installation_token_for_one_hour(
+    hub: RunningHub, app_key_pem: Path
+) -> None:
     """A valid JWT is exchanged for a token expiring in an hour with the installation's grants."""
     response = _token_call(hub, app_jwt(app_key_pem))
     assert response.status_code == 201
@@ -147,7 +159,9 @@ def test_personal_tokens_cannot_create_check_runs(hub: RunningHub, app_key_pem: 
     sha = _get(hub, "/repos/acme/widgets/branches/main", "ghp_alice").json()["commit"]["sha"]
     body = {"name": "ci", "head_sha": sha}
     url = hub.api_url + "/repos/acme/widgets/check-runs"
-    assert httpx.post(url, headers={"Authorization": "token ghp_alice"}, json=body).status_code == 403
+    assert (
+        httpx.post(url, headers={"Authorization": "token ghp_alice"}, json=body).status_code == 403
+    )
     token = installation_token(hub.api_url, app_key_pem)
     created = httpx.post(url, headers={"Authorization": f"token {token}"}, json=body)
     assert created.status_code == 201

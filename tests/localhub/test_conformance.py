@@ -44,7 +44,9 @@ class Walk:
         op = operations()[(method, template)]["operationId"]
         label = f"{method} {path} ({op}) as {as_}"
         if response.status_code != status:
-            self.failures.append(f"{label}: status {response.status_code} != {status}: {response.text[:300]}")
+            self.failures.append(
+                f"{label}: status {response.status_code} != {status}: {response.text[:300]}"
+            )
             return response
         self.covered.add((op, status))
         schema = response_schema(method, template, status)
@@ -96,11 +98,14 @@ def _walk_git_writes(w: Walk, sha: str) -> str:
     body = {"ref": "refs/heads/feature", "sha": sha}
     w.call("POST", refs, "/repos/acme/widgets/git/refs", 201, json=body)
     w.call("POST", refs, "/repos/acme/widgets/git/refs", 422, json=body)
-    head = w.hub.push(
+    head: str = w.hub.push(
         "acme/widgets", "feature", {"src/app.py": "def f0():\n    return 100\n"}, as_user="alice"
     )
     w.call(
-        "PATCH", R + "/git/refs/{ref}", "/repos/acme/widgets/git/refs/heads/feature", 422,
+        "PATCH",
+        R + "/git/refs/{ref}",
+        "/repos/acme/widgets/git/refs/heads/feature",
+        422,
         json={"sha": sha},
     )
     return head
@@ -109,7 +114,9 @@ def _walk_git_writes(w: Walk, sha: str) -> str:
 def _walk_issues(w: Walk) -> None:
     issues = R + "/issues"
     one = R + "/issues/{issue_number}"
-    created = w.call("POST", issues, "/repos/acme/widgets/issues", 201, json={"title": "Spec", "body": None})
+    created = w.call(
+        "POST", issues, "/repos/acme/widgets/issues", 201, json={"title": "Spec", "body": None}
+    )
     number = created.json()["number"]
     w.call("POST", issues, "/repos/acme/widgets/issues", 422, json={"body": "no title"})
     w.call("POST", issues, "/repos/acme/secret/issues", 404, as_="mallory", json={"title": "x"})
@@ -118,7 +125,14 @@ def _walk_issues(w: Walk) -> None:
     w.call("GET", one, "/repos/acme/widgets/issues/999", 404)
     w.call("PATCH", one, f"/repos/acme/widgets/issues/{number}", 200, json={"body": "Edited"})
     w.call("PATCH", one, f"/repos/acme/widgets/issues/{number}", 422, json={"state": "maybe"})
-    w.call("PATCH", one, f"/repos/acme/widgets/issues/{number}", 403, as_="mallory", json={"labels": ["x"]})
+    w.call(
+        "PATCH",
+        one,
+        f"/repos/acme/widgets/issues/{number}",
+        403,
+        as_="mallory",
+        json={"labels": ["x"]},
+    )
     labels = one + "/labels"
     path = f"/repos/acme/widgets/issues/{number}/labels"
     w.call("POST", labels, path, 200, json={"labels": ["spec", "ready"]})
@@ -131,7 +145,13 @@ def _walk_issues(w: Walk) -> None:
     w.call("DELETE", labels, path, 204)
     w.call("DELETE", labels, "/repos/acme/widgets/issues/999/labels", 404)
     w.call("GET", R + "/labels", "/repos/acme/widgets/labels", 200)
-    w.call("POST", R + "/labels", "/repos/acme/widgets/labels", 201, json={"name": "bug", "color": "f00"})
+    w.call(
+        "POST",
+        R + "/labels",
+        "/repos/acme/widgets/labels",
+        201,
+        json={"name": "bug", "color": "f00"},
+    )
     w.call("POST", R + "/labels", "/repos/acme/widgets/labels", 422, json={"name": "bug"})
     comments = one + "/comments"
     cpath = f"/repos/acme/widgets/issues/{number}/comments"
@@ -144,8 +164,22 @@ def _walk_issues(w: Walk) -> None:
     single = R + "/issues/comments/{comment_id}"
     w.call("GET", single, f"/repos/acme/widgets/issues/comments/{cid}", 200)
     w.call("GET", single, "/repos/acme/widgets/issues/comments/1", 404)
-    w.call("PATCH", single, f"/repos/acme/widgets/issues/comments/{cid}", 200, as_="bot", json={"body": "Edit"})
-    w.call("PATCH", single, f"/repos/acme/widgets/issues/comments/{cid}", 422, as_="bot", json={"body": ""})
+    w.call(
+        "PATCH",
+        single,
+        f"/repos/acme/widgets/issues/comments/{cid}",
+        200,
+        as_="bot",
+        json={"body": "Edit"},
+    )
+    w.call(
+        "PATCH",
+        single,
+        f"/repos/acme/widgets/issues/comments/{cid}",
+        422,
+        as_="bot",
+        json={"body": ""},
+    )
     reactions = one + "/reactions"
     rpath = f"/repos/acme/widgets/issues/{number}/reactions"
     w.call("POST", reactions, rpath, 201, json={"content": "eyes"})
@@ -169,7 +203,13 @@ def _walk_pulls(w: Walk, head: str) -> None:
     w.call("GET", one + "/commits", f"/repos/acme/widgets/pulls/{number}/commits", 200)
     comments = one + "/comments"
     cpath = f"/repos/acme/widgets/pulls/{number}/comments"
-    inline = {"body": "Why 100?", "commit_id": head, "path": "src/app.py", "line": 2, "side": "RIGHT"}
+    inline = {
+        "body": "Why 100?",
+        "commit_id": head,
+        "path": "src/app.py",
+        "line": 2,
+        "side": "RIGHT",
+    }
     created_comment = w.call("POST", comments, cpath, 201, json=inline)
     w.call("POST", comments, cpath, 422, json={**inline, "line": 500})
     w.call("POST", comments, cpath, 403, as_="jwt", json=inline)
@@ -180,12 +220,23 @@ def _walk_pulls(w: Walk, head: str) -> None:
     w.call("POST", replies, f"{cpath}/1/replies", 404, json={"body": "x"})
     reviews = one + "/reviews"
     rpath = f"/repos/acme/widgets/pulls/{number}/reviews"
-    review = {"event": "COMMENT", "body": "Looks fine", "comments": [{"path": "src/app.py", "line": 2, "body": "nit"}]}
+    review = {
+        "event": "COMMENT",
+        "body": "Looks fine",
+        "comments": [{"path": "src/app.py", "line": 2, "body": "nit"}],
+    }
     w.call("POST", reviews, rpath, 200, json=review)
     w.call("POST", reviews, rpath, 422, json={"event": "REQUEST_CHANGES"})
     w.call("POST", reviews, rpath, 403, as_="jwt", json={"event": "APPROVE"})
     w.call("GET", reviews, rpath, 200)
-    w.call("PATCH", one, f"/repos/acme/widgets/pulls/{number}", 200, as_="bot", json={"title": "Feature!"})
+    w.call(
+        "PATCH",
+        one,
+        f"/repos/acme/widgets/pulls/{number}",
+        200,
+        as_="bot",
+        json={"title": "Feature!"},
+    )
     merge = one + "/merge"
     w.call("PUT", merge, f"/repos/acme/widgets/pulls/{number}/merge", 200, json={})
     w.call("PUT", merge, f"/repos/acme/widgets/pulls/{number}/merge", 405, json={})
@@ -199,17 +250,27 @@ def _walk_checks(w: Walk, sha: str) -> None:
     w.call("GET", R + "/commits/{ref}/status", "/repos/acme/widgets/commits/nope/status", 404)
     runs = R + "/check-runs"
     created = w.call(
-        "POST", runs, "/repos/acme/widgets/check-runs", 201, as_="bot",
+        "POST",
+        runs,
+        "/repos/acme/widgets/check-runs",
+        201,
+        as_="bot",
         json={"name": "specbot/review", "head_sha": sha, "status": "in_progress"},
     )
     rid = created.json()["id"]
     one = runs + "/{check_run_id}"
     w.call(
-        "PATCH", one, f"/repos/acme/widgets/check-runs/{rid}", 200, as_="bot",
+        "PATCH",
+        one,
+        f"/repos/acme/widgets/check-runs/{rid}",
+        200,
+        as_="bot",
         json={"conclusion": "success", "output": {"title": "Review", "summary": "All good"}},
     )
     w.call("GET", one, f"/repos/acme/widgets/check-runs/{rid}", 200, as_="bot")
-    w.call("GET", R + "/commits/{ref}/check-runs", f"/repos/acme/widgets/commits/{sha}/check-runs", 200)
+    w.call(
+        "GET", R + "/commits/{ref}/check-runs", f"/repos/acme/widgets/commits/{sha}/check-runs", 200
+    )
 
 
 def _walk_apps_and_users(w: Walk) -> None:
@@ -220,7 +281,11 @@ def _walk_apps_and_users(w: Walk) -> None:
     w.call("POST", tokens, "/app/installations/999/access_tokens", 404, as_="jwt")
     w.call("POST", tokens, "/app/installations/100/access_tokens", 401, as_="bad")
     w.call(
-        "POST", tokens, "/app/installations/100/access_tokens", 422, as_="jwt",
+        "POST",
+        tokens,
+        "/app/installations/100/access_tokens",
+        422,
+        as_="jwt",
         json={"permissions": {"administration": "write"}},
     )
     w.call("GET", R + "/installation", "/repos/acme/widgets/installation", 200, as_="jwt")

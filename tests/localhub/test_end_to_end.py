@@ -15,7 +15,7 @@ from tests.localhub.conftest import APP_ID, INSTALLATION_ID, WEBHOOK_SECRET, Rec
 def test_app_flow_from_jwt_to_check_run(
     hub: RunningHub, app_key_pem: Path, receiver: Receiver, tmp_path: Path
 ) -> None:
-    """JWT -> token -> clone -> push -> PR -> review with an inline comment -> check run -> webhooks."""
+    """JWT, token, clone, push, PR, inline review, check run: each webhook arrives signed."""
     receiver.secret = WEBHOOK_SECRET
     # 1. the App's JWT buys an installation token
     minted = httpx.post(
@@ -36,11 +36,15 @@ def test_app_flow_from_jwt_to_check_run(
     head = git("rev-parse", "HEAD", cwd=work).stdout.strip()
     # 3. open the PR, review it with an inline comment on line 2, report a check run
     gh = Github(
-        base_url=hub.api_url, auth=Auth.Token(token), seconds_between_requests=0,
+        base_url=hub.api_url,
+        auth=Auth.Token(token),
+        seconds_between_requests=0,
         seconds_between_writes=0,
     )
     repo = gh.get_repo("acme/widgets")
-    pr = repo.create_pull(title="Return a word", body="Closes #1", head="specbot/issue-1", base="main")
+    pr = repo.create_pull(
+        title="Return a word", body="Closes #1", head="specbot/issue-1", base="main"
+    )
     review = pr.create_review(
         commit=repo.get_commit(head),
         body="One finding",
@@ -48,7 +52,10 @@ def test_app_flow_from_jwt_to_check_run(
         comments=[{"path": "src/app.py", "line": 2, "body": "Is a string intended?"}],
     )
     run = repo.create_check_run(
-        name="specbot/review", head_sha=head, status="completed", conclusion="neutral",
+        name="specbot/review",
+        head_sha=head,
+        status="completed",
+        conclusion="neutral",
         output={"title": "1 finding", "summary": "See the review"},
     )
     gh.close()
@@ -77,7 +84,7 @@ def test_app_flow_from_jwt_to_check_run(
     assert by_event["check_suite"]["check_suite"]["conclusion"] == "neutral"
     assert by_event["check_run"]["sender"]["login"] == "specbot[bot]"
     assert {d["status_code"] for d in hub.deliveries()} == {200}
-    assert APP_ID == by_event["check_run"]["check_run"]["app"]["id"]
+    assert by_event["check_run"]["check_run"]["app"]["id"] == APP_ID
 
 
 def test_forged_signatures_are_caught_by_the_receiver(hub: RunningHub, receiver: Receiver) -> None:

@@ -86,7 +86,9 @@ def test_read_access_cannot_push_and_strangers_cannot_clone_private(
     assert refused.returncode != 0
     assert "403" in refused.stderr or "denied" in refused.stderr
     private = git(
-        "clone", hub.git_url("acme/secret", "ghp_mallory", "mallory"), str(tmp_path / "s"),
+        "clone",
+        hub.git_url("acme/secret", "ghp_mallory", "mallory"),
+        str(tmp_path / "s"),
         check=False,
     )
     assert private.returncode != 0
@@ -103,7 +105,10 @@ def test_wrong_token_cannot_push(hub: RunningHub, tmp_path: Path) -> None:
     _commit(work, "x.txt", "x\n", "Nope")
     result = git("push", "origin", "HEAD:refs/heads/nope", cwd=work, check=False)
     assert result.returncode != 0
-    assert hub.hub.state.repos["acme/widgets"].pushed_at == hub.hub.state.repos["acme/widgets"].created_at
+    assert (
+        hub.hub.state.repos["acme/widgets"].pushed_at
+        == hub.hub.state.repos["acme/widgets"].created_at
+    )
 
 
 def test_gitpython_clones_fetches_and_pushes(hub: RunningHub, tmp_path: Path) -> None:

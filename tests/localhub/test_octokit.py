@@ -23,7 +23,16 @@ def _octokit_modules() -> Path:
     if not (prefix / "node_modules" / "@octokit" / "rest").is_dir():
         prefix.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(prefix), OCTOKIT],
+            [
+                "npm",
+                "install",
+                "--silent",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(prefix),
+                OCTOKIT,
+            ],
             check=True,
             capture_output=True,
             timeout=240,

@@ -27,7 +27,9 @@ def test_state_and_repositories_survive_a_restart(seed_file: Path, tmp_path: Pat
         first.stop()
     second = start_localhub(seed_file, data_dir=data)
     try:
-        got = httpx.get(f"{second.api_url}/repos/acme/widgets/issues/{issue['number']}", headers=ALICE)
+        got = httpx.get(
+            f"{second.api_url}/repos/acme/widgets/issues/{issue['number']}", headers=ALICE
+        )
         assert got.json()["title"] == "Keep me"
         assert got.json()["comments"] == 1
         branch = httpx.get(second.api_url + "/repos/acme/widgets/branches/saved", headers=ALICE)
@@ -54,9 +56,12 @@ def test_concurrent_issue_creation_gives_unique_numbers(seed_file: Path) -> None
     """Twenty issues opened at once get the numbers 1 to 20, each exactly once."""
     hub = start_localhub(seed_file)
     try:
+
         def create(index: int) -> int:
             response = httpx.post(
-                hub.api_url + "/repos/acme/widgets/issues", headers=ALICE, json={"title": f"#{index}"}
+                hub.api_url + "/repos/acme/widgets/issues",
+                headers=ALICE,
+                json={"title": f"#{index}"},
             )
             number: int = response.json()["number"]
             return number

@@ -96,14 +96,18 @@ def test_pull_request_flow(hub: RunningHub, alice: Github, bot: Github) -> None:
     assert pr.mergeable is True
     files = list(pr.get_files())
     assert [(f.filename, f.status) for f in files] == [("src/app.py", "modified")]
-    assert files[0].patch is not None and "+    return 42" in files[0].patch
+    assert "+    return 42" in files[0].patch
     assert [c.sha for c in pr.get_commits()] == [head]
     commit = repo.get_commit(head)
-    review = alice.get_repo("acme/widgets").get_pull(pr.number).create_review(
-        commit=commit,
-        body="One question",
-        event="REQUEST_CHANGES",
-        comments=[{"path": "src/app.py", "line": 2, "body": "Why 42?"}],
+    review = (
+        alice.get_repo("acme/widgets")
+        .get_pull(pr.number)
+        .create_review(
+            commit=commit,
+            body="One question",
+            event="REQUEST_CHANGES",
+            comments=[{"path": "src/app.py", "line": 2, "body": "Why 42?"}],
+        )
     )
     assert review.state == "CHANGES_REQUESTED"
     [inline] = list(pr.get_review_comments())

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from bot.localhub import RunningHub, sign, start_localhub
 from tests.localhub.clients import installation_token
@@ -17,13 +16,26 @@ from tests.localhub.conftest import WEBHOOK_SECRET, Receiver, write_seed
 from tests.localhub.openapi import DATA, errors_of, webhook_schema
 
 EXPECTED = {
-    ("issues", "opened"), ("issues", "edited"), ("issues", "labeled"), ("issues", "unlabeled"),
-    ("issues", "closed"), ("issue_comment", "created"), ("issue_comment", "edited"),
-    ("pull_request", "opened"), ("pull_request", "synchronize"), ("pull_request", "closed"),
-    ("pull_request", "reopened"), ("pull_request", "labeled"),
-    ("pull_request_review", "submitted"), ("pull_request_review_comment", "created"),
-    ("check_run", "created"), ("check_run", "completed"), ("check_suite", "completed"),
-    ("installation", "created"), ("push", None), ("ping", None),
+    ("issues", "opened"),
+    ("issues", "edited"),
+    ("issues", "labeled"),
+    ("issues", "unlabeled"),
+    ("issues", "closed"),
+    ("issue_comment", "created"),
+    ("issue_comment", "edited"),
+    ("pull_request", "opened"),
+    ("pull_request", "synchronize"),
+    ("pull_request", "closed"),
+    ("pull_request", "reopened"),
+    ("pull_request", "labeled"),
+    ("pull_request_review", "submitted"),
+    ("pull_request_review_comment", "created"),
+    ("check_run", "created"),
+    ("check_run", "completed"),
+    ("check_suite", "completed"),
+    ("installation", "created"),
+    ("push", None),
+    ("ping", None),
 }
 
 
@@ -70,10 +82,15 @@ def _drive(hub: RunningHub, api: httpx.Client, alice: httpx.Client) -> None:
     api.post(f"/repos/acme/widgets/issues/{p}/labels", json={"labels": ["specbot"]})
     alice.post(
         f"/repos/acme/widgets/pulls/{p}/reviews",
-        json={"event": "COMMENT", "body": "See inline", "comments": [{"path": "src/new.py", "line": 1, "body": "Why 2?"}]},
+        json={
+            "event": "COMMENT",
+            "body": "See inline",
+            "comments": [{"path": "src/new.py", "line": 1, "body": "Why 2?"}],
+        },
     )
     run = api.post(
-        "/repos/acme/widgets/check-runs", json={"name": "specbot", "head_sha": head, "status": "in_progress"}
+        "/repos/acme/widgets/check-runs",
+        json={"name": "specbot", "head_sha": head, "status": "in_progress"},
     ).json()
     api.patch(f"/repos/acme/widgets/check-runs/{run['id']}", json={"conclusion": "neutral"})
     alice.patch(f"/repos/acme/widgets/pulls/{p}", json={"state": "closed"})
@@ -90,9 +107,14 @@ def test_every_event_validates_against_the_official_schema(
 
         hub.add_app(
             SeedApp(
-                id=2, slug="other", private_key_path=app_key_pem, webhook_url=receiver.url,
+                id=2,
+                slug="other",
+                private_key_path=app_key_pem,
+                webhook_url=receiver.url,
                 webhook_secret=WEBHOOK_SECRET,
-                installations=[SeedInstallation(id=200, account="acme", repositories=["acme/widgets"])],
+                installations=[
+                    SeedInstallation(id=200, account="acme", repositories=["acme/widgets"])
+                ],
             )
         )
         _drive_every_event(hub, installation_token(hub.api_url, app_key_pem), receiver.url)
@@ -105,7 +127,11 @@ def test_every_event_validates_against_the_official_schema(
         event = got.headers["x-github-event"]
         body = got.json()
         seen.add((event, body.get("action")))
-        secret = WEBHOOK_SECRET if got.headers["x-github-hook-installation-target-type"] == "integration" else "hooksecret"
+        secret = (
+            WEBHOOK_SECRET
+            if got.headers["x-github-hook-installation-target-type"] == "integration"
+            else "hooksecret"
+        )
         expected = "sha256=" + hmac.new(secret.encode(), got.body, hashlib.sha256).hexdigest()
         assert got.headers["x-hub-signature-256"] == expected
         assert got.headers["user-agent"].startswith("GitHub-Hookshot/")
@@ -113,7 +139,11 @@ def test_every_event_validates_against_the_official_schema(
         assert len(got.headers["x-github-delivery"]) == 36
         assert got.headers["x-github-hook-id"].isdigit()
         if got.headers["x-github-hook-installation-target-type"] == "integration":
-            assert body.get("installation", {}).get("id") in (100, 200), (event, body.get("action"), list(body))
+            assert body.get("installation", {}).get("id") in (100, 200), (
+                event,
+                body.get("action"),
+                list(body),
+            )
         for error in errors_of(webhook_schema(event, body.get("action")), body)[:5]:
             failures.append(f"{event}.{body.get('action')}: {error}")
     assert failures == [], "\n".join(failures)

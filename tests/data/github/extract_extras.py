@@ -1,6 +1,7 @@
 """Cut the extra REST operations and webhooks localhub serves out of GitHub's full description.
 
-Run once when the list changes: ``python tests/data/github/extract_extras.py PATH/api.github.com.json.gz``.
+Run once when the list changes:
+``python tests/data/github/extract_extras.py PATH/api.github.com.json.gz``.
 The output, ``github-rest-extras.json``, keeps every component those operations reference, so
 the conformance tests validate against GitHub's own schemas (MIT, see LICENSE.octokit-openapi).
 """
@@ -93,7 +94,7 @@ def extract(full: dict[str, Any]) -> dict[str, Any]:
     for ref in sorted(seen):
         _, _, kind, name = ref.split("/")
         components.setdefault(kind, {})[name] = full["components"][kind][name]
-    return revert_octokit_edits(
+    reverted: dict[str, Any] = revert_octokit_edits(
         {
             "openapi": full["openapi"],
             "info": {**full["info"], "x-subset-of": "@octokit/openapi 23.0.2 api.github.com.json"},
@@ -102,6 +103,7 @@ def extract(full: dict[str, Any]) -> dict[str, Any]:
             "components": components,
         }
     )
+    return reverted
 
 
 def main() -> None:
