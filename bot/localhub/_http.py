@@ -249,12 +249,22 @@ async def _dispatch(
     body = await read_json_body(request) if request.method != "GET" else None
     call = Call(hub, who, dict(request.path_params), request.query_params, body, request.headers)
     try:
-        reply = await run_in_threadpool(endpoint.handler, call)
+        reply = await run_in_threadpool(_run_locked, hub, endpoint.handler, call)
     except GitError as error:
         raise ApiError(409, f"Git Repository is empty or the commit is missing ({error})") from None
     if request.method != "GET" and reply.status < 400:
         await run_in_threadpool(hub.persist)
     return _render_reply(request, reply, headers)
+
+
+def _run_locked(hub: Hub, handler: Handler, call: Call) -> Reply:
+    """Run one handler holding the hub's lock: reads see one consistent state.
+
+    Handlers only enqueue webhooks and take a repository lock after this one (never the
+    other way round), so holding it cannot deadlock with a push.
+    """
+    with hub.lock:
+        return handler(call)
 
 
 def _render_reply(request: Request, reply: Reply, headers: dict[str, str]) -> Response:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from bot.localhub import _checks as checks
 from bot.localhub import _issues as issues
@@ -31,6 +33,19 @@ from bot.localhub._seed import (
     parse_seed,
 )
 from bot.localhub._webhooks import WebhookDispatcher
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _locked(method: F) -> F:
+    """Run a helper holding the hub's lock, like a REST handler (one consistent state)."""
+
+    @functools.wraps(method)
+    def run(self: LocalHub, *args: Any, **kwargs: Any) -> Any:
+        with self.hub.lock:
+            return method(self, *args, **kwargs)
+
+    return cast(F, run)
 
 
 class LocalHub:
@@ -111,6 +126,7 @@ class LocalHub:
         return token
 
     # -- acting as a user ----------------------------------------------------------------
+    @_locked
     def open_issue(
         self,
         repo: str,
@@ -127,6 +143,7 @@ class LocalHub:
         self.hub.persist()
         return render_issue(self.hub, item)
 
+    @_locked
     def edit_issue(self, repo: str, number: int, *, as_user: str, **fields: Any) -> dict[str, Any]:
         """Edit title, body or state (fires edited, closed or reopened)."""
         item = issues.get_issue(self.hub, self.hub.repo(repo), number)
@@ -134,18 +151,21 @@ class LocalHub:
         self.hub.persist()
         return render_issue(self.hub, item)
 
+    @_locked
     def label(self, repo: str, number: int, labels: list[str], *, as_user: str) -> None:
         """Add labels to an issue or pull request (fires ``labeled``)."""
         item = issues.get_issue(self.hub, self.hub.repo(repo), number)
         issues.add_labels(self.hub, item, as_user, labels)
         self.hub.persist()
 
+    @_locked
     def unlabel(self, repo: str, number: int, name: str, *, as_user: str) -> None:
         """Remove a label (fires ``unlabeled``)."""
         item = issues.get_issue(self.hub, self.hub.repo(repo), number)
         issues.remove_label(self.hub, item, as_user, name)
         self.hub.persist()
 
+    @_locked
     def comment(self, repo: str, number: int, body: str, *, as_user: str) -> dict[str, Any]:
         """Comment on an issue or pull request (fires ``issue_comment.created``)."""
         item = issues.get_issue(self.hub, self.hub.repo(repo), number)
@@ -153,6 +173,7 @@ class LocalHub:
         self.hub.persist()
         return render_comment(self.hub, created)
 
+    @_locked
     def review(
         self,
         repo: str,
@@ -170,6 +191,7 @@ class LocalHub:
         self.hub.persist()
         return render_review(self.hub, created)
 
+    @_locked
     def push(
         self,
         repo: str,
@@ -193,6 +215,7 @@ class LocalHub:
             start_from=start_from or target.default_branch,
         )
 
+    @_locked
     def open_pull(
         self,
         repo: str,
@@ -210,6 +233,7 @@ class LocalHub:
         self.hub.persist()
         return pulls.full_pull(self.hub, item)
 
+    @_locked
     def combined_state(self, repo: str, sha: str) -> str:
         """The combined commit status of ``sha`` (pending, success or failure)."""
         found = [s for s in self.hub.state.statuses.values() if s.repo == repo and s.sha == sha]

@@ -114,18 +114,19 @@ async def _run_backend(
                 yield chunk
             await feeder
             await proc.wait()
-            if pushing:
-                after = gitrepo.list_refs(path)
-                repo = hub.repo(full_name)
-                await run_in_threadpool(
-                    announce_ref_changes, hub, repo, before, after, who.login or "anonymous"
-                )
+            after = gitrepo.list_refs(path) if pushing else {}
         finally:
             if proc.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
             if pushing:
                 lock.release()
+        # announced after the repository lock is released: announcing takes the hub's lock
+        if pushing:
+            repo = hub.repo(full_name)
+            await run_in_threadpool(
+                announce_ref_changes, hub, repo, before, after, who.login or "anonymous"
+            )
 
     return StreamingResponse(body(), status_code=status, headers=headers)
 
