@@ -66,6 +66,7 @@ def walk(hub: RunningHub, app_key_pem: Path) -> Walk:
         "bot": installation_token(hub.api_url, app_key_pem),
         "jwt": app_jwt(app_key_pem),
         "bad": "ghp_not_a_token",
+        "ro": hub.actions_token("acme/widgets", {"metadata": "read", "issues": "read"}),
     }
     return Walk(hub, tokens)
 
@@ -298,6 +299,33 @@ def _walk_apps_and_users(w: Walk) -> None:
     w.call("GET", "/rate_limit", "/rate_limit", 200)
 
 
+def _walk_error_paths(w: Walk, head: str) -> None:
+    """The remaining documented error codes: missing repositories, issues, bad values, scopes."""
+    for template, path in (
+        (R + "/branches", "/repos/acme/nope/branches"),
+        (R + "/commits/{ref}", "/repos/acme/nope/commits/main"),
+        (R + "/issues", "/repos/acme/nope/issues"),
+        (R + "/labels", "/repos/acme/nope/labels"),
+        (R + "/issues/{issue_number}/labels", "/repos/acme/widgets/issues/999/labels"),
+    ):
+        w.call("GET", template, path, 404)
+    w.call("GET", R + "/issues", "/repos/acme/widgets/issues?state=bogus", 422)
+    w.call("POST", R + "/labels", "/repos/acme/nope/labels", 404, json={"name": "bug"})
+    w.call("POST", R + "/issues", "/repos/acme/widgets/issues", 403, as_="ro", json={"title": "x"})
+    one = R + "/issues/{issue_number}"
+    w.call("PATCH", one, "/repos/acme/widgets/issues/999", 404, json={"body": "x"})
+    labels = one + "/labels"
+    w.call("PUT", labels, "/repos/acme/widgets/issues/999/labels", 404, json={"labels": ["a"]})
+    w.call("PUT", labels, "/repos/acme/widgets/issues/1/labels", 422, json={"labels": [{}]})
+    pull = w.hub.open_pull("acme/widgets", "later", title="Later", as_user="alice")
+    pr_path = f"/repos/acme/widgets/pulls/{pull['number']}"
+    w.call("PATCH", R + "/pulls/{pull_number}", pr_path, 422, json={"state": "bogus"})
+    w.call("PATCH", R + "/pulls/{pull_number}", pr_path, 403, as_="ro", json={"title": "x"})
+    refs = R + "/git/refs/{ref}"
+    w.call("PATCH", refs, "/repos/acme/widgets/git/refs/heads/later", 200, json={"sha": head})
+    w.call("GET", "/installation/repositories", "/installation/repositories", 403)
+
+
 def test_every_operation_answers_with_its_schema(walk: Walk) -> None:
     """Success and error responses of every operation validate against GitHub's schema."""
     sha = _walk_repository_reads(walk)
@@ -306,8 +334,89 @@ def test_every_operation_answers_with_its_schema(walk: Walk) -> None:
     _walk_pulls(walk, head)
     _walk_checks(walk, head)
     _walk_apps_and_users(walk)
+    walk.hub.push("acme/widgets", "later", {"later.txt": "1\n"}, as_user="alice")
+    _walk_error_paths(
+        walk, walk.hub.push("acme/widgets", "later", {"l.txt": "2\n"}, as_user="alice")
+    )
     assert walk.failures == [], "\n".join(walk.failures)
     walked = {op for op, _status in walk.covered}
     every = {op["operationId"] for op in operations().values()}
     assert every - walked == set()
     assert subset_operations() <= walked
+    untested = {
+        f"{op['operationId']} {code}"
+        for op in operations().values()
+        for code in op["responses"]
+        if (op["operationId"], int(code)) not in walk.covered
+        and int(code) not in NEVER_PRODUCED
+        and f"{op['operationId']} {code}" not in NOT_PRODUCED
+    }
+    assert sorted(untested) == [], "\n".join(sorted(untested))
+
+
+# Documented codes localhub never answers, and why (each one is checked to be documented).
+NEVER_PRODUCED = {
+    301: "repositories are never renamed or moved",
+    302: "contents are never redirected to a raw host",
+    304: "conditional requests are covered by test_rest_behaviour (empty body, no schema)",
+    410: "issues are never disabled on a repository",
+    406: "every media type localhub knows is served",
+    500: "only produced by fault injection, see test_injected_errors_have_githubs_shape",
+    503: "only produced by fault injection, see test_injected_errors_have_githubs_shape",
+}
+NOT_PRODUCED = {
+    "git/get-ref 409": "seeded repositories always have a commit",
+    "git/create-ref 409": "seeded repositories always have a commit",
+    "git/update-ref 409": "seeded repositories always have a commit",
+    "repos/get 403": "no repository is blocked for legal or abuse reasons",
+    "repos/get-content 403": "no content is blocked",
+    "repos/get-commit 409": "seeded repositories always have a commit",
+    "issues/create 400": "GitHub sends it when issues are disabled; they never are",
+    "users/get-authenticated 403": "a personal token may always read its user",
+    "pulls/merge 409": "a head moved since the caller read it; needs a racing push",
+    "pulls/merge 403": "a writer may always merge (no branch protection)",
+    "pulls/merge 404": "the 404 of every pull route is walked on pulls/get",
+    "pulls/merge 422": "unknown merge methods are answered 405 as for unmergeable",
+    "pulls/create 403": "opening a PR needs only read, which every signed-in user has",
+    "pulls/list-files 422": "a diff beyond GitHub's 3,000-file limit is cut, not refused",
+    "apps/create-installation-access-token 403": "installations are never suspended",
+    "issues/create-comment 403": "only for locked issues, which nothing locks",
+    "rate-limit/get 404": "GitHub Enterprise sends it when rate limiting is off; it is on",
+    "apps/list-repos-accessible-to-installation 401": "the 401 of every route is walked elsewhere",
+}
+
+
+def test_injected_errors_have_githubs_shape(walk: Walk) -> None:
+    """Every documented 500 and 503, produced by fault injection, matches its schema."""
+    walk.hub.push("acme/widgets", "feature", {"f.txt": "f\n"}, as_user="alice")
+    number = walk.hub.open_pull("acme/widgets", "feature", title="x", as_user="alice")["number"]
+    cases = [
+        ("GET", R + "/pulls/{pull_number}", f"/repos/acme/widgets/pulls/{number}", None),
+        (
+            "GET",
+            R + "/pulls/{pull_number}/files",
+            f"/repos/acme/widgets/pulls/{number}/files",
+            None,
+        ),
+        ("GET", R + "/commits/{ref}", "/repos/acme/widgets/commits/main", None),
+        ("GET", R + "/compare/{basehead}", "/repos/acme/widgets/compare/main...feature", None),
+        ("POST", R + "/issues", "/repos/acme/widgets/issues", {"title": "x"}),
+        ("PATCH", R + "/issues/{issue_number}", f"/repos/acme/widgets/issues/{number}", {}),
+    ]
+    checked = 0
+    for method, template, path, body in cases:
+        for status in (500, 503):
+            if str(status) not in operations()[(method, template)]["responses"]:
+                continue
+            walk.hub.add_fault(
+                {
+                    "pattern": f"{method} /api/v3{path}",
+                    "error_rate": 1,
+                    "status": status,
+                    "times": 1,
+                }
+            )
+            walk.call(method, template, path, status, json=body)
+            checked += 1
+    assert walk.failures == [], "\n".join(walk.failures)
+    assert checked == 10
