@@ -71,10 +71,9 @@ def principal_from_basic(hub: Hub, value: str) -> Principal:
     login, _, password = decoded.partition(":")
     if not password:
         raise bad_credentials()
-    found = principal_from_token(hub, password)
-    if found.kind == "user" and login not in ("x-access-token", "") and login != found.login:
-        raise bad_credentials()
-    return found
+    # GitHub ignores the user name next to a token (``x-access-token`` by convention)
+    del login
+    return principal_from_token(hub, password)
 
 
 def principal_from_token(hub: Hub, token: str) -> Principal:
@@ -242,7 +241,8 @@ def check_access(
             raise forbidden("Resource not accessible by integration")
         return
     if who.kind == "app":
-        raise forbidden("A JSON web token could not be used here: authenticate as an installation")
+        # an App's JWT only reaches /app endpoints; repositories need an installation token
+        raise forbidden("Resource not accessible by integration")
     current = user_role(hub, who.login, repo) if who.login else None
     if repo.private and role_rank(current) == 0:
         raise not_found()

@@ -236,6 +236,14 @@ def rev_list(repo: Path, include: str, exclude: str | None = None) -> list[str]:
     return git(repo, *args).decode().split()
 
 
+def log(repo: Path, start: str, path: str | None = None) -> list[str]:
+    """Commits reachable from ``start`` (touching ``path`` when given), newest first."""
+    args = ["rev-list", start]
+    if path:
+        args += ["--", path]
+    return git(repo, *args).decode().split()
+
+
 def merge_base(repo: Path, a: str, b: str) -> str | None:
     """The best common ancestor of two commits."""
     out = git(repo, "merge-base", a, b, check=False).decode().strip()

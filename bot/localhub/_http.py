@@ -75,6 +75,8 @@ class Reply:
     etag: bool = False
     text: str | None = None
     media_type: str = "application/json; charset=utf-8"
+    # renders one item of a paged list: only the requested page is rendered
+    render_item: Callable[[Any], Any] | None = None
 
 
 Handler = Callable[[Call], Reply]
@@ -88,6 +90,7 @@ class Endpoint:
     path: str
     handler: Handler
     resource: str = "core"
+    counted: bool = True  # GET /rate_limit does not count against the limit
 
 
 def request_id() -> str:
@@ -238,7 +241,7 @@ async def _dispatch(
     fault = _fault_error(hub, who, endpoint.resource, rid, decision)
     if fault is not None:
         raise fault
-    window = hub.rates.take(who.bucket, who.kind, endpoint.resource)
+    window = hub.rates.take(who.bucket, who.kind, endpoint.resource, int(endpoint.counted))
     headers.update(window.headers())
     if window.used > window.limit:
         raise ApiError(
@@ -249,22 +252,26 @@ async def _dispatch(
     body = await read_json_body(request) if request.method != "GET" else None
     call = Call(hub, who, dict(request.path_params), request.query_params, body, request.headers)
     try:
-        reply = await run_in_threadpool(_run_locked, hub, endpoint.handler, call)
+        response = await run_in_threadpool(
+            _run_locked, hub, endpoint.handler, call, request, headers
+        )
     except GitError as error:
         raise ApiError(409, f"Git Repository is empty or the commit is missing ({error})") from None
-    if request.method != "GET" and reply.status < 400:
+    if request.method != "GET" and response.status_code < 400:
         await run_in_threadpool(hub.persist)
-    return _render_reply(request, reply, headers)
+    return response
 
 
-def _run_locked(hub: Hub, handler: Handler, call: Call) -> Reply:
-    """Run one handler holding the hub's lock: reads see one consistent state.
+def _run_locked(
+    hub: Hub, handler: Handler, call: Call, request: Request, headers: dict[str, str]
+) -> Response:
+    """Run one handler and render its reply holding the hub's lock (one consistent state).
 
     Handlers only enqueue webhooks and take a repository lock after this one (never the
     other way round), so holding it cannot deadlock with a push.
     """
     with hub.lock:
-        return handler(call)
+        return _render_reply(request, handler(call), headers)
 
 
 def _render_reply(request: Request, reply: Reply, headers: dict[str, str]) -> Response:
@@ -273,6 +280,8 @@ def _render_reply(request: Request, reply: Reply, headers: dict[str, str]) -> Re
     if reply.paginate and isinstance(body, list):
         body, link = paginate(request, body)
         out_headers.update(link)
+        if reply.render_item is not None:
+            body = [reply.render_item(item) for item in body]
     if reply.text is not None:
         return Response(reply.text, reply.status, out_headers, media_type=reply.media_type)
     if reply.etag and request.method == "GET" and reply.status == 200:

@@ -32,6 +32,15 @@ def list_installations(call: Call) -> Reply:
     return Reply([installation(call.hub, i) for i in found], paginate=True)
 
 
+def get_installation(call: Call) -> Reply:
+    """``GET /app/installations/{installation_id}``."""
+    app = _app(call)
+    found = call.hub.state.installations.get(call.number("installation_id"))
+    if found is None or found.app_id != app.id:
+        raise not_found()
+    return Reply(installation(call.hub, found))
+
+
 def create_token(call: Call) -> Reply:
     """``POST /app/installations/{installation_id}/access_tokens``."""
     app = _app(call)
@@ -108,10 +117,11 @@ def rate_limit(call: Call) -> Reply:
 ENDPOINTS = [
     Endpoint("GET", "/app", get_app),
     Endpoint("GET", "/app/installations", list_installations),
+    Endpoint("GET", "/app/installations/{installation_id}", get_installation),
     Endpoint("POST", "/app/installations/{installation_id}/access_tokens", create_token),
     Endpoint("GET", "/repos/{owner}/{repo}/installation", repo_installation),
     Endpoint("GET", "/installation/repositories", installation_repositories),
     Endpoint("GET", "/user", get_authenticated_user),
     Endpoint("GET", "/users/{username}", get_user),
-    Endpoint("GET", "/rate_limit", rate_limit),
+    Endpoint("GET", "/rate_limit", rate_limit, counted=False),
 ]

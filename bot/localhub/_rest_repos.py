@@ -39,11 +39,10 @@ def get_repo(call: Call) -> Reply:
     return Reply(repository(call.hub, repo, permissions=_permissions(call, repo)), etag=True)
 
 
-def _head(call: Call, repo: Repo) -> str:
-    sha = gitrepo.resolve(call.hub.repo_path(repo.full_name), f"refs/heads/{repo.default_branch}")
-    if sha is None:
+def _require_commits(call: Call, repo: Repo) -> None:
+    """409 "Git Repository is empty." for a repository without any ref, as GitHub answers."""
+    if not gitrepo.list_refs(call.hub.repo_path(repo.full_name)):
         raise conflict("Git Repository is empty.")
-    return sha
 
 
 def get_branch(call: Call) -> Reply:
@@ -93,9 +92,8 @@ def get_ref(call: Call) -> Reply:
     """``GET /repos/{owner}/{repo}/git/ref/{ref}``."""
     repo = call.repo(scope="contents")
     ref = "refs/" + call.params["ref"].strip("/")
+    _require_commits(call, repo)
     refs = gitrepo.list_refs(call.hub.repo_path(repo.full_name))
-    if not refs:
-        raise conflict("Git Repository is empty.")
     if ref not in refs:
         raise not_found()
     return Reply(git_ref(call.hub, repo, ref, refs[ref]), etag=True)
@@ -104,6 +102,7 @@ def get_ref(call: Call) -> Reply:
 def create_ref(call: Call) -> Reply:
     """``POST /repos/{owner}/{repo}/git/refs``."""
     repo = call.repo(scope="contents", level="write", role="write")
+    _require_commits(call, repo)
     fields = call.fields()
     ref, sha = fields.get("ref"), fields.get("sha")
     if not isinstance(ref, str) or not ref.startswith("refs/") or ref.count("/") < 2:
@@ -125,6 +124,7 @@ def create_ref(call: Call) -> Reply:
 def update_ref(call: Call) -> Reply:
     """``PATCH /repos/{owner}/{repo}/git/refs/{ref}`` (fast-forward unless ``force``)."""
     repo = call.repo(scope="contents", level="write", role="write")
+    _require_commits(call, repo)
     fields = call.fields()
     ref = "refs/" + call.params["ref"].strip("/")
     sha = fields.get("sha")
@@ -145,11 +145,41 @@ def update_ref(call: Call) -> Reply:
     return Reply(git_ref(call.hub, repo, ref, new))
 
 
+def delete_ref(call: Call) -> Reply:
+    """``DELETE /repos/{owner}/{repo}/git/refs/{ref}`` (fires a ``push`` with ``deleted``)."""
+    repo = call.repo(scope="contents", level="write", role="write")
+    _require_commits(call, repo)
+    ref = "refs/" + call.params["ref"].strip("/")
+    path = call.hub.repo_path(repo.full_name)
+    with call.hub.repo_lock(repo.full_name):
+        old = gitrepo.resolve(path, ref)
+        if old is None:
+            raise ApiError(422, "Reference does not exist")
+        gitrepo.delete_ref(path, ref)
+    announce_push(call.hub, repo, ref, old, gitrepo.ZERO_SHA, call.who.login or "")
+    return Reply(status=204)
+
+
+def list_commits(call: Call) -> Reply:
+    """``GET /repos/{owner}/{repo}/commits`` (``sha`` and ``path`` filters, newest first)."""
+    repo = call.repo(scope="contents")
+    path = call.hub.repo_path(repo.full_name)
+    start = call.query.get("sha") or repo.default_branch
+    _require_commits(call, repo)
+    sha = gitrepo.resolve_branch_or_sha(path, start)
+    if sha is None:
+        raise not_found()
+    shas = gitrepo.log(path, sha, call.query.get("path"))
+    return Reply(
+        shas, paginate=True, etag=True, render_item=lambda item: commit(call.hub, repo, item)
+    )
+
+
 def get_commit(call: Call) -> Reply:
     """``GET /repos/{owner}/{repo}/commits/{ref}`` with stats and files."""
     repo = call.repo(scope="contents")
     path = call.hub.repo_path(repo.full_name)
-    _head(call, repo)
+    _require_commits(call, repo)
     sha = gitrepo.resolve_branch_or_sha(path, call.params["ref"])
     if sha is None:
         raise ApiError(422, f"No commit found for SHA: {call.params['ref']}")
@@ -287,6 +317,8 @@ ENDPOINTS = [
     Endpoint("GET", R + "/git/ref/{ref:path}", get_ref),
     Endpoint("POST", R + "/git/refs", create_ref),
     Endpoint("PATCH", R + "/git/refs/{ref:path}", update_ref),
+    Endpoint("DELETE", R + "/git/refs/{ref:path}", delete_ref),
+    Endpoint("GET", R + "/commits", list_commits),
     Endpoint("GET", R + "/commits/{ref:path}", get_commit),
     Endpoint("GET", R + "/compare/{basehead:path}", compare),
     Endpoint("GET", R + "/languages", list_languages),

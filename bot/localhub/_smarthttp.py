@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -67,24 +68,7 @@ async def _run_backend(
     hub: Hub, request: Request, full_name: str, rest: str, service: str, who: Principal
 ) -> Response:
     path = hub.repo_path(full_name)
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "GIT_PROJECT_ROOT": str(hub.repos_dir),
-        "GIT_HTTP_EXPORT_ALL": "1",
-        "PATH_INFO": f"/{path.relative_to(hub.repos_dir).as_posix()}/{rest}",
-        "REQUEST_METHOD": request.method,
-        "QUERY_STRING": request.url.query,
-        "CONTENT_TYPE": request.headers.get("content-type", ""),
-        "REMOTE_USER": who.login or "anonymous",
-        "REMOTE_ADDR": request.client.host if request.client else "127.0.0.1",
-    }
-    for header, variable in (
-        ("content-length", "CONTENT_LENGTH"),
-        ("content-encoding", "HTTP_CONTENT_ENCODING"),
-        ("git-protocol", "GIT_PROTOCOL"),
-    ):
-        if header in request.headers:
-            env[variable] = request.headers[header]
+    env = _cgi_environment(hub, request, path, rest, who)
     pushing = service == "git-receive-pack" and request.method == "POST"
     lock = hub.repo_lock(full_name)
     if pushing:
@@ -129,6 +113,31 @@ async def _run_backend(
             )
 
     return StreamingResponse(body(), status_code=status, headers=headers)
+
+
+def _cgi_environment(
+    hub: Hub, request: Request, path: Path, rest: str, who: Principal
+) -> dict[str, str]:
+    """The CGI variables ``git http-backend`` reads, from the HTTP request."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "GIT_PROJECT_ROOT": str(hub.repos_dir),
+        "GIT_HTTP_EXPORT_ALL": "1",
+        "PATH_INFO": f"/{path.relative_to(hub.repos_dir).as_posix()}/{rest}",
+        "REQUEST_METHOD": request.method,
+        "QUERY_STRING": request.url.query,
+        "CONTENT_TYPE": request.headers.get("content-type", ""),
+        "REMOTE_USER": who.login or "anonymous",
+        "REMOTE_ADDR": request.client.host if request.client else "127.0.0.1",
+    }
+    for header, variable in (
+        ("content-length", "CONTENT_LENGTH"),
+        ("content-encoding", "HTTP_CONTENT_ENCODING"),
+        ("git-protocol", "GIT_PROTOCOL"),
+    ):
+        if header in request.headers:
+            env[variable] = request.headers[header]
+    return env
 
 
 async def _feed(request: Request, proc: asyncio.subprocess.Process) -> None:

@@ -324,6 +324,29 @@ def _walk_error_paths(w: Walk, head: str) -> None:
     refs = R + "/git/refs/{ref}"
     w.call("PATCH", refs, "/repos/acme/widgets/git/refs/heads/later", 200, json={"sha": head})
     w.call("GET", "/installation/repositories", "/installation/repositories", 403)
+    commits = R + "/commits"
+    w.call("GET", commits, "/repos/acme/widgets/commits?sha=later&per_page=1", 200)
+    w.call("GET", commits, "/repos/acme/widgets/commits?path=README.md", 200)
+    w.call("GET", commits, "/repos/acme/widgets/commits?sha=nope", 404)
+    w.call("DELETE", refs, "/repos/acme/widgets/git/refs/heads/later", 204)
+    w.call("DELETE", refs, "/repos/acme/widgets/git/refs/heads/later", 422)
+    installation = "/app/installations/{installation_id}"
+    w.call("GET", installation, "/app/installations/100", 200, as_="jwt")
+    w.call("GET", installation, "/app/installations/999", 404, as_="jwt")
+    _walk_empty_repository(w, head)
+
+
+def _walk_empty_repository(w: Walk, sha: str) -> None:
+    """A repository without commits answers 409 "Git Repository is empty." on git routes."""
+    w.hub.add_repo("acme/empty", collaborators={"alice": "admin"})
+    base = "/repos/acme/empty"
+    w.call("GET", R + "/git/ref/{ref}", base + "/git/ref/heads/main", 409)
+    w.call("GET", R + "/commits", base + "/commits", 409)
+    w.call("GET", R + "/commits/{ref}", base + "/commits/main", 409)
+    body = {"ref": "refs/heads/x", "sha": sha}
+    w.call("POST", R + "/git/refs", base + "/git/refs", 409, json=body)
+    w.call("PATCH", R + "/git/refs/{ref}", base + "/git/refs/heads/x", 409, json={"sha": sha})
+    w.call("DELETE", R + "/git/refs/{ref}", base + "/git/refs/heads/x", 409)
 
 
 def test_every_operation_answers_with_its_schema(walk: Walk) -> None:
@@ -365,12 +388,9 @@ NEVER_PRODUCED = {
     503: "only produced by fault injection, see test_injected_errors_have_githubs_shape",
 }
 NOT_PRODUCED = {
-    "git/get-ref 409": "seeded repositories always have a commit",
-    "git/create-ref 409": "seeded repositories always have a commit",
-    "git/update-ref 409": "seeded repositories always have a commit",
+    "repos/list-commits 400": "GitHub's 400 is for a malformed since/until, which are ignored",
     "repos/get 403": "no repository is blocked for legal or abuse reasons",
     "repos/get-content 403": "no content is blocked",
-    "repos/get-commit 409": "seeded repositories always have a commit",
     "issues/create 400": "GitHub sends it when issues are disabled; they never are",
     "users/get-authenticated 403": "a personal token may always read its user",
     "pulls/merge 409": "a head moved since the caller read it; needs a racing push",

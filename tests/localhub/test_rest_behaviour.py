@@ -149,3 +149,11 @@ def test_request_log_records_each_call(hub: RunningHub) -> None:
         404,
         "alice",
     )
+
+
+def test_rate_limit_endpoint_does_not_count(hub: RunningHub) -> None:
+    """GET /rate_limit reports the budget without spending it, as on GitHub."""
+    httpx.get(hub.api_url + "/user", headers=ALICE)
+    first = httpx.get(hub.api_url + "/rate_limit", headers=ALICE).json()["rate"]["used"]
+    second = httpx.get(hub.api_url + "/rate_limit", headers=ALICE).json()["rate"]["used"]
+    assert first == second == 1
