@@ -118,7 +118,10 @@ def _apply(hub: Hub, run: CheckRun, fields: dict[str, Any]) -> None:
         run.completed_at = str(fields.get("completed_at") or hub.now())
     for key in ("details_url", "external_id", "name"):
         if key in fields:
-            setattr(run, key, fields[key])
+            value = fields[key]
+            if not isinstance(value, str) and not (value is None and key != "name"):
+                raise validation_failed("CheckRun", key)
+            setattr(run, key, value)
     if isinstance(fields.get("output"), dict):
         output = fields["output"]
         if not output.get("title") or not output.get("summary"):
@@ -165,7 +168,10 @@ def update_check_run(
         )
     was_completed = run.status == "completed"
     with hub.lock:
+        # applied to a copy: a bad field leaves the stored run as it was
+        run = run.model_copy(deep=True)
         _apply(hub, run, fields)
+        hub.state.check_runs[run.id] = run
     if run.status == "completed" and not was_completed:
         _after_change(hub, run, "completed", who)
     return run

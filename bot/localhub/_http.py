@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import re
 import secrets
 import time
@@ -25,6 +26,7 @@ from bot.localhub._gitrepo import GitError
 from bot.localhub._hub import Hub
 from bot.localhub._model import Repo
 
+log = logging.getLogger("bot.localhub")
 MAX_BODY_BYTES = 25 * 1024 * 1024
 API_PREFIX = "/api/v3"
 RATE_DOCS = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
@@ -204,6 +206,9 @@ def make_route(hub: Hub, endpoint: Endpoint) -> Route:
             response = await _dispatch(hub, endpoint, request, rid, headers, caller)
         except ApiError as error:
             response = error_response(error, headers)
+        except Exception:  # a bug must still answer like GitHub, and be visible in the log
+            log.exception("localhub: %s %s failed", request.method, request.url.path)
+            response = error_response(ApiError(500, "Server Error"), headers)
         hub.request_log.append(
             {
                 "id": rid,

@@ -62,8 +62,7 @@ def create_issue(hub: Hub, repo: Repo, author: str, fields: dict[str, Any]) -> I
     title = fields.get("title")
     if title is None or title == "":
         raise missing_field("Issue", "title")
-    if not isinstance(title, str | int):
-        raise validation_failed("Issue", "title")
+    check_edit(fields)
     body = fields.get("body")
     now = hub.now()
     with hub.lock:
@@ -106,22 +105,19 @@ def update_issue(hub: Hub, issue: Issue, sender: str, fields: dict[str, Any]) ->
     """Edit title/body/state/labels; fires edited, closed or reopened."""
     changes: dict[str, Any] = {}
     events: list[str] = []
+    check_edit(fields)
     with hub.lock:
         for key in ("title", "body"):
-            if key in fields and fields[key] != getattr(issue, key):
-                if key == "title" and not fields[key]:
-                    raise missing_field("Issue", "title")
+            new = str(fields[key]) if key == "title" and key in fields else fields.get(key)
+            if key in fields and new != getattr(issue, key):
                 changes[key] = {"from": getattr(issue, key)}
-                setattr(issue, key, fields[key])
+                setattr(issue, key, new)
         if changes:
             events.append("edited")
         state = fields.get("state")
-        if state is not None:
-            if state not in ("open", "closed"):
-                raise validation_failed("Issue", "state")
-            if state != issue.state:
-                _set_state(hub, issue, state, sender, fields.get("state_reason"))
-                events.append("closed" if state == "closed" else "reopened")
+        if state is not None and state != issue.state:
+            _set_state(hub, issue, state, sender, fields.get("state_reason"))
+            events.append("closed" if state == "closed" else "reopened")
         if "labels" in fields:
             repo = hub.repo(issue.repo)
             issue.labels = [ensure_label(hub, repo, n).name for n in _names(fields["labels"])]
@@ -132,6 +128,27 @@ def update_issue(hub: Hub, issue: Issue, sender: str, fields: dict[str, Any]) ->
         extra = {"changes": changes} if action == "edited" else {}
         emit_issue_event(hub, issue, action, sender, **extra)
     return issue
+
+
+def check_edit(fields: dict[str, Any]) -> None:
+    """Validate an edit completely before anything changes (422 on the first bad field)."""
+    if "title" in fields and (
+        not isinstance(fields["title"], str | int)
+        or isinstance(fields["title"], bool)
+        or fields["title"] == ""
+    ):
+        raise validation_failed("Issue", "title")
+    if "body" in fields and not isinstance(fields["body"], str | None):
+        raise validation_failed("Issue", "body")
+    if fields.get("state") not in (None, "open", "closed"):
+        raise validation_failed("Issue", "state")
+    if "labels" in fields:
+        _names(fields["labels"])
+    assignees = fields.get("assignees")
+    if assignees is not None and (
+        not isinstance(assignees, list) or not all(isinstance(a, str) for a in assignees)
+    ):
+        raise validation_failed("Issue", "assignees")
 
 
 def _set_state(hub: Hub, issue: Issue, state: str, sender: str, reason: Any) -> None:

@@ -102,9 +102,10 @@ def create_pull(hub: Hub, repo: Repo, author: str, fields: dict[str, Any]) -> Is
 
 def update_pull(hub: Hub, issue: Issue, sender: str, fields: dict[str, Any]) -> Issue:
     """Edit title, body, state or base; fires edited, closed or reopened."""
-    from bot.localhub._issues import update_issue
+    from bot.localhub._issues import check_edit, update_issue
 
     assert issue.pull is not None
+    check_edit(fields)
     if "base" in fields:
         sha = gitrepo.resolve(hub.repo_path(issue.repo), f"refs/heads/{fields['base']}")
         if sha is None:
