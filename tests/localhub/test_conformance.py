@@ -79,6 +79,7 @@ def _walk_repository_reads(w: Walk) -> str:
     w.call("GET", R + "/branches/{branch}", "/repos/acme/widgets/branches/nope", 404)
     w.call("GET", R + "/branches", "/repos/acme/widgets/branches", 200)
     w.call("GET", R + "/contents/{path}", "/repos/acme/widgets/contents/README.md", 200)
+    w.call("GET", R + "/contents/{path}", "/repos/acme/widgets/contents/src", 200)
     w.call("GET", R + "/contents/{path}", "/repos/acme/widgets/contents/nope.txt", 404)
     w.call("GET", R + "/languages", "/repos/acme/widgets/languages", 200)
     ref = w.call("GET", R + "/git/ref/{ref}", "/repos/acme/widgets/git/ref/heads/main", 200)
