@@ -42,6 +42,9 @@ class Hub:
 
     def __init__(self, data_dir: Path | None = None, random_seed: int = 0) -> None:
         self.lock = threading.RLock()
+        self._persist_lock = threading.Lock()
+        self._dumps = 0
+        self._written = 0
         self.data_dir = data_dir
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
@@ -131,10 +134,18 @@ class Hub:
             return
         with self.lock:
             text = self.state.model_dump_json()
-        target = self.data_dir / STATE_FILE
-        tmp = target.with_suffix(f".{threading.get_ident()}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, target)
+            self._dumps += 1
+            version = self._dumps
+        # the write lock is never held while waiting for the state lock (no deadlock), and an
+        # older dump that lost the race to a newer one is not written over it
+        with self._persist_lock:
+            if version <= self._written:
+                return
+            target = self.data_dir / STATE_FILE
+            tmp = target.with_suffix(".tmp")
+            tmp.write_text(text)
+            os.replace(tmp, target)
+            self._written = version
 
     def close(self) -> None:
         """Persist, then remove the temporary directory of a memory-only hub."""
