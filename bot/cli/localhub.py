@@ -39,11 +39,11 @@ def localhub(
 
     try:
         rules = [FaultRule.model_validate(r) for r in _read_faults(faults)] if faults else []
-        running = RunningHub(seed, data_dir=data, host=host, port=port, random_seed=random_seed)
+        running = RunningHub(
+            seed, data_dir=data, host=host, port=port, random_seed=random_seed, faults=rules
+        )
     except (SeedError, OSError, ValueError, yaml.YAMLError) as error:
         _fail(str(error))
-    for rule in rules:
-        running.add_fault(rule)
     typer.echo(f"localhub ready: {running.api_url}")
     typer.echo(f"  git:   {running.url}/<owner>/<repo>.git")
     typer.echo(f"  admin: {running.admin_url}/state")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.localhub import _admin, _rest_apps, _rest_checks, _rest_issues, _rest_pulls, _rest_repos
+from bot.localhub._faults import FaultRule
 from bot.localhub._http import make_route, not_found_response
 from bot.localhub._localhub import LocalHub
 from bot.localhub._seed import Seed
@@ -73,9 +75,12 @@ class RunningHub(LocalHub):
         host: str = "127.0.0.1",
         port: int = 0,
         random_seed: int = 0,
+        faults: Sequence[FaultRule | dict[str, Any]] = (),
     ) -> None:
         super().__init__(seed, data_dir=data_dir, random_seed=random_seed)
         try:
+            for rule in faults:
+                self.add_fault(rule)
             self._socket = bind_socket(host, port)
         except BaseException:
             self.close()
@@ -134,9 +139,12 @@ def start_localhub(
     host: str = "127.0.0.1",
     port: int = 0,
     random_seed: int = 0,
+    faults: Sequence[FaultRule | dict[str, Any]] = (),
 ) -> RunningHub:
     """Start a localhub on ``host:port`` (0: a free port) and return it running.
 
     With ``data_dir`` holding a previous run's state, that state is loaded and the seed skipped.
     """
-    return RunningHub(seed, data_dir=data_dir, host=host, port=port, random_seed=random_seed)
+    return RunningHub(
+        seed, data_dir=data_dir, host=host, port=port, random_seed=random_seed, faults=faults
+    )

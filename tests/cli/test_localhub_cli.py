@@ -68,3 +68,32 @@ def test_missing_seed_file_exits_2(run_specbot: RunSpecbot, tmp_path: Path) -> N
     result = run_specbot("localhub", "--port", "0", "--seed", str(tmp_path / "nope.yml"))
     assert result.returncode == 2
     assert "nope.yml" in result.stderr
+
+
+def test_faults_file_applies_from_the_start(tmp_path: Path) -> None:
+    """Rules from --faults are active on the first request."""
+    seed = tmp_path / "seed.yml"
+    seed.write_text(SEED)
+    faults = tmp_path / "faults.yml"
+    faults.write_text('- {pattern: "GET /api/v3/repos/*", error_rate: 1.0, status: 502}\n')
+    proc = _start(seed, "--faults", str(faults))
+    try:
+        assert proc.stdout is not None
+        api = proc.stdout.readline().split(": ", 1)[1].strip()
+        assert httpx.get(api + "/repos/alice/demo").status_code == 502
+        assert httpx.get(api + "/rate_limit").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
+
+
+def test_bad_faults_file_exits_2(run_specbot: RunSpecbot, tmp_path: Path) -> None:
+    """A fault with a status localhub does not inject is a usage error."""
+    seed = tmp_path / "seed.yml"
+    seed.write_text(SEED)
+    faults = tmp_path / "faults.yml"
+    faults.write_text("- {error_rate: 1.0, status: 418}\n")
+    result = run_specbot("localhub", "--port", "0", "--seed", str(seed), "--faults", str(faults))
+    assert result.returncode == 2
+    assert "418" in result.stderr
