@@ -21,6 +21,7 @@ EXPECTED = {
     ("issues", "labeled"),
     ("issues", "unlabeled"),
     ("issues", "closed"),
+    ("issues", "reopened"),
     ("issue_comment", "created"),
     ("issue_comment", "edited"),
     ("pull_request", "opened"),
@@ -28,6 +29,8 @@ EXPECTED = {
     ("pull_request", "closed"),
     ("pull_request", "reopened"),
     ("pull_request", "labeled"),
+    ("pull_request", "unlabeled"),
+    ("pull_request", "edited"),
     ("pull_request_review", "submitted"),
     ("pull_request_review_comment", "created"),
     ("check_run", "created"),
@@ -73,6 +76,7 @@ def _drive(hub: RunningHub, api: httpx.Client, alice: httpx.Client) -> None:
     comment = api.post(f"/repos/acme/widgets/issues/{n}/comments", json={"body": "On it"}).json()
     api.patch(f"/repos/acme/widgets/issues/comments/{comment['id']}", json={"body": "Done"})
     alice.patch(f"/repos/acme/widgets/issues/{n}", json={"state": "closed"})
+    alice.patch(f"/repos/acme/widgets/issues/{n}", json={"state": "open"})
     head = hub.push("acme/widgets", "feature", {"src/new.py": "x = 1\n"}, as_user="alice")
     pr = api.post(
         "/repos/acme/widgets/pulls", json={"title": "Feature", "head": "feature", "base": "main"}
@@ -95,6 +99,8 @@ def _drive(hub: RunningHub, api: httpx.Client, alice: httpx.Client) -> None:
     api.patch(f"/repos/acme/widgets/check-runs/{run['id']}", json={"conclusion": "neutral"})
     alice.patch(f"/repos/acme/widgets/pulls/{p}", json={"state": "closed"})
     alice.patch(f"/repos/acme/widgets/pulls/{p}", json={"state": "open"})
+    alice.patch(f"/repos/acme/widgets/pulls/{p}", json={"title": "Feature, renamed"})
+    api.delete(f"/repos/acme/widgets/issues/{p}/labels/specbot")
 
 
 def test_every_event_validates_against_the_official_schema(
