@@ -17,7 +17,7 @@ from starlette.routing import Route
 from bot.localhub._errors import ApiError
 from bot.localhub._gitrepo import GitError
 from bot.localhub._localhub import LocalHub
-from bot.localhub._seed import SeedApp, SeedError
+from bot.localhub._seed import SeedApp, SeedError, SeedInstallation
 
 PREFIX = "/_localhub"
 Action = Callable[[LocalHub, dict[str, Any], dict[str, str]], Any]
@@ -120,6 +120,21 @@ ROUTES = [
         201,
     ),
     _route("POST", "/apps", _add_app, 201),
+    _route(
+        "PATCH",
+        "/apps/{app_id}",
+        lambda local, body, p: local.set_app_webhook(
+            int(p["app_id"]), body.get("webhook_url"), body.get("webhook_secret")
+        ),
+    ),
+    _route(
+        "POST",
+        "/apps/{app_id}/installations",
+        lambda local, body, p: local.add_installation(
+            int(p["app_id"]), SeedInstallation.model_validate(body)
+        ),
+        201,
+    ),
     _route(
         "POST",
         "/hooks",

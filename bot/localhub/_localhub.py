@@ -23,10 +23,12 @@ from bot.localhub._seed import (
     Seed,
     SeedApp,
     SeedHook,
+    SeedInstallation,
     SeedRepo,
     SeedUser,
     add_app,
     add_hook,
+    add_installations,
     add_repo,
     apply_seed,
     load_seed,
@@ -94,6 +96,28 @@ class LocalHub:
         add_app(self.hub, app)
         for inst in app.installations:
             self._announce_installation(self.hub.state.installations[inst.id], "created")
+        self.hub.persist()
+
+    @_locked
+    def set_app_webhook(self, app_id: int, url: str | None, secret: str | None = None) -> None:
+        """Point an App's webhook deliveries at ``url`` (e.g. a server started on a free port)."""
+        app = self.hub.state.apps.get(app_id)
+        if app is None:
+            raise KeyError(f"no App with id {app_id}")
+        app.webhook_url = url
+        if secret is not None:
+            app.webhook_secret = secret
+        self.hub.persist()
+
+    def add_installation(self, app_id: int, installation: SeedInstallation) -> None:
+        """Install an App on an account at run time (fires ``installation.created``)."""
+        app = self.hub.state.apps.get(app_id)
+        if app is None:
+            raise KeyError(f"no App with id {app_id}")
+        with self.hub.lock:
+            add_installations(self.hub, app, [installation])
+            created = self.hub.state.installations[installation.id]
+        self._announce_installation(created, "created")
         self.hub.persist()
 
     def _announce_installation(self, inst: Installation, action: str) -> None:

@@ -211,7 +211,17 @@ def add_app(hub: Hub, spec: SeedApp) -> App:
     with hub.lock:
         hub.state.apps[app.id] = app
         hub.ensure_user(f"{app.slug}[bot]", kind="Bot")
-        for inst in spec.installations:
+        add_installations(hub, app, spec.installations)
+    return app
+
+
+def add_installations(hub: Hub, app: App, installations: list[SeedInstallation]) -> None:
+    """Install ``app`` on accounts for the repositories each installation lists."""
+    now = hub.now()
+    with hub.lock:
+        for inst in installations:
+            if inst.id in hub.state.installations:
+                raise SeedError(f"seed: installation {inst.id} exists already")
             repos = []
             for name in inst.repositories:
                 repo = hub.find_repo(name)
@@ -227,7 +237,6 @@ def add_app(hub: Hub, spec: SeedApp) -> App:
                 permissions={"metadata": "read", **inst.permissions},
                 created_at=now,
             )
-    return app
 
 
 def add_hook(hub: Hub, spec: SeedHook) -> Hook:
