@@ -9,7 +9,6 @@ import shutil
 import subprocess
 import textwrap
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,7 +45,7 @@ class Receiver:
     url: str
     requests: list[Received] = field(default_factory=list)
     status: int = 200
-    delay: float = 0.0
+    gate: threading.Event | None = None  # when set, each delivery waits for it
     secret: str | None = None
     rejected: int = 0
 
@@ -65,7 +64,8 @@ def _start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = self.rfile.read(length)
-            time.sleep(receiver.delay)
+            if receiver.gate is not None:
+                receiver.gate.wait(timeout=10)
             headers = {k.lower(): v for k, v in self.headers.items()}
             if not receiver.verifies(headers, body):
                 receiver.rejected += 1
@@ -98,7 +98,7 @@ def receiver(_receiver_server: Receiver) -> Receiver:
     """A webhook receiver that answers 200 and records every delivery (reset for each test)."""
     found = _receiver_server
     found.requests.clear()
-    found.status, found.delay, found.secret, found.rejected = 200, 0.0, None, 0
+    found.status, found.gate, found.secret, found.rejected = 200, None, None, 0
     return found
 
 

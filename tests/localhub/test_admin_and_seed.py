@@ -177,18 +177,28 @@ def test_admin_seed_adds_users_and_repositories(hub: RunningHub, tmp_path: Path)
 def test_apps_are_repointed_and_installed_at_run_time(hub: RunningHub, receiver: Receiver) -> None:
     """An App's webhook URL changes at run time; a new installation fires installation.created."""
     with httpx.Client(base_url=hub.admin_url) as admin:
-        moved = admin.patch("/apps/1", json={"webhook_url": receiver.url.replace("/webhook", "/moved")})
+        moved = admin.patch(
+            "/apps/1", json={"webhook_url": receiver.url.replace("/webhook", "/moved")}
+        )
         assert moved.status_code == 200
         hub.add_repo("acme/tools", collaborators={"alice": "write"})
         installed = admin.post(
             "/apps/1/installations",
-            json={"id": 101, "account": "acme", "repositories": ["acme/tools"],
-                  "permissions": {"issues": "write"}},
+            json={
+                "id": 101,
+                "account": "acme",
+                "repositories": ["acme/tools"],
+                "permissions": {"issues": "write"},
+            },
         )
         assert installed.status_code == 201
-        assert admin.post("/apps/9/installations", json={"id": 5, "account": "x"}).status_code == 422
+        assert (
+            admin.post("/apps/9/installations", json={"id": 5, "account": "x"}).status_code == 422
+        )
     hub.open_issue("acme/tools", "Routed", as_user="alice")
     assert hub.wait_for_deliveries()
-    events = [(r.headers["x-github-event"], r.json()["installation"]["id"]) for r in receiver.requests]
+    events = [
+        (r.headers["x-github-event"], r.json()["installation"]["id"]) for r in receiver.requests
+    ]
     assert events == [("installation", 101), ("issues", 101)]
     assert {d["url"].rsplit("/", 1)[-1] for d in hub.deliveries()} == {"moved"}
