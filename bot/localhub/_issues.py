@@ -7,7 +7,7 @@ from typing import Any
 from bot.localhub._errors import ApiError, missing_field, not_found, validation_failed
 from bot.localhub._hub import Hub
 from bot.localhub._model import Issue, IssueComment, Label, Reaction, Repo, issue_key
-from bot.localhub._payloads import envelope
+from bot.localhub._payloads import envelope, pull_counters
 from bot.localhub._render import label as render_label
 from bot.localhub._render_issues import issue as render_issue
 from bot.localhub._render_issues import issue_comment as render_comment
@@ -35,8 +35,6 @@ def emit_issue_event(hub: Hub, issue: Issue, action: str, sender: str, **extra: 
         }
         hub.emitter.emit("issues", payload, repo.full_name)
         return
-    from bot.localhub._payloads import pull_counters
-
     body = render_pull(hub, issue, pull_counters(hub, issue))
     payload = {
         "number": issue.number,

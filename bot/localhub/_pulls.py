@@ -8,7 +8,7 @@ from typing import Any
 from bot.localhub import _gitrepo as gitrepo
 from bot.localhub._errors import ApiError, missing_field, not_found, validation_failed
 from bot.localhub._hub import Hub
-from bot.localhub._issues import emit_issue_event, get_issue
+from bot.localhub._issues import check_edit, emit_issue_event, get_issue, update_issue
 from bot.localhub._model import Issue, PullInfo, Repo, Review, ReviewComment, issue_key
 from bot.localhub._payloads import envelope, pull_counters
 from bot.localhub._render_issues import pull as render_pull
@@ -102,8 +102,6 @@ def create_pull(hub: Hub, repo: Repo, author: str, fields: dict[str, Any]) -> Is
 
 def update_pull(hub: Hub, issue: Issue, sender: str, fields: dict[str, Any]) -> Issue:
     """Edit title, body, state or base; fires edited, closed or reopened."""
-    from bot.localhub._issues import check_edit, update_issue
-
     assert issue.pull is not None
     check_edit(fields)
     if "base" in fields:
@@ -159,7 +157,7 @@ def merge_pull(hub: Hub, issue: Issue, sender: str, fields: dict[str, Any]) -> s
         pull.merged, pull.merged_at, pull.merged_by = True, now, sender
         pull.merge_commit_sha = merged
         issue.state, issue.closed_at, issue.closed_by, issue.updated_at = "closed", now, sender, now
-    from bot.localhub._pushes import announce_push
+    from bot.localhub._pushes import announce_push  # local: _pushes imports this module
 
     announce_push(
         hub, hub.repo(issue.repo), f"refs/heads/{pull.base_ref}", base_sha, merged, sender

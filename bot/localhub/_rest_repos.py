@@ -18,6 +18,7 @@ from bot.localhub._render_git import (
     commit,
     content_entry,
     content_file,
+    diff_entry,
     git_ref,
     short_branch,
 )
@@ -224,8 +225,6 @@ def compare(call: Call) -> Reply:
         "total_commits": len(ahead),
         "commits": [commit(call.hub, repo, sha) for sha in ahead[-250:]],
     }
-    from bot.localhub._render_git import diff_entry
-
     body["files"] = [
         diff_entry(call.hub, repo, head, f) for f in gitrepo.diff_files(path, merge_base, head)
     ]

@@ -17,6 +17,7 @@ import httpx
 
 from bot.localhub._hub import Hub
 from bot.localhub._model import Delivery
+from bot.localhub._payloads import ping
 
 USER_AGENT = "GitHub-Hookshot/localhub"
 DELIVERY_TIMEOUT_SECONDS = 10.0
@@ -89,8 +90,6 @@ class WebhookDispatcher:
         """Send a ``ping`` to one repository hook, as GitHub does when a hook is created."""
         hook = self.hub.state.hooks[hook_id]
         repo = self.hub.repo(hook.repo)
-        from bot.localhub._payloads import ping  # local: payloads import renderers
-
         target = _Target(hook.id, "repository", hook.url, repo.id, None)
         self._enqueue(target, "ping", ping(self.hub, hook), hook.repo)
 
