@@ -141,6 +141,15 @@ def list_repo_labels(call: Call) -> Reply:
     )
 
 
+def get_label(call: Call) -> Reply:
+    """``GET /repos/{owner}/{repo}/labels/{name}``."""
+    repo = call.repo(scope="issues")
+    item = repo.labels.get(call.params["name"].lower())
+    if item is None:
+        raise not_found()
+    return Reply(render_label(call.hub, repo, item), etag=True)
+
+
 def create_label(call: Call) -> Reply:
     """``POST /repos/{owner}/{repo}/labels``."""
     repo = call.repo(scope="issues", level="write", role="write")
@@ -226,4 +235,5 @@ ENDPOINTS = [
     Endpoint("POST", R + "/issues/{issue_number}/reactions", create_reaction),
     Endpoint("GET", R + "/labels", list_repo_labels),
     Endpoint("POST", R + "/labels", create_label),
+    Endpoint("GET", R + "/labels/{name}", get_label),
 ]

@@ -325,6 +325,8 @@ def _walk_error_paths(w: Walk, head: str) -> None:
     refs = R + "/git/refs/{ref}"
     w.call("PATCH", refs, "/repos/acme/widgets/git/refs/heads/later", 200, json={"sha": head})
     w.call("GET", "/installation/repositories", "/installation/repositories", 403)
+    w.call("GET", R + "/labels/{name}", "/repos/acme/widgets/labels/bug", 200)
+    w.call("GET", R + "/labels/{name}", "/repos/acme/widgets/labels/nope", 404)
     commits = R + "/commits"
     w.call("GET", commits, "/repos/acme/widgets/commits?sha=later&per_page=1", 200)
     w.call("GET", commits, "/repos/acme/widgets/commits?path=README.md", 200)

@@ -166,3 +166,27 @@ def test_errors_map_to_pygithubs_exceptions(hub: RunningHub, alice: Github) -> N
     hub.add_fault({"pattern": "*", "rate_limit": True, "times": 1})
     with pytest.raises(github.RateLimitExceededException):
         repo.get_issues().totalCount  # noqa: B018 - the property makes the request
+
+
+def test_branches_commits_labels_and_refs(hub: RunningHub, alice: Github) -> None:
+    """Listing branches, commits and labels, editing and deleting refs, closing a PR."""
+    repo = alice.get_repo("acme/widgets")
+    first = hub.push("acme/widgets", "topic", {"docs/a.md": "a\n"}, as_user="alice")
+    second = hub.push("acme/widgets", "topic", {"docs/b.md": "b\n"}, as_user="alice")
+    assert sorted(b.name for b in repo.get_branches()) == ["main", "topic"]
+    assert [c.sha for c in repo.get_commits(sha="topic")][:2] == [second, first]
+    assert [c.sha for c in repo.get_commits(sha="topic", path="docs/a.md")] == [first]
+    repo.create_label("spec", "0e8a16", "A specification")
+    assert [label.name for label in repo.get_labels()] == ["spec"]
+    issue = repo.create_issue("Labelled", labels=["spec"])
+    assert [i.number for i in repo.get_issues(labels=[repo.get_label("spec")])] == [issue.number]
+    assert alice.get_user("mallory").login == "mallory"
+    ref = repo.get_git_ref("heads/topic")
+    ref.edit(first, force=True)
+    assert repo.get_branch("topic").commit.sha == first
+    pr = repo.create_pull(title="Topic", body="", head="topic", base="main")
+    pr.edit(state="closed")
+    assert repo.get_pull(pr.number).state == "closed"
+    ref.delete()
+    with pytest.raises(github.GithubException):
+        repo.get_branch("topic")

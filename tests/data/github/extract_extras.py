@@ -23,6 +23,7 @@ EXTRA_OPERATIONS = [
     ("get", "/repos/{owner}/{repo}/issues/comments/{comment_id}"),
     ("get", "/repos/{owner}/{repo}/labels"),
     ("post", "/repos/{owner}/{repo}/labels"),
+    ("get", "/repos/{owner}/{repo}/labels/{name}"),
     ("get", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
     ("patch", "/repos/{owner}/{repo}/pulls/{pull_number}"),
     ("put", "/repos/{owner}/{repo}/pulls/{pull_number}/merge"),
