@@ -61,7 +61,10 @@ async def git_endpoint(request: Request) -> Response:
         )
         return PlainTextResponse(text + "\n", error.status, headers=error.headers)
     repo = hub.repo(full_name)
-    return await _run_backend(hub, request, repo.full_name, rest, service, who)
+    try:
+        return await _run_backend(hub, request, repo.full_name, rest, service, who)
+    except ApiError as error:
+        return PlainTextResponse(error.message + "\n", error.status)
 
 
 async def _run_backend(
@@ -83,9 +86,11 @@ async def _run_backend(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
         )
-        feeder = asyncio.create_task(_feed(request, proc))
-        assert proc.stdout is not None
-        status, headers = await _read_cgi_headers(proc.stdout)
+        output = _Output(proc)
+        # the whole request body is read before the response starts: Starlette's streaming
+        # response listens for disconnects on the same channel and would swallow body chunks
+        await _feed(request, proc)
+        status, headers, first = await output.cgi_headers()
     except BaseException:
         if pushing:
             lock.release()
@@ -93,10 +98,10 @@ async def _run_backend(
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            assert proc.stdout is not None
-            while chunk := await proc.stdout.read(65536):
+            if first:
+                yield first
+            async for chunk in output:
                 yield chunk
-            await feeder
             await proc.wait()
             after = gitrepo.list_refs(path) if pushing else {}
         finally:
@@ -154,18 +159,56 @@ async def _feed(request: Request, proc: asyncio.subprocess.Process) -> None:
             proc.stdin.close()
 
 
-async def _read_cgi_headers(stdout: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
-    status = 200
-    headers: dict[str, str] = {}
-    while True:
-        line = (await stdout.readline()).decode("latin-1").rstrip("\r\n")
-        if not line:
-            return status, headers
-        key, _, value = line.partition(":")
-        if key.lower() == "status":
-            status = int(value.strip().split()[0])
+class _Output:
+    """The CGI's stdout, pumped into a bounded queue while the request is still being fed.
+
+    Reading it concurrently means a backend that writes before it has read everything can
+    never block on a full pipe; the bound keeps a slow client from buffering a whole pack.
+    """
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self._queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=64)
+        self._pump = asyncio.create_task(self._run(proc))
+
+    async def _run(self, proc: asyncio.subprocess.Process) -> None:
+        assert proc.stdout is not None
+        while chunk := await proc.stdout.read(65536):
+            await self._queue.put(chunk)
+        await self._queue.put(None)
+
+    def __aiter__(self) -> _Output:
+        return self
+
+    async def __anext__(self) -> bytes:
+        chunk = await self._queue.get()
+        if chunk is None:
+            await self._pump
+            raise StopAsyncIteration
+        return chunk
+
+    async def cgi_headers(self) -> tuple[int, dict[str, str], bytes]:
+        """The CGI status and headers, and the body bytes read past them."""
+        buffered = b""
+        while b"\r\n\r\n" not in buffered and b"\n\n" not in buffered:
+            chunk = await self._queue.get()
+            if chunk is None:
+                raise ApiError(502, "git http-backend ended without a response")
+            buffered += chunk
+        split = buffered.find(b"\n\n")
+        crlf = buffered.find(b"\r\n\r\n")
+        if crlf != -1 and (split == -1 or crlf < split):
+            head, rest = buffered[:crlf], buffered[crlf + 4 :]
         else:
-            headers[key.strip()] = value.strip()
+            head, rest = buffered[:split], buffered[split + 2 :]
+        status = 200
+        headers: dict[str, str] = {}
+        for line in head.decode("latin-1").splitlines():
+            key, _, value = line.partition(":")
+            if key.lower() == "status":
+                status = int(value.strip().split()[0])
+            elif key.strip():
+                headers[key.strip()] = value.strip()
+        return status, headers, rest
 
 
 ROUTE = Route("/{owner}/{name}.git/{rest:path}", git_endpoint, methods=["GET", "POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
 
 import git as gitpython
@@ -150,3 +151,17 @@ def test_gzip_request_bodies_are_inflated(hub: RunningHub) -> None:
 def test_dumb_protocol_paths_are_not_served(hub: RunningHub, path: str) -> None:
     """Only the smart protocol is served, as on GitHub."""
     assert httpx.get(hub.git_url("acme/widgets") + path).status_code == 404
+
+
+def test_large_chunked_push_lands_whole(hub: RunningHub, tmp_path: Path) -> None:
+    """A push bigger than git's 1 MB post buffer (sent chunked) arrives complete."""
+    work = tmp_path / "big"
+    git("clone", "-q", hub.git_url("acme/widgets", "ghp_alice", "alice"), str(work))
+    (work / "blob.bin").write_bytes(os.urandom(3 * 1024 * 1024))
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "Big blob", cwd=work)
+    pushed = git("push", "origin", "HEAD:refs/heads/big", cwd=work, check=False)
+    assert pushed.returncode == 0, pushed.stderr
+    again = tmp_path / "again"
+    git("clone", "-q", "-b", "big", hub.git_url("acme/widgets"), str(again))
+    assert (again / "blob.bin").read_bytes() == (work / "blob.bin").read_bytes()
