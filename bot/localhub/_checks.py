@@ -75,7 +75,8 @@ def combined_state(statuses: list[CommitStatus]) -> str:
     return "success"
 
 
-def _suite_for(hub: Hub, repo: Repo, app_id: int, sha: str) -> CheckSuite:
+def suite_for(hub: Hub, repo: Repo, app_id: int, sha: str) -> CheckSuite:
+    """The App's check suite for a commit, created on first use."""
     with hub.lock:
         for suite in hub.state.check_suites.values():
             if (suite.repo, suite.app_id, suite.head_sha) == (repo.full_name, app_id, sha):
@@ -138,7 +139,7 @@ def create_check_run(hub: Hub, repo: Repo, who: Principal, fields: dict[str, Any
     if not fields.get("head_sha"):
         raise missing_field("CheckRun", "head_sha")
     sha = resolve_commit(hub, repo, str(fields["head_sha"]))
-    suite = _suite_for(hub, repo, who.app_id, sha)
+    suite = suite_for(hub, repo, who.app_id, sha)
     run = CheckRun(
         id=hub.new_id(),
         repo=repo.full_name,

@@ -28,12 +28,24 @@ def iso(ts: float | None = None) -> str:
 class Emitter(Protocol):
     """Where state changes announce themselves as webhook events."""
 
-    def emit(self, event: str, payload: dict[str, Any], repo: str | None = None) -> None:
-        """Queue deliveries of ``event`` with ``payload`` to every subscriber."""
+    def emit(
+        self,
+        event: str,
+        payload: dict[str, Any],
+        repo: str | None = None,
+        app_id: int | None = None,
+    ) -> None:
+        """Queue deliveries of ``event`` to every subscriber (only App ``app_id`` if given)."""
 
 
 class _NoEmitter:
-    def emit(self, event: str, payload: dict[str, Any], repo: str | None = None) -> None:
+    def emit(
+        self,
+        event: str,
+        payload: dict[str, Any],
+        repo: str | None = None,
+        app_id: int | None = None,
+    ) -> None:
         """Drop the event (until the webhook dispatcher is attached)."""
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.localhub import _gitrepo as gitrepo
+from bot.localhub._checks import suite_for
 from bot.localhub._hub import Hub
 from bot.localhub._model import Repo
-from bot.localhub._payloads import push_event
+from bot.localhub._payloads import check_suite_event, push_event
 from bot.localhub._pulls import on_branch_update
 
 
@@ -15,9 +16,30 @@ def announce_push(hub: Hub, repo: Repo, ref: str, before: str, after: str, pushe
         repo.pushed_at = hub.now()
         repo.updated_at = repo.pushed_at
     hub.emitter.emit("push", push_event(hub, repo, ref, before, after, pusher), repo.full_name)
+    if ref.startswith("refs/heads/") and after != gitrepo.ZERO_SHA:
+        request_check_suites(hub, repo, after, pusher)
     if ref.startswith("refs/heads/"):
         on_branch_update(hub, repo, ref.removeprefix("refs/heads/"), before, after, pusher)
     hub.persist()
+
+
+def request_check_suites(hub: Hub, repo: Repo, sha: str, pusher: str) -> None:
+    """``check_suite.requested`` to each App with the checks permission, as GitHub does on push.
+
+    Only the App whose suite it is receives it (repository hooks get ``completed`` only).
+    """
+    with hub.lock:
+        apps = sorted(
+            {
+                inst.app_id
+                for inst in hub.state.installations.values()
+                if repo.full_name in inst.repositories and inst.permissions.get("checks")
+            }
+        )
+    for app_id in apps:
+        suite = suite_for(hub, repo, app_id, sha)
+        payload = check_suite_event(hub, suite, "requested", pusher)
+        hub.emitter.emit("check_suite", payload, repo.full_name, app_id=app_id)
 
 
 def announce_ref_changes(

@@ -48,9 +48,17 @@ class WebhookDispatcher:
         self._worker.start()
 
     # -- producing -----------------------------------------------------------------------
-    def emit(self, event: str, payload: dict[str, Any], repo: str | None = None) -> None:
-        """Queue one delivery of ``event`` per subscribed App and repository hook."""
+    def emit(
+        self,
+        event: str,
+        payload: dict[str, Any],
+        repo: str | None = None,
+        app_id: int | None = None,
+    ) -> None:
+        """Queue one delivery per subscribed App and repository hook (one App: ``app_id``)."""
         for target in self._targets(event, repo, payload):
+            if app_id is not None and (target.kind, target.hook_id) != ("integration", app_id):
+                continue
             body = dict(payload)
             if target.kind == "integration" and target.installation_id is not None:
                 body.setdefault(

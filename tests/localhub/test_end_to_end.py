@@ -65,6 +65,7 @@ def test_app_flow_from_jwt_to_check_run(
     events = [(r.headers["x-github-event"], r.json().get("action")) for r in receiver.requests]
     assert events == [
         ("push", None),
+        ("check_suite", "requested"),
         ("pull_request", "opened"),
         ("pull_request_review", "submitted"),
         ("pull_request_review_comment", "created"),
@@ -72,7 +73,13 @@ def test_app_flow_from_jwt_to_check_run(
         ("check_run", "completed"),
         ("check_suite", "completed"),
     ]
-    by_event = {r.headers["x-github-event"]: r.json() for r in receiver.requests}
+    by_event = {
+        r.headers["x-github-event"]: r.json()
+        for r in receiver.requests
+        if r.json().get("action") != "requested"
+    }
+    requested = receiver.requests[1].json()["check_suite"]
+    assert (requested["head_sha"], requested["status"]) == (head, "queued")
     assert all(r.json()["installation"]["id"] == INSTALLATION_ID for r in receiver.requests)
     assert by_event["push"]["after"] == head
     assert by_event["pull_request"]["pull_request"]["head"]["sha"] == head
@@ -82,6 +89,7 @@ def test_app_flow_from_jwt_to_check_run(
     assert inline["diff_hunk"].endswith("+    return 'zero'")
     assert by_event["check_run"]["check_run"]["id"] == run.id
     assert by_event["check_suite"]["check_suite"]["conclusion"] == "neutral"
+    assert by_event["check_suite"]["check_suite"]["id"] == requested["id"]
     assert by_event["check_run"]["sender"]["login"] == "specbot[bot]"
     assert {d["status_code"] for d in hub.deliveries()} == {200}
     assert by_event["check_run"]["check_run"]["app"]["id"] == APP_ID

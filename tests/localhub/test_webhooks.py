@@ -35,6 +35,7 @@ EXPECTED = {
     ("pull_request_review_comment", "created"),
     ("check_run", "created"),
     ("check_run", "completed"),
+    ("check_suite", "requested"),
     ("check_suite", "completed"),
     ("installation", "created"),
     ("push", None),
