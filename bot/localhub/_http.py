@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.localhub._auth import Principal, check_access, principal_from_header
+from bot.localhub._auth import ANONYMOUS, Principal, check_access, principal_from_header
 from bot.localhub._errors import ApiError, not_found
 from bot.localhub._gitrepo import GitError
 from bot.localhub._hub import Hub
@@ -241,7 +241,14 @@ async def _dispatch(
     version = request.headers.get("x-github-api-version")
     if version is not None and not _API_VERSION.match(version):
         raise ApiError(400, f"Invalid 'X-GitHub-Api-Version' header value: {version!r}")
-    who = principal_from_header(hub, request.headers.get("authorization"))
+    try:
+        who = principal_from_header(hub, request.headers.get("authorization"))
+    except ApiError:
+        # a failed login counts against the caller's anonymous budget, as on GitHub
+        headers.update(
+            hub.rates.take(ANONYMOUS.bucket, ANONYMOUS.kind, endpoint.resource).headers()
+        )
+        raise
     caller.append(who)
     fault = _fault_error(hub, who, endpoint.resource, rid, decision)
     if fault is not None:

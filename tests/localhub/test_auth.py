@@ -34,6 +34,7 @@ def test_unknown_personal_token_is_401_bad_credentials(hub: RunningHub) -> None:
     response = _get(hub, "/repos/acme/widgets", "ghp_wrong")
     assert response.status_code == 401
     assert response.json()["message"] == "Bad credentials"
+    assert response.headers["x-ratelimit-limit"] == "60"
 
 
 def test_private_repository_is_invisible_without_access(hub: RunningHub) -> None:
