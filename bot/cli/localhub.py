@@ -35,14 +35,14 @@ def localhub(
 
     import yaml
 
-    from bot.localhub import FaultRule, RunningHub, SeedError
+    from bot.localhub import FaultRule, GitError, RunningHub, SeedError
 
     try:
         rules = [FaultRule.model_validate(r) for r in _read_faults(faults)] if faults else []
         running = RunningHub(
             seed, data_dir=data, host=host, port=port, random_seed=random_seed, faults=rules
         )
-    except (SeedError, OSError, ValueError, yaml.YAMLError) as error:
+    except (SeedError, GitError, OSError, ValueError, yaml.YAMLError) as error:
         _fail(str(error))
     typer.echo(f"localhub ready: {running.api_url}")
     typer.echo(f"  git:   {running.url}/<owner>/<repo>.git")

@@ -10,6 +10,7 @@ REST at ``/api/v3`` (stateful, GitHub's schemas and errors), git smart HTTP at
 """
 
 from bot.localhub._faults import FaultRule
+from bot.localhub._gitrepo import GitError
 from bot.localhub._localhub import LocalHub
 from bot.localhub._seed import (
     Seed,
@@ -26,6 +27,7 @@ from bot.localhub._webhooks import sign
 
 __all__ = [
     "FaultRule",
+    "GitError",
     "LocalHub",
     "RunningHub",
     "Seed",

@@ -61,6 +61,21 @@ class TreeEntry:
     size: int
 
 
+MIN_GIT = (2, 38)
+
+
+def require_git() -> None:
+    """Fail clearly unless git >= 2.38 is on the PATH (``merge-tree --write-tree``)."""
+    try:
+        out = subprocess.run(["git", "--version"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        raise GitError("localhub needs git on the PATH") from None
+    numbers = out.stdout.split()[2].split(".")
+    found = tuple(int(n) for n in numbers[:2] if n.isdigit())
+    if found < MIN_GIT:
+        raise GitError(f"localhub needs git 2.38 or newer, found {out.stdout.strip()}")
+
+
 def git(repo: Path, *args: str, input: bytes | None = None, check: bool = True) -> bytes:
     """Run ``git`` against ``repo`` (a bare repository) and return its stdout."""
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from bot.localhub import _checks as checks
+from bot.localhub import _gitrepo as gitrepo
 from bot.localhub import _issues as issues
 from bot.localhub import _pulls as pulls
 from bot.localhub._auth import issue_actions_token
@@ -62,6 +63,7 @@ class LocalHub:
         data_dir: Path | None = None,
         random_seed: int = 0,
     ) -> None:
+        gitrepo.require_git()
         self.hub = Hub(data_dir, random_seed=random_seed)
         self.webhooks = WebhookDispatcher(self.hub)
         self.hub.emitter = self.webhooks
