@@ -77,9 +77,15 @@ def create_issue(hub: Hub, repo: Repo, author: str, fields: dict[str, Any]) -> I
             created_at=now,
             updated_at=now,
         )
-        issue.labels = [ensure_label(hub, repo, str(n)).name for n in _names(fields.get("labels"))]
+        labels = [
+            ensure_label(hub, repo, name) for name in dict.fromkeys(_names(fields.get("labels")))
+        ]
+        issue.labels = [item.name for item in labels]
         hub.state.issues[issue_key(repo.full_name, number)] = issue
     emit_issue_event(hub, issue, "opened", author)
+    # as on GitHub, labels given at creation also arrive as ``labeled`` events after ``opened``
+    for item in labels:
+        emit_issue_event(hub, issue, "labeled", author, label=render_label(hub, repo, item))
     return issue
 
 
@@ -100,7 +106,7 @@ def _names(value: Any) -> list[str]:
 
 
 def update_issue(hub: Hub, issue: Issue, sender: str, fields: dict[str, Any]) -> Issue:
-    """Edit title/body/state/labels; fires edited, closed or reopened."""
+    """Edit title/body/state/labels; fires edited, closed, reopened, labeled, unlabeled."""
     changes: dict[str, Any] = {}
     events: list[str] = []
     check_edit(fields)
@@ -116,15 +122,14 @@ def update_issue(hub: Hub, issue: Issue, sender: str, fields: dict[str, Any]) ->
         if state is not None and state != issue.state:
             _set_state(hub, issue, state, sender, fields.get("state_reason"))
             events.append("closed" if state == "closed" else "reopened")
-        if "labels" in fields:
-            repo = hub.repo(issue.repo)
-            issue.labels = [ensure_label(hub, repo, n).name for n in _names(fields["labels"])]
         if "assignees" in fields:
             issue.assignees = [str(a) for a in fields.get("assignees") or []]
         issue.updated_at = hub.now()
     for action in events:
         extra = {"changes": changes} if action == "edited" else {}
         emit_issue_event(hub, issue, action, sender, **extra)
+    if "labels" in fields:
+        set_labels(hub, issue, sender, _names(fields["labels"]))
     return issue
 
 

@@ -156,3 +156,31 @@ def test_every_event_validates_against_the_official_schema(
     assert failures == [], "\n".join(failures)
     assert EXPECTED - seen == set()
     assert all(d["status"] in ("OK", "failed") for d in deliveries)
+
+
+def test_labels_given_at_creation_or_by_edit_fire_labeled(
+    hub: RunningHub, receiver: Receiver
+) -> None:
+    """Creating with labels fires opened then labeled; replacing labels fires both kinds."""
+    headers = {"Authorization": "token ghp_alice"}
+    created = httpx.post(
+        hub.api_url + "/repos/acme/widgets/issues",
+        headers=headers,
+        json={"title": "Spec", "labels": ["spec", "p1"]},
+    )
+    httpx.patch(
+        f"{hub.api_url}/repos/acme/widgets/issues/{created.json()['number']}",
+        headers=headers,
+        json={"labels": ["p1", "ready"]},
+    )
+    assert hub.wait_for_deliveries()
+    events = [
+        (r.json()["action"], r.json().get("label", {}).get("name")) for r in receiver.requests
+    ]
+    assert events == [
+        ("opened", None),
+        ("labeled", "spec"),
+        ("labeled", "p1"),
+        ("unlabeled", "spec"),
+        ("labeled", "ready"),
+    ]
