@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import zlib
 from typing import Any
 from urllib.parse import quote
 
@@ -100,7 +101,7 @@ def git_ref(hub: Hub, repo: Repo, ref: str, sha: str) -> dict[str, Any]:
     base = f"{hub.api_url}/repos/{repo.full_name}/git"
     return {
         "ref": ref,
-        "node_id": node_id("Ref", abs(hash(ref)) % 10**9),
+        "node_id": node_id("Ref", zlib.crc32(f"{repo.full_name}:{ref}".encode())),
         "url": f"{base}/{ref}",
         "object": {"type": "commit", "sha": sha, "url": f"{base}/commits/{sha}"},
     }
