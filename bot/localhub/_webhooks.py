@@ -20,6 +20,17 @@ from bot.localhub._model import Delivery
 from bot.localhub._payloads import ping
 
 USER_AGENT = "GitHub-Hookshot/localhub"
+# an App only receives an event when its installation holds one of these permissions
+EVENT_PERMISSIONS = {
+    "issues": ("issues",),
+    "issue_comment": ("issues", "pull_requests"),
+    "pull_request": ("pull_requests",),
+    "pull_request_review": ("pull_requests",),
+    "pull_request_review_comment": ("pull_requests",),
+    "push": ("contents",),
+    "check_run": ("checks",),
+    "check_suite": ("checks",),
+}
 DELIVERY_TIMEOUT_SECONDS = 10.0
 
 
@@ -78,7 +89,10 @@ class WebhookDispatcher:
                 app = state.apps.get(inst.app_id)
                 if app is None or not app.webhook_url:
                     continue
-                covers = repo is not None and repo in inst.repositories
+                allowed = any(
+                    p in inst.permissions for p in EVENT_PERMISSIONS.get(event, ("metadata",))
+                )
+                covers = repo is not None and repo in inst.repositories and allowed
                 own_event = event in ("installation", "installation_repositories") and (
                     payload.get("installation", {}).get("id") == inst.id
                 )

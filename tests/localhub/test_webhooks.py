@@ -184,3 +184,35 @@ def test_labels_given_at_creation_or_by_edit_fire_labeled(
         ("unlabeled", "spec"),
         ("labeled", "ready"),
     ]
+
+
+def test_apps_only_receive_events_their_permissions_cover(
+    hub: RunningHub, receiver: Receiver, app_key_pem: Path
+) -> None:
+    """An App installed with issues permission only gets issues, not pushes or pull requests."""
+    from bot.localhub import SeedApp, SeedInstallation
+
+    hub.set_app_webhook(1, None)  # silence the fully permitted App
+    hub.add_app(
+        SeedApp(
+            id=3,
+            slug="triager",
+            private_key_path=app_key_pem,
+            webhook_url=receiver.url,
+            webhook_secret=WEBHOOK_SECRET,
+            installations=[
+                SeedInstallation(
+                    id=300,
+                    account="acme",
+                    repositories=["acme/widgets"],
+                    permissions={"issues": "write"},
+                )
+            ],
+        )
+    )
+    hub.open_issue("acme/widgets", "For the triager", as_user="alice")
+    hub.push("acme/widgets", "topic", {"t.txt": "t\n"}, as_user="alice")
+    hub.open_pull("acme/widgets", "topic", title="Not for the triager", as_user="alice")
+    assert hub.wait_for_deliveries()
+    events = [(r.headers["x-github-event"], r.json().get("action")) for r in receiver.requests]
+    assert events == [("installation", "created"), ("issues", "opened")]
