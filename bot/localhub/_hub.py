@@ -125,6 +125,8 @@ class Hub:
         with self.lock:
             found = self.state.users.get(login.lower())
             if found is None:
+                if login.endswith("[bot]"):
+                    kind = "Bot"
                 found = User(id=self.new_id(), login=login, type=kind, created_at=self.now())
                 self.state.users[login.lower()] = found
             return found

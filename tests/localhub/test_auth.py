@@ -179,6 +179,7 @@ def test_actions_token_is_limited_to_its_repository(hub: RunningHub) -> None:
     )
     assert issue.status_code == 201
     assert issue.json()["user"]["login"] == "github-actions[bot]"
+    assert issue.json()["user"]["type"] == "Bot"
     assert _get(hub, "/repos/acme/secret", token).status_code == 404
     pulls = httpx.post(
         hub.api_url + "/repos/acme/widgets/pulls",
