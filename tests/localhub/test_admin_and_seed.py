@@ -202,3 +202,27 @@ def test_apps_are_repointed_and_installed_at_run_time(hub: RunningHub, receiver:
     ]
     assert events == [("installation", 101), ("issues", 101)]
     assert {d["url"].rsplit("/", 1)[-1] for d in hub.deliveries()} == {"moved"}
+
+
+CONTRACT_SEED = Path(__file__).parent.parent / "data" / "localhub" / "contract-seed.yml"
+
+
+def test_the_documented_seed_file_loads_as_written(tmp_path: Path, app_key_pem: Path) -> None:
+    """The seed example of the design contract loads unchanged, relative paths and all."""
+    (tmp_path / "widgets").mkdir()
+    (tmp_path / "widgets" / "main.py").write_text("print('hi')\n")
+    (tmp_path / "app.pem").write_bytes(app_key_pem.read_bytes())
+    (tmp_path / "seed.yml").write_text(CONTRACT_SEED.read_text())
+    hub = start_localhub(tmp_path / "seed.yml")
+    try:
+        state = hub.state()
+        assert state["repos"]["acme/widgets"]["collaborators"] == {
+            "alice": "write",
+            "mallory": "read",
+        }
+        assert state["installations"]["100"]["permissions"]["checks"] == "write"
+        assert [h["url"] for h in state["hooks"].values()] == ["http://127.0.0.1:9000/hook"]
+        readme = httpx.get(hub.api_url + "/repos/acme/widgets/contents/main.py")
+        assert readme.status_code == 200
+    finally:
+        hub.stop()
