@@ -13,6 +13,7 @@ import typer
 from bot import __version__
 from bot.cli import model as model_command
 from bot.cli.lint import lint_command
+from bot.cli.localhub import localhub
 
 HELP = """specbot turns a GitHub issue written as a specification into a reviewed pull request.
 
@@ -56,6 +57,7 @@ def root(
 
 app.command("lint")(lint_command)
 app.command("model")(model_command.model)
+app.command("localhub")(localhub)
 
 
 def main() -> None:
