@@ -23,7 +23,7 @@ from bot.localhub._seed import (
     load_seed,
 )
 from bot.localhub._server import RunningHub, build_app, start_localhub
-from bot.localhub._webhooks import sign
+from bot.webhooks import sign
 
 __all__ = [
     "FaultRule",

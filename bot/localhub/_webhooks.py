@@ -18,6 +18,7 @@ import httpx
 from bot.localhub._hub import Hub
 from bot.localhub._model import Delivery
 from bot.localhub._payloads import ping
+from bot.webhooks import sign
 
 USER_AGENT = "GitHub-Hookshot/localhub"
 # an App only receives an event when its installation holds one of these permissions
@@ -32,11 +33,6 @@ EVENT_PERMISSIONS = {
     "check_suite": ("checks",),
 }
 DELIVERY_TIMEOUT_SECONDS = 10.0
-
-
-def sign(secret: str, body: bytes) -> str:
-    """``X-Hub-Signature-256``: ``sha256=`` + hex HMAC-SHA256 of the body with the secret."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -178,7 +174,7 @@ class WebhookDispatcher:
             "X-GitHub-Hook-Installation-Target-Type": kind,
         }
         if secret:
-            headers["X-Hub-Signature-256"] = sign(secret, body)
+            headers["X-Hub-Signature-256"] = sign(body, secret)
             headers["X-Hub-Signature"] = (
                 "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
             )

@@ -55,7 +55,7 @@ def test_signature_matches_githubs_published_vectors() -> None:
     sha256 = [v for v in vectors if "x_hub_signature_256" in v]
     assert len(sha256) >= 4
     for vector in sha256:
-        assert sign(vector["secret"], vector["payload"].encode()) == vector["x_hub_signature_256"]
+        assert sign(vector["payload"].encode(), vector["secret"]) == vector["x_hub_signature_256"]
 
 
 def _drive_every_event(hub: RunningHub, token: str, hook_url: str) -> None:
