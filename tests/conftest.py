@@ -12,6 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# localhub fixtures (hub, receiver, app_key_pem) for every test package that talks to GitHub.
+pytest_plugins = ["tests.hub_fixtures"]
+
 RunSpecbot = Callable[..., subprocess.CompletedProcess[str]]
 
 

@@ -104,6 +104,15 @@ def _pull_info(pull: PullRequest) -> PullInfo:
     )
 
 
+def _next_link(link_header: str) -> str | None:
+    """The ``rel="next"`` URL of a ``Link`` header, if any."""
+    for part in link_header.split(","):
+        url, _, rel = part.partition(";")
+        if 'rel="next"' in rel:
+            return url.strip().strip("<>")
+    return None
+
+
 class PyGithubRepo:
     """One repository through one authenticated PyGithub client."""
 
@@ -112,7 +121,7 @@ class PyGithubRepo:
         self.bot_login = bot_login
         self._client = client
         self._auth = auth
-        self._repo: Repository = client.get_repo(full_name, lazy=True)
+        self._repo: Repository = client.get_repo(full_name)  # lazy: the client is
 
     def _issue_comment(self, comment_id: int) -> IssueComment:
         # Lazy: no GET; the reaction or edit is the only request.
@@ -255,18 +264,32 @@ class PyGithubRepo:
         )
         return int(data["id"])
 
+    def _get_pages(self, url: str) -> list[dict[str, Any]]:
+        # Raw pages rather than PyGithub objects: a lazy object fetches itself again for every
+        # field GitHub leaves out of list items (``in_reply_to_id`` on a thread's first comment).
+        items: list[dict[str, Any]] = []
+        next_url: str | None = url
+        parameters: dict[str, Any] | None = {"per_page": 100}
+        while next_url:
+            headers, data = self._repo._requester.requestJsonAndCheck(
+                "GET", next_url, parameters=parameters
+            )
+            items.extend(data)
+            next_url, parameters = _next_link(headers.get("link", "")), None
+        return items
+
     def review_comments(self, number: int) -> list[ReviewCommentInfo]:
         """Every inline review comment of a pull request, oldest first."""
         return [
             ReviewCommentInfo(
-                id=comment.id,
-                body=comment.body,
-                author=comment.user.login,
-                path=comment.path,
-                line=comment.line,
-                in_reply_to_id=comment.in_reply_to_id,
+                id=item["id"],
+                body=item.get("body") or "",
+                author=(item.get("user") or {}).get("login", "ghost"),
+                path=item["path"],
+                line=item.get("line"),
+                in_reply_to_id=item.get("in_reply_to_id"),
             )
-            for comment in self._repo.get_pull(number).get_review_comments()
+            for item in self._get_pages(f"{self._repo.url}/pulls/{number}/comments")
         ]
 
     def reply_to_review_comment(self, number: int, comment_id: int, body: str) -> None:

@@ -23,7 +23,6 @@ from bot.localhub._seed import (
     load_seed,
 )
 from bot.localhub._server import RunningHub, build_app, start_localhub
-from bot.webhooks import sign
 
 __all__ = [
     "FaultRule",
@@ -39,6 +38,5 @@ __all__ = [
     "SeedUser",
     "build_app",
     "load_seed",
-    "sign",
     "start_localhub",
 ]

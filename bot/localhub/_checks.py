@@ -127,7 +127,12 @@ def _apply(hub: Hub, run: CheckRun, fields: dict[str, Any]) -> None:
         output = fields["output"]
         if not output.get("title") or not output.get("summary"):
             raise validation_failed("CheckRun", "output")
-        run.output = {**run.output, **output}
+        added = output.get("annotations") or []
+        # GitHub takes at most 50 annotations per request and appends them to earlier ones.
+        if not isinstance(added, list) or len(added) > 50:
+            raise validation_failed("CheckRun", "annotations")
+        kept = list(run.output.get("annotations") or [])
+        run.output = {**run.output, **output, "annotations": kept + added}
 
 
 def create_check_run(hub: Hub, repo: Repo, who: Principal, fields: dict[str, Any]) -> CheckRun:

@@ -250,14 +250,21 @@ def _emit_comment(
     hub.emitter.emit("issue_comment", payload, repo.full_name)
 
 
-def react(hub: Hub, issue: Issue, author: str, content: Any) -> tuple[Reaction, bool]:
-    """Add a reaction (or find the same one); True when it is new (201 rather than 200)."""
+def react(
+    hub: Hub, issue: Issue, author: str, content: Any, comment_id: int | None = None
+) -> tuple[Reaction, bool]:
+    """Add a reaction to an issue or one of its comments (or find the same one).
+
+    True when it is new (201 rather than 200), as GitHub answers.
+    """
     if content not in REACTIONS:
         raise validation_failed("Reaction", "content")
     with hub.lock:
         for existing in hub.state.reactions.values():
-            key = (existing.repo, existing.number, existing.user, existing.content)
-            if key == (issue.repo, issue.number, author, content):
+            key = (existing.repo, existing.number, existing.comment_id, existing.user)
+            if key == (issue.repo, issue.number, comment_id, author) and (
+                existing.content == content
+            ):
                 return existing, False
         item = Reaction(
             id=hub.new_id(),
@@ -266,6 +273,7 @@ def react(hub: Hub, issue: Issue, author: str, content: Any) -> tuple[Reaction, 
             user=author,
             content=str(content),
             created_at=hub.now(),
+            comment_id=comment_id,
         )
         hub.state.reactions[item.id] = item
     return item, True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -222,7 +222,7 @@ class LocalHub:
         self,
         repo: str,
         branch: str,
-        files: dict[str, str | bytes | None],
+        files: Mapping[str, str | bytes | None],
         *,
         as_user: str,
         message: str = "Update files",

@@ -106,7 +106,7 @@ class IssueComment(BaseModel):
 
 
 class Reaction(BaseModel):
-    """An emoji reaction to an issue."""
+    """An emoji reaction to an issue, or to one of its comments when ``comment_id`` is set."""
 
     id: int
     repo: str
@@ -114,6 +114,7 @@ class Reaction(BaseModel):
     user: str
     content: str
     created_at: str
+    comment_id: int | None = None
 
 
 class Review(BaseModel):

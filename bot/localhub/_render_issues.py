@@ -25,7 +25,7 @@ def reactions_rollup(hub: Hub, url: str, repo: str, number: int) -> dict[str, An
         ["+1", "-1", "laugh", "confused", "heart", "hooray", "eyes", "rocket"], 0
     )
     for item in hub.state.reactions.values():
-        if item.repo == repo and item.number == number:
+        if item.repo == repo and item.number == number and item.comment_id is None:
             counts[item.content] += 1
     return {"url": f"{url}/reactions", "total_count": sum(counts.values()), **counts}
 

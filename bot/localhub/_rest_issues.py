@@ -218,11 +218,23 @@ def create_reaction(call: Call) -> Reply:
     return Reply(render_reaction(call.hub, created), status=201 if new else 200)
 
 
+def create_comment_reaction(call: Call) -> Reply:
+    """``POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions``."""
+    comment = _comment(call)
+    call.repo(scope="issues", level="write")
+    issue = issues.get_issue(call.hub, call.hub.repo(comment.repo), comment.number)
+    created, new = issues.react(
+        call.hub, issue, _sender(call), call.fields().get("content"), comment_id=comment.id
+    )
+    return Reply(render_reaction(call.hub, created), status=201 if new else 200)
+
+
 ENDPOINTS = [
     Endpoint("GET", R + "/issues", list_issues),
     Endpoint("POST", R + "/issues", create_issue),
     Endpoint("GET", R + "/issues/comments/{comment_id}", get_comment),
     Endpoint("PATCH", R + "/issues/comments/{comment_id}", update_comment),
+    Endpoint("POST", R + "/issues/comments/{comment_id}/reactions", create_comment_reaction),
     Endpoint("GET", R + "/issues/{issue_number}", get_issue),
     Endpoint("PATCH", R + "/issues/{issue_number}", update_issue),
     Endpoint("GET", R + "/issues/{issue_number}/labels", list_issue_labels),

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import jwt
 
-from tests.localhub.conftest import APP_ID, INSTALLATION_ID
+from tests.hub_fixtures import APP_ID, INSTALLATION_ID
 
 
 def app_jwt(

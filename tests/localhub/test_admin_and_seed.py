@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bot.localhub import RunningHub, SeedError, load_seed, start_localhub
-from tests.localhub.conftest import Receiver, git
+from tests.hub_fixtures import Receiver, git
 
 
 def test_a_directory_source_becomes_one_first_commit(hub: RunningHub) -> None:

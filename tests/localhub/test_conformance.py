@@ -182,6 +182,11 @@ def _walk_issues(w: Walk) -> None:
         as_="bot",
         json={"body": ""},
     )
+    creactions = single + "/reactions"
+    crpath = f"/repos/acme/widgets/issues/comments/{cid}/reactions"
+    w.call("POST", creactions, crpath, 201, json={"content": "eyes"})
+    w.call("POST", creactions, crpath, 200, json={"content": "eyes"})
+    w.call("POST", creactions, crpath, 422, json={"content": "shrug"})
     reactions = one + "/reactions"
     rpath = f"/repos/acme/widgets/issues/{number}/reactions"
     w.call("POST", reactions, rpath, 201, json={"content": "eyes"})

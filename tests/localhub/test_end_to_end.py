@@ -8,8 +8,8 @@ import httpx
 from github import Auth, Github
 
 from bot.localhub import RunningHub
+from tests.hub_fixtures import APP_ID, INSTALLATION_ID, WEBHOOK_SECRET, Receiver, git
 from tests.localhub.clients import app_jwt
-from tests.localhub.conftest import APP_ID, INSTALLATION_ID, WEBHOOK_SECRET, Receiver, git
 
 
 def test_app_flow_from_jwt_to_check_run(

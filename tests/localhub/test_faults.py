@@ -8,7 +8,7 @@ import time
 import httpx
 
 from bot.localhub import RunningHub
-from tests.localhub.conftest import Receiver
+from tests.hub_fixtures import Receiver
 
 ALICE = {"Authorization": "token ghp_alice"}
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from bot.localhub import RunningHub
+from tests.hub_fixtures import Receiver, git
 from tests.localhub.clients import installation_token
-from tests.localhub.conftest import Receiver, git
 
 
 def _commit(work: Path, name: str, text: str, message: str) -> None:

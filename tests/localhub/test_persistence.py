@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from bot.localhub import start_localhub
-from tests.localhub.conftest import git
+from tests.hub_fixtures import git
 
 ALICE = {"Authorization": "token ghp_alice"}
 

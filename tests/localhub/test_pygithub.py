@@ -10,7 +10,7 @@ import pytest
 from github import Auth, Github, GithubIntegration
 
 from bot.localhub import RunningHub
-from tests.localhub.conftest import APP_ID, INSTALLATION_ID
+from tests.hub_fixtures import APP_ID, INSTALLATION_ID
 
 
 def _client(hub: RunningHub, auth: Auth.Auth) -> Github:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import httpx
 
-from bot.localhub import RunningHub, sign, start_localhub
+from bot.localhub import RunningHub, start_localhub
+from bot.webhooks import sign
+from tests.hub_fixtures import WEBHOOK_SECRET, Receiver, write_seed
 from tests.localhub.clients import installation_token
-from tests.localhub.conftest import WEBHOOK_SECRET, Receiver, write_seed
 from tests.localhub.openapi import DATA, errors_of, webhook_schema
 
 EXPECTED = {

@@ -1,4 +1,4 @@
-"""Fixtures for the localhub tests: a seeded hub on a free port, an App key, a receiver."""
+"""Fixtures for tests that need a running localhub: a seeded hub, an App key, a receiver."""
 
 from __future__ import annotations
 
