@@ -52,6 +52,11 @@ def root(
     """specbot: from a spec issue to a reviewed pull request."""
 
 
+from bot.cli import worker as _worker  # noqa: E402  (sub-commands register after the app exists)
+
+app.command(name="worker")(_worker.worker)
+
+
 def main() -> None:
     """Run the CLI; unexpected errors become one line on stderr, never a traceback."""
     try:

@@ -1,0 +1,1 @@
+"""Adapters: the only place DBOS, PyGithub, GitPython and anthropic are imported."""

@@ -1,0 +1,26 @@
+"""The durable engine adapter: the only package that imports DBOS.
+
+Import it only where runs are started or served (the worker, the web app), never from the CLI
+root, so ``specbot lint`` stays fast.
+"""
+
+from bot.adapters.durable._engine import (
+    Engine,
+    EngineSettings,
+    RunFailedError,
+    engine_settings,
+    wait_all,
+)
+from bot.adapters.durable._pipelines import StageFailedError
+from bot.adapters.durable._tables import EventLog, WorkerRoster
+
+__all__ = [
+    "Engine",
+    "EngineSettings",
+    "EventLog",
+    "RunFailedError",
+    "StageFailedError",
+    "WorkerRoster",
+    "engine_settings",
+    "wait_all",
+]

@@ -1,0 +1,388 @@
+"""The durable engine (DBOS): launch, queues, runs, cancellation, dead letters and recovery."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dbos import (
+    DBOS,
+    DBOSConfig,
+    DBOSPortableJSONSerializer,
+    SetEnqueueOptions,
+    SetWorkflowID,
+)
+from pydantic import BaseModel
+
+from bot.adapters.durable import _runtime
+from bot.adapters.durable._coordinators import coordinator_workflow
+from bot.adapters.durable._delivery import delivery_workflow
+from bot.adapters.durable._pipelines import pipeline_workflow
+from bot.adapters.durable._swarms import BLACKBOARD_EVENT, swarm_workflow
+from bot.adapters.durable._tables import METADATA, EventLog, WorkerRoster, create_engine
+from bot.orchestra import (
+    BackpressureError,
+    Blackboard,
+    Catalog,
+    DeadLetter,
+    Event,
+    JsonObject,
+    QueueSpec,
+)
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+FINAL_STATUSES = frozenset({"SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"})
+ACTIVE_STATUSES = ["PENDING", "ENQUEUED", "DELAYED"]
+
+
+class RunFailedError(RuntimeError):
+    """A run ended in error or was cancelled."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How this process connects to the durable engine and who it is among the workers."""
+
+    database_url: str
+    application_version: str
+    executor_id: str
+    app_name: str = "specbot"
+    heartbeat_seconds: float = 5.0
+    dead_after_seconds: float = 60.0
+    log_level: str = "WARNING"
+
+
+class Engine:
+    """One process's handle on the durable engine: launch it once, then start and watch runs."""
+
+    def __init__(self, settings: EngineSettings, catalog: Catalog) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self._tables = create_engine(settings.database_url)
+        self.events = EventLog(self._tables)
+        self.roster = WorkerRoster(self._tables)
+        self._stop = threading.Event()
+        self._monitor: threading.Thread | None = None
+        self.recovered: list[str] = []
+
+    # lifecycle -------------------------------------------------------------------------------
+    def launch(self) -> None:
+        """Start the engine: recover this worker's own unfinished runs, register queues, beat."""
+        _runtime.bind(self)
+        try:
+            METADATA.create_all(self._tables)
+            config: DBOSConfig = {
+                "name": self.settings.app_name,
+                "system_database_url": self.settings.database_url,
+                "application_version": self.settings.application_version,
+                "executor_id": self.settings.executor_id,
+                "serializer": DBOSPortableJSONSerializer(),
+                "log_level": self.settings.log_level,
+                "notification_listener_polling_interval_sec": 0.1,
+            }
+            DBOS(config=config)
+            DBOS.launch()
+            for spec in self._queue_specs():
+                _register_queue(spec)
+        except BaseException:
+            _runtime.unbind(self)
+            DBOS.destroy(destroy_registry=False)
+            raise
+        self.roster.beat(self.settings.executor_id, self.settings.application_version)
+        self._stop.clear()
+        self._monitor = threading.Thread(target=self._watch_workers, name="specbot-heartbeat")
+        self._monitor.daemon = True
+        self._monitor.start()
+
+    def shutdown(self) -> None:
+        """Stop taking work, leave the roster and release the database."""
+        self._stop.set()
+        if self._monitor is not None:
+            self._monitor.join(timeout=10)
+            self._monitor = None
+        DBOS.destroy(destroy_registry=False)
+        self.roster.leave(self.settings.executor_id)
+        _runtime.unbind(self)
+        self._tables.dispose()
+
+    def __enter__(self) -> Engine:
+        self.launch()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.shutdown()
+
+    @asynccontextmanager
+    async def lifespan(self, _app: object = None) -> AsyncIterator[Engine]:
+        """For FastAPI's ``lifespan=``: launch on startup, shut down on exit (off the loop)."""
+        import asyncio
+
+        await asyncio.to_thread(self.launch)
+        try:
+            yield self
+        finally:
+            await asyncio.to_thread(self.shutdown)
+
+    def _queue_specs(self) -> list[QueueSpec]:
+        specs = list(self.catalog.queues.values())
+        for subscription in self.catalog.subscriptions.values():
+            specs.append(
+                QueueSpec(
+                    name=f"events.{subscription.name}",
+                    rate_limit=subscription.rate_limit,
+                    polling_interval_seconds=0.2,
+                )
+            )
+        return specs
+
+    # starting runs ---------------------------------------------------------------------------
+    def start_pipeline(
+        self, name: str, data: BaseModel | JsonObject, *, workflow_id: str, **options: Any
+    ) -> str:
+        """Enqueue a pipeline run (on the pipeline's queue unless ``queue=`` says otherwise)."""
+        pipeline = self.catalog.pipeline(name)
+        payload = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+        pipeline.stages[0].parse_input(payload)
+        queue = options.pop("queue", pipeline.queue)
+        return self.enqueue(
+            queue, pipeline_workflow, name, payload, workflow_id=workflow_id, **options
+        )
+
+    def start_swarm(
+        self, name: str, artifact: JsonObject, *, workflow_id: str, **options: Any
+    ) -> str:
+        """Enqueue a swarm run on ``queue`` (default ``review``, partitioned by repository)."""
+        self.catalog.swarm(name)
+        queue = options.pop("queue", "review")
+        return self.enqueue(
+            queue, swarm_workflow, name, artifact, workflow_id=workflow_id, **options
+        )
+
+    def start_coordinator(
+        self, name: str, request: JsonObject, *, workflow_id: str, **options: Any
+    ) -> str:
+        """Enqueue a coordinator run on ``queue`` (default ``pipelines``)."""
+        self.catalog.coordinator(name)
+        queue = options.pop("queue", "pipelines")
+        return self.enqueue(
+            queue, coordinator_workflow, name, request, workflow_id=workflow_id, **options
+        )
+
+    def enqueue(
+        self,
+        queue: str,
+        workflow: Callable[..., Any],
+        *args: Any,
+        workflow_id: str,
+        partition: str | None = None,
+        priority: int | None = None,
+    ) -> str:
+        """Enqueue ``workflow`` once per ``workflow_id``: a repeat returns the existing run."""
+        spec = self.catalog.queue(queue)
+        if spec.is_partitioned and not partition:
+            raise ValueError(f"queue {queue!r} is partitioned: give partition= (e.g. the repo)")
+        if self.exists(workflow_id):
+            return workflow_id
+        if spec.max_waiting is not None:
+            waiting = DBOS.list_queued_workflows(
+                queue_name=queue, status="ENQUEUED", load_input=False, load_output=False
+            )
+            if len(waiting) >= spec.max_waiting:
+                raise BackpressureError(
+                    f"queue {queue!r} holds {len(waiting)} waiting runs "
+                    f"(limit {spec.max_waiting}); retry later"
+                )
+        with (
+            SetWorkflowID(workflow_id),
+            SetEnqueueOptions(
+                queue_partition_key=partition if spec.is_partitioned else None, priority=priority
+            ),
+        ):
+            DBOS.enqueue_workflow(queue, workflow, *args)
+        return workflow_id
+
+    # watching runs ---------------------------------------------------------------------------
+    def exists(self, workflow_id: str) -> bool:
+        """Whether a run with this id was ever started."""
+        return bool(
+            DBOS.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=False)
+        )
+
+    def status(self, workflow_id: str) -> str:
+        """The run's status: ``ENQUEUED``, ``PENDING``, ``SUCCESS``, ``ERROR``, ``CANCELLED``..."""
+        found = DBOS.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=False)
+        if not found:
+            raise KeyError(f"no run {workflow_id!r}")
+        return str(found[0].status)
+
+    def result(self, workflow_id: str, *, timeout: float = 60.0) -> Any:
+        """Wait for the run to finish and return its output; raise if it failed or was cancelled."""
+        deadline = time.monotonic() + timeout
+        while (status := self.status(workflow_id)) not in FINAL_STATUSES:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"run {workflow_id!r} still {status} after {timeout:g} s")
+            time.sleep(0.05)
+        found = DBOS.list_workflows(workflow_ids=[workflow_id])[0]
+        if status != "SUCCESS":
+            raise RunFailedError(f"run {workflow_id!r} ended {status}: {found.error}")
+        return found.output
+
+    def blackboard(self, workflow_id: str, *, timeout: float = 0.0) -> Blackboard | None:
+        """The swarm run's blackboard as last written, or None before its first round."""
+        value = DBOS.get_event(workflow_id, BLACKBOARD_EVENT, timeout_seconds=timeout)
+        return None if value is None else Blackboard.model_validate(value)
+
+    def children(self, workflow_id: str) -> list[str]:
+        """Ids of the runs started by this run."""
+        found = DBOS.list_workflows(
+            parent_workflow_id=workflow_id, load_input=False, load_output=False
+        )
+        return [status.workflow_id for status in found]
+
+    # cancellation ----------------------------------------------------------------------------
+    def cancel(self, workflow_id: str) -> None:
+        """Cancel a run and every run it started."""
+        DBOS.cancel_workflow(workflow_id, cancel_children=True)
+
+    def supersede(self, prefix: str, keep: str) -> list[str]:
+        """Cancel unfinished runs whose id starts with ``prefix``, except ``keep`` (a newer push
+        cancels the older review)."""
+        found = DBOS.list_workflows(
+            workflow_id_prefix=prefix, status=ACTIVE_STATUSES, load_input=False, load_output=False
+        )
+        cancelled = [status.workflow_id for status in found if status.workflow_id != keep]
+        for workflow_id in cancelled:
+            self.cancel(workflow_id)
+        return cancelled
+
+    # dead letters ----------------------------------------------------------------------------
+    def dead_letters(self) -> list[DeadLetter]:
+        """Top-level runs that failed for good and were not retried yet, newest first."""
+        failed = DBOS.list_workflows(
+            status="ERROR",
+            has_parent=False,
+            was_forked_from=False,
+            sort_desc=True,
+            load_input=False,
+        )
+        return [self._dead_letter(status) for status in failed]
+
+    def _dead_letter(self, status: Any) -> DeadLetter:
+        steps = DBOS.list_workflow_steps(status.workflow_id) or []
+        failed = next((step for step in reversed(steps) if step["error"] is not None), None)
+        error = status.error
+        return DeadLetter(
+            workflow_id=status.workflow_id,
+            name=status.name,
+            reason=str(getattr(error, "message", error)),
+            error_type=str(getattr(error, "name", type(error).__name__)),
+            failed_step=failed["function_name"] if failed else None,
+            failed_step_id=failed["function_id"] if failed else None,
+            queue=status.queue_name,
+            created_at_ms=status.created_at,
+        )
+
+    def retry(self, workflow_id: str) -> str:
+        """Run a dead letter again from its failed step; the steps before it are not redone."""
+        letters = {letter.workflow_id: letter for letter in self.dead_letters()}
+        if workflow_id not in letters:
+            raise KeyError(f"{workflow_id!r} is not in the dead-letter list")
+        letter = letters[workflow_id]
+        start = letter.failed_step_id if letter.failed_step_id is not None else 0
+        return DBOS.fork_workflow(workflow_id, start).workflow_id
+
+    # events ----------------------------------------------------------------------------------
+    def publish(self, event: Event) -> list[str]:
+        """Append ``event`` to the log and deliver it to each matching subscriber (idempotent)."""
+        if not self.events.contains(event.event_id):
+            self.catalog.storm.check(event, self.events.count_chain(event.correlation_id))
+            self.events.append(event)
+        delivered = []
+        for subscription in self.catalog.subscriptions.values():
+            if subscription.wants(event):
+                self.enqueue(
+                    f"events.{subscription.name}",
+                    delivery_workflow,
+                    subscription.name,
+                    event.model_dump(mode="json"),
+                    workflow_id=f"event:{event.event_id}:{subscription.name}",
+                )
+                delivered.append(subscription.name)
+        return delivered
+
+    def replay(self, correlation_id: str, subscriber: str) -> list[Event]:
+        """Feed a run's logged events, in order, to one subscriber's handler again, here and now;
+        returns the events it causes (not published: for audits and what-ifs)."""
+        subscription = self.catalog.subscription(subscriber)
+        caused: list[Event] = []
+        for event in self.events.chain(correlation_id):
+            if subscription.wants(event):
+                caused.extend(subscription.handler(event))
+        return caused
+
+    # workers ---------------------------------------------------------------------------------
+    def _watch_workers(self) -> None:
+        while not self._stop.wait(self.settings.heartbeat_seconds):
+            try:
+                self.roster.beat(self.settings.executor_id, self.settings.application_version)
+                self.recovered.extend(self.recover_dead_workers())
+            except Exception as exc:  # keep beating: a database hiccup must not stop the worker
+                DBOS.logger.warning(f"specbot heartbeat failed: {type(exc).__name__}: {exc}")
+
+    def recover_dead_workers(self) -> list[str]:
+        """Re-queue the unfinished runs of workers silent for too long; returns the run ids."""
+        dead = self.roster.claim_dead(
+            self.settings.dead_after_seconds, me=self.settings.executor_id
+        )
+        resumed: list[str] = []
+        for executor_id in dead:
+            pending = DBOS.list_workflows(
+                status="PENDING", executor_id=executor_id, load_input=False, load_output=False
+            )
+            for status in pending:
+                DBOS.resume_workflow(status.workflow_id, queue_name=status.queue_name)
+                resumed.append(status.workflow_id)
+            DBOS.logger.info(f"recovered {len(resumed)} run(s) of dead worker {executor_id}")
+        return resumed
+
+
+def _register_queue(spec: QueueSpec) -> None:
+    limiter = None
+    if spec.rate_limit is not None:
+        limiter = {"limit": spec.rate_limit.limit, "period": spec.rate_limit.period_seconds}
+    DBOS.register_queue(
+        spec.name,
+        global_concurrency=spec.global_concurrency,
+        worker_concurrency=spec.worker_concurrency,
+        partition_concurrency=spec.partition_concurrency,
+        limiter=limiter,  # type: ignore[arg-type]
+        polling_interval_sec=spec.polling_interval_seconds,
+        on_conflict="always_update",
+    )
+
+
+def wait_all(engine: Engine, workflow_ids: Sequence[str], *, timeout: float = 60.0) -> list[Any]:
+    """The results of several runs, in order."""
+    return [engine.result(workflow_id, timeout=timeout) for workflow_id in workflow_ids]
+
+
+def engine_settings(
+    settings: Settings, *, executor_id: str | None = None, **overrides: Any
+) -> EngineSettings:
+    """Engine settings from the process settings: database, version and a stable worker id."""
+    import socket
+
+    from bot import __version__
+
+    return EngineSettings(
+        database_url=settings.resolved_database_url(),
+        application_version=settings.app_version or __version__,
+        executor_id=executor_id or settings.executor_id or socket.gethostname(),
+        **overrides,
+    )

@@ -1,0 +1,169 @@
+"""specbot's own tables beside the engine's: the append-only event log and worker heartbeats."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+
+from bot.orchestra import Event
+
+METADATA = sa.MetaData()
+
+EVENTS = sa.Table(
+    "specbot_events",
+    METADATA,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(80), nullable=False, unique=True),
+    sa.Column("event_type", sa.String(200), nullable=False, index=True),
+    sa.Column("timestamp", sa.String(40), nullable=False),
+    sa.Column("source_agent", sa.String(200), nullable=False),
+    sa.Column("correlation_id", sa.String(80), nullable=False, index=True),
+    sa.Column("causation_id", sa.String(80), nullable=True),
+    sa.Column("payload", sa.Text, nullable=False),
+)
+
+WORKERS = sa.Table(
+    "specbot_workers",
+    METADATA,
+    sa.Column("executor_id", sa.String(200), primary_key=True),
+    sa.Column("application_version", sa.String(100), nullable=False),
+    sa.Column("started_ms", sa.BigInteger, nullable=False),
+    sa.Column("last_seen_ms", sa.BigInteger, nullable=False),
+)
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """The URL for SQLAlchemy: PostgreSQL through psycopg 3, the driver specbot ships with."""
+    if database_url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    return database_url
+
+
+def create_engine(database_url: str) -> sa.Engine:
+    """A connection pool for specbot's tables, waiting on SQLite locks instead of failing."""
+    url = sqlalchemy_url(database_url)
+    if url.startswith("sqlite"):
+        return sa.create_engine(url, connect_args={"timeout": 30})
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class EventLog:
+    """The append-only event log: events are added once (by id) and read in arrival order."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def append(self, event: Event) -> bool:
+        """Store ``event``; returns False if an event with its id is already stored."""
+        row = {
+            "event_id": event.event_id,
+            "event_type": event.event_type,
+            "timestamp": event.timestamp.isoformat(),
+            "source_agent": event.source_agent,
+            "correlation_id": event.correlation_id,
+            "causation_id": event.causation_id,
+            "payload": json.dumps(event.payload, sort_keys=True),
+        }
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(EVENTS.insert().values(**row))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def contains(self, event_id: str) -> bool:
+        """Whether an event with this id is stored."""
+        query = sa.select(EVENTS.c.seq).where(EVENTS.c.event_id == event_id)
+        with self._engine.connect() as connection:
+            return connection.execute(query).first() is not None
+
+    def count_chain(self, correlation_id: str) -> int:
+        """How many events the chain ``correlation_id`` holds."""
+        query = sa.select(sa.func.count()).where(EVENTS.c.correlation_id == correlation_id)
+        with self._engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def chain(self, correlation_id: str) -> list[Event]:
+        """Every event of one chain (one run), in the order they were stored."""
+        query = (
+            sa.select(EVENTS)
+            .where(EVENTS.c.correlation_id == correlation_id)
+            .order_by(EVENTS.c.seq)
+        )
+        return list(self._read(query))
+
+    def _read(self, query: sa.Select[tuple[object, ...]]) -> Iterator[Event]:
+        with self._engine.connect() as connection:
+            for row in connection.execute(query).mappings():
+                yield Event(
+                    event_id=row["event_id"],
+                    event_type=row["event_type"],
+                    timestamp=row["timestamp"],
+                    source_agent=row["source_agent"],
+                    correlation_id=row["correlation_id"],
+                    causation_id=row["causation_id"],
+                    payload=json.loads(row["payload"]),
+                )
+
+
+class WorkerRoster:
+    """Live workers' heartbeats, and the atomic claim of a worker that stopped beating."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def beat(self, executor_id: str, application_version: str) -> None:
+        """Record that ``executor_id`` is alive now."""
+        now = _now_ms()
+        with self._engine.begin() as connection:
+            updated = connection.execute(
+                WORKERS.update()
+                .where(WORKERS.c.executor_id == executor_id)
+                .values(last_seen_ms=now, application_version=application_version)
+            ).rowcount
+            if not updated:
+                connection.execute(
+                    WORKERS.insert().values(
+                        executor_id=executor_id,
+                        application_version=application_version,
+                        started_ms=now,
+                        last_seen_ms=now,
+                    )
+                )
+
+    def leave(self, executor_id: str) -> None:
+        """Remove ``executor_id`` after a clean shutdown (nothing of it is left to recover)."""
+        with self._engine.begin() as connection:
+            connection.execute(WORKERS.delete().where(WORKERS.c.executor_id == executor_id))
+
+    def live(self) -> list[str]:
+        """Executor ids with a heartbeat on record."""
+        with self._engine.connect() as connection:
+            return list(connection.execute(sa.select(WORKERS.c.executor_id)).scalars())
+
+    def claim_dead(self, silent_for_seconds: float, *, me: str) -> list[str]:
+        """Claim workers silent for longer than the limit; each is claimed by one caller only."""
+        cutoff = _now_ms() - int(silent_for_seconds * 1000)
+        query = sa.select(WORKERS.c.executor_id).where(
+            WORKERS.c.last_seen_ms < cutoff, WORKERS.c.executor_id != me
+        )
+        claimed: list[str] = []
+        with self._engine.connect() as connection:
+            candidates = list(connection.execute(query).scalars())
+        for executor_id in candidates:
+            with self._engine.begin() as connection:
+                deleted = connection.execute(
+                    WORKERS.delete().where(
+                        WORKERS.c.executor_id == executor_id, WORKERS.c.last_seen_ms < cutoff
+                    )
+                ).rowcount
+            if deleted == 1:
+                claimed.append(executor_id)
+        return claimed
