@@ -151,7 +151,7 @@ class Engine:
         pipeline.stages[0].parse_input(payload)
         queue = options.pop("queue", pipeline.queue)
         return self.enqueue(
-            queue, pipeline_workflow, name, payload, workflow_id=workflow_id, **options
+            queue, pipeline_workflow, name, payload, workflow_id, workflow_id=workflow_id, **options
         )
 
     def start_swarm(
@@ -176,28 +176,28 @@ class Engine:
 
     def enqueue(
         self,
-        queue: str,
+        queue: str | None,
         workflow: Callable[..., Any],
         *args: Any,
         workflow_id: str,
         partition: str | None = None,
         priority: int | None = None,
     ) -> str:
-        """Enqueue ``workflow`` once per ``workflow_id``: a repeat returns the existing run."""
+        """Enqueue ``workflow`` once per ``workflow_id``: a repeat returns the existing run.
+
+        ``queue=None`` starts the run at once in this process, outside any queue's limits.
+        """
+        if self.exists(workflow_id):
+            return workflow_id
+        if queue is None:
+            with SetWorkflowID(workflow_id):
+                DBOS.start_workflow(workflow, *args)
+            return workflow_id
         spec = self.catalog.queue(queue)
         if spec.is_partitioned and not partition:
             raise ValueError(f"queue {queue!r} is partitioned: give partition= (e.g. the repo)")
-        if self.exists(workflow_id):
-            return workflow_id
         if spec.max_waiting is not None:
-            waiting = DBOS.list_queued_workflows(
-                queue_name=queue, status="ENQUEUED", load_input=False, load_output=False
-            )
-            if len(waiting) >= spec.max_waiting:
-                raise BackpressureError(
-                    f"queue {queue!r} holds {len(waiting)} waiting runs "
-                    f"(limit {spec.max_waiting}); retry later"
-                )
+            self._check_backpressure(spec)
         with (
             SetWorkflowID(workflow_id),
             SetEnqueueOptions(
@@ -206,6 +206,16 @@ class Engine:
         ):
             DBOS.enqueue_workflow(queue, workflow, *args)
         return workflow_id
+
+    def _check_backpressure(self, spec: QueueSpec) -> None:
+        waiting = DBOS.list_queued_workflows(
+            queue_name=spec.name, status="ENQUEUED", load_input=False, load_output=False
+        )
+        if spec.max_waiting is not None and len(waiting) >= spec.max_waiting:
+            raise BackpressureError(
+                f"queue {spec.name!r} holds {len(waiting)} waiting runs "
+                f"(limit {spec.max_waiting}); retry later"
+            )
 
     # watching runs ---------------------------------------------------------------------------
     def exists(self, workflow_id: str) -> bool:

@@ -42,9 +42,10 @@ def _run_child(run_id: str, stage: Stage, data: JsonObject) -> JsonObject:
     assert stage.child is not None  # checked by Stage
     stage.parse_input(data)
     catalog = _runtime.active().catalog
-    with SetWorkflowID(f"{run_id}/{stage.name}"):
+    child_id = f"{run_id}/{stage.name}"
+    with SetWorkflowID(f"{DBOS.workflow_id}/{stage.name}"):
         if stage.child in catalog.pipelines:
-            handle = DBOS.start_workflow(pipeline_workflow, stage.child, data)
+            handle = DBOS.start_workflow(pipeline_workflow, stage.child, data, child_id)
         else:
             catalog.swarm(stage.child)
             handle = DBOS.start_workflow(swarm_workflow, stage.child, data)
@@ -56,10 +57,13 @@ def _run_child(run_id: str, stage: Stage, data: JsonObject) -> JsonObject:
 
 
 @DBOS.workflow(name=PIPELINE_WORKFLOW)
-def pipeline_workflow(pipeline_name: str, data: JsonObject) -> JsonObject:
-    """Run every stage in order; a finished stage's output is stored and never recomputed."""
+def pipeline_workflow(pipeline_name: str, data: JsonObject, run_id: str) -> JsonObject:
+    """Run every stage in order; a finished stage's output is stored and never recomputed.
+
+    ``run_id`` is the run's logical id: the workflow id it was started with, kept by a retry
+    (a retry is a new workflow) so that stages' idempotency keys stay the same.
+    """
     pipeline = _runtime.active().catalog.pipeline(pipeline_name)
-    run_id = DBOS.workflow_id or "local"
     for index, stage in enumerate(pipeline.stages):
         try:
             if stage.child is not None:
