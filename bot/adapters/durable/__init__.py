@@ -4,6 +4,7 @@ Import it only where runs are started or served (the worker, the web app), never
 root, so ``specbot lint`` stays fast.
 """
 
+from bot.adapters.durable._client import EngineClient
 from bot.adapters.durable._engine import (
     Engine,
     EngineSettings,
@@ -16,6 +17,7 @@ from bot.adapters.durable._tables import EventLog, WorkerRoster
 
 __all__ = [
     "Engine",
+    "EngineClient",
     "EngineSettings",
     "EventLog",
     "RunFailedError",
