@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from bot.orchestra import (
     AgentReport,
     AgentView,
+    Blackboard,
     Catalog,
     ConsensusRule,
     Coordinator,
@@ -156,6 +157,21 @@ def work(task: TaskMessage) -> JsonObject:
     return {"done": task.payload.objective}
 
 
+def slow_agent(view: AgentView) -> AgentReport:
+    """An agent that takes long enough to be cancelled mid-way."""
+    ledger = Ledger.from_env()
+    ledger.record("agent-start", f"slow@{view.iteration}")
+    time.sleep(1.5)
+    ledger.record("agent", f"slow@{view.iteration}")
+    return AgentReport(confidence=1.0)
+
+
+def after_review(context: StageContext, board: BaseModel) -> Spec:
+    assert isinstance(board, Blackboard)
+    Ledger.from_env().record("effect", f"{context.run_id}:{context.stage}")
+    return Spec(text=str(board.consensus.reason))
+
+
 def hold(context: StageContext, spec: BaseModel) -> Spec:
     """A stage for queue tests: records start and end around a pause."""
     assert isinstance(spec, Spec)
@@ -174,5 +190,13 @@ catalog = Catalog().add(
     Pipeline("four-stages", STAGES),
     Pipeline("hold", [Stage("hold", Spec, Spec, hold)], queue="held"),
     Swarm("reviewers", REVIEWERS, rules=(ConsensusRule(kind="majority"),)),
+    Swarm("slow", (SwarmAgent("slow-1", slow_agent), SwarmAgent("slow-2", slow_agent))),
+    Pipeline(
+        "review-then-publish",
+        [
+            Stage("review", Spec, Blackboard, child="slow"),
+            Stage("after", Blackboard, Spec, after_review),
+        ],
+    ),
     Coordinator("hub", decompose=decompose, specialists={"worker": work}),
 )

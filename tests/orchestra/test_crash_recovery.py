@@ -12,11 +12,15 @@ STAGES = ["plan", "implement", "check", "publish"]
 
 
 def _client(url: str) -> EngineClient:
-    return EngineClient(EngineSettings(database_url=url, application_version="test", executor_id="client"))
+    return EngineClient(
+        EngineSettings(database_url=url, application_version="test", executor_id="client")
+    )
 
 
 @pytest.mark.slow
-def test_killed_in_each_stage_in_turn_every_effect_happens_once(sqlite_url: str, ledger: Ledger) -> None:
+def test_killed_in_each_stage_in_turn_every_effect_happens_once(
+    sqlite_url: str, ledger: Ledger
+) -> None:
     """A worker SIGKILLed inside each of four stages in turn is restarted each time; the run
     finishes, every stage's side effect happened exactly once, and no finished stage re-ran."""
     block = {"SPECBOT_TEST_BLOCK": "1"}

@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 class WorkerProcess:
     """One ``specbot worker`` serving ``tests.orchestra.flows:catalog``."""
 
-    def __init__(self, url: str, executor_id: str, *, env: dict[str, str] | None = None, **flags: str) -> None:
+    def __init__(
+        self, url: str, executor_id: str, *, env: dict[str, str] | None = None, **flags: str
+    ) -> None:
         self.executor_id = executor_id
         full_env = {
             **os.environ,
@@ -56,7 +58,9 @@ class WorkerProcess:
     def wait_ready(self, timeout: float = 30) -> WorkerProcess:
         if not self._ready.wait(timeout):
             self.kill()
-            raise TimeoutError(f"worker {self.executor_id} not ready: {''.join(self.errors)[-2000:]}")
+            raise TimeoutError(
+                f"worker {self.executor_id} not ready: {''.join(self.errors)[-2000:]}"
+            )
         return self
 
     def kill(self) -> None:

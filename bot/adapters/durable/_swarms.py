@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from dbos import DBOS, SetWorkflowID, SetWorkflowTimeout, WorkflowHandle
+from dbos import DBOS, SetWorkflowID
 
 from bot.adapters.durable import _runtime
 from bot.orchestra import (
@@ -20,6 +19,7 @@ from bot.orchestra import (
 
 SWARM_WORKFLOW = "specbot.swarm"
 BLACKBOARD_EVENT = "blackboard"
+FINAL = frozenset({"SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"})
 
 
 def _run_agent(swarm_name: str, agent_name: str, view: JsonObject) -> JsonObject:
@@ -49,15 +49,14 @@ def swarm_workflow(swarm_name: str, artifact: JsonObject) -> JsonObject:
         if swarm.time_box_seconds is not None:
             used = DBOS.run_step({"name": "clock"}, time.time) - started
             remaining = max(swarm.time_box_seconds - used, 0.05)
-        handles: list[tuple[str, WorkflowHandle[Any]]] = []
+        children: dict[str, str] = {}
         for agent in swarm.agents:
-            with (
-                SetWorkflowID(f"{run_id}/{agent.name}@{iteration}"),
-                SetWorkflowTimeout(remaining),
-            ):
+            with SetWorkflowID(f"{run_id}/{agent.name}@{iteration}"):
                 handle = DBOS.start_workflow(swarm_agent_workflow, swarm_name, agent.name, view)
-            handles.append((agent.name, handle))
-        _collect(board, handles, iteration)
+            children[agent.name] = handle.workflow_id
+        deadline = None if remaining is None else time.time() + remaining
+        outcomes = DBOS.run_step({"name": f"gather:{iteration}"}, _gather, children, deadline)
+        _collect(board, outcomes, iteration)
         elapsed = DBOS.run_step({"name": "clock"}, time.time) - started
         board.consensus = decide_consensus(
             board,
@@ -81,15 +80,41 @@ def swarm_workflow(swarm_name: str, artifact: JsonObject) -> JsonObject:
     return result
 
 
-def _collect(
-    board: Blackboard, handles: list[tuple[str, WorkflowHandle[Any]]], iteration: int
-) -> None:
-    for agent_name, handle in handles:
-        try:
-            report = AgentReport.model_validate(handle.get_result(polling_interval_sec=0.05))
-        except Exception as exc:  # a failed or timed-out agent leaves a gap, not a failed swarm
-            board.missing.append(f"{agent_name}@{iteration}: {type(exc).__name__}: {exc}")
+def _gather(children: dict[str, str], deadline: float | None) -> dict[str, JsonObject]:
+    """Wait for the round's agents until all are done or the time box ends; cancel stragglers.
+
+    A step, so which agents made it into the round is recorded once and replayed as is.
+    """
+    outcomes: dict[str, JsonObject] = {}
+    waiting = dict(children)
+    while waiting:
+        found = DBOS.list_workflows(workflow_ids=list(waiting.values()), load_input=False)
+        by_id = {status.workflow_id: status for status in found}
+        for agent_name, workflow_id in list(waiting.items()):
+            status = by_id.get(workflow_id)
+            if status is None or status.status not in FINAL:
+                continue
+            del waiting[agent_name]
+            if status.status == "SUCCESS":
+                outcomes[agent_name] = {"report": status.output}
+            else:
+                outcomes[agent_name] = {"error": f"{status.status}: {status.error}"}
+        if waiting and deadline is not None and time.time() >= deadline:
+            for agent_name, workflow_id in waiting.items():
+                DBOS.cancel_workflow(workflow_id)
+                outcomes[agent_name] = {"error": "still working when the time box ended"}
+            break
+        if waiting:
+            time.sleep(0.02)
+    return outcomes
+
+
+def _collect(board: Blackboard, outcomes: dict[str, JsonObject], iteration: int) -> None:
+    for agent_name, outcome in sorted(outcomes.items()):
+        if "report" not in outcome:
+            board.missing.append(f"{agent_name}@{iteration}: {outcome['error']}")
             continue
+        report = AgentReport.model_validate(outcome["report"])
         board.contributions.append(
             Contribution(agent=agent_name, iteration=iteration, **report.model_dump())
         )
