@@ -264,7 +264,11 @@ class Engine:
         """Cancel unfinished runs whose id starts with ``prefix``, except ``keep`` (a newer push
         cancels the older review)."""
         found = DBOS.list_workflows(
-            workflow_id_prefix=prefix, status=ACTIVE_STATUSES, load_input=False, load_output=False
+            workflow_id_prefix=prefix,
+            status=ACTIVE_STATUSES,
+            has_parent=False,
+            load_input=False,
+            load_output=False,
         )
         cancelled = [status.workflow_id for status in found if status.workflow_id != keep]
         for workflow_id in cancelled:
