@@ -18,6 +18,11 @@ from bot.orchestra._swarm import Swarm
 T = TypeVar("T")
 
 
+def delivery_queue(subscriber: str) -> str:
+    """The queue a subscriber's deliveries wait on."""
+    return f"events.{subscriber}"
+
+
 class UnknownPatternError(KeyError):
     """A run names a pattern this process's catalog does not hold."""
 
@@ -51,6 +56,12 @@ class Catalog:
                 _put(self.coordinators, item.name, item)
             else:
                 _put(self.subscriptions, item.name, item)
+                # Each subscriber reads its own queue, so its rate limit holds across workers.
+                self.queues[delivery_queue(item.name)] = QueueSpec(
+                    name=delivery_queue(item.name),
+                    rate_limit=item.rate_limit,
+                    polling_interval_seconds=0.1,
+                )
         return self
 
     def merge(self, other: Catalog) -> Catalog:

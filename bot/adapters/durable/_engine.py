@@ -19,7 +19,7 @@ from dbos import (
 from pydantic import BaseModel
 
 from bot.adapters.durable import _runtime
-from bot.adapters.durable._coordinators import coordinator_workflow
+from bot.adapters.durable._coordinators import REGISTRY_EVENT, coordinator_workflow
 from bot.adapters.durable._delivery import delivery_workflow
 from bot.adapters.durable._pipelines import pipeline_workflow
 from bot.adapters.durable._swarms import BLACKBOARD_EVENT, swarm_workflow
@@ -32,7 +32,9 @@ from bot.orchestra import (
     Event,
     JsonObject,
     QueueSpec,
+    TaskRegistry,
 )
+from bot.orchestra._catalog import delivery_queue
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -130,16 +132,7 @@ class Engine:
             await asyncio.to_thread(self.shutdown)
 
     def _queue_specs(self) -> list[QueueSpec]:
-        specs = list(self.catalog.queues.values())
-        for subscription in self.catalog.subscriptions.values():
-            specs.append(
-                QueueSpec(
-                    name=f"events.{subscription.name}",
-                    rate_limit=subscription.rate_limit,
-                    polling_interval_seconds=0.2,
-                )
-            )
-        return specs
+        return list(self.catalog.queues.values())
 
     # starting runs ---------------------------------------------------------------------------
     def start_pipeline(
@@ -248,6 +241,11 @@ class Engine:
         value = DBOS.get_event(workflow_id, BLACKBOARD_EVENT, timeout_seconds=timeout)
         return None if value is None else Blackboard.model_validate(value)
 
+    def task_registry(self, workflow_id: str, *, timeout: float = 0.0) -> TaskRegistry | None:
+        """The coordinator run's task registry as last written, or None before dispatch."""
+        value = DBOS.get_event(workflow_id, REGISTRY_EVENT, timeout_seconds=timeout)
+        return None if value is None else TaskRegistry.model_validate(value)
+
     def children(self, workflow_id: str) -> list[str]:
         """Ids of the runs started by this run."""
         found = DBOS.list_workflows(
@@ -321,7 +319,7 @@ class Engine:
         for subscription in self.catalog.subscriptions.values():
             if subscription.wants(event):
                 self.enqueue(
-                    f"events.{subscription.name}",
+                    delivery_queue(subscription.name),
                     delivery_workflow,
                     subscription.name,
                     event.model_dump(mode="json"),
