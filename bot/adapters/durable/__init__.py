@@ -9,6 +9,7 @@ from bot.adapters.durable._engine import (
     Engine,
     EngineSettings,
     RunFailedError,
+    RunInfo,
     engine_settings,
     wait_all,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "EngineSettings",
     "EventLog",
     "RunFailedError",
+    "RunInfo",
     "StageFailedError",
     "WorkerRoster",
     "engine_settings",

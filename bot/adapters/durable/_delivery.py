@@ -17,18 +17,23 @@ def _handle(subscriber: str, event: JsonObject) -> list[JsonObject]:
     return [item.model_dump(mode="json") for item in caused]
 
 
-def _publish(event: JsonObject) -> JsonObject:
+def _record(event: JsonObject) -> JsonObject:
     try:
-        delivered = _runtime.active().publish(Event.model_validate(event))
+        subscribers = _runtime.active().record_event(Event.model_validate(event))
     except StormError as exc:
         DBOS.logger.warning(str(exc))
         return {"event_id": event["event_id"], "refused": str(exc)}
-    return {"event_id": event["event_id"], "delivered_to": delivered}
+    return {"event_id": event["event_id"], "delivered_to": subscribers}
 
 
 @DBOS.workflow(name=DELIVERY_WORKFLOW)
 def delivery_workflow(subscriber: str, event: JsonObject) -> JsonObject:
     """Run the subscriber's handler once for ``event`` and publish what it causes."""
+    engine = _runtime.active()
     caused = DBOS.run_step({"name": f"handle:{subscriber}"}, _handle, subscriber, event)
-    published = [DBOS.run_step({"name": "publish"}, _publish, item) for item in caused]
+    published = []
+    for item in caused:
+        outcome = DBOS.run_step({"name": "record"}, _record, item)
+        engine.deliver(Event.model_validate(item), outcome.get("delivered_to", []))
+        published.append(outcome)
     return {"subscriber": subscriber, "event_id": event["event_id"], "caused": published}

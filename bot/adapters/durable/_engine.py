@@ -48,6 +48,21 @@ class RunFailedError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class RunInfo:
+    """One run's status line."""
+
+    workflow_id: str
+    name: str
+    status: str
+    queue: str | None
+    executor_id: str | None
+    parent: str | None
+    created_at_ms: int | None
+    dequeued_at_ms: int | None
+    completed_at_ms: int | None
+
+
+@dataclass(frozen=True)
 class EngineSettings:
     """How this process connects to the durable engine and who it is among the workers."""
 
@@ -224,6 +239,24 @@ class Engine:
             raise KeyError(f"no run {workflow_id!r}")
         return str(found[0].status)
 
+    def describe(self, workflow_id: str) -> RunInfo:
+        """Where a run stands and when it was created, taken off its queue and finished."""
+        found = DBOS.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=False)
+        if not found:
+            raise KeyError(f"no run {workflow_id!r}")
+        status = found[0]
+        return RunInfo(
+            workflow_id=workflow_id,
+            name=status.name,
+            status=str(status.status),
+            queue=status.queue_name,
+            executor_id=status.executor_id,
+            parent=status.parent_workflow_id,
+            created_at_ms=status.created_at,
+            dequeued_at_ms=status.dequeued_at,
+            completed_at_ms=status.completed_at,
+        )
+
     def result(self, workflow_id: str, *, timeout: float = 60.0) -> Any:
         """Wait for the run to finish and return its output; raise if it failed or was cancelled."""
         deadline = time.monotonic() + timeout
@@ -311,22 +344,29 @@ class Engine:
 
     # events ----------------------------------------------------------------------------------
     def publish(self, event: Event) -> list[str]:
-        """Append ``event`` to the log and deliver it to each matching subscriber (idempotent)."""
+        """Append ``event`` to the log and deliver it to each matching subscriber (idempotent:
+        a second publish of the same event id delivers nothing twice)."""
+        subscribers = self.record_event(event)
+        self.deliver(event, subscribers)
+        return subscribers
+
+    def record_event(self, event: Event) -> list[str]:
+        """Log ``event`` (refusing it past the chain's storm cap); return who subscribes to it."""
         if not self.events.contains(event.event_id):
             self.catalog.storm.check(event, self.events.count_chain(event.correlation_id))
             self.events.append(event)
-        delivered = []
-        for subscription in self.catalog.subscriptions.values():
-            if subscription.wants(event):
-                self.enqueue(
-                    delivery_queue(subscription.name),
-                    delivery_workflow,
-                    subscription.name,
-                    event.model_dump(mode="json"),
-                    workflow_id=f"event:{event.event_id}:{subscription.name}",
-                )
-                delivered.append(subscription.name)
-        return delivered
+        return [s.name for s in self.catalog.subscriptions.values() if s.wants(event)]
+
+    def deliver(self, event: Event, subscribers: list[str]) -> None:
+        """Enqueue one delivery run per subscriber, on its rate-limited queue."""
+        for name in subscribers:
+            self.enqueue(
+                delivery_queue(name),
+                delivery_workflow,
+                name,
+                event.model_dump(mode="json"),
+                workflow_id=f"event:{event.event_id}:{name}",
+            )
 
     def replay(self, correlation_id: str, subscriber: str) -> list[Event]:
         """Feed a run's logged events, in order, to one subscriber's handler again, here and now;
