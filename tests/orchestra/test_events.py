@@ -113,7 +113,10 @@ def test_an_event_storm_is_cut_at_the_chain_cap(start_engine: StartEngine, ledge
     while len(engine.events.chain(root.correlation_id)) < 6 and time.monotonic() < deadline:
         time.sleep(0.05)
     last = engine.events.chain(root.correlation_id)[-1]
-    outcome = engine.result(f"event:{last.event_id}:echo", timeout=20)
+    delivery = f"event:{last.event_id}:echo"
+    while not engine.exists(delivery) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the delivery is enqueued just after the event is logged
+    outcome = engine.result(delivery, timeout=20)
     assert "limit 6" in outcome["caused"][0]["refused"]
     assert len(engine.events.chain(root.correlation_id)) == 6
     with pytest.raises(StormError, match="limit 6"):

@@ -124,8 +124,11 @@ class Engine:
             self._monitor.join(timeout=10)
             self._monitor = None
         DBOS.destroy(destroy_registry=False)
-        self.roster.leave(self.settings.executor_id)
         _runtime.unbind(self)
+        try:
+            self.roster.leave(self.settings.executor_id)
+        except Exception as exc:  # the database may be gone; the roster entry then expires
+            DBOS.logger.warning(f"could not leave the worker roster: {exc}")
         self._tables.dispose()
 
     def __enter__(self) -> Engine:

@@ -105,7 +105,7 @@ def _gather(children: dict[str, str], deadline: float | None) -> dict[str, JsonO
                 outcomes[agent_name] = {"error": "still working when the time box ended"}
             break
         if waiting:
-            time.sleep(0.02)
+            time.sleep(0.01)
     return outcomes
 
 
