@@ -1,0 +1,320 @@
+"""``RepoGitHub`` on PyGithub: the only module that talks to GitHub's REST API.
+
+Clients are lazy (``Github(lazy=True)``): ``repo.get_issue(n).create_reaction(...)`` is one
+POST, not a GET followed by a POST. Retries: PyGithub's ``GithubRetry`` handles rate limits
+(primary reset and secondary ``Retry-After``) and 5xx on reads; a non-idempotent write that
+fails is not retried here but by the durable step around it, which first looks for the effect
+(comment marker, branch, pull request) so that a retry never duplicates it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
+from github.ContentFile import ContentFile
+from github.IssueComment import IssueComment
+from github.PullRequest import PullRequest
+from github.Repository import Repository
+
+from bot.ports import (
+    CommentInfo,
+    FileDiff,
+    IssueInfo,
+    Permission,
+    PullInfo,
+    Reaction,
+    ReviewCommentInfo,
+    StatusState,
+)
+from bot.review import ANNOTATIONS_PER_REQUEST, Annotation, ReviewDraft
+
+_PERMISSIONS: tuple[Permission, ...] = ("admin", "maintain", "write", "triage", "read", "none")
+_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
+
+
+class SpecbotRetry(GithubRetry):
+    """``GithubRetry`` that never repeats a POST after a 5xx: it may have created something.
+
+    Rate-limit refusals (403/429) are retried for every method: GitHub did nothing then.
+    """
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        """Whether urllib3 may send this request again."""
+        if method.upper() == "POST" and status_code >= 500:
+            return False
+        return super().is_retry(method, status_code, has_retry_after)
+
+
+def make_retry(total: int = 5, max_rate_limit_wait: float = 900.0) -> GithubRetry:
+    """PyGithub's retry policy for specbot: rate limits waited out, bounded attempts."""
+    return SpecbotRetry(
+        total=total,
+        backoff_factor=0.5,
+        max_rate_limit_wait=max_rate_limit_wait,
+        allowed_methods=_METHODS,
+        status_forcelist=[500, 502, 503, 504],
+    )
+
+
+def make_client(
+    api_url: str,
+    auth: Auth.Auth,
+    *,
+    pace_writes: bool = True,
+    timeout: int = 30,
+    retry: GithubRetry | None = None,
+) -> Github:
+    """A lazy PyGithub client; ``pace_writes=False`` only against localhub in tests."""
+    return Github(
+        base_url=api_url.rstrip("/"),
+        auth=auth,
+        timeout=timeout,
+        lazy=True,
+        retry=retry or make_retry(),
+        seconds_between_requests=0.0 if not pace_writes else 0.25,
+        seconds_between_writes=0.0 if not pace_writes else 1.0,
+    )
+
+
+def _issue_info(issue: Any) -> IssueInfo:
+    return IssueInfo(
+        number=issue.number,
+        title=issue.title or "",
+        body=issue.body,
+        author=issue.user.login if issue.user else "ghost",
+        labels=tuple(label.name for label in issue.labels),
+        state=issue.state,
+        html_url=issue.html_url,
+    )
+
+
+def _pull_info(pull: PullRequest) -> PullInfo:
+    return PullInfo(
+        number=pull.number,
+        title=pull.title or "",
+        body=pull.body,
+        head_ref=pull.head.ref,
+        head_sha=pull.head.sha,
+        base_ref=pull.base.ref,
+        state=pull.state,
+        html_url=pull.html_url,
+    )
+
+
+class PyGithubRepo:
+    """One repository through one authenticated PyGithub client."""
+
+    def __init__(self, client: Github, auth: Auth.Auth, full_name: str, bot_login: str) -> None:
+        self.full_name = full_name
+        self.bot_login = bot_login
+        self._client = client
+        self._auth = auth
+        self._repo: Repository = client.get_repo(full_name, lazy=True)
+
+    def _issue_comment(self, comment_id: int) -> IssueComment:
+        # Lazy: no GET; the reaction or edit is the only request.
+        url = f"{self._repo.url}/issues/comments/{comment_id}"
+        return IssueComment(self._repo._requester, url=url)
+
+    def permission(self, login: str) -> Permission:
+        """The user's permission on the repository (``none`` when unknown)."""
+        try:
+            value = self._repo.get_collaborator_permission(login)
+        except UnknownObjectException:
+            return "none"
+        return value if value in _PERMISSIONS else "none"
+
+    def issue(self, number: int) -> IssueInfo:
+        """Read one issue."""
+        issue = self._repo.get_issue(number)
+        issue.update()
+        return _issue_info(issue)
+
+    def react_to_issue(self, number: int, reaction: Reaction) -> None:
+        """Add a reaction to an issue or pull request."""
+        self._repo.get_issue(number).create_reaction(reaction)
+
+    def react_to_comment(self, comment_id: int, reaction: Reaction) -> None:
+        """Add a reaction to an issue comment."""
+        self._issue_comment(comment_id).create_reaction(reaction)
+
+    def find_own_comment(self, number: int, marker: str) -> CommentInfo | None:
+        """The first comment by ``bot_login`` containing ``marker``, if any."""
+        for comment in self._repo.get_issue(number).get_comments():
+            if comment.user.login == self.bot_login and marker in (comment.body or ""):
+                return CommentInfo(
+                    id=comment.id,
+                    body=comment.body or "",
+                    author=comment.user.login,
+                    html_url=comment.html_url,
+                )
+        return None
+
+    def create_comment(self, number: int, body: str) -> CommentInfo:
+        """Post a conversation comment."""
+        comment = self._repo.get_issue(number).create_comment(body)
+        return CommentInfo(
+            id=comment.id, body=comment.body, author=comment.user.login, html_url=comment.html_url
+        )
+
+    def edit_comment(self, comment_id: int, body: str) -> None:
+        """Replace a comment's body."""
+        self._issue_comment(comment_id).edit(body)
+
+    def set_status(
+        self, sha: str, context: str, state: StatusState, description: str, url: str | None
+    ) -> None:
+        """Set a commit status; GitHub refuses descriptions over 140 characters."""
+        kwargs: dict[str, str] = {"description": description[:140], "context": context}
+        if url:
+            kwargs["target_url"] = url
+        self._repo.get_commit(sha).create_status(state, **kwargs)
+
+    def read_file(self, path: str, ref: str | None = None) -> str | None:
+        """A text file at ``ref``, or None when it does not exist or is a directory."""
+        try:
+            found = self._repo.get_contents(path, ref=ref) if ref else self._repo.get_contents(path)
+        except UnknownObjectException:
+            return None
+        if not isinstance(found, ContentFile) or found.type != "file":
+            return None
+        return found.decoded_content.decode("utf-8", errors="replace")
+
+    def default_branch(self) -> str:
+        """The repository's default branch."""
+        repo = self._client.get_repo(self.full_name)
+        return repo.default_branch
+
+    def branch_sha(self, branch: str) -> str | None:
+        """The commit ``branch`` points at, None if it does not exist."""
+        try:
+            return self._repo.get_git_ref(f"heads/{branch}").object.sha
+        except UnknownObjectException:
+            return None
+
+    def find_open_pull(self, head_branch: str) -> PullInfo | None:
+        """The open pull request from ``head_branch`` of this repository, if any."""
+        owner = self.full_name.split("/", 1)[0]
+        for pull in self._repo.get_pulls(state="open", head=f"{owner}:{head_branch}"):
+            if pull.head.ref == head_branch:
+                return _pull_info(pull)
+        return None
+
+    def open_pull(self, head: str, base: str, title: str, body: str) -> PullInfo:
+        """Open a pull request."""
+        return _pull_info(self._repo.create_pull(base=base, head=head, title=title, body=body))
+
+    def update_pull(self, number: int, title: str, body: str) -> None:
+        """Change a pull request's title and body."""
+        self._repo.get_pull(number).edit(title=title, body=body)
+
+    def pull(self, number: int) -> PullInfo:
+        """Read one pull request."""
+        pull = self._repo.get_pull(number)
+        pull.update()
+        return _pull_info(pull)
+
+    def pull_files(self, number: int) -> list[FileDiff]:
+        """Every changed file of a pull request."""
+        return [
+            FileDiff(
+                path=item.filename,
+                status=item.status,
+                patch=item.patch,
+                additions=item.additions,
+                deletions=item.deletions,
+            )
+            for item in self._repo.get_pull(number).get_files()
+        ]
+
+    def post_review(self, number: int, commit_sha: str, draft: ReviewDraft) -> int:
+        """Post one review with its inline comments; returns the review id."""
+        comments: list[dict[str, Any]] = []
+        for comment in draft.comments:
+            item: dict[str, Any] = {
+                "path": comment.path,
+                "line": comment.line,
+                "side": comment.side,
+                "body": comment.body,
+            }
+            if comment.start_line is not None:
+                item["start_line"] = comment.start_line
+                item["start_side"] = comment.side
+            comments.append(item)
+        payload = {
+            "commit_id": commit_sha,
+            "body": draft.body,
+            "event": draft.event.value,
+            "comments": comments,
+        }
+        _, data = self._repo._requester.requestJsonAndCheck(
+            "POST", f"{self._repo.url}/pulls/{number}/reviews", input=payload
+        )
+        return int(data["id"])
+
+    def review_comments(self, number: int) -> list[ReviewCommentInfo]:
+        """Every inline review comment of a pull request, oldest first."""
+        return [
+            ReviewCommentInfo(
+                id=comment.id,
+                body=comment.body,
+                author=comment.user.login,
+                path=comment.path,
+                line=comment.line,
+                in_reply_to_id=comment.in_reply_to_id,
+            )
+            for comment in self._repo.get_pull(number).get_review_comments()
+        ]
+
+    def reply_to_review_comment(self, number: int, comment_id: int, body: str) -> None:
+        """Reply in an inline comment's thread."""
+        self._repo.get_pull(number).create_review_comment_reply(comment_id, body)
+
+    def start_check_run(self, sha: str, name: str, details_url: str | None) -> int:
+        """Create an in-progress check run."""
+        kwargs: dict[str, Any] = {"status": "in_progress"}
+        if details_url:
+            kwargs["details_url"] = details_url
+        return self._repo.create_check_run(name=name, head_sha=sha, **kwargs).id
+
+    def complete_check_run(
+        self,
+        check_run_id: int,
+        conclusion: str,
+        title: str,
+        summary: str,
+        annotations: Sequence[Annotation],
+    ) -> None:
+        """Complete a check run; annotations go 50 per request, as GitHub requires."""
+        batches = [
+            annotations[start : start + ANNOTATIONS_PER_REQUEST]
+            for start in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
+        ] or [[]]
+        url = f"{self._repo.url}/check-runs/{check_run_id}"
+        for index, batch in enumerate(batches):
+            output = {
+                "title": title[:255],
+                "summary": summary[:65_535],
+                "annotations": [item.model_dump() for item in batch],
+            }
+            payload: dict[str, Any] = {"output": output}
+            if index == len(batches) - 1:
+                payload |= {"status": "completed", "conclusion": conclusion}
+            self._repo._requester.requestJsonAndCheck("PATCH", url, input=payload)
+
+    def git_credentials(self) -> tuple[str, str]:
+        """``x-access-token`` and the current token (refreshed before expiry), for git."""
+        return "x-access-token", self._auth.token
+
+    def clone_url(self) -> str:
+        """The HTTPS clone URL, without credentials."""
+        parts = urlsplit(self._client.get_repo(self.full_name).clone_url)
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+__all__ = ["GithubException", "PyGithubRepo", "SpecbotRetry", "make_client", "make_retry"]

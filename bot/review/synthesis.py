@@ -1,0 +1,118 @@
+"""Merge the swarm's findings into one list: deduplicated, ranked, with a verdict (pure).
+
+Reviewers work blind, so several of them often report the same problem. Two findings are the
+same problem when they are on the same file, their lines are within a few lines of each other,
+and they share a category or most of their wording. Findings already posted in an earlier round
+are recognised by a fingerprint that ignores line numbers (lines move between pushes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.review.findings import Finding, ReviewerReport, Severity
+
+_NEARBY_LINES = 3
+_SIMILAR_WORDING = 0.5
+_WORD = re.compile(r"[a-z0-9_]+")
+
+
+class ReviewEvent(StrEnum):
+    """The event of the pull-request review specbot posts."""
+
+    COMMENT = "COMMENT"
+    REQUEST_CHANGES = "REQUEST_CHANGES"
+
+
+class MergedFinding(BaseModel):
+    """One problem, possibly reported by several reviewers; strongest severity kept."""
+
+    model_config = ConfigDict(frozen=True)
+
+    finding: Finding
+    reviewers: tuple[str, ...]
+    fingerprint: str
+
+
+class ReviewPolicy(BaseModel):
+    """When the swarm's review requests changes rather than only commenting."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    request_changes_at: Severity = Severity.MAJOR
+    min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.lower()))
+
+
+def fingerprint(finding: Finding) -> str:
+    """A line-independent identity of a finding, stable across review rounds."""
+    words = " ".join(sorted(_words(finding.message)))
+    raw = f"{finding.path}\n{finding.category.lower()}\n{words}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
+
+
+def _span(finding: Finding) -> tuple[int, int]:
+    end = finding.end_line if finding.end_line is not None else finding.line
+    return min(finding.line, end), max(finding.line, end)
+
+
+def is_same_problem(first: Finding, second: Finding) -> bool:
+    """True when two findings describe one problem at one place."""
+    if first.path != second.path:
+        return False
+    (a_start, a_end), (b_start, b_end) = _span(first), _span(second)
+    if a_start - _NEARBY_LINES > b_end or b_start - _NEARBY_LINES > a_end:
+        return False
+    if first.category.lower() == second.category.lower():
+        return True
+    a_words, b_words = _words(first.message), _words(second.message)
+    union = a_words | b_words
+    return bool(union) and len(a_words & b_words) / len(union) >= _SIMILAR_WORDING
+
+
+def _stronger(first: Finding, second: Finding) -> Finding:
+    return min(first, second, key=lambda f: (f.severity.rank, -f.confidence, f.line))
+
+
+def merge_findings(
+    reports: Iterable[ReviewerReport], already_posted: Iterable[str] = ()
+) -> list[MergedFinding]:
+    """Deduplicate the reports' findings, drop those posted before, most important first."""
+    posted = set(already_posted)
+    groups: list[tuple[Finding, list[str]]] = []
+    for report in reports:
+        for finding in report.submission.findings:
+            for index, (kept, names) in enumerate(groups):
+                if is_same_problem(kept, finding):
+                    if report.reviewer not in names:
+                        names.append(report.reviewer)
+                    groups[index] = (_stronger(kept, finding), names)
+                    break
+            else:
+                groups.append((finding, [report.reviewer]))
+    merged = [
+        MergedFinding(finding=finding, reviewers=tuple(names), fingerprint=fingerprint(finding))
+        for finding, names in groups
+    ]
+    fresh = [item for item in merged if item.fingerprint not in posted]
+    return sorted(fresh, key=lambda m: (m.finding.severity.rank, m.finding.path, m.finding.line))
+
+
+def decide(findings: Iterable[MergedFinding], policy: ReviewPolicy) -> ReviewEvent:
+    """REQUEST_CHANGES when a confident finding reaches the policy's severity, else COMMENT."""
+    for item in findings:
+        finding = item.finding
+        if (
+            finding.severity.rank <= policy.request_changes_at.rank
+            and finding.confidence >= policy.min_confidence
+        ):
+            return ReviewEvent.REQUEST_CHANGES
+    return ReviewEvent.COMMENT
