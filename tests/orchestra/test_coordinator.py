@@ -79,7 +79,7 @@ def test_tasks_outside_authority_escalate_and_unknown_ones_fail(
 
 
 def test_task_message_carries_the_mission_fields() -> None:
-    """The message holds ids, target, priority, payload, deadline and retry policy; junk is refused."""
+    """The message holds ids, target, priority, payload, deadline and retry; junk is refused."""
     task = TaskMessage.model_validate(
         {
             "task_id": "t-1",

@@ -10,7 +10,7 @@ from bot.adapters.durable import EngineClient, EngineSettings
 from tests.orchestra.ledger import Ledger
 from tests.orchestra.workers import WorkerProcess
 
-FAST_BEATS = {"heartbeat": "0.2", "dead_after": "1.0"}
+FAST_BEATS: dict[str, str] = {"heartbeat": "0.2", "dead_after": "1.0"}
 
 
 def _client(url: str) -> EngineClient:
@@ -27,13 +27,13 @@ def test_coordinator_survives_its_worker(sqlite_url: str, ledger: Ledger, replac
     """A worker SIGKILLed mid-coordination is restarted, or stays dead and another worker takes
     its runs over; either way the same coordinator run finishes with every task done once."""
     slow = {"SPECBOT_TEST_TASK_SECONDS": "30"}
-    first = WorkerProcess(sqlite_url, "a", env=slow, **FAST_BEATS).wait_ready()
+    first = WorkerProcess(sqlite_url, "a", env=slow, flags=FAST_BEATS).wait_ready()
     with _client(sqlite_url) as client:
         run = client.start_coordinator("hub", {"id": "req", "parts": 3}, workflow_id="hub-run")
         ledger.wait_for("task-attempt", "req:part-0")
         first.kill()
         assert ledger.count("task-effect") == 0
-        second = WorkerProcess(sqlite_url, replacement, **FAST_BEATS).wait_ready()
+        second = WorkerProcess(sqlite_url, replacement, flags=FAST_BEATS).wait_ready()
         result = client.result(run, timeout=60)
     assert second.stop() == 0
     assert sorted(result["synthesis"]["outputs"]) == ["part-0", "part-1", "part-2"]
@@ -72,16 +72,16 @@ def test_two_workers_on_postgres_share_a_queue_within_its_limits(
     assert {who for who, _ in starts.values()} == {"pg-1", "pg-2"}
     spans: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for key, (_, at) in starts.items():
-        spans[key.split("-")[1] if False else ("acme/a" if "acme/a" in key else "acme/b")].append(
-            (at, ends[key])
-        )
+        repo = "acme/a" if "acme/a" in key else "acme/b"
+        spans[repo].append((at, ends[key]))
     for repo, intervals in spans.items():
         intervals.sort()
-        for (_, end), (start, _) in zip(intervals, intervals[1:]):
+        for (_, end), (start, _) in zip(intervals, intervals[1:], strict=False):
             assert start >= end - 0.01, f"two runs of {repo} overlapped"
     all_intervals = sorted(i for intervals in spans.values() for i in intervals)
     overlapping = any(
-        b_start < a_end for (_, a_end), (b_start, _) in zip(all_intervals, all_intervals[1:])
+        b_start < a_end
+        for (_, a_end), (b_start, _) in zip(all_intervals, all_intervals[1:], strict=False)
     )
     assert overlapping, "runs of different repositories never ran at the same time"
 
@@ -90,13 +90,15 @@ def test_two_workers_on_postgres_share_a_queue_within_its_limits(
 @pytest.mark.slow
 def test_dead_worker_runs_are_taken_over_on_postgres(postgres_url: str, ledger: Ledger) -> None:
     """On PostgreSQL too, a worker that dies for good has its pipeline finished by another."""
-    first = WorkerProcess(postgres_url, "pg-dead", env={"SPECBOT_TEST_BLOCK": "1"}, **FAST_BEATS)
+    first = WorkerProcess(
+        postgres_url, "pg-dead", env={"SPECBOT_TEST_BLOCK": "1"}, flags=FAST_BEATS
+    )
     first.wait_ready()
     with _client(postgres_url) as client:
         run = client.start_pipeline("four-stages", {"text": "x"}, workflow_id="pg-run")
         ledger.wait_for("attempt", "pg-run:plan")
         first.kill()
-        second = WorkerProcess(postgres_url, "pg-alive", **FAST_BEATS).wait_ready()
+        second = WorkerProcess(postgres_url, "pg-alive", flags=FAST_BEATS).wait_ready()
         assert client.result(run, timeout=60) == {"url": "https://example.test/pr/2"}
         assert client.steps(run) == [
             "stage:0:plan",

@@ -97,7 +97,7 @@ def test_iteration_limit_ends_a_swarm_without_consensus(
     )
     assert not board.consensus.reached
     assert "iteration limit 2" in board.consensus.reason
-    assert board.synthesis is not None and len(board.synthesis["findings"]) == 2  # type: ignore[arg-type]
+    assert board.synthesis is not None and len(board.synthesis["findings"]) == 2
 
 
 def test_time_box_leaves_slow_agents_out(start_engine: StartEngine, ledger: Ledger) -> None:

@@ -16,7 +16,12 @@ class WorkerProcess:
     """One ``specbot worker`` serving ``tests.orchestra.flows:catalog``."""
 
     def __init__(
-        self, url: str, executor_id: str, *, env: dict[str, str] | None = None, **flags: str
+        self,
+        url: str,
+        executor_id: str,
+        *,
+        env: dict[str, str] | None = None,
+        flags: dict[str, str] | None = None,
     ) -> None:
         self.executor_id = executor_id
         full_env = {
@@ -28,7 +33,7 @@ class WorkerProcess:
             **(env or {}),
         }
         args = [sys.executable, "-m", "bot", "worker", "--catalog", "tests.orchestra.flows:catalog"]
-        for flag, value in flags.items():
+        for flag, value in (flags or {}).items():
             args += [f"--{flag.replace('_', '-')}", value]
         self.process = subprocess.Popen(
             args, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
