@@ -139,13 +139,13 @@ class Engine:
         self.shutdown()
 
     @asynccontextmanager
-    async def lifespan(self, _app: object = None) -> AsyncIterator[Engine]:
+    async def lifespan(self, _app: object = None) -> AsyncIterator[None]:
         """For FastAPI's ``lifespan=``: launch on startup, shut down on exit (off the loop)."""
         import asyncio
 
         await asyncio.to_thread(self.launch)
         try:
-            yield self
+            yield
         finally:
             await asyncio.to_thread(self.shutdown)
 

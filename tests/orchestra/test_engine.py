@@ -1,0 +1,94 @@
+"""The engine adapter's lifecycle: the worker command, the FastAPI lifespan, the catalog."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from bot.adapters.durable import Engine, EngineSettings, WorkerRoster
+from bot.adapters.durable._tables import create_engine
+from bot.cli.worker import load_catalog
+from bot.orchestra import Catalog, Pipeline, QueueSpec, Subscription, UnknownPatternError
+from tests.conftest import RunSpecbot
+from tests.orchestra import flows
+from tests.orchestra.ledger import Ledger
+from tests.orchestra.workers import WorkerProcess
+
+
+def test_worker_stops_cleanly_on_sigterm_and_leaves_the_roster(
+    sqlite_url: str, ledger: Ledger
+) -> None:
+    """SIGTERM makes the worker exit 0 and take itself off the list of live workers."""
+    worker = WorkerProcess(sqlite_url, "polite").wait_ready()
+    roster = WorkerRoster(create_engine(sqlite_url))
+    assert roster.live() == ["polite"]
+    assert worker.stop() == 0
+    assert "specbot worker polite stopped" in "".join(worker.output)
+    assert roster.live() == []
+
+
+@pytest.mark.parametrize(
+    ("reference", "message"),
+    [
+        ("no.such.module:catalog", "cannot import"),
+        ("tests.orchestra.flows:STAGES", "STAGES is not a Catalog"),
+        ("tests.orchestra.flows", "expected MODULE:ATTRIBUTE"),
+    ],
+)
+def test_bad_catalog_references_are_refused(reference: str, message: str) -> None:
+    """A catalog reference that does not lead to a Catalog raises ValueError saying why."""
+    with pytest.raises(ValueError, match=message):
+        load_catalog([reference])
+
+
+def test_worker_command_reports_a_bad_catalog_in_one_line(
+    run_specbot: RunSpecbot, sqlite_url: str
+) -> None:
+    """The worker command turns a bad catalog into one line on stderr and exit 2."""
+    result = run_specbot(
+        "worker",
+        "--catalog",
+        "tests.orchestra.flows:STAGES",
+        env={"SPECBOT_DATABASE_URL": sqlite_url},
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "specbot worker: --catalog 'tests.orchestra.flows:STAGES': STAGES is not a Catalog"
+    ]
+
+
+def test_fastapi_lifespan_launches_and_stops_the_engine(sqlite_url: str, ledger: Ledger) -> None:
+    """An app with the engine's lifespan can start runs from its handlers and shuts down cleanly."""
+    engine = Engine(EngineSettings(sqlite_url, "test", "web"), flows.catalog)
+    app = FastAPI(lifespan=engine.lifespan)
+
+    @app.post("/runs/{run_id}")
+    def start(run_id: str) -> dict[str, object]:
+        # A plain def: FastAPI runs it in a thread, where the engine's blocking API is allowed.
+        engine.start_pipeline("four-stages", {"text": run_id}, workflow_id=run_id)
+        return {"run": run_id, "result": engine.result(run_id, timeout=30)}
+
+    with TestClient(app) as client:
+        response = client.post("/runs/web-1")
+        assert response.status_code == 200
+        assert response.json()["result"] == {"url": "https://example.test/pr/2"}
+    assert WorkerRoster(create_engine(sqlite_url)).live() == []
+    assert ledger.count("effect") == 4
+
+
+def test_catalog_lookups_name_what_is_missing() -> None:
+    """Unknown names raise UnknownPatternError naming the kind; names may not repeat."""
+    catalog = Catalog()
+    with pytest.raises(UnknownPatternError, match="no pipeline named 'ghost'"):
+        catalog.pipeline("ghost")
+    pipeline = Pipeline("p", [flows.STAGES[0]])
+    catalog.add(pipeline)
+    with pytest.raises(ValueError, match="already registered"):
+        catalog.add(pipeline)
+    catalog.add(QueueSpec(name="pipelines", global_concurrency=1))
+    assert catalog.queue("pipelines").global_concurrency == 1
+    catalog.add(Subscription("audit", ("#",), lambda event: []))
+    assert catalog.queue("events.audit").rate_limit is None
+    with pytest.raises(ValueError, match="bad subscriber name"):
+        Subscription("a b", ("#",), lambda event: [])
