@@ -52,9 +52,11 @@ def root(
     """specbot: from a spec issue to a reviewed pull request."""
 
 
-from bot.cli import worker as _worker  # noqa: E402  (sub-commands register after the app exists)
+from bot.cli import config as _config  # noqa: E402  (sub-commands register after the app exists)
+from bot.cli import worker as _worker  # noqa: E402
 
 app.command(name="worker")(_worker.worker)
+app.add_typer(_config.config_app, name="config")
 
 
 def main() -> None:

@@ -1,0 +1,128 @@
+"""The team configuration (agents, flows) and the ``specbot config`` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from pydantic import ValidationError
+
+from bot.orchestra.config import DEFAULT_AGENTS, DEFAULT_FLOWS, TeamConfig
+from tests.conftest import RunSpecbot
+
+
+def test_an_empty_file_gives_the_standard_team() -> None:
+    """With nothing configured, every default agent and flow is there and consistent."""
+    config = TeamConfig.model_validate({})
+    assert set(config.agents) == set(DEFAULT_AGENTS)
+    assert set(config.flows) == set(DEFAULT_FLOWS)
+    assert config.flows_for("pull_request.synchronize") == ["review"]
+    assert config.hierarchy().assign("security-reviewer", "merge").role == "lead"
+
+
+def test_repository_entries_merge_over_the_defaults() -> None:
+    """A partial entry changes only its fields; null removes a default; new entries are added."""
+    config = TeamConfig.model_validate(
+        {
+            "agents": {
+                "implementer": {"model": "claude-opus-4-1"},
+                "docs-writer": {
+                    "role": "writes docs",
+                    "authority": ["docs"],
+                    "escalates_to": "lead",
+                },
+            },
+            "flows": {"follow-up": None, "review": {"enabled": False}},
+        }
+    )
+    assert config.agents["implementer"].model == "claude-opus-4-1"
+    assert config.agents["implementer"].tools == DEFAULT_AGENTS["implementer"].tools
+    assert config.agents["docs-writer"].escalates_to == "lead"
+    assert "follow-up" not in config.flows
+    assert config.flows_for("pull_request.opened") == []
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"flows": {"review": {"agents": ["ghost"]}}}, "unknown agents: ghost"),
+        ({"agents": {"x": {"role": "r", "escalates_to": "nobody"}}}, "unknown role 'nobody'"),
+        ({"agents": {"Bad Name": {"role": "r"}}}, "agent name 'Bad Name'"),
+        ({"flows": {"f": {"pattern": "mesh", "triggers": ["a"], "agents": ["lead"]}}}, "pattern"),
+        (
+            {
+                "flows": {
+                    "f": {
+                        "pattern": "swarm",
+                        "triggers": ["a"],
+                        "agents": ["lead"],
+                        "gates": [{"check": "max_findings"}],
+                    }
+                }
+            },
+            "needs a threshold",
+        ),
+        ({"agnets": {}}, "Extra inputs are not permitted"),
+    ],
+)
+def test_inconsistent_configuration_is_refused(data: dict[str, object], message: str) -> None:
+    """Unknown references, bad names, unknown patterns, incomplete gates and typos are errors."""
+    with pytest.raises(ValidationError, match=message):
+        TeamConfig.model_validate(data)
+
+
+BROKEN = """\
+# specbot team settings
+agents:
+  implementer:
+    limits:
+      max_turns: 0
+flows:
+  review:
+    agents: [security-reviewer]
+  review:
+    enabled: false
+"""
+
+
+def test_config_check_puts_each_error_on_its_line(run_specbot: RunSpecbot, tmp_path: Path) -> None:
+    """Errors come out as PATH:LINE: field: message, with the line the field is on; exit 1."""
+    path = tmp_path / "specbot.yml"
+    path.write_text(BROKEN, encoding="utf-8")
+    result = run_specbot("config", "check", str(path))
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{path}:5: agents.implementer.limits.max_turns: "
+        "Input should be greater than or equal to 1",
+        f"{path}:9: flows.review: key given twice",
+    ]
+
+
+def test_config_check_accepts_a_good_file_and_reports_yaml_errors(
+    run_specbot: RunSpecbot, tmp_path: Path
+) -> None:
+    """A valid file prints ok (exit 0); broken YAML names its line (exit 1); no file exits 2."""
+    good = tmp_path / "good.yml"
+    good.write_text("agents:\n  implementer:\n    model: claude-opus-4-1\n", encoding="utf-8")
+    assert run_specbot("config", "check", str(good)).stdout.strip() == f"{good}: ok"
+    bad = tmp_path / "bad.yml"
+    bad.write_text("flows:\n  review: [1\n", encoding="utf-8")
+    result = run_specbot("config", "check", str(bad))
+    assert result.returncode == 1 and result.stdout.startswith(f"{bad}:3: yaml:")
+    missing = run_specbot("config", "check", str(tmp_path / "nope.yml"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    empty = run_specbot("config", "check", "-", input="")
+    assert empty.returncode == 0
+
+
+def test_config_schema_is_a_json_schema_the_defaults_satisfy(run_specbot: RunSpecbot) -> None:
+    """The printed schema is valid JSON Schema and accepts the default configuration."""
+    result = run_specbot("config", "schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(TeamConfig.model_validate({}).model_dump(mode="json"), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"agents": {"x": {"model": "m"}}}, schema)
