@@ -12,6 +12,7 @@ import pytest
 from bot.adapters.durable import Engine, EngineSettings
 from bot.orchestra import Catalog
 from tests.orchestra.ledger import LEDGER_ENV, Ledger
+from tests.orchestra.workers import WorkerProcess
 
 POSTGRES_ENV = "SPECBOT_TEST_POSTGRES_URL"
 
@@ -79,3 +80,21 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+SpawnWorker = Callable[..., WorkerProcess]
+
+
+@pytest.fixture
+def spawn_worker() -> Iterator[SpawnWorker]:
+    """Start ``specbot worker`` subprocesses; any still running after the test is killed."""
+    spawned: list[WorkerProcess] = []
+
+    def spawn(url: str, executor_id: str, **options: dict[str, str]) -> WorkerProcess:
+        worker = WorkerProcess(url, executor_id, **options)
+        spawned.append(worker)
+        return worker
+
+    yield spawn
+    for worker in spawned:
+        worker.kill()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.adapters.durable import EngineClient, EngineSettings
+from tests.orchestra.conftest import SpawnWorker
 from tests.orchestra.ledger import Ledger
-from tests.orchestra.workers import WorkerProcess
 
 STAGES = ["plan", "implement", "check", "publish"]
 
@@ -19,19 +19,19 @@ def _client(url: str) -> EngineClient:
 
 @pytest.mark.slow
 def test_killed_in_each_stage_in_turn_every_effect_happens_once(
-    sqlite_url: str, ledger: Ledger
+    spawn_worker: SpawnWorker, sqlite_url: str, ledger: Ledger
 ) -> None:
     """A worker SIGKILLed inside each of four stages in turn is restarted each time; the run
     finishes, every stage's side effect happened exactly once, and no finished stage re-ran."""
     block = {"SPECBOT_TEST_BLOCK": "1"}
-    worker = WorkerProcess(sqlite_url, "w1", env=block).wait_ready()
+    worker = spawn_worker(sqlite_url, "w1", env=block).wait_ready()
     with _client(sqlite_url) as client:
         run = client.start_pipeline("four-stages", {"text": "add login"}, workflow_id="crash-run")
         for index, stage in enumerate(STAGES):
             ledger.wait_for("attempt", f"crash-run:{stage}")
             worker.kill()
             assert ledger.count("effect", f"crash-run:{stage}") == 0
-            worker = WorkerProcess(sqlite_url, "w1", env=block).wait_ready()
+            worker = spawn_worker(sqlite_url, "w1", env=block).wait_ready()
             ledger.wait_for("attempt", f"crash-run:{stage}", count=2)
             for done in STAGES[:index]:
                 assert ledger.count("attempt", f"crash-run:{done}") == 2, done

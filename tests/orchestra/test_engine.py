@@ -12,15 +12,15 @@ from bot.cli.worker import load_catalog
 from bot.orchestra import Catalog, Pipeline, QueueSpec, Subscription, UnknownPatternError
 from tests.conftest import RunSpecbot
 from tests.orchestra import flows
+from tests.orchestra.conftest import SpawnWorker
 from tests.orchestra.ledger import Ledger
-from tests.orchestra.workers import WorkerProcess
 
 
 def test_worker_stops_cleanly_on_sigterm_and_leaves_the_roster(
-    sqlite_url: str, ledger: Ledger
+    spawn_worker: SpawnWorker, sqlite_url: str, ledger: Ledger
 ) -> None:
     """SIGTERM makes the worker exit 0 and take itself off the list of live workers."""
-    worker = WorkerProcess(sqlite_url, "polite").wait_ready()
+    worker = spawn_worker(sqlite_url, "polite").wait_ready()
     roster = WorkerRoster(create_engine(sqlite_url))
     assert roster.live() == ["polite"]
     assert worker.stop() == 0

@@ -7,8 +7,8 @@ from collections import defaultdict
 import pytest
 
 from bot.adapters.durable import EngineClient, EngineSettings
+from tests.orchestra.conftest import SpawnWorker
 from tests.orchestra.ledger import Ledger
-from tests.orchestra.workers import WorkerProcess
 
 FAST_BEATS: dict[str, str] = {"heartbeat": "0.2", "dead_after": "1.0"}
 
@@ -23,17 +23,19 @@ def _client(url: str) -> EngineClient:
 @pytest.mark.parametrize(
     "replacement", ["a", "b"], ids=["same-worker-restarts", "another-worker-takes-over"]
 )
-def test_coordinator_survives_its_worker(sqlite_url: str, ledger: Ledger, replacement: str) -> None:
+def test_coordinator_survives_its_worker(
+    spawn_worker: SpawnWorker, sqlite_url: str, ledger: Ledger, replacement: str
+) -> None:
     """A worker SIGKILLed mid-coordination is restarted, or stays dead and another worker takes
     its runs over; either way the same coordinator run finishes with every task done once."""
     slow = {"SPECBOT_TEST_TASK_SECONDS": "30"}
-    first = WorkerProcess(sqlite_url, "a", env=slow, flags=FAST_BEATS).wait_ready()
+    first = spawn_worker(sqlite_url, "a", env=slow, flags=FAST_BEATS).wait_ready()
     with _client(sqlite_url) as client:
         run = client.start_coordinator("hub", {"id": "req", "parts": 3}, workflow_id="hub-run")
         ledger.wait_for("task-attempt", "req:part-0")
         first.kill()
         assert ledger.count("task-effect") == 0
-        second = WorkerProcess(sqlite_url, replacement, flags=FAST_BEATS).wait_ready()
+        second = spawn_worker(sqlite_url, replacement, flags=FAST_BEATS).wait_ready()
         result = client.result(run, timeout=60)
     assert second.stop() == 0
     assert sorted(result["synthesis"]["outputs"]) == ["part-0", "part-1", "part-2"]
@@ -46,12 +48,12 @@ def test_coordinator_survives_its_worker(sqlite_url: str, ledger: Ledger, replac
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_two_workers_on_postgres_share_a_queue_within_its_limits(
-    postgres_url: str, ledger: Ledger
+    postgres_url: str, spawn_worker: SpawnWorker, ledger: Ledger
 ) -> None:
     """Two workers take runs off one partitioned queue: both work, never two runs of one
     repository at once, and runs of different repositories overlap."""
     env = {"SPECBOT_TEST_HOLD_SECONDS": "0.4"}
-    workers = [WorkerProcess(postgres_url, name, env=env) for name in ("pg-1", "pg-2")]
+    workers = [spawn_worker(postgres_url, name, env=env) for name in ("pg-1", "pg-2")]
     for worker in workers:
         worker.wait_ready()
     with _client(postgres_url) as client:
@@ -88,17 +90,17 @@ def test_two_workers_on_postgres_share_a_queue_within_its_limits(
 
 @pytest.mark.postgres
 @pytest.mark.slow
-def test_dead_worker_runs_are_taken_over_on_postgres(postgres_url: str, ledger: Ledger) -> None:
+def test_dead_worker_runs_are_taken_over_on_postgres(
+    postgres_url: str, spawn_worker: SpawnWorker, ledger: Ledger
+) -> None:
     """On PostgreSQL too, a worker that dies for good has its pipeline finished by another."""
-    first = WorkerProcess(
-        postgres_url, "pg-dead", env={"SPECBOT_TEST_BLOCK": "1"}, flags=FAST_BEATS
-    )
+    first = spawn_worker(postgres_url, "pg-dead", env={"SPECBOT_TEST_BLOCK": "1"}, flags=FAST_BEATS)
     first.wait_ready()
     with _client(postgres_url) as client:
         run = client.start_pipeline("four-stages", {"text": "x"}, workflow_id="pg-run")
         ledger.wait_for("attempt", "pg-run:plan")
         first.kill()
-        second = WorkerProcess(postgres_url, "pg-alive", flags=FAST_BEATS).wait_ready()
+        second = spawn_worker(postgres_url, "pg-alive", flags=FAST_BEATS).wait_ready()
         assert client.result(run, timeout=60) == {"url": "https://example.test/pr/2"}
         assert client.steps(run) == [
             "stage:0:plan",

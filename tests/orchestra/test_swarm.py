@@ -29,12 +29,11 @@ def test_five_agents_of_one_second_finish_together(
 ) -> None:
     """Five agents taking 1 s each run in parallel: the swarm is done in under 1.5 s."""
     engine = start_engine(flows.catalog)
+    started = time.monotonic()
     run = engine.start_swarm("reviewers", {"pr": 7}, workflow_id="swarm-1", queue=None)
     result = engine.result(run, timeout=30)
-    info = engine.describe(run)
-    assert info.created_at_ms is not None and info.completed_at_ms is not None
-    elapsed = (info.completed_at_ms - info.created_at_ms) / 1000
-    assert elapsed < 1.5, f"swarm took {elapsed:.2f} s from start to finish"
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.5, f"swarm took {elapsed:.2f} s from start to result"
     board = Blackboard.model_validate(result)
     assert sorted(c.agent for c in board.contributions) == [
         "correctness",

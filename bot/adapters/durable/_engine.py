@@ -23,7 +23,7 @@ from bot.adapters.durable._coordinators import REGISTRY_EVENT, coordinator_workf
 from bot.adapters.durable._delivery import delivery_workflow
 from bot.adapters.durable._pipelines import pipeline_workflow
 from bot.adapters.durable._swarms import BLACKBOARD_EVENT, swarm_workflow
-from bot.adapters.durable._tables import METADATA, EventLog, WorkerRoster, create_engine
+from bot.adapters.durable._tables import EventLog, WorkerRoster, create_engine, create_tables
 from bot.orchestra import (
     BackpressureError,
     Blackboard,
@@ -93,7 +93,7 @@ class Engine:
         """Start the engine: recover this worker's own unfinished runs, register queues, beat."""
         _runtime.bind(self)
         try:
-            METADATA.create_all(self._tables)
+            create_tables(self._tables)
             config: DBOSConfig = {
                 "name": self.settings.app_name,
                 "system_database_url": self.settings.database_url,

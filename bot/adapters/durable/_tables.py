@@ -50,6 +50,22 @@ def create_engine(database_url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
 
 
+def create_tables(engine: sa.Engine) -> None:
+    """Create specbot's tables if missing; safe when several workers start at once."""
+    for attempt in range(3):
+        try:
+            with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    # Serialise concurrent CREATE TABLEs: PostgreSQL's catalog is not.
+                    connection.execute(sa.text("SELECT pg_advisory_xact_lock(74657301)"))
+                METADATA.create_all(connection)
+            return
+        except sa.exc.DBAPIError:
+            if attempt == 2:
+                raise
+            time.sleep(0.1)  # another process created them between our check and create
+
+
 def _now_ms() -> int:
     return int(time.time() * 1000)
 
