@@ -46,7 +46,13 @@ from bot.orchestra._pipeline import (
     StageContext,
     StageInputError,
 )
-from bot.orchestra._queues import BackpressureError, QueueSpec, RateLimit, default_queues
+from bot.orchestra._queues import (
+    BackpressureError,
+    QueueSpec,
+    RateLimit,
+    default_queues,
+    default_rate_limits,
+)
 from bot.orchestra._swarm import (
     AgentReport,
     AgentView,
@@ -109,6 +115,7 @@ __all__ = [
     "decide_consensus",
     "deduplicate",
     "default_queues",
+    "default_rate_limits",
     "delivery_workflow_id",
     "dump_json",
     "issue_partition",

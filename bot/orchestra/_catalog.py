@@ -12,7 +12,7 @@ from typing import TypeVar
 from bot.orchestra._coordinator import Coordinator
 from bot.orchestra._events import StormLimits, Subscription
 from bot.orchestra._pipeline import Pipeline
-from bot.orchestra._queues import QueueSpec, default_queues
+from bot.orchestra._queues import QueueSpec, RateLimit, default_queues, default_rate_limits
 from bot.orchestra._swarm import Swarm
 
 T = TypeVar("T")
@@ -39,6 +39,7 @@ class Catalog:
         default_factory=lambda: {q.name: q for q in default_queues()}
     )
     storm: StormLimits = field(default_factory=StormLimits)
+    rate_limits: dict[str, RateLimit] = field(default_factory=default_rate_limits)
 
     def add(self, *items: Pipeline | Swarm | Coordinator | Subscription | QueueSpec) -> Catalog:
         """Register definitions; a name used twice within one kind is an error.

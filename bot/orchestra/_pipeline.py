@@ -25,12 +25,19 @@ class StageInputError(ValueError):
 
 @dataclass(frozen=True)
 class StageContext:
-    """What a stage knows about its run: used to make side effects idempotent."""
+    """What a stage knows about its run (to make side effects idempotent), and the shared
+    rate limits its calls go through (``throttle("model")`` before a model request)."""
 
     run_id: str
     pipeline: str
     stage: str
     index: int
+    limiter: Callable[[str], object] | None = None
+
+    def throttle(self, name: str) -> None:
+        """Wait until the shared budget ``name`` (``model``, ``github``) allows one more call."""
+        if self.limiter is not None:
+            self.limiter(name)
 
     @property
     def idempotency_key(self) -> str:

@@ -46,11 +46,9 @@ def default_queues(
     *,
     reviews_per_repository: int = 2,
     global_concurrency: int = 8,
-    model_requests_per_minute: int = 50,
-    github_requests_per_minute: int = 60,
     polling_interval_seconds: float = 1.0,
 ) -> tuple[QueueSpec, ...]:
-    """specbot's queues: one implementer per issue, N reviews per repository, API rate limits."""
+    """specbot's queues: one implementer per issue, N reviews per repository, a global cap."""
     poll = polling_interval_seconds
     return (
         QueueSpec(
@@ -76,14 +74,14 @@ def default_queues(
         QueueSpec(
             name="tasks", global_concurrency=global_concurrency * 2, polling_interval_seconds=poll
         ),
-        QueueSpec(
-            name="model",
-            rate_limit=RateLimit(limit=model_requests_per_minute, period_seconds=60),
-            polling_interval_seconds=poll,
-        ),
-        QueueSpec(
-            name="github",
-            rate_limit=RateLimit(limit=github_requests_per_minute, period_seconds=60),
-            polling_interval_seconds=poll,
-        ),
     )
+
+
+def default_rate_limits(
+    *, model_requests_per_minute: int = 50, github_writes_per_minute: int = 60
+) -> dict[str, RateLimit]:
+    """Call budgets shared by all workers: requests to the model API and writes to GitHub."""
+    return {
+        "model": RateLimit(limit=model_requests_per_minute, period_seconds=60),
+        "github": RateLimit(limit=github_writes_per_minute, period_seconds=60),
+    }

@@ -9,6 +9,7 @@ from bot.orchestra import (
     QueueSpec,
     body_sha,
     default_queues,
+    default_rate_limits,
     delivery_workflow_id,
     issue_partition,
     review_prefix,
@@ -54,15 +55,15 @@ def test_bad_parts_are_refused(call: object) -> None:
 
 
 def test_default_queues_hold_the_product_limits() -> None:
-    """One implementer per issue, N reviews per repository, rate limits toward the APIs."""
-    queues = {
-        q.name: q for q in default_queues(reviews_per_repository=3, model_requests_per_minute=40)
-    }
+    """One implementer per issue, N reviews per repository, call budgets toward the APIs."""
+    queues = {q.name: q for q in default_queues(reviews_per_repository=3, global_concurrency=5)}
     assert queues["implement"].partition_concurrency == 1
     assert queues["review"].partition_concurrency == 3
-    assert queues["model"].rate_limit is not None and queues["model"].rate_limit.limit == 40
-    assert queues["github"].rate_limit is not None
+    assert all(q.global_concurrency in (5, 10) for q in queues.values())
     assert not queues["pipelines"].is_partitioned
+    budgets = default_rate_limits(model_requests_per_minute=40)
+    assert (budgets["model"].limit, budgets["model"].period_seconds) == (40, 60)
+    assert "github" in budgets
 
 
 def test_queue_names_and_limits_are_validated() -> None:

@@ -12,7 +12,9 @@ from bot.orchestra import (
     ContractError,
     Pipeline,
     QueueSpec,
+    RateLimit,
     Stage,
+    StageContext,
     StageInputError,
 )
 from tests.orchestra import flows
@@ -132,3 +134,26 @@ def test_full_queue_refuses_more_work(
         engine.start_pipeline("hold", {"text": "d"}, workflow_id="hold-4")
     assert engine.start_pipeline("hold", {"text": "b"}, workflow_id="hold-2") == "hold-2"
     engine.result(first, timeout=30)
+
+
+def test_stages_share_a_rate_limited_budget(start_engine: StartEngine, ledger: Ledger) -> None:
+    """Stages throttled on one budget of 2 calls per 0.5 s make 5 calls over at least 1 s."""
+
+    def call_model(context: StageContext, spec: BaseModel) -> BaseModel:
+        for _ in range(5):
+            context.throttle("model")
+            Ledger.from_env().record("model-call", context.run_id)
+        return spec
+
+    catalog = Catalog().add(
+        *flows.FAST_QUEUES,
+        Pipeline("chatty", [Stage("chat", flows.Spec, flows.Spec, call_model)]),
+    )
+    catalog.rate_limits["model"] = RateLimit(limit=2, period_seconds=0.5)
+    engine = start_engine(catalog)
+    engine.result(engine.start_pipeline("chatty", {"text": "x"}, workflow_id="chat", queue=None))
+    times = [at for _, _, at in ledger.rows("model-call")]
+    assert len(times) == 5
+    assert times[2] - times[0] >= 0.45 and times[4] - times[0] >= 0.95
+    with pytest.raises(KeyError, match="no rate limit named 'ghost'"):
+        engine.throttle("ghost")

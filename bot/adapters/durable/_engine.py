@@ -23,7 +23,13 @@ from bot.adapters.durable._coordinators import REGISTRY_EVENT, coordinator_workf
 from bot.adapters.durable._delivery import delivery_workflow
 from bot.adapters.durable._pipelines import pipeline_workflow
 from bot.adapters.durable._swarms import BLACKBOARD_EVENT, swarm_workflow
-from bot.adapters.durable._tables import EventLog, WorkerRoster, create_engine, create_tables
+from bot.adapters.durable._tables import (
+    EventLog,
+    RateGate,
+    WorkerRoster,
+    create_engine,
+    create_tables,
+)
 from bot.orchestra import (
     BackpressureError,
     Blackboard,
@@ -84,6 +90,10 @@ class Engine:
         self._tables = create_engine(settings.database_url)
         self.events = EventLog(self._tables)
         self.roster = WorkerRoster(self._tables)
+        self.rates = RateGate(
+            self._tables,
+            {name: (rate.limit, rate.period_seconds) for name, rate in catalog.rate_limits.items()},
+        )
         self._stop = threading.Event()
         self._monitor: threading.Thread | None = None
         self.recovered: list[str] = []
@@ -380,6 +390,10 @@ class Engine:
             if subscription.wants(event):
                 caused.extend(subscription.handler(event))
         return caused
+
+    def throttle(self, name: str) -> float:
+        """Wait for the shared budget ``name`` (across all workers); returns seconds waited."""
+        return self.rates.acquire(name)
 
     # workers ---------------------------------------------------------------------------------
     def _watch_workers(self) -> None:

@@ -30,9 +30,15 @@ def _stage_options(pipeline: Pipeline, index: int, stage: Stage) -> StepOptions:
 
 
 def _run_stage(pipeline_name: str, index: int, run_id: str, data: JsonObject) -> JsonObject:
-    pipeline = _runtime.active().catalog.pipeline(pipeline_name)
-    stage = pipeline.stages[index]
-    context = StageContext(run_id=run_id, pipeline=pipeline_name, stage=stage.name, index=index)
+    engine = _runtime.active()
+    stage = engine.catalog.pipeline(pipeline_name).stages[index]
+    context = StageContext(
+        run_id=run_id,
+        pipeline=pipeline_name,
+        stage=stage.name,
+        index=index,
+        limiter=engine.throttle,
+    )
     return stage.execute(context, data)
 
 

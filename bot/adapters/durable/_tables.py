@@ -183,3 +183,63 @@ class WorkerRoster:
             if deleted == 1:
                 claimed.append(executor_id)
         return claimed
+
+
+RATE_EVENTS = sa.Table(
+    "specbot_rate_events",
+    METADATA,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False, index=True),
+    sa.Column("at_ms", sa.BigInteger, nullable=False),
+)
+
+
+class RateGate:
+    """A sliding-window rate limit shared by every process on the database.
+
+    ``acquire(name)`` returns once a call under ``name`` is allowed (at most ``limit`` in any
+    ``period_seconds``), waiting as long as needed. It works inside steps, where enqueueing is
+    not allowed, so a model or GitHub call in any stage respects the same budget.
+    """
+
+    def __init__(self, engine: sa.Engine, limits: dict[str, tuple[int, float]]) -> None:
+        self._engine = engine
+        self._limits = limits
+
+    def acquire(self, name: str) -> float:
+        """Wait for a slot under ``name``; returns the seconds waited."""
+        if name not in self._limits:
+            raise KeyError(f"no rate limit named {name!r}")
+        limit, period = self._limits[name]
+        waited = 0.0
+        while True:
+            pause = self._try(name, limit, int(period * 1000))
+            if pause <= 0:
+                return waited
+            time.sleep(pause)
+            waited += pause
+
+    def _try(self, name: str, limit: int, period_ms: int) -> float:
+        now = _now_ms()
+        with self._engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                key = sa.func.hashtext(name)
+                connection.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+            # The delete comes first: on SQLite it takes the write lock for the whole check.
+            connection.execute(
+                RATE_EVENTS.delete().where(
+                    RATE_EVENTS.c.name == name, RATE_EVENTS.c.at_ms <= now - period_ms
+                )
+            )
+            window: list[int] = list(
+                connection.execute(
+                    sa.select(RATE_EVENTS.c.at_ms)
+                    .where(RATE_EVENTS.c.name == name)
+                    .order_by(RATE_EVENTS.c.at_ms)
+                ).scalars()
+            )
+            if len(window) < limit:
+                connection.execute(RATE_EVENTS.insert().values(name=name, at_ms=now))
+                return 0.0
+        oldest_counted = int(window[len(window) - limit])
+        return max((oldest_counted + period_ms - now) / 1000, 0.005)
