@@ -53,10 +53,12 @@ def root(
 
 
 from bot.cli import config as _config  # noqa: E402  (sub-commands register after the app exists)
+from bot.cli import runs as _runs  # noqa: E402
 from bot.cli import worker as _worker  # noqa: E402
 
 app.command(name="worker")(_worker.worker)
 app.add_typer(_config.config_app, name="config")
+app.add_typer(_runs.runs_app, name="runs")
 
 
 def main() -> None:

@@ -6,13 +6,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.adapters.durable import Engine, EngineSettings, WorkerRoster
+from bot.adapters.durable import Engine, EngineSettings, RunFailedError, WorkerRoster
 from bot.adapters.durable._tables import create_engine
 from bot.cli.worker import load_catalog
 from bot.orchestra import Catalog, Pipeline, QueueSpec, Subscription, UnknownPatternError
 from tests.conftest import RunSpecbot
 from tests.orchestra import flows
-from tests.orchestra.conftest import SpawnWorker
+from tests.orchestra.conftest import SpawnWorker, StartEngine
 from tests.orchestra.ledger import Ledger
 
 
@@ -92,3 +92,25 @@ def test_catalog_lookups_name_what_is_missing() -> None:
     assert catalog.queue("events.audit").rate_limit is None
     with pytest.raises(ValueError, match="bad subscriber name"):
         Subscription("a b", ("#",), lambda event: [])
+
+
+def test_runs_command_lists_and_retries_dead_letters(
+    run_specbot: RunSpecbot, start_engine: StartEngine, sqlite_url: str, ledger: Ledger
+) -> None:
+    """`specbot runs` lists a failed run with its step and reason, retries it, and cancels."""
+    engine = start_engine(flows.catalog)
+    run = engine.start_pipeline("four-stages", {"text": "fail-check"}, workflow_id="cli-dl")
+    with pytest.raises(RunFailedError):
+        engine.result(run, timeout=30)
+    env = {"SPECBOT_DATABASE_URL": sqlite_url, "SPECBOT_APP_VERSION": "test"}
+    listed = run_specbot("runs", "dead-letters", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith("cli-dl  [stage:2:check]  stage 'check' of pipeline")
+    ledger.record("fixed", "cli-dl")
+    retried = run_specbot("runs", "retry", "cli-dl", env=env)
+    assert retried.returncode == 0, retried.stderr
+    assert engine.result(retried.stdout.strip(), timeout=30) == {"url": "https://example.test/pr/2"}
+    assert run_specbot("runs", "dead-letters", env=env).stdout.strip() == "no dead letters"
+    again = run_specbot("runs", "retry", "cli-dl", env=env)
+    assert again.returncode == 2 and "not in the dead-letter list" in again.stderr
+    assert run_specbot("runs", "cancel", "nope", env=env).returncode == 2

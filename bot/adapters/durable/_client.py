@@ -9,10 +9,11 @@ from typing import Any
 from dbos import DBOSClient, DBOSPortableJSONSerializer, EnqueueOptions
 
 from bot.adapters.durable._coordinators import COORDINATOR_WORKFLOW
+from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
 from bot.adapters.durable._engine import FINAL_STATUSES, EngineSettings, RunFailedError
 from bot.adapters.durable._pipelines import PIPELINE_WORKFLOW
 from bot.adapters.durable._swarms import SWARM_WORKFLOW
-from bot.orchestra import JsonObject
+from bot.orchestra import DeadLetter, JsonObject
 
 
 class EngineClient:
@@ -110,6 +111,14 @@ class EngineClient:
     def cancel(self, workflow_id: str) -> None:
         """Cancel a run and every run it started."""
         self._client.cancel_workflow(workflow_id, cancel_children=True)
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """Top-level runs that failed for good and were not retried yet, newest first."""
+        return list_dead_letters(self._client)
+
+    def retry(self, workflow_id: str) -> str:
+        """Run a dead letter again from its failed step (a worker picks it up)."""
+        return retry_dead_letter(self._client, workflow_id)
 
     def steps(self, workflow_id: str) -> list[str]:
         """Names of the run's recorded steps, in order."""

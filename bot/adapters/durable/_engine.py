@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from bot.adapters.durable import _runtime
 from bot.adapters.durable._coordinators import REGISTRY_EVENT, coordinator_workflow
+from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
 from bot.adapters.durable._delivery import delivery_workflow
 from bot.adapters.durable._pipelines import pipeline_workflow
 from bot.adapters.durable._swarms import BLACKBOARD_EVENT, swarm_workflow
@@ -322,38 +323,11 @@ class Engine:
     # dead letters ----------------------------------------------------------------------------
     def dead_letters(self) -> list[DeadLetter]:
         """Top-level runs that failed for good and were not retried yet, newest first."""
-        failed = DBOS.list_workflows(
-            status="ERROR",
-            has_parent=False,
-            was_forked_from=False,
-            sort_desc=True,
-            load_input=False,
-        )
-        return [self._dead_letter(status) for status in failed]
-
-    def _dead_letter(self, status: Any) -> DeadLetter:
-        steps = DBOS.list_workflow_steps(status.workflow_id) or []
-        failed = next((step for step in reversed(steps) if step["error"] is not None), None)
-        error = status.error
-        return DeadLetter(
-            workflow_id=status.workflow_id,
-            name=status.name,
-            reason=str(getattr(error, "message", error)),
-            error_type=str(getattr(error, "name", type(error).__name__)),
-            failed_step=failed["function_name"] if failed else None,
-            failed_step_id=failed["function_id"] if failed else None,
-            queue=status.queue_name,
-            created_at_ms=status.created_at,
-        )
+        return list_dead_letters(DBOS)
 
     def retry(self, workflow_id: str) -> str:
         """Run a dead letter again from its failed step; the steps before it are not redone."""
-        letters = {letter.workflow_id: letter for letter in self.dead_letters()}
-        if workflow_id not in letters:
-            raise KeyError(f"{workflow_id!r} is not in the dead-letter list")
-        letter = letters[workflow_id]
-        start = letter.failed_step_id if letter.failed_step_id is not None else 0
-        return DBOS.fork_workflow(workflow_id, start).workflow_id
+        return retry_dead_letter(DBOS, workflow_id)
 
     # events ----------------------------------------------------------------------------------
     def publish(self, event: Event) -> list[str]:
