@@ -11,6 +11,10 @@ import sys
 import typer
 
 from bot import __version__
+from bot.cli.config import config_app
+from bot.cli.lint import lint_command
+from bot.cli.runs import runs_app
+from bot.cli.worker import worker as worker_command
 
 HELP = """specbot turns a GitHub issue written as a specification into a reviewed pull request.
 
@@ -52,13 +56,10 @@ def root(
     """specbot: from a spec issue to a reviewed pull request."""
 
 
-from bot.cli import config as _config  # noqa: E402  (sub-commands register after the app exists)
-from bot.cli import runs as _runs  # noqa: E402
-from bot.cli import worker as _worker  # noqa: E402
-
-app.command(name="worker")(_worker.worker)
-app.add_typer(_config.config_app, name="config")
-app.add_typer(_runs.runs_app, name="runs")
+app.command("lint")(lint_command)
+app.command("worker")(worker_command)
+app.add_typer(config_app, name="config")
+app.add_typer(runs_app, name="runs")
 
 
 def main() -> None:

@@ -26,16 +26,27 @@ def check_config_text(text: str, model: type[BaseModel]) -> list[Problem]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return [(1, "(top)", "the file must hold a mapping of settings")]
+        return [(1, "(top level)", "the file must be a mapping of sections (e.g. 'gate:')")]
+    # An empty section ("agents:" with nothing under it) means "the defaults".
+    data = {key: {} if value is None else value for key, value in data.items()}
     try:
         model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
             location = tuple(error["loc"])
-            where = ".".join(str(part) for part in location) or "(top)"
+            where = ".".join(str(part) for part in location) or "(top level)"
             line = _line_of(root, location, error["msg"])
-            problems.append((line, where, error["msg"]))
+            problems.append((line, where, _message(error)))
     return sorted(problems)
+
+
+def _message(error: Any) -> str:
+    """pydantic's message, in the loader's words for the common cases."""
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] == "literal_error":
+        return f"unknown value {error['input']!r}"
+    return str(error["msg"])
 
 
 def _duplicate_keys(node: Any, path: tuple[str, ...]) -> list[Problem]:
@@ -46,7 +57,7 @@ def _duplicate_keys(node: Any, path: tuple[str, ...]) -> list[Problem]:
             name = str(key.value)
             if name in seen:
                 where = ".".join((*path, name))
-                found.append((key.start_mark.line + 1, where, "key given twice"))
+                found.append((key.start_mark.line + 1, where, f"duplicate key {name!r}"))
             seen.add(name)
             found.extend(_duplicate_keys(value, (*path, name)))
     elif isinstance(node, yaml.SequenceNode):

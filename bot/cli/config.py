@@ -17,9 +17,9 @@ config_app = typer.Typer(
 
 
 def _model() -> Any:
-    from bot.orchestra.config import TeamConfig
+    from bot.config import RepoConfig
 
-    return TeamConfig
+    return RepoConfig
 
 
 @config_app.command("schema")

@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
+from bot.config import ConfigError, RepoConfig, load_repo_config
 from bot.orchestra.config import DEFAULT_AGENTS, DEFAULT_FLOWS, TeamConfig
 from tests.conftest import RunSpecbot
 
@@ -65,6 +66,7 @@ def test_repository_entries_merge_over_the_defaults() -> None:
             "needs a threshold",
         ),
         ({"agnets": {}}, "Extra inputs are not permitted"),
+        ({"max_escalation_depth": 11}, "less than or equal to 10"),
     ],
 )
 def test_inconsistent_configuration_is_refused(data: dict[str, object], message: str) -> None:
@@ -96,7 +98,7 @@ def test_config_check_puts_each_error_on_its_line(run_specbot: RunSpecbot, tmp_p
     assert result.stdout.splitlines() == [
         f"{path}:5: agents.implementer.limits.max_turns: "
         "Input should be greater than or equal to 1",
-        f"{path}:9: flows.review: key given twice",
+        f"{path}:9: flows.review: duplicate key 'review'",
     ]
 
 
@@ -126,3 +128,29 @@ def test_config_schema_is_a_json_schema_the_defaults_satisfy(run_specbot: RunSpe
     jsonschema.validate(TeamConfig.model_validate({}).model_dump(mode="json"), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"agents": {"x": {"model": "m"}}}, schema)
+
+
+def test_repository_config_holds_the_team_next_to_the_gate() -> None:
+    """`.github/specbot.yml` carries gate, agents and flows; a bad flow is reported on its line."""
+    config = load_repo_config(
+        "gate:\nagents:\n  implementer:\n    model: claude-opus-4-1\n"
+        "flows:\n  review:\n    enabled: false\n"
+    )
+    assert config.agents["implementer"].model == "claude-opus-4-1"
+    assert not config.flows["review"].enabled
+    assert config.gate == RepoConfig().gate
+    with pytest.raises(ConfigError) as caught:
+        load_repo_config("# team\nflows:\n  review:\n    agents: [ghost]\n", "specbot.yml")
+    assert caught.value.line == 2 and "unknown agents: ghost" in caught.value.message
+
+
+def test_config_check_names_unknown_sections(run_specbot: RunSpecbot, tmp_path: Path) -> None:
+    """A misspelt section is an unknown key on its line, next to other errors in the file."""
+    path = tmp_path / "specbot.yml"
+    path.write_text("gate:\nagnets:\n  x: 1\nflows:\n  review:\n    pattern: mesh\n", "utf-8")
+    result = run_specbot("config", "check", str(path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:2: agnets: unknown key",
+        f"{path}:6: flows.review.pattern: unknown value 'mesh'",
+    ]

@@ -1,0 +1,115 @@
+"""The target repository's configuration, ``.github/specbot.yml``, and its loader.
+
+Sections: ``gate:`` (the spec-quality gate), ``agents:`` and ``flows:`` (the team, see
+``bot.orchestra.config``); more sections join ``RepoConfig`` as features land.
+Unknown keys are errors (a typo must not silently turn a setting off), every key has a
+default (an empty file is a valid configuration), and errors name the line of the bad key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import ConfigDict, Field, ValidationError
+
+from bot.orchestra.config import TeamConfig
+from bot.spec import GateConfig
+
+DEFAULT_PATH = ".github/specbot.yml"
+
+
+class RepoConfig(TeamConfig):
+    """Everything a repository can configure in ``.github/specbot.yml``.
+
+    ``agents:``, ``flows:`` and ``max_escalation_depth:`` come from ``TeamConfig``.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    gate: GateConfig = Field(default_factory=GateConfig, description="The spec-quality gate.")
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used: where, and what is wrong."""
+
+    def __init__(self, source: str, line: int, message: str) -> None:
+        self.source = source
+        self.line = line
+        self.message = message
+        super().__init__(f"{source}:{line}: {message}" if line else f"{source}: {message}")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys (YAML keeps the last one silently)."""
+
+
+def _compose_node(text: str, source: str) -> yaml.Node | None:
+    try:
+        node = yaml.compose(text, Loader=_UniqueKeyLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        raise ConfigError(source, line, f"invalid YAML: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(source, 0, f"invalid YAML: {exc}") from None
+    _reject_duplicate_keys(node, source)
+    return node
+
+
+def _reject_duplicate_keys(node: yaml.Node | None, source: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = str(key.value)
+            if name in seen:
+                raise ConfigError(source, key.start_mark.line + 1, f"duplicate key {name!r}")
+            seen.add(name)
+            _reject_duplicate_keys(value, source)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _reject_duplicate_keys(item, source)
+
+
+def _line_of(node: yaml.Node | None, location: tuple[int | str, ...]) -> int:
+    """The line of the deepest node on the error's path (the key itself when it exists)."""
+    line = node.start_mark.line + 1 if node is not None else 0
+    for part in location:
+        if isinstance(node, yaml.MappingNode):
+            match = next((kv for kv in node.value if str(kv[0].value) == str(part)), None)
+            if match is None:
+                return line
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return line
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def load_repo_config(text: str, source: str = DEFAULT_PATH) -> RepoConfig:
+    """Parse and validate ``.github/specbot.yml`` text; raise ``ConfigError`` with a line."""
+    node = _compose_node(text, source)
+    data: Any = yaml.load(text, Loader=_UniqueKeyLoader) if node is not None else None
+    if data is None:
+        return RepoConfig()
+    if not isinstance(data, dict):
+        raise ConfigError(source, 1, "the file must be a mapping of sections (e.g. 'gate:')")
+    # An empty section ("gate:" with nothing under it) means "the defaults".
+    data = {key: {} if value is None else value for key, value in data.items()}
+    try:
+        return RepoConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        location = tuple(first["loc"])
+        dotted = ".".join(str(part) for part in location) or "(top level)"
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif first["type"] == "literal_error":
+            message = f"unknown value {first['input']!r}"
+        raise ConfigError(source, _line_of(node, location), f"{dotted}: {message}") from None

@@ -1,0 +1,29 @@
+"""P2, explicit context: CTX-001 to CTX-003."""
+
+from __future__ import annotations
+
+from bot.spec import _lexicon as lx
+from bot.spec._document import Document
+from bot.spec._findings import Hit
+from bot.spec._model import SectionKind
+from bot.spec._signals import has_location_anchor
+
+
+def check_context(doc: Document) -> list[Hit]:
+    """CTX-001 location anchor, CTX-002 current state, CTX-003 unresolvable references."""
+    hits: list[Hit] = []
+    anchored = any(
+        text and not doc.norm.in_fence[index] and has_location_anchor(text)
+        for index, text in enumerate(doc.norm.content_lines)
+    )
+    if not anchored:
+        hits.append(Hit("CTX-001", 0))
+    content = doc.content()
+    if not doc.has_section(SectionKind.CURRENT_STATE) and not any(
+        lx.CURRENT_CUE in s.hits for line in content for s in line.sentences
+    ):
+        hits.append(Hit("CTX-002", 0))
+    for line in content:
+        if any(lx.REF_CUE in s.hits for s in line.sentences):
+            hits.append(Hit("CTX-003", line.number))
+    return hits

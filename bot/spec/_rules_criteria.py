@@ -1,0 +1,59 @@
+"""P3, measurable acceptance criteria: ACC-001 to ACC-007."""
+
+from __future__ import annotations
+
+import re
+
+from bot.spec import _lexicon as lx
+from bot.spec._document import Document
+from bot.spec._findings import Hit
+from bot.spec._textscan import Scanner, any_in
+
+# Each alternative starts with a literal; the scanner checks the word boundary.
+_ABSOLUTE = re.compile(
+    r"100\s?%\s*(?:of\s+the\s+time|uptime|availability|available|reliability|reliable|accuracy"
+    r"|accurate)|(?:zero|no)\s+(?:downtime|errors|bugs)\b|never\s+(?:fails?|crash(?:es)?"
+    r"|goes\s+down)\b|always\s+(?:available|up|online|works?)\b"
+    r"|(?:sin|cero)\s+(?:caidas|errores)\b|nunca\s+falla\b|siempre\s+disponible\b"
+)
+_ABSOLUTE_NEEDLES = ("100", "zero", "no ", "never", "always", "sin ", "cero", "nunca", "siempre")
+_EARS_UPPER = frozenset({"WHEN", "WHILE", "IF", "WHERE"})
+_BULLET = re.compile(r"^\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)?[*_]*")
+
+
+def check_criteria(doc: Document) -> list[Hit]:
+    """Criteria present, measurable, precise and well-formed."""
+    hits: list[Hit] = []
+    content = doc.content()
+    criteria = [line for line in content if line.cls == "C"]
+    if not criteria:
+        hits.append(Hit("ACC-001", 0))
+    elif not any(s.measurable for line in criteria for s in line.sentences):
+        hits.append(Hit("ACC-004", 0))
+    scanner = Scanner([line.folded if line.cls in ("R", "C") else "" for line in doc.lines])
+    absolute: set[int] = set()
+    if any_in(scanner.text, _ABSOLUTE_NEEDLES):
+        absolute.update(scanner.lines_matching(_ABSOLUTE, word_start=True))
+    for line in content:
+        if line.cls not in ("R", "C"):
+            continue
+        if any(s.vague and not s.measurable for s in line.sentences):
+            hits.append(Hit("ACC-002" if line.cls == "C" else "ACC-003", line.number))
+        if any(lx.ESCAPE in s.hits for s in line.sentences):
+            hits.append(Hit("ACC-005", line.number))
+        if line.number in absolute:
+            hits.append(Hit("ACC-006", line.number))
+        if _is_malformed_ears(line.text):
+            hits.append(Hit("ACC-007", line.number))
+    return hits
+
+
+def _is_malformed_ears(text: str) -> bool:
+    """An uppercase EARS keyword without SHALL/DEBE, or IF without THEN."""
+    words = _BULLET.sub("", text, count=1).split(maxsplit=1)
+    if not words or words[0].rstrip(",:") not in _EARS_UPPER:
+        return False
+    folded = set(lx.tokenize(lx.fold_text(text)))
+    if folded.isdisjoint({"shall", "debe", "debera"}):
+        return True
+    return words[0].rstrip(",:") == "IF" and "then" not in folded

@@ -1,0 +1,151 @@
+"""Gate-level findings: structure (STR) and security (SEC)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from bot.spec import _lexicon as lx
+from bot.spec._document import Document
+from bot.spec._findings import Hit
+from bot.spec._model import SectionKind
+from bot.spec._signals import mask_inline_code
+from bot.spec._textscan import Scanner, any_in
+
+MIN_WORDS = 30
+MAX_WORDS = 2000
+
+# STR-003: each pattern with the literals that must be present for it to possibly match.
+_MARKERS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    (("[",), re.compile(r"\[(?:NEEDS CLARIFICATION|needs clarification|Needs Clarification)")),
+    (("TBD", "TODO", "FIXME", "XXX"), re.compile(r"(?:TBD|TODO|FIXME|XXX)(?![\w])")),
+    (("???",), re.compile(r"\?\?\?")),
+    (("[",), re.compile(r"\[[A-Z][A-Z _]{3,80}\]")),
+    (("<",), re.compile(r"<(?i:describe|insert|your|add|enter)\b[^<>\n]{0,100}>")),
+    (("lorem", "Lorem", "LOREM"), re.compile(r"(?i:lorem\s+ipsum)")),
+    (("definir", "DEFINIR", "Definir"), re.compile(r"(?i:por\s+definir)")),
+)
+
+_SEC_TARGET = (
+    r"(?:instructions?|prompts?|system\s+prompts?|system\s+messages?|rubric|gate|guidelines|"
+    r"guardrails|directives)"
+)
+_SEC_DETERMINERS = (
+    r"(?:(?:all|any|the|your|previous|prior|above|earlier|preceding|of|these|those|my)\s+){1,3}"
+)
+_SECRETS = (
+    r"(?:github_token|gh_token|secrets\.|\$\{\{\s*secrets|environment\s+variables|env\s+vars|"
+    r"\.env\b|private\s+key|ssh\s+key|credentials)"
+)
+_LEAK_VERBS = r"(?:print|echo|cat|dump|send|post|upload|paste|leak|exfiltrate|reveal)"
+# SEC-001, applied to NFKC-folded lowercase text (comments and fences included).
+_INJECTION: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    (
+        ("ignore", "disregard", "forget", "override", "bypass"),
+        re.compile(
+            rf"(?:ignore|disregard|forget|override|bypass)\s+(?:{_SEC_DETERMINERS}{_SEC_TARGET}"
+            r"|(?:all\s+)?your\s+rules)\b"
+        ),
+    ),
+    (("you are now",), re.compile(r"you\s+are\s+now\s+(?:a|an|the)\s+\w")),
+    (
+        ("this spec", "this issue", "this specification", "this pr"),
+        re.compile(
+            r"(?:approve|pass)\s+this\s+(?:spec|issue|specification|pr|pull\s+request)\b"
+            r"|mark\s+this\s+(?:spec|issue|specification)\s+as\s+(?:ready|approved|pass)"
+        ),
+    ),
+    (('"ready"',), re.compile(r'"ready"\s*:\s*true')),
+    (
+        ("im_start", "im_end", "inst]", "<|", "system prompt", "system:", "assistant:"),
+        re.compile(
+            r"<\|im_(?:start|end)\|>|\[/?inst\]|<\|(?:system|user|assistant)\|>"
+            r"|\bsystem\s+prompt\b|^[ \t]{0,3}#{1,6}[ \t]*(?:system|assistant)[ \t]*:",
+            re.MULTILINE,
+        ),
+    ),
+    (
+        ("tell", "inform"),
+        re.compile(
+            r"(?:don'?t|do\s+not|never)\s+(?:tell|inform)\s+(?:the\s+)?"
+            r"(?:user|reviewer|maintainer|human|owner)s?\b"
+        ),
+    ),
+    (
+        (
+            "github_token",
+            "gh_token",
+            "secrets",
+            ".env",
+            "env var",
+            "environment variable",
+            "private key",
+            "ssh key",
+            "credentials",
+        ),
+        re.compile(
+            rf"{_LEAK_VERBS}\b(?![ \t]+/)[^\n]{{0,40}}?{_SECRETS}"
+            rf"|{_SECRETS}[^\n]{{0,40}}?\b{_LEAK_VERBS}\b(?![ \t]+/)"
+        ),
+    ),
+    (
+        ("curl", "wget"),
+        re.compile(r"(?:curl|wget)\b[^\n|]{0,200}\|[ \t]*(?:sudo[ \t]+)?(?:ba|z|da)?sh\b"),
+    ),
+)
+
+
+def check_structure(doc: Document) -> list[Hit]:
+    """STR-002 to STR-006 (STR-001 is decided by the gate before anything else)."""
+    hits: list[Hit] = []
+    words = count_words(doc)
+    if words < MIN_WORDS:
+        hits.append(Hit("STR-002", 0))
+    if words > MAX_WORDS:
+        hits.append(Hit("STR-006", 0))
+    scanner = Scanner([mask_inline_code(line) for line in doc.norm.content_lines])
+    for needles, pattern in _MARKERS:
+        if any_in(scanner.text, needles):
+            lines = scanner.lines_matching(pattern, word_start=True)
+            hits.extend(Hit("STR-003", n) for n in lines)
+    hits.extend(Hit("STR-004", line) for line in doc.no_response_fields)
+    canonical = (SectionKind.OTHER, SectionKind.PREAMBLE)
+    if all(section.kind in canonical for section in doc.sections):
+        hits.append(Hit("STR-005", 0))
+    return hits
+
+
+def count_words(doc: Document) -> int:
+    """Words outside comments, code fences and heading lines."""
+    total = 0
+    for line, text in zip(doc.lines, doc.norm.content_lines, strict=True):
+        if doc.norm.in_fence[line.number - 1]:
+            continue
+        if line.header is not None and line.header.form == "heading":
+            continue
+        total += len(text.split())
+    return total
+
+
+def _nfkc(line: str) -> str:
+    """NFKC folds look-alikes such as fullwidth letters; most lines need nothing."""
+    return line if unicodedata.is_normalized("NFKC", line) else unicodedata.normalize("NFKC", line)
+
+
+def check_security(doc: Document) -> list[Hit]:
+    """SEC-001 on the raw text (comments and code included) and SEC-002 hidden characters."""
+    raw = doc.norm.raw_lines
+    joined = "\n".join(raw)
+    if not unicodedata.is_normalized("NFKC", joined):  # only the lines that need it
+        joined = "\n".join(_nfkc(line) for line in raw)
+    folded = lx.fold_text(joined).split("\n")
+    if len(folded) != len(raw):  # never expected; keep line numbers exact regardless
+        folded = [lx.fold_text(unicodedata.normalize("NFKC", line)) for line in raw]
+    scanner = Scanner(folded)
+    hits: list[Hit] = []
+    for needles, pattern in _INJECTION:
+        if any_in(scanner.text, needles):
+            lines = scanner.lines_matching(pattern, word_start=True)
+            hits.extend(Hit("SEC-001", n) for n in lines)
+    hits.extend(Hit("SEC-002", n) for n in doc.norm.hidden_lines)
+    return hits

@@ -1,0 +1,207 @@
+"""Signals of RUBRIC.md section 4: measurable tokens (M), location anchors (L), sentences.
+
+Every pattern is linear: no nested quantifiers, bounded repeats, and look-behinds so that a
+match can only start at the beginning of a token.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.spec._lexicon import word_set
+
+_DURATION_UNITS = (
+    r"ms|msec|millisecond|milliseconds|s|sec|secs|second|seconds|min|mins|minute|minutes|h|hr|"
+    r"hrs|hour|hours|day|days|week|weeks|segundo|segundos|minuto|minutos|hora|horas|dia|dias|"
+    r"semana|semanas"
+)
+_OTHER_UNITS = (
+    r"%|kb|mb|gb|tb|px|fps|rps|qps|req/s|requests?|items?|results?|rows?|records?|characters?|"
+    r"chars?|attempts?|retries|times|users?|files?|pages?|clicks?|steps?|entries|emails?|"
+    r"elementos?|resultados?|filas?|intentos?|veces|caracteres|usuarios?|archivos?|registros?"
+)
+_REASON = (
+    r"ok|created|accepted|no content|moved permanently|found|not modified|bad request|"
+    r"unauthori[sz]ed|payment required|forbidden|not found|method not allowed|conflict|gone|"
+    r"payload too large|content too large|unprocessable(?: entity| content)?|too many requests|"
+    r"internal server error|bad gateway|service unavailable|gateway timeout"
+)
+_COMPARATOR_WORDS = (
+    r"at most|at least|no more than|no fewer than|no less than|fewer than|less than|more than|"
+    r"up to|within|under|below|above|over|exactly|max|maximum|min|minimum|top|first|last|every|"
+    r"per|a lo sumo|al menos|como maximo|como minimo|hasta|menos de|mas de|exactamente"
+)
+
+# Patterns that start with a literal or a digit let the regex engine skip ahead; the
+# "not inside a word" checks that a look-behind would do are made in Python on each match.
+_NUMBER_RUN = re.compile(r"\d+(?:[.,]\d+)*")
+_DIGIT = re.compile(r"\d")
+_NUMBER_EDGE = frozenset(".,")
+_AFTER_NUMBER = re.compile(
+    rf"\s?(?:(?P<dur>(?:{_DURATION_UNITS})(?!\w))|(?P<unit>(?:{_OTHER_UNITS})(?![\w/])))"
+)
+_REASON_AFTER = re.compile(rf"\s+(?:{_REASON})(?!\w)")
+_COMPARATORS = tuple(_COMPARATOR_WORDS.split("|"))
+_SYMBOLS = ("≤", "≥", "<", ">", "=")
+_STATUS_LEADS = ("http", "status", "code", "return", "returns", "with", "respond with",
+                 "responds with", "responded with", "responde con", "devuelve", "con")  # fmt: skip
+_QUOTE = re.compile(r"\"[^\"\n]{2,120}\"|“[^”\n]{2,120}”|«[^»\n]{2,120}»")
+_CODE = re.compile(r"`[^`\n]+`")
+_ROUTE_BODY = re.compile(r"/[\w{}:.\[\]\-]*[^\W\d_][\w{}:.\[\]\-/]*")
+_NOT_BEFORE_ROUTE = frozenset("/.:-<")
+_CLOCK = re.compile(r"\d:\d\d(?!\d)")
+_DATE = re.compile(r"\d{4}-\d\d-\d\d(?!\d)")
+_P_TOKEN = re.compile(r"p(?:50|75|90|95|99|999)(?!\w)")
+_PERCENTILE_WORDS = re.compile(r"\d{2}(?:st|nd|rd|th)\s+percentile|percentil\s+\d{2}")
+
+
+def _starts_token(text: str, start: int, also: frozenset[str] = frozenset()) -> bool:
+    """True when position ``start`` is not inside a word (nor after one of ``also``)."""
+    if start == 0:
+        return True
+    before = text[start - 1]
+    return not (before.isalnum() or before == "_" or before in also)
+
+
+def has_route(text: str) -> bool:
+    """True when the text holds a route such as ``/api/orders`` (L1/M7)."""
+    return any(
+        _starts_token(text, m.start(), _NOT_BEFORE_ROUTE) for m in _ROUTE_BODY.finditer(text)
+    )
+
+
+def _ends_with_word(text: str, words: tuple[str, ...]) -> bool:
+    """True when text ends with one of the words, starting at a word boundary."""
+    if not text.endswith(words):
+        return False
+    for word in words:
+        if text.endswith(word) and (len(text) == len(word) or not text[-len(word) - 1].isalnum()):
+            return True
+    return False
+
+
+def _number_kinds(folded: str, kinds: set[str]) -> None:
+    for match in _NUMBER_RUN.finditer(folded):
+        if not _starts_token(folded, match.start(), _NUMBER_EDGE):
+            continue
+        after = _AFTER_NUMBER.match(folded, match.end())
+        if after and after.lastgroup:
+            kinds.add(after.lastgroup)
+        before = folded[max(0, match.start() - 24) : match.start()].rstrip(" :")
+        if before.endswith(_SYMBOLS) or _ends_with_word(before, _COMPARATORS):
+            kinds.add("cmp")
+        digits = match.group(0)
+        is_status = len(digits) == 3 and digits[0] in "12345"
+        if is_status and (
+            _ends_with_word(before, _STATUS_LEADS) or _REASON_AFTER.match(folded, match.end())
+        ):
+            kinds.add("http")
+
+
+def measurable_kinds(folded: str) -> frozenset[str]:
+    """The M token kinds (dur, unit, pct, http, cmp, quote, code, route, time) in folded text.
+
+    Each kind is looked for only when the character it needs is present, and numbers are
+    found once and classified by what is next to them, so the cost is linear and small.
+    """
+    kinds: set[str] = set()
+    if _DIGIT.search(folded):
+        _number_kinds(folded, kinds)
+        if _has_percentile(folded):
+            kinds.add("pct")
+        if (":" in folded and _CLOCK.search(folded)) or ("-" in folded and _DATE.search(folded)):
+            kinds.add("time")
+    if ('"' in folded or "“" in folded or "«" in folded) and _QUOTE.search(folded):
+        kinds.add("quote")
+    if "`" in folded and _CODE.search(folded):
+        kinds.add("code")
+    if "/" in folded and has_route(folded):
+        kinds.add("route")
+    return frozenset(kinds)
+
+
+def _has_percentile(folded: str) -> bool:
+    if "percentil" in folded and _PERCENTILE_WORDS.search(folded):
+        return True
+    return any(_starts_token(folded, m.start()) for m in _P_TOKEN.finditer(folded))
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+")
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+_QUOTED = re.compile(r"\"[^\"\n]{0,120}\"|“[^”\n]{0,120}”|«[^»\n]{0,120}»")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of one line (split on . ! ? ; followed by a space)."""
+    return [part for part in _SENTENCE_BREAK.split(text) if part.strip()]
+
+
+def mask_inline_code(text: str) -> str:
+    """Inline code replaced by the neutral word ``xcodex`` for lexicon passes (RUBRIC 2.5)."""
+    return _INLINE_CODE.sub(" xcodex ", text) if "`" in text else text
+
+
+def mask_quotes(text: str) -> str:
+    """Quoted copy removed: a product name in quotes is not a vague claim."""
+    return _QUOTED.sub(" ", text)
+
+
+# Location anchors (L1-L5), on the original-case content text.
+_SOURCE_EXTENSIONS = word_set(
+    "ts tsx js jsx py go rb java kt rs cs php vue svelte swift sql yml yaml json toml css scss "
+    "html md sh proto graphql"
+)
+_PLACE_NOUNS = (
+    r"page|screen|view|tab|dialog|modal|panel|module|package|service|component|endpoint|table|"
+    r"job|worker|queue|workflow|command|repo|repository|form|menu|button|field|page"
+)
+_NAME = r"[A-Z][\w'\-]*|\"[^\"\n]{1,60}\"|“[^”\n]{1,60}”"
+_NAMED_PLACE = re.compile(rf"(?<![\w\"“])({_NAME})\s+(?i:{_PLACE_NOUNS})s?(?!\w)")
+_NAMED_PLACE_ES = re.compile(
+    r"(?<!\w)(?i:p[aá]gina|pantalla|m[oó]dulo|servicio|tabla|componente|formulario|men[uú])"
+    rf"\s+(?:(?i:de|del|de la)\s+)?({_NAME})"
+)
+_NOT_A_NAME = word_set(
+    "the this that a an each our your el la los las un una any every some all its their my "
+    "new which what one same"
+)
+_CODE_IDENTIFIER = re.compile(
+    r"[/.#]|::|\(\)|[a-z][A-Z]|[A-Z][a-z]+[A-Z]|\w_\w|[A-Za-z]-[A-Za-z]|^[a-z]+ [a-z-]+$"
+)
+_TOKEN_EDGE = "\"'()[]{}<>,;:!?*`“”"
+
+
+def _has_file_path(text: str) -> bool:
+    for raw in text.split():
+        token = raw.strip(_TOKEN_EDGE).rstrip(".")
+        if "/" in token and token.rsplit(".", 1)[-1].lower() in _SOURCE_EXTENSIONS:
+            return True
+    return False
+
+
+def _has_code_anchor(text: str) -> bool:
+    for match in _INLINE_CODE.finditer(text):
+        literal = match.group(0)[1:-1].strip()
+        if _CODE_IDENTIFIER.search(literal):
+            return True
+        if "." in literal and literal.rsplit(".", 1)[1].lower() in _SOURCE_EXTENSIONS:
+            return True
+    return False
+
+
+def _has_named_place(text: str) -> bool:
+    for pattern in (_NAMED_PLACE, _NAMED_PLACE_ES):
+        for match in pattern.finditer(text):
+            words = match.group(1).strip('"“”').split()
+            if words and words[0].lower() not in _NOT_A_NAME:
+                return True
+    return False
+
+
+def has_location_anchor(text: str) -> bool:
+    """True when a line names where a feature lives: route, file, code symbol or named place."""
+    if "/" in text and (has_route(text) or _has_file_path(text)):
+        return True
+    if "`" in text and _has_code_anchor(text):
+        return True
+    return _has_named_place(text)
