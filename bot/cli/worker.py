@@ -8,6 +8,7 @@ any live worker takes over the runs of one that stays dead (``--dead-after`` sec
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import sys
 import threading
@@ -66,6 +67,9 @@ def worker(
     dead_after: float = typer.Option(
         60.0, "--dead-after", min=0.1, help="Seconds of silence after which a worker is dead."
     ),
+    drain: float = typer.Option(
+        10.0, "--drain", min=0.0, help="Seconds to let running work finish on SIGTERM."
+    ),
 ) -> None:
     """Serve durable runs from the database until SIGTERM or SIGINT."""
     from bot.adapters.durable import Engine, engine_settings
@@ -99,5 +103,12 @@ def worker(
         while not stop.wait(0.5):
             pass
     finally:
-        engine.shutdown()
-    typer.echo(f"specbot worker {settings.executor_id} stopped")
+        unfinished = engine.shutdown(drain_seconds=drain)
+    left = f" ({unfinished} unfinished run(s) left for recovery)" if unfinished else ""
+    typer.echo(f"specbot worker {settings.executor_id} stopped{left}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if unfinished:
+        # Threads still inside steps would keep the interpreter alive until they end;
+        # their runs are recorded and will be resumed, so leave now.
+        os._exit(0)

@@ -6,7 +6,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bot.adapters.durable import Engine, EngineSettings, RunFailedError, WorkerRoster
+from bot.adapters.durable import (
+    Engine,
+    EngineClient,
+    EngineSettings,
+    RunFailedError,
+    WorkerRoster,
+)
 from bot.adapters.durable._tables import create_engine
 from bot.cli.worker import load_catalog
 from bot.orchestra import Catalog, Pipeline, QueueSpec, Subscription, UnknownPatternError
@@ -114,3 +120,22 @@ def test_runs_command_lists_and_retries_dead_letters(
     again = run_specbot("runs", "retry", "cli-dl", env=env)
     assert again.returncode == 2 and "not in the dead-letter list" in again.stderr
     assert run_specbot("runs", "cancel", "nope", env=env).returncode == 2
+
+
+def test_sigterm_mid_step_exits_after_the_drain_and_the_run_resumes(
+    spawn_worker: SpawnWorker, sqlite_url: str, ledger: Ledger
+) -> None:
+    """A worker stopped inside a long step waits out its drain, exits 0 without leaving the
+    roster, and on restart finishes the run with the step's effect done once."""
+    block = {"SPECBOT_TEST_BLOCK": "1"}
+    worker = spawn_worker(sqlite_url, "busy", env=block, flags={"drain": "0.5"}).wait_ready()
+    with EngineClient(EngineSettings(sqlite_url, "test", "client")) as client:
+        run = client.start_pipeline("four-stages", {"text": "x"}, workflow_id="drained")
+        ledger.wait_for("attempt", "drained:plan")
+        assert worker.stop() == 0
+        assert "1 unfinished run(s) left for recovery" in "".join(worker.output)
+        assert WorkerRoster(create_engine(sqlite_url)).live() == ["busy"]
+        restarted = spawn_worker(sqlite_url, "busy").wait_ready()
+        assert client.result(run, timeout=60) == {"url": "https://example.test/pr/2"}
+    assert restarted.stop() == 0
+    assert ledger.count("effect", "drained:plan") == 1

@@ -128,19 +128,44 @@ class Engine:
         self._monitor.daemon = True
         self._monitor.start()
 
-    def shutdown(self) -> None:
-        """Stop taking work, leave the roster and release the database."""
+    def shutdown(self, *, drain_seconds: float = 0.0) -> int:
+        """Stop taking work; wait up to ``drain_seconds`` for this worker's runs to finish.
+
+        Returns how many runs were still unfinished. Those stay on record under this worker:
+        it resumes them when it restarts, or, if it never does, another worker takes them
+        over once this one has been silent for ``dead_after_seconds``. Their threads cannot be
+        stopped from outside, so a worker process that must exit now ends with ``os._exit``.
+        """
         self._stop.set()
         if self._monitor is not None:
             self._monitor.join(timeout=10)
             self._monitor = None
+        unfinished = self._wait_for_own_runs(drain_seconds)
         DBOS.destroy(destroy_registry=False)
         _runtime.unbind(self)
-        try:
-            self.roster.leave(self.settings.executor_id)
-        except Exception as exc:  # the database may be gone; the roster entry then expires
-            DBOS.logger.warning(f"could not leave the worker roster: {exc}")
+        if not unfinished:
+            try:
+                self.roster.leave(self.settings.executor_id)
+            except Exception as exc:  # the database may be gone; the roster entry then expires
+                DBOS.logger.warning(f"could not leave the worker roster: {exc}")
         self._tables.dispose()
+        return unfinished
+
+    def _wait_for_own_runs(self, drain_seconds: float) -> int:
+        deadline = time.monotonic() + drain_seconds
+        while True:
+            try:
+                pending = DBOS.list_workflows(
+                    status="PENDING",
+                    executor_id=self.settings.executor_id,
+                    load_input=False,
+                    load_output=False,
+                )
+            except Exception:  # no database to ask: count nothing, keep the roster entry
+                return 1
+            if not pending or time.monotonic() >= deadline:
+                return len(pending)
+            time.sleep(0.1)
 
     def __enter__(self) -> Engine:
         self.launch()
