@@ -5,15 +5,9 @@ root, so ``specbot lint`` stays fast.
 """
 
 from bot.adapters.durable._client import EngineClient
-from bot.adapters.durable._engine import (
-    Engine,
-    EngineSettings,
-    RunFailedError,
-    RunInfo,
-    engine_settings,
-    wait_all,
-)
+from bot.adapters.durable._engine import Engine
 from bot.adapters.durable._pipelines import StageFailedError
+from bot.adapters.durable._settings import EngineSettings, RunFailedError, RunInfo, engine_settings
 from bot.adapters.durable._tables import EventLog, WorkerRoster
 
 __all__ = [
@@ -26,5 +20,4 @@ __all__ = [
     "StageFailedError",
     "WorkerRoster",
     "engine_settings",
-    "wait_all",
 ]

@@ -10,8 +10,8 @@ from dbos import DBOSClient, DBOSPortableJSONSerializer, EnqueueOptions
 
 from bot.adapters.durable._coordinators import COORDINATOR_WORKFLOW
 from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
-from bot.adapters.durable._engine import FINAL_STATUSES, EngineSettings, RunFailedError
 from bot.adapters.durable._pipelines import PIPELINE_WORKFLOW
+from bot.adapters.durable._settings import FINAL_STATUSES, EngineSettings, RunFailedError
 from bot.adapters.durable._swarms import SWARM_WORKFLOW
 from bot.orchestra import DeadLetter, JsonObject
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dbos import (
     DBOS,
@@ -23,6 +22,13 @@ from bot.adapters.durable._coordinators import REGISTRY_EVENT, coordinator_workf
 from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
 from bot.adapters.durable._delivery import delivery_workflow
 from bot.adapters.durable._pipelines import pipeline_workflow
+from bot.adapters.durable._settings import (
+    ACTIVE_STATUSES,
+    FINAL_STATUSES,
+    EngineSettings,
+    RunFailedError,
+    RunInfo,
+)
 from bot.adapters.durable._swarms import BLACKBOARD_EVENT, swarm_workflow
 from bot.adapters.durable._tables import (
     EventLog,
@@ -42,44 +48,6 @@ from bot.orchestra import (
     TaskRegistry,
 )
 from bot.orchestra._catalog import delivery_queue
-
-if TYPE_CHECKING:
-    from bot.settings import Settings
-
-FINAL_STATUSES = frozenset({"SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"})
-ACTIVE_STATUSES = ["PENDING", "ENQUEUED", "DELAYED"]
-
-
-class RunFailedError(RuntimeError):
-    """A run ended in error or was cancelled."""
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """One run's status line."""
-
-    workflow_id: str
-    name: str
-    status: str
-    queue: str | None
-    executor_id: str | None
-    parent: str | None
-    created_at_ms: int | None
-    dequeued_at_ms: int | None
-    completed_at_ms: int | None
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    """How this process connects to the durable engine and who it is among the workers."""
-
-    database_url: str
-    application_version: str
-    executor_id: str
-    app_name: str = "specbot"
-    heartbeat_seconds: float = 5.0
-    dead_after_seconds: float = 60.0
-    log_level: str = "WARNING"
 
 
 class Engine:
@@ -432,25 +400,4 @@ def _register_queue(spec: QueueSpec) -> None:
         limiter=limiter,  # type: ignore[arg-type]
         polling_interval_sec=spec.polling_interval_seconds,
         on_conflict="always_update",
-    )
-
-
-def wait_all(engine: Engine, workflow_ids: Sequence[str], *, timeout: float = 60.0) -> list[Any]:
-    """The results of several runs, in order."""
-    return [engine.result(workflow_id, timeout=timeout) for workflow_id in workflow_ids]
-
-
-def engine_settings(
-    settings: Settings, *, executor_id: str | None = None, **overrides: Any
-) -> EngineSettings:
-    """Engine settings from the process settings: database, version and a stable worker id."""
-    import socket
-
-    from bot import __version__
-
-    return EngineSettings(
-        database_url=settings.resolved_database_url(),
-        application_version=settings.app_version or __version__,
-        executor_id=executor_id or settings.executor_id or socket.gethostname(),
-        **overrides,
     )

@@ -7,6 +7,7 @@ import time
 from dbos import DBOS, SetWorkflowID
 
 from bot.adapters.durable import _runtime
+from bot.adapters.durable._settings import FINAL_STATUSES
 from bot.orchestra import (
     AgentReport,
     AgentView,
@@ -19,7 +20,6 @@ from bot.orchestra import (
 
 SWARM_WORKFLOW = "specbot.swarm"
 BLACKBOARD_EVENT = "blackboard"
-FINAL = frozenset({"SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"})
 
 
 def _run_agent(swarm_name: str, agent_name: str, view: JsonObject) -> JsonObject:
@@ -92,7 +92,7 @@ def _gather(children: dict[str, str], deadline: float | None) -> dict[str, JsonO
         by_id = {status.workflow_id: status for status in found}
         for agent_name, workflow_id in list(waiting.items()):
             status = by_id.get(workflow_id)
-            if status is None or status.status not in FINAL:
+            if status is None or status.status not in FINAL_STATUSES:
                 continue
             del waiting[agent_name]
             if status.status == "SUCCESS":
