@@ -111,3 +111,27 @@ def test_registry_orders_by_priority_and_refuses_duplicate_ids() -> None:
     assert [t.task_id for t in registry.dispatch_order()] == ["b", "a"]
     with pytest.raises(ValueError, match="used twice"):
         TaskRegistry.of([urgent, urgent])
+
+
+def test_a_task_past_its_deadline_fails_without_holding_up_the_rest(
+    start_engine: StartEngine, ledger: Ledger
+) -> None:
+    """A specialist still working at its task's deadline is cancelled; the others complete."""
+    import time
+
+    def slow_or_fast(task: TaskMessage) -> dict[str, object]:
+        if task.task_id == "slow":
+            time.sleep(3)
+        return {"ok": task.task_id}
+
+    tasks = [
+        _task("fast", "dev", "work"),
+        _task("slow", "dev", "work").model_copy(update={"deadline_seconds": 0.3}),
+    ]
+    coordinator = Coordinator("timed", decompose=lambda r: tasks, specialists={"dev": slow_or_fast})
+    engine = start_engine(Catalog().add(*flows.FAST_QUEUES, coordinator))
+    started = time.monotonic()
+    result = engine.result(engine.start_coordinator("timed", {}, workflow_id="timed-1"), timeout=30)
+    assert time.monotonic() - started < 2.5
+    assert result["synthesis"]["outputs"] == {"fast": {"ok": "fast"}}
+    assert "cancelled" in result["synthesis"]["failed"]["slow"].lower()

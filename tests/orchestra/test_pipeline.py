@@ -157,3 +157,16 @@ def test_stages_share_a_rate_limited_budget(start_engine: StartEngine, ledger: L
     assert times[2] - times[0] >= 0.45 and times[4] - times[0] >= 0.95
     with pytest.raises(KeyError, match="no rate limit named 'ghost'"):
         engine.throttle("ghost")
+
+
+def test_a_stage_can_be_a_child_swarm(start_engine: StartEngine, ledger: Ledger) -> None:
+    """A stage run as a child swarm hands its blackboard to the next stage, checked by contract."""
+    engine = start_engine(flows.catalog)
+    run = engine.start_pipeline(
+        "review-then-publish", {"text": "x"}, workflow_id="with-child", queue=None
+    )
+    result = engine.result(run, timeout=30)
+    assert "iteration limit" in result["text"]
+    assert engine.children(run) == ["with-child/review"]
+    assert ledger.count("effect", "with-child:after") == 1
+    assert ledger.count("agent") == 2
