@@ -6,6 +6,7 @@ into a checkpointed step (or a child workflow) so a run resumes after its last f
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from bot.orchestra._contracts import NO_RETRY, JsonObject, RetryPolicy, dump_json
+from bot.orchestra._events import Event
+
+_EVENTS = uuid.UUID("0d8f3f52-5c8e-4d0b-9a55-8c1f7a3e6b21")
 
 
 class ContractError(ValueError):
@@ -33,11 +37,29 @@ class StageContext:
     stage: str
     index: int
     limiter: Callable[[str], object] | None = None
+    emitter: Callable[[Event], object] | None = None
 
     def throttle(self, name: str) -> None:
         """Wait until the shared budget ``name`` (``model``, ``github``) allows one more call."""
         if self.limiter is not None:
             self.limiter(name)
+
+    def emit(self, event_type: str, payload: JsonObject | None = None, *, seq: int = 0) -> Event:
+        """Publish an event in this run's chain (its correlation id is the run id).
+
+        The id is derived from the run, stage, type and ``seq``, so a retried stage publishes
+        the same event again rather than a second one.
+        """
+        event = Event(
+            event_id=str(uuid.uuid5(_EVENTS, f"{self.run_id}/{self.stage}/{event_type}/{seq}")),
+            event_type=event_type,
+            source_agent=f"{self.pipeline}.{self.stage}",
+            payload=payload or {},
+            correlation_id=self.run_id,
+        )
+        if self.emitter is not None:
+            self.emitter(event)
+        return event
 
     @property
     def idempotency_key(self) -> str:

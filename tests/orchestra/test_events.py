@@ -6,9 +6,20 @@ import time
 from collections.abc import Sequence
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from bot.orchestra import Catalog, Event, RateLimit, StormError, StormLimits, Subscription, matches
+from bot.orchestra import (
+    Catalog,
+    Event,
+    Pipeline,
+    RateLimit,
+    Stage,
+    StageContext,
+    StormError,
+    StormLimits,
+    Subscription,
+    matches,
+)
 from tests.orchestra import flows
 from tests.orchestra.conftest import StartEngine
 from tests.orchestra.ledger import Ledger
@@ -151,3 +162,34 @@ def test_subscriber_rate_limit_spreads_deliveries(
     assert ledger.count("delivered") == 4
     assert starts[2] - starts[0] >= 900, starts
     assert starts[3] - starts[1] >= 900, starts
+
+
+def test_stages_emit_events_into_their_run_chain(start_engine: StartEngine, ledger: Ledger) -> None:
+    """A stage's event joins the chain named by its run id and reaches subscribers once,
+    even though it is published from inside a step."""
+
+    def announce(context: StageContext, spec: BaseModel) -> BaseModel:
+        context.emit("plan.ready", {"steps": 2})
+        context.emit("plan.ready", {"steps": 2})  # the same event again: no second delivery
+        return spec
+
+    def audit(event: Event) -> Sequence[Event]:
+        Ledger.from_env().record("audited", event.event_type, event.correlation_id)
+        return []
+
+    catalog = Catalog().add(
+        *flows.FAST_QUEUES,
+        Pipeline("announcing", [Stage("plan", flows.Spec, flows.Spec, announce)]),
+        Subscription("audit", ("plan.*",), audit),
+    )
+    engine = start_engine(catalog)
+    engine.result(engine.start_pipeline("announcing", {"text": "x"}, workflow_id="run-7"))
+    ledger.wait_for("audited", "plan.ready", timeout=20)
+    [event] = engine.events.chain("run-7")
+    assert (event.event_type, event.source_agent, event.payload) == (
+        "plan.ready",
+        "announcing.plan",
+        {"steps": 2},
+    )
+    time.sleep(0.5)
+    assert [(key, who) for key, who, _ in ledger.rows("audited")] == [("plan.ready", "run-7")]

@@ -37,7 +37,7 @@ class EngineClient:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _enqueue(
+    def enqueue(
         self,
         workflow_name: str,
         queue: str,
@@ -46,6 +46,7 @@ class EngineClient:
         partition: str | None = None,
         priority: int | None = None,
     ) -> str:
+        """Enqueue a workflow by its registered name (idempotent per ``workflow_id``)."""
         options: EnqueueOptions = {
             "workflow_name": workflow_name,
             "queue_name": queue,
@@ -63,7 +64,7 @@ class EngineClient:
         self, name: str, data: JsonObject, *, workflow_id: str, queue: str = "pipelines", **kw: Any
     ) -> str:
         """Enqueue a pipeline run by name (a repeat of ``workflow_id`` attaches to the first)."""
-        return self._enqueue(
+        return self.enqueue(
             PIPELINE_WORKFLOW, queue, name, data, workflow_id, workflow_id=workflow_id, **kw
         )
 
@@ -71,7 +72,7 @@ class EngineClient:
         self, name: str, artifact: JsonObject, *, workflow_id: str, queue: str = "review", **kw: Any
     ) -> str:
         """Enqueue a swarm run by name."""
-        return self._enqueue(SWARM_WORKFLOW, queue, name, artifact, workflow_id=workflow_id, **kw)
+        return self.enqueue(SWARM_WORKFLOW, queue, name, artifact, workflow_id=workflow_id, **kw)
 
     def start_coordinator(
         self,
@@ -83,7 +84,7 @@ class EngineClient:
         **kw: Any,
     ) -> str:
         """Enqueue a coordinator run by name."""
-        return self._enqueue(
+        return self.enqueue(
             COORDINATOR_WORKFLOW, queue, name, request, workflow_id=workflow_id, **kw
         )
 

@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbos import (
     DBOS,
@@ -49,6 +49,9 @@ from bot.orchestra import (
 )
 from bot.orchestra._catalog import delivery_queue
 
+if TYPE_CHECKING:
+    from bot.adapters.durable._client import EngineClient
+
 
 class Engine:
     """One process's handle on the durable engine: launch it once, then start and watch runs."""
@@ -64,6 +67,7 @@ class Engine:
             {name: (rate.limit, rate.period_seconds) for name, rate in catalog.rate_limits.items()},
         )
         self._stop = threading.Event()
+        self._client: EngineClient | None = None
         self._monitor: threading.Thread | None = None
         self.recovered: list[str] = []
 
@@ -111,6 +115,9 @@ class Engine:
         unfinished = self._wait_for_own_runs(drain_seconds)
         DBOS.destroy(destroy_registry=False)
         _runtime.unbind(self)
+        if self._client is not None:
+            self._client.close()
+            self._client = None
         if not unfinished:
             try:
                 self.roster.leave(self.settings.executor_id)
@@ -339,10 +346,30 @@ class Engine:
 
     def deliver(self, event: Event, subscribers: list[str]) -> None:
         """Enqueue one delivery run per subscriber, on its rate-limited queue."""
+        if DBOS.step_id is not None:
+            # Inside a step the engine may not start workflows; a client enqueue is a plain
+            # insert, and the delivery's fixed id keeps a retried step from delivering twice.
+            self._deliver_from_step(event, subscribers)
+            return
         for name in subscribers:
             self.enqueue(
                 delivery_queue(name),
                 delivery_workflow,
+                name,
+                event.model_dump(mode="json"),
+                workflow_id=f"event:{event.event_id}:{name}",
+            )
+
+    def _deliver_from_step(self, event: Event, subscribers: list[str]) -> None:
+        from bot.adapters.durable._client import EngineClient
+        from bot.adapters.durable._delivery import DELIVERY_WORKFLOW
+
+        if self._client is None:
+            self._client = EngineClient(self.settings)
+        for name in subscribers:
+            self._client.enqueue(
+                DELIVERY_WORKFLOW,
+                delivery_queue(name),
                 name,
                 event.model_dump(mode="json"),
                 workflow_id=f"event:{event.event_id}:{name}",

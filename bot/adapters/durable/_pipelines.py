@@ -38,6 +38,7 @@ def _run_stage(pipeline_name: str, index: int, run_id: str, data: JsonObject) ->
         stage=stage.name,
         index=index,
         limiter=engine.throttle,
+        emitter=engine.publish,
     )
     return stage.execute(context, data)
 
