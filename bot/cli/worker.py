@@ -75,8 +75,15 @@ def worker(
     from bot.adapters.durable import Engine, engine_settings
     from bot.settings import Settings
 
+    references = catalog or _default_references()
+    if not references:
+        typer.echo(
+            f"specbot worker: no --catalog given and {DEFAULT_CATALOG} is not installed: "
+            "serving the default queues only",
+            err=True,
+        )
     try:
-        served = load_catalog(catalog or _default_references())
+        served = load_catalog(references)
     except ValueError as exc:
         typer.echo(f"specbot worker: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -40,15 +40,15 @@ def swarm_workflow(swarm_name: str, artifact: JsonObject) -> JsonObject:
     swarm = _runtime.active().catalog.swarm(swarm_name)
     run_id = DBOS.workflow_id or "local"
     board = Blackboard(artifact=artifact)
-    started = DBOS.run_step({"name": "clock"}, time.time)
+    timed = swarm.time_box_seconds is not None
+    started = _clock(timed)
     for iteration in range(1, swarm.max_iterations + 1):
         view = AgentView(
             artifact=artifact, iteration=iteration, prior_findings=board.merged_findings()
         ).model_dump(mode="json")
         remaining = None
         if swarm.time_box_seconds is not None:
-            used = DBOS.run_step({"name": "clock"}, time.time) - started
-            remaining = max(swarm.time_box_seconds - used, 0.05)
+            remaining = max(swarm.time_box_seconds - (_clock(timed) - started), 0.05)
         children: dict[str, str] = {}
         for agent in swarm.agents:
             with SetWorkflowID(f"{run_id}/{agent.name}@{iteration}"):
@@ -57,7 +57,7 @@ def swarm_workflow(swarm_name: str, artifact: JsonObject) -> JsonObject:
         deadline = None if remaining is None else time.time() + remaining
         outcomes = DBOS.run_step({"name": f"gather:{iteration}"}, _gather, children, deadline)
         _collect(board, outcomes, iteration)
-        elapsed = DBOS.run_step({"name": "clock"}, time.time) - started
+        elapsed = _clock(timed) - started
         board.consensus = decide_consensus(
             board,
             swarm.rules,
@@ -78,6 +78,11 @@ def swarm_workflow(swarm_name: str, artifact: JsonObject) -> JsonObject:
     result = board.model_dump(mode="json")
     DBOS.set_event(BLACKBOARD_EVENT, result)
     return result
+
+
+def _clock(timed: bool) -> float:
+    """The time, recorded as a step so a replay sees the same; only a time box needs it."""
+    return float(DBOS.run_step({"name": "clock"}, time.time)) if timed else 0.0
 
 
 def _gather(children: dict[str, str], deadline: float | None) -> dict[str, JsonObject]:
