@@ -13,7 +13,7 @@ from bot.adapters.durable import (
     RunFailedError,
     WorkerRoster,
 )
-from bot.adapters.durable._tables import create_engine
+from bot.adapters.durable._tables import create_engine, create_tables
 from bot.cli.worker import load_catalog
 from bot.orchestra import Catalog, Pipeline, QueueSpec, Subscription, UnknownPatternError
 from tests.conftest import RunSpecbot
@@ -139,3 +139,18 @@ def test_sigterm_mid_step_exits_after_the_drain_and_the_run_resumes(
         assert client.result(run, timeout=60) == {"url": "https://example.test/pr/2"}
     assert restarted.stop() == 0
     assert ledger.count("effect", "drained:plan") == 1
+
+
+def test_a_dead_worker_is_claimed_by_one_live_worker_only(sqlite_url: str) -> None:
+    """Only the first claim of a silent worker succeeds; a live worker is never claimed, and a
+    released claim can be claimed again."""
+    create_tables(create_engine(sqlite_url))
+    roster = WorkerRoster(create_engine(sqlite_url))
+    roster.beat("alive", "v1")
+    roster.release("gone", "v1")
+    assert roster.claim_dead(30, me="b") == ["gone"]
+    assert roster.claim_dead(30, me="c") == []
+    assert roster.live() == ["alive"]
+    roster.release("gone", "v1")
+    assert roster.claim_dead(30, me="alive") == ["gone"]
+    assert roster.claim_dead(0.0001, me="alive") == []

@@ -52,10 +52,8 @@ def coordinator_workflow(name: str, request: JsonObject) -> JsonObject:
         del in_flight[task_id]
         try:
             registry.mark_finished(task_id, done.get_result(polling_interval_sec=0.05))
-        except Exception as exc:
-            if registry.mark_failed(task_id, f"{type(exc).__name__}: {exc}"):
-                record = registry.records[task_id]
-                DBOS.sleep(record.task.retry.delays()[record.attempts - 1])
+        except Exception as exc:  # back to pending if its retry policy allows another attempt
+            registry.mark_failed(task_id, f"{type(exc).__name__}: {exc}")
     results = registry.results()
     synthesis = DBOS.run_step({"name": "synthesize"}, coordinator.synthesize, results)
     DBOS.set_event(REGISTRY_EVENT, registry.model_dump(mode="json"))
@@ -77,9 +75,12 @@ def _dispatch(
             registry.mark_refused(task.task_id, f"not dispatched: {exc}")
             continue
         attempt = registry.mark_dispatched(task.task_id, target)
+        # A retry waits out its backoff on the queue, not in the coordinator, which keeps
+        # tracking the other tasks meanwhile.
+        delay = task.retry.delays()[attempt - 2] if attempt > 1 else None
         with (
             SetWorkflowID(f"{run_id}/task:{task.task_id}#{attempt}"),
-            SetEnqueueOptions(priority=task.priority),
+            SetEnqueueOptions(priority=task.priority, delay_seconds=delay),
             SetWorkflowTimeout(task.deadline_seconds),
         ):
             in_flight[task.task_id] = DBOS.enqueue_workflow(

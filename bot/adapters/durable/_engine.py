@@ -400,19 +400,27 @@ class Engine:
 
     def recover_dead_workers(self) -> list[str]:
         """Re-queue the unfinished runs of workers silent for too long; returns the run ids."""
-        dead = self.roster.claim_dead(
-            self.settings.dead_after_seconds, me=self.settings.executor_id
-        )
+        me = self.settings.executor_id
         resumed: list[str] = []
-        for executor_id in dead:
-            pending = DBOS.list_workflows(
-                status="PENDING", executor_id=executor_id, load_input=False, load_output=False
-            )
-            for status in pending:
-                DBOS.resume_workflow(status.workflow_id, queue_name=status.queue_name)
-                resumed.append(status.workflow_id)
-            DBOS.logger.info(f"recovered {len(resumed)} run(s) of dead worker {executor_id}")
+        for executor_id in self.roster.claim_dead(self.settings.dead_after_seconds, me=me):
+            try:
+                resumed.extend(self._resume_runs_of(executor_id))
+            except Exception:
+                # Put the claim back so the next check tries again: dropping it would strand
+                # the runs not resumed yet.
+                self.roster.release(executor_id, self.settings.application_version)
+                raise
         return resumed
+
+    def _resume_runs_of(self, executor_id: str) -> list[str]:
+        pending = DBOS.list_workflows(
+            status="PENDING", executor_id=executor_id, load_input=False, load_output=False
+        )
+        for status in pending:
+            # Back onto its own queue, so the queue's limits and partition still hold.
+            DBOS.resume_workflow(status.workflow_id, queue_name=status.queue_name)
+        DBOS.logger.info(f"recovered {len(pending)} run(s) of dead worker {executor_id}")
+        return [status.workflow_id for status in pending]
 
 
 def _register_queue(spec: QueueSpec) -> None:

@@ -159,6 +159,18 @@ class WorkerRoster:
         with self._engine.begin() as connection:
             connection.execute(WORKERS.delete().where(WORKERS.c.executor_id == executor_id))
 
+    def release(self, executor_id: str, application_version: str) -> None:
+        """Put a claimed worker back as long dead, so the next check claims it again."""
+        with self._engine.begin() as connection:
+            connection.execute(
+                WORKERS.insert().values(
+                    executor_id=executor_id,
+                    application_version=application_version,
+                    started_ms=0,
+                    last_seen_ms=0,
+                )
+            )
+
     def live(self) -> list[str]:
         """Executor ids with a heartbeat on record."""
         with self._engine.connect() as connection:
