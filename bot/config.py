@@ -44,17 +44,21 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     """A safe loader that refuses duplicate keys (YAML keeps the last one silently)."""
 
 
-def _compose_node(text: str, source: str) -> yaml.Node | None:
+def _parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the data, or a ConfigError with a line."""
     try:
         node = yaml.compose(text, Loader=_UniqueKeyLoader)
+        _reject_duplicate_keys(node, source)
+        data = yaml.load(text, Loader=_UniqueKeyLoader) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         raise ConfigError(source, line, f"invalid YAML: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(source, 0, f"invalid YAML: {exc}") from None
-    _reject_duplicate_keys(node, source)
-    return node
+    except RecursionError:
+        raise ConfigError(source, 0, "invalid YAML: nested too deeply") from None
+    return node, data
 
 
 def _reject_duplicate_keys(node: yaml.Node | None, source: str) -> None:
@@ -93,8 +97,7 @@ def _line_of(node: yaml.Node | None, location: tuple[int | str, ...]) -> int:
 
 def load_repo_config(text: str, source: str = DEFAULT_PATH) -> RepoConfig:
     """Parse and validate ``.github/specbot.yml`` text; raise ``ConfigError`` with a line."""
-    node = _compose_node(text, source)
-    data: Any = yaml.load(text, Loader=_UniqueKeyLoader) if node is not None else None
+    node, data = _parse_yaml(text, source)
     if data is None:
         return RepoConfig()
     if not isinstance(data, dict):

@@ -39,8 +39,21 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")
     anthropic_base_url: str | None = Field(default=None, validation_alias="ANTHROPIC_BASE_URL")
     model: str = Field(
-        default="claude-sonnet-4-5",
+        default="claude-sonnet-5-5",
         validation_alias=AliasChoices("SPECBOT_MODEL"),
+    )
+    model_timeout_seconds: float = Field(
+        default=600.0, gt=0, validation_alias="SPECBOT_MODEL_TIMEOUT_SECONDS"
+    )
+    model_max_attempts: int = Field(default=5, ge=1, validation_alias="SPECBOT_MODEL_MAX_ATTEMPTS")
+    run_max_tokens: int | None = Field(
+        default=None, ge=1, validation_alias="SPECBOT_RUN_MAX_TOKENS"
+    )
+    run_max_cost_usd: float | None = Field(
+        default=None, gt=0, validation_alias="SPECBOT_RUN_MAX_COST_USD"
+    )
+    run_max_seconds: float | None = Field(
+        default=None, gt=0, validation_alias="SPECBOT_RUN_MAX_SECONDS"
     )
 
     # Storage
@@ -52,6 +65,18 @@ class Settings(BaseSettings):
     # started them, so a deploy never replays old runs on new code by accident).
     executor_id: str | None = Field(default=None, validation_alias="SPECBOT_EXECUTOR_ID")
     app_version: str | None = Field(default=None, validation_alias="SPECBOT_APP_VERSION")
+
+    def secret_values(self) -> list[str]:
+        """Every secret this process holds, for redaction from anything an agent returns."""
+        return [
+            value.get_secret_value()
+            for value in (
+                self.github_private_key,
+                self.github_webhook_secret,
+                self.anthropic_api_key,
+            )
+            if value is not None and value.get_secret_value()
+        ]
 
     def resolved_database_url(self) -> str:
         """``SPECBOT_DATABASE_URL``, else a SQLite file in the data directory."""

@@ -62,12 +62,17 @@ def sanitise(text: str | None) -> str:
     return redact_secrets(text)
 
 
-def delimit(text: str | None, kind: str, source: str) -> str:
-    """Wrap sanitised ``text`` as an ``<untrusted_{kind}>`` block naming where it came from.
+_DELIMITER = re.compile(r"<(/?)\s*untrusted", re.IGNORECASE)
 
-    Any tag in the text that could open or close such a block is escaped, so the text cannot
-    end the block early and speak as the system.
+
+def delimit(text: str | None, source: str, *, clean: bool = True) -> str:
+    r"""Wrap ``text`` as an ``<untrusted source="...">`` block for a prompt.
+
+    ``clean=True`` (issue and comment text) sanitises it first; ``clean=False`` keeps code and
+    diffs byte for byte, so that a reviewer can still see a hidden-character attack in them.
+    Either way, a delimiter tag inside the text is defused (``<\/untrusted``) so the text
+    cannot end the block early and speak as the system.
     """
-    tag = f"untrusted_{re.sub(r'[^a-z_]', '_', kind.lower())}"
-    body = re.sub(r"<(/?)\s*untrusted", r"&lt;\1untrusted", sanitise(text), flags=re.IGNORECASE)
-    return f'<{tag} source="{html.escape(source, quote=True)}">\n{body}\n</{tag}>'
+    body = sanitise(text) if clean else (text or "")
+    body = _DELIMITER.sub(lambda match: "<\\" + match.group(1) + "untrusted", body)
+    return f'<untrusted source="{html.escape(source, quote=True)}">\n{body}\n</untrusted>'

@@ -1,1 +1,1 @@
-"""Adapters: the only place DBOS, PyGithub, GitPython and anthropic are imported."""
+"""Adapters: the only place third-party service SDKs are imported; each implements a port."""

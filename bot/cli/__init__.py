@@ -12,6 +12,7 @@ import typer
 
 from bot import __version__
 from bot.cli.config import config_app
+from bot.cli import model as model_command
 from bot.cli.lint import lint_command
 from bot.cli.runs import runs_app
 from bot.cli.worker import worker as worker_command
@@ -60,6 +61,7 @@ app.command("lint")(lint_command)
 app.command("worker")(worker_command)
 app.add_typer(config_app, name="config")
 app.add_typer(runs_app, name="runs")
+app.command("model")(model_command.model)
 
 
 def main() -> None:

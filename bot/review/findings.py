@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Severity(StrEnum):
@@ -43,13 +43,19 @@ class Finding(BaseModel):
             raise ValueError("path must be relative to the repository root")
         return cleaned
 
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> Finding:
+        if self.end_line is not None and self.end_line < self.line:
+            raise ValueError("end_line must not be before line")
+        return self
+
 
 class ReviewSubmission(BaseModel):
     """The whole ``submit_review`` input: a summary and the findings."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    summary: str = Field(max_length=20_000)
+    summary: str = Field(min_length=1, max_length=20_000)
     findings: list[Finding] = Field(default_factory=list, max_length=200)
 
 

@@ -6,13 +6,21 @@ Built once per body in linear time; every rule reads it and none re-parses the t
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from bot.spec import _lexicon as lx
 from bot.spec._model import CriterionKind, HeaderForm, SectionKind
 from bot.spec._normalise import Normalised, normalise
 from bot.spec._sections import C_SECTIONS, X_SECTIONS, Header, detect_header, fold
-from bot.spec._signals import mask_inline_code, mask_quotes, measurable_kinds, split_sentences
+from bot.spec._signals import (
+    mask_inline_code,
+    mask_quotes,
+    measurable_positions,
+    split_sentences,
+)
 
 NO_RESPONSE = "_no response_"
 _EMPTY_MARKERS = frozenset({NO_RESPONSE, "n/a", "na", "none", "-", "ninguno", "ninguna", "no"})
@@ -35,7 +43,6 @@ _META_PREFIXES = (
     "i confirm", "i understand", "he buscado", "acepto", "confirmo",
 )  # fmt: skip
 _META_HEADINGS = ("checklist", "code of conduct", "prerequisites", "before submitting", "terms")
-MEASURABLE = frozenset({"dur", "unit", "pct", "http", "cmp", "quote", "code", "route", "time"})
 
 
 @dataclass(slots=True)
@@ -68,7 +75,8 @@ class Line:
     criterion: CriterionKind | None = None
     checked: bool | None = None
     header: Header | None = None
-    sentences: list[Sentence] = field(default_factory=list)
+    # Blank and code lines share one empty tuple: fewer containers for the garbage collector.
+    sentences: Sequence[Sentence] = ()
 
 
 @dataclass(slots=True)
@@ -182,7 +190,7 @@ def _classify(doc: Document) -> None:
         index = line.number - 1
         if doc.norm.in_fence[index] and _WORD.search(doc.norm.raw_lines[index]):
             answered.add(line.section)  # code belongs to its section: not empty
-        if not text.strip():
+        if not text or text.isspace():
             continue
         if is_empty_marker(text):
             if fold(text.strip()) == NO_RESPONSE:
@@ -193,6 +201,7 @@ def _classify(doc: Document) -> None:
             continue
         answered.add(line.section)
         _classify_line(doc, line)
+    analyse_sentences([line for line in doc.lines if line.cls])
     for number, section in enumerate(doc.sections):
         section.empty = number not in answered
         section.no_response = section.empty and number in no_response
@@ -200,7 +209,6 @@ def _classify(doc: Document) -> None:
 
 def _classify_line(doc: Document, line: Line) -> None:
     kind = doc.sections[line.section].kind
-    line.sentences = [_sentence(part) for part in split_sentences(line.folded)]
     if kind in X_SECTIONS:
         line.cls = "X"
         return
@@ -228,13 +236,39 @@ def _shared(value: frozenset[str]) -> frozenset[str]:
     return _SHARED_SETS.setdefault(value, value)
 
 
-def _sentence(folded: str) -> Sentence:
-    tokens = tuple(lx.tokenize(mask_inline_code(folded)))
-    hits = _shared(lx.lexicon_hits(tokens))
-    vague = lx.V in hits
-    if vague and ('"' in folded or "“" in folded or "«" in folded):
-        vague = lx.V in lx.lexicon_hits(lx.tokenize(mask_quotes(mask_inline_code(folded))))
-    return Sentence(folded, tokens, hits, vague, _shared(measurable_kinds(folded)))
+_NO_KINDS: frozenset[str] = frozenset()
+
+
+def analyse_sentences(lines: list[Line]) -> None:
+    """Split lines into sentences and compute every sentence's signals in a few batch passes.
+
+    All sentences are joined with line breaks, so figures, quotes and routes are found by one
+    regex pass over the whole text instead of several passes per sentence.
+    """
+    parts: list[str] = []
+    owners: list[list[Sentence]] = []
+    for line in lines:
+        sentences: list[Sentence] = []
+        line.sentences = sentences
+        for part in split_sentences(line.folded):
+            parts.append(part)
+            owners.append(sentences)
+    if not parts:
+        return
+    joined = "\n".join(parts)
+    starts = list(accumulate((len(part) + 1 for part in parts[:-1]), initial=0))
+    kinds: dict[int, set[str]] = {}
+    for position, kind in measurable_positions(joined):
+        kinds.setdefault(bisect_right(starts, position) - 1, set()).add(kind)
+    masked = mask_inline_code(joined).split("\n")
+    for index, (part, sentences) in enumerate(zip(parts, owners, strict=True)):
+        tokens = tuple(lx.tokenize(masked[index]))
+        hits = _shared(lx.lexicon_hits(tokens))
+        vague = lx.V in hits
+        if vague and ('"' in part or "“" in part or "«" in part):
+            vague = lx.V in lx.lexicon_hits(lx.tokenize(mask_quotes(masked[index])))
+        found = _shared(frozenset(kinds[index])) if index in kinds else _NO_KINDS
+        sentences.append(Sentence(part, tokens, hits, vague, found))
 
 
 def _is_meta(folded_line: str, heading: str) -> bool:

@@ -47,7 +47,6 @@ class Normalised:
     fence_masked: list[bool]
     hidden_lines: list[int] = field(default_factory=list)
     fences: list[Fence] = field(default_factory=list)
-    no_response_lines: list[int] = field(default_factory=list)
 
 
 def coerce_body(body: str | bytes | None) -> str:

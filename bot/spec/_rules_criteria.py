@@ -50,6 +50,8 @@ def check_criteria(doc: Document) -> list[Hit]:
 
 def _is_malformed_ears(text: str) -> bool:
     """An uppercase EARS keyword without SHALL/DEBE, or IF without THEN."""
+    if not any(keyword in text for keyword in _EARS_UPPER):
+        return False
     words = _BULLET.sub("", text, count=1).split(maxsplit=1)
     if not words or words[0].rstrip(",:") not in _EARS_UPPER:
         return False

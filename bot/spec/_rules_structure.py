@@ -135,12 +135,14 @@ def _nfkc(line: str) -> str:
 def check_security(doc: Document) -> list[Hit]:
     """SEC-001 on the raw text (comments and code included) and SEC-002 hidden characters."""
     raw = doc.norm.raw_lines
-    joined = "\n".join(raw)
-    if not unicodedata.is_normalized("NFKC", joined):  # only the lines that need it
-        joined = "\n".join(_nfkc(line) for line in raw)
-    folded = lx.fold_text(joined).split("\n")
-    if len(folded) != len(raw):  # never expected; keep line numbers exact regardless
-        folded = [lx.fold_text(unicodedata.normalize("NFKC", line)) for line in raw]
+    if unicodedata.is_normalized("NFKC", "\n".join(raw)):
+        # Lines without comments or code were folded already; fold only the others.
+        content, done = doc.norm.content_lines, doc.folded_lines
+        folded = [
+            done[i] if line == content[i] else lx.fold_text(line) for i, line in enumerate(raw)
+        ]
+    else:
+        folded = [lx.fold_text(_nfkc(line)) for line in raw]
     scanner = Scanner(folded)
     hits: list[Hit] = []
     for needles, pattern in _INJECTION:

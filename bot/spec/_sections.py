@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from bot.spec._lexicon import fold_text
@@ -126,6 +127,7 @@ def normalise_label(label: str) -> str:
     return " ".join(word.strip("-") for word in folded.split() if word.strip("-"))
 
 
+@lru_cache(maxsize=4096)  # labels repeat: a long body asks about the same few many times
 def kind_of_label(label: str, *, heading: bool) -> SectionKind | None:
     """The canonical kind a label names; headings may also contain an alias as whole words."""
     normal = normalise_label(label)

@@ -1,7 +1,8 @@
 """Signals of RUBRIC.md section 4: measurable tokens (M), location anchors (L), sentences.
 
-Every pattern is linear: no nested quantifiers, bounded repeats, and look-behinds so that a
-match can only start at the beginning of a token.
+Every pattern is linear: no nested quantifiers and bounded repeats. Patterns start with a
+literal or a digit so the regex engine can skip ahead; whether a match starts a token is
+checked in Python on the (few) matches instead of by a look-behind at every character.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ _NUMBER_RUN = re.compile(r"\d+(?:[.,]\d+)*")
 _DIGIT = re.compile(r"\d")
 _NUMBER_EDGE = frozenset(".,")
 _AFTER_NUMBER = re.compile(
-    rf"\s?(?:(?P<dur>(?:{_DURATION_UNITS})(?!\w))|(?P<unit>(?:{_OTHER_UNITS})(?![\w/])))"
+    rf"[ \t\u00a0]?(?:(?P<dur>(?:{_DURATION_UNITS})(?!\w))|(?P<unit>(?:{_OTHER_UNITS})(?![\w/])))"
 )
-_REASON_AFTER = re.compile(rf"\s+(?:{_REASON})(?!\w)")
+_REASON_AFTER = re.compile(rf"[ \t]+(?:{_REASON})(?!\w)")
 _COMPARATORS = tuple(_COMPARATOR_WORDS.split("|"))
 _SYMBOLS = ("≤", "≥", "<", ">", "=")
 _STATUS_LEADS = ("http", "status", "code", "return", "returns", "with", "respond with",
@@ -52,7 +53,7 @@ _NOT_BEFORE_ROUTE = frozenset("/.:-<")
 _CLOCK = re.compile(r"\d:\d\d(?!\d)")
 _DATE = re.compile(r"\d{4}-\d\d-\d\d(?!\d)")
 _P_TOKEN = re.compile(r"p(?:50|75|90|95|99|999)(?!\w)")
-_PERCENTILE_WORDS = re.compile(r"\d{2}(?:st|nd|rd|th)\s+percentile|percentil\s+\d{2}")
+_PERCENTILE_WORDS = re.compile(r"\d{2}(?:st|nd|rd|th)[ \t]+percentile|percentil[ \t]+\d{2}")
 
 
 def _starts_token(text: str, start: int, also: frozenset[str] = frozenset()) -> bool:
@@ -80,50 +81,60 @@ def _ends_with_word(text: str, words: tuple[str, ...]) -> bool:
     return False
 
 
-def _number_kinds(folded: str, kinds: set[str]) -> None:
-    for match in _NUMBER_RUN.finditer(folded):
-        if not _starts_token(folded, match.start(), _NUMBER_EDGE):
+def _number_kinds(text: str) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for match in _NUMBER_RUN.finditer(text):
+        start, end = match.span()
+        if not _starts_token(text, start, _NUMBER_EDGE):
             continue
-        after = _AFTER_NUMBER.match(folded, match.end())
+        after = _AFTER_NUMBER.match(text, end)
         if after and after.lastgroup:
-            kinds.add(after.lastgroup)
-        before = folded[max(0, match.start() - 24) : match.start()].rstrip(" :")
+            found.append((start, after.lastgroup))
+        before = text[max(0, start - 24) : start]
+        before = before[before.rfind("\n") + 1 :].rstrip(" :")
         if before.endswith(_SYMBOLS) or _ends_with_word(before, _COMPARATORS):
-            kinds.add("cmp")
-        digits = match.group(0)
-        is_status = len(digits) == 3 and digits[0] in "12345"
-        if is_status and (
-            _ends_with_word(before, _STATUS_LEADS) or _REASON_AFTER.match(folded, match.end())
-        ):
-            kinds.add("http")
+            found.append((start, "cmp"))
+        is_status = end - start == 3 and text[start] in "12345"
+        if is_status and (_ends_with_word(before, _STATUS_LEADS) or _REASON_AFTER.match(text, end)):
+            found.append((start, "http"))
+    return found
 
 
-def measurable_kinds(folded: str) -> frozenset[str]:
-    """The M token kinds (dur, unit, pct, http, cmp, quote, code, route, time) in folded text.
+def measurable_positions(text: str) -> list[tuple[int, str]]:
+    """Every M token of folded text as (offset, kind); lines never join into one token.
 
     Each kind is looked for only when the character it needs is present, and numbers are
     found once and classified by what is next to them, so the cost is linear and small.
+    Kinds: dur, unit, pct, http, cmp, quote, code, route, time.
     """
-    kinds: set[str] = set()
-    if _DIGIT.search(folded):
-        _number_kinds(folded, kinds)
-        if _has_percentile(folded):
-            kinds.add("pct")
-        if (":" in folded and _CLOCK.search(folded)) or ("-" in folded and _DATE.search(folded)):
-            kinds.add("time")
-    if ('"' in folded or "“" in folded or "«" in folded) and _QUOTE.search(folded):
-        kinds.add("quote")
-    if "`" in folded and _CODE.search(folded):
-        kinds.add("code")
-    if "/" in folded and has_route(folded):
-        kinds.add("route")
-    return frozenset(kinds)
+    found: list[tuple[int, str]] = []
+    if _DIGIT.search(text):
+        found += _number_kinds(text)
+        if "percentil" in text:
+            found += [(m.start(), "pct") for m in _PERCENTILE_WORDS.finditer(text)]
+        found += [
+            (m.start(), "pct") for m in _P_TOKEN.finditer(text) if _starts_token(text, m.start())
+        ]
+        if ":" in text:
+            found += [(m.start(), "time") for m in _CLOCK.finditer(text)]
+        if "-" in text:
+            found += [(m.start(), "time") for m in _DATE.finditer(text)]
+    if '"' in text or "“" in text or "«" in text:
+        found += [(m.start(), "quote") for m in _QUOTE.finditer(text)]
+    if "`" in text:
+        found += [(m.start(), "code") for m in _CODE.finditer(text)]
+    if "/" in text:
+        found += [
+            (m.start(), "route")
+            for m in _ROUTE_BODY.finditer(text)
+            if _starts_token(text, m.start(), _NOT_BEFORE_ROUTE)
+        ]
+    return found
 
 
-def _has_percentile(folded: str) -> bool:
-    if "percentil" in folded and _PERCENTILE_WORDS.search(folded):
-        return True
-    return any(_starts_token(folded, m.start()) for m in _P_TOKEN.finditer(folded))
+def measurable_kinds(folded: str) -> frozenset[str]:
+    """The M token kinds in one sentence of folded text."""
+    return frozenset(kind for _, kind in measurable_positions(folded))
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+")

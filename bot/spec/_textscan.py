@@ -5,21 +5,21 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from itertools import accumulate
 
 
 class Scanner:
     """Lines joined into one text, so a pattern runs once in C instead of once per line."""
 
     def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
         self.text = "\n".join(lines)
-        self._starts = [0]
-        position = self.text.find("\n")
-        while position >= 0:
-            self._starts.append(position + 1)
-            position = self.text.find("\n", position + 1)
+        self._starts: list[int] | None = None  # computed on the first match only
 
     def line_of(self, offset: int) -> int:
         """The 1-based line number of a character offset."""
+        if self._starts is None:
+            self._starts = list(accumulate((len(line) + 1 for line in self.lines), initial=0))
         return bisect_right(self._starts, offset)
 
     def lines_matching(self, pattern: re.Pattern[str], *, word_start: bool = False) -> list[int]:

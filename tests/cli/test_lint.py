@@ -103,10 +103,11 @@ def test_empty_stdin_is_not_ready(run_specbot: RunSpecbot) -> None:
 
 
 def test_examples_folder_gives_the_documented_verdicts(run_specbot: RunSpecbot) -> None:
-    """The README's main job: every example gets the verdict of expected.yml."""
+    """The README's main job: every example gets its verdict from examples-expected.yml."""
     import yaml
 
-    expected = yaml.safe_load((ROOT / "specs/examples/expected.yml").read_text(encoding="utf-8"))
+    expected_file = ROOT / "specs" / "examples-expected.yml"
+    expected = yaml.safe_load(expected_file.read_text(encoding="utf-8"))
     result = run_specbot("lint", "specs/examples/", "--format", "json")
     assert result.returncode == 1
     verdicts = {
@@ -198,3 +199,11 @@ def test_stdin_twice_is_a_usage_error(run_specbot: RunSpecbot) -> None:
     result = run_specbot("lint", "-", "-", input=BASE_SPEC)
     assert result.returncode == 2
     assert_one_line_error(result.stderr, "standard input (-) can be read only once")
+
+
+def test_examples_glob_reads_only_specs(run_specbot: RunSpecbot) -> None:
+    """`specbot lint specs/examples/*` (the shell's expansion) lints exactly the example specs."""
+    folders = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "specs" / "examples").glob("*"))
+    assert folders == ["specs/examples/not-ready", "specs/examples/ready"]
+    result = run_specbot("lint", *folders, "--format", "json")
+    assert len(json.loads(result.stdout)) == len(list((ROOT / "specs/examples").rglob("*.md")))

@@ -93,7 +93,7 @@ def test_annotations_map_severity_to_levels() -> None:
     """critical/major -> failure, minor -> warning, nit -> notice; ranges ordered."""
     found = build_annotations(
         [
-            _merged(severity="critical", line=5, end_line=3),
+            _merged(severity="critical", line=3, end_line=5),
             _merged(severity="minor"),
             _merged(severity="nit"),
         ]

@@ -38,7 +38,7 @@ def _finding(**overrides: Any) -> Finding:
 
 def _report(reviewer: str, *findings: Finding) -> ReviewerReport:
     return ReviewerReport(
-        reviewer=reviewer, submission=ReviewSubmission(summary="", findings=list(findings))
+        reviewer=reviewer, submission=ReviewSubmission(summary="Reviewed.", findings=list(findings))
     )
 
 
@@ -71,6 +71,7 @@ def test_submit_review_contract_parses() -> None:
         {"line": 0},
         {"path": "/etc/passwd"},
         {"path": ""},
+        {"line": 9, "end_line": 8},
         {"unexpected": 1},
     ],
 )

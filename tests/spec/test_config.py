@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from bot.config import ConfigError, RepoConfig, load_repo_config
@@ -108,3 +110,69 @@ def test_errors_name_the_line_of_the_offending_key(text: str, line: int, fragmen
     assert caught.value.line == line
     assert fragment in str(caught.value)
     assert str(caught.value).startswith(f"specbot.yml:{line}: ")
+
+
+def test_the_documented_example_configuration_loads() -> None:
+    """The `gate:` example in specs/README.md is a valid configuration."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "specs" / "README.md").read_text("utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = load_repo_config(example)
+    assert config.gate.promote == ("CMP-002", "ERR-004")
+    assert config.gate.min_principle_scores == {"P3": 60, "P4": 60}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.lists(
+            st.sampled_from(
+                [
+                    "gate:",
+                    "\n",
+                    "  ",
+                    "promote:",
+                    "[",
+                    "]",
+                    "{",
+                    "}",
+                    "- ",
+                    "CMP-002",
+                    "min_score:",
+                    "101",
+                    "-1",
+                    "&a",
+                    "*a",
+                    "!!python/object",
+                    "'",
+                    '"',
+                    ":",
+                    "#",
+                    "\t",
+                    "null",
+                ]
+            ),
+            max_size=40,
+        ).map("".join),
+    )
+)
+def test_any_text_loads_or_raises_config_error(text: str) -> None:
+    """Whatever the file holds, the loader returns a config or raises ConfigError, never more."""
+    try:
+        config = load_repo_config(text)
+    except ConfigError as error:
+        assert str(error).startswith(".github/specbot.yml")
+    else:
+        assert isinstance(config, RepoConfig)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 3000 + "]" * 3000, "gate: !!python/object:os.system {}", "!0"],
+)
+def test_hostile_yaml_is_a_config_error(text: str) -> None:
+    """Deep nesting and unknown or unsafe tags are refused with a clear error."""
+    with pytest.raises(ConfigError, match="invalid YAML"):
+        load_repo_config(text)

@@ -13,7 +13,7 @@ from bot.spec import SectionKind, lint, parse_spec
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "specs" / "examples"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
-    (EXAMPLES / "expected.yml").read_text(encoding="utf-8")
+    (ROOT / "specs" / "examples-expected.yml").read_text(encoding="utf-8")
 )
 ISSUE_FORM = ROOT / ".github" / "ISSUE_TEMPLATE" / "spec.yml"
 

@@ -40,7 +40,11 @@ def test_gate_and_parser_never_raise(body: str | bytes | None) -> None:
     render_text(verdict)
     for finding in verdict.findings:
         assert len(finding.excerpt) <= 120
-        assert finding.line >= 0
+        assert 0 <= finding.line <= spec.line_count
+    lines = [section.line for section in spec.sections]
+    assert lines == sorted(set(lines))
+    assert all(1 <= c.line <= spec.line_count for c in spec.criteria)
+    assert verdict.ready is not any(f.severity == "error" for f in verdict.findings)
 
 
 @settings(max_examples=10, deadline=None)

@@ -1,0 +1,208 @@
+"""The ``ModelPort`` over the ``anthropic`` SDK: the only module that imports it.
+
+Prompt caching: Anthropic caches prompt prefixes in the order tools, system, messages, up to
+four ``cache_control`` breakpoints. We mark the last tool, the shared context, the role's
+system prompt and the last message block. The shared context (a diff, a spec) is the first
+system block, before the role prompt, so reviewers with different prompts but the same tools
+read one cached copy of it; the role prompt tells the model that block is data.
+"""
+
+from __future__ import annotations
+
+import copy
+import email.utils
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import anthropic
+import httpx2
+
+from bot.agents import (
+    ModelRequest,
+    ModelResponse,
+    PermanentModelError,
+    ResilientModel,
+    RetryPolicy,
+    TransientModelError,
+    Usage,
+)
+from bot.settings import Settings
+
+EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
+_TRANSIENT_TYPES = frozenset({"rate_limit_error", "overloaded_error", "api_error", "timeout_error"})
+
+
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date)."""
+    millis = headers.get("retry-after-ms")
+    if millis is not None:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_tz(value)
+        if parsed is None:
+            return None
+        return max(0.0, email.utils.mktime_tz(parsed) - time.time())
+
+
+def build_params(request: ModelRequest, model: str) -> dict[str, Any]:
+    """The Messages API parameters for a request, with cache breakpoints placed."""
+    system: list[dict[str, Any]] = []
+    if request.shared_context:
+        system.append({"type": "text", "text": request.shared_context, "cache_control": EPHEMERAL})
+    system.append({"type": "text", "text": request.system, "cache_control": EPHEMERAL})
+    params: dict[str, Any] = {
+        "model": model,
+        "max_tokens": request.max_tokens,
+        "system": system,
+        "messages": _with_last_block_cached(request.messages),
+    }
+    if request.tools:
+        tools = [dict(t) for t in request.tools]
+        tools[-1]["cache_control"] = EPHEMERAL
+        params["tools"] = tools
+    return params
+
+
+def _with_last_block_cached(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Caching the conversation up to its newest block lets the next turn read it back.
+    if not messages:
+        return []
+    head, last = messages[:-1], copy.deepcopy(messages[-1])
+    content = last.get("content")
+    if isinstance(content, str):
+        content = [{"type": "text", "text": content}]
+    if content:
+        content[-1]["cache_control"] = EPHEMERAL
+    return [*head, {**last, "content": content}]
+
+
+def _block_as_param(block: dict[str, Any]) -> dict[str, Any]:
+    if block.get("type") == "text":
+        return {"type": "text", "text": block.get("text", "")}
+    if block.get("type") == "tool_use":
+        return {k: block[k] for k in ("type", "id", "name", "input")}
+    return block
+
+
+def to_response(message: Any) -> ModelResponse:
+    """Our ``ModelResponse`` from an SDK ``Message``."""
+    usage = message.usage
+    dumped = message.model_dump(mode="json", exclude_none=True)
+    return ModelResponse(
+        id=message.id,
+        model=message.model,
+        content=[_block_as_param(b) for b in dumped["content"]],
+        stop_reason=message.stop_reason,
+        usage=Usage(
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cache_creation_input_tokens=usage.cache_creation_input_tokens or 0,
+            cache_read_input_tokens=usage.cache_read_input_tokens or 0,
+        ),
+    )
+
+
+def translate_error(exc: anthropic.APIError) -> TransientModelError | PermanentModelError:
+    """Our error for an SDK error: transient (worth a retry) or permanent."""
+    if isinstance(exc, anthropic.APIConnectionError):
+        kind = "timeout" if isinstance(exc, anthropic.APITimeoutError) else "connection_error"
+        return TransientModelError(f"{kind}: {exc}", error_type=kind)
+    if isinstance(exc, anthropic.APIStatusError):
+        body: dict[str, Any] = exc.body if isinstance(exc.body, dict) else {}
+        error: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else {}
+        kind = str(error.get("type", "api_error"))
+        text = f"{exc.status_code} {kind}: {error.get('message', exc.message)}"
+        status = exc.status_code
+        if status in (408, 429, 529) or status >= 500 or kind in _TRANSIENT_TYPES:
+            retry_after = parse_retry_after(exc.response.headers)
+            return TransientModelError(
+                text, status=status, error_type=kind, retry_after=retry_after
+            )
+        return PermanentModelError(text, status=status, error_type=kind)
+    return PermanentModelError(str(exc))
+
+
+class AnthropicModel:
+    """A ``ModelPort`` calling the Messages API through the official SDK, one attempt per call."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        model: str,
+        base_url: str | None = None,
+        timeout: float = 600.0,
+        stream: bool = False,
+        http_client: httpx2.Client | None = None,
+    ) -> None:
+        self.model = model
+        self.stream = stream
+        # max_retries=0: retries belong to ResilientModel alone, so attempts do not multiply.
+        self._client = anthropic.Anthropic(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=httpx2.Timeout(timeout, connect=min(timeout, 10.0)),
+            max_retries=0,
+            http_client=http_client,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, stream: bool = False) -> AnthropicModel:
+        """A client configured from settings (key, base URL, model, timeout)."""
+        if settings.anthropic_api_key is None:
+            raise PermanentModelError("ANTHROPIC_API_KEY is not set")
+        return cls(
+            api_key=settings.anthropic_api_key.get_secret_value(),
+            model=settings.model,
+            base_url=settings.anthropic_base_url,
+            timeout=settings.model_timeout_seconds,
+            stream=stream,
+        )
+
+    def complete(self, request: ModelRequest) -> ModelResponse:
+        """One Messages API call, streamed or not; SDK errors become ``ModelError``s."""
+        params = build_params(request, self.model)
+        try:
+            if self.stream:
+                with self._client.messages.stream(**params) as stream:
+                    return to_response(stream.get_final_message())
+            return to_response(self._client.messages.create(**params))
+        except anthropic.APIError as exc:
+            raise translate_error(exc) from exc
+        except httpx2.TransportError as exc:  # a stream cut mid-way is not wrapped by the SDK
+            message = f"connection_error: {exc}"
+            raise TransientModelError(message, error_type="connection_error") from exc
+
+    def count_tokens(self, request: ModelRequest) -> int:
+        """Input tokens the request would use, from ``/v1/messages/count_tokens``."""
+        params = build_params(request, self.model)
+        params.pop("max_tokens")
+        try:
+            return self._client.messages.count_tokens(**params).input_tokens
+        except anthropic.APIError as exc:
+            raise translate_error(exc) from exc
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self._client.close()
+
+
+def resilient_model_from_settings(
+    settings: Settings,
+    *,
+    stream: bool = False,
+    on_event: Callable[[str, dict[str, Any]], None] | None = None,
+) -> ResilientModel:
+    """The production model stack: the SDK client, our retries and a circuit breaker."""
+    policy = RetryPolicy(max_attempts=settings.model_max_attempts)
+    inner = AnthropicModel.from_settings(settings, stream=stream)
+    return ResilientModel(inner, policy=policy, on_event=on_event)

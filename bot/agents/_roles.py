@@ -1,0 +1,117 @@
+"""Roles as data: prompts in ``prompts/<role>.md``, tools and limits in ``data/roles.yaml``."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bot.agents.tools import (
+    BashTool,
+    TextEditorTool,
+    Tool,
+    Toolbox,
+    Workspace,
+    submit_plan_tool,
+    submit_review_tool,
+)
+
+ToolId = Literal["editor", "viewer", "bash", "submit_review", "submit_plan"]
+OnEvent = Callable[[str, dict[str, Any]], None]
+REVIEWER_ROLES = ("security", "correctness", "performance", "style", "spec-conformance")
+
+
+def _ignore_event(event_type: str, payload: dict[str, Any]) -> None:
+    """An ``on_event`` that records nothing."""
+
+
+class AgentLimits(BaseModel):
+    """Per-agent limits: the loop stops cleanly when one is reached."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_turns: int = Field(default=40, ge=1)
+    max_tokens: int = Field(default=500_000, ge=1)
+    max_seconds: float = Field(default=1800.0, gt=0)
+    max_output_tokens: int = Field(default=8192, ge=1)
+
+
+class Role(BaseModel):
+    """A role: its system prompt, the tools it is offered and its limits."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    prompt: str
+    tools: tuple[ToolId, ...]
+    submit: Literal["submit_review", "submit_plan"] | None = None
+    limits: AgentLimits = Field(default_factory=AgentLimits)
+
+    @model_validator(mode="after")
+    def _submit_is_offered(self) -> Role:
+        if self.submit is not None and self.submit not in self.tools:
+            raise ValueError(f"role {self.name}: submit tool {self.submit} is not in its tools")
+        return self
+
+
+def _package_text(path: str) -> str:
+    return resources.files("bot.agents").joinpath(path).read_text("utf-8")
+
+
+@functools.cache
+def _definitions() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(_package_text("data/roles.yaml"))
+    return loaded
+
+
+def role_names() -> list[str]:
+    """Every role defined in the package."""
+    return sorted(_definitions())
+
+
+def load_role(name: str) -> Role:
+    """The role ``name`` with its prompt (role prompt, then the untrusted-data rules)."""
+    definitions = _definitions()
+    if name not in definitions:
+        raise KeyError(f"unknown role {name!r}; roles: {', '.join(role_names())}")
+    prompt = _package_text(f"prompts/{name}.md").strip()
+    rules = _package_text("prompts/_untrusted.md").strip()
+    return Role.model_validate(
+        {"name": name, "prompt": f"{prompt}\n\n{rules}\n", **definitions[name]}
+    )
+
+
+def build_toolbox(
+    role: Role,
+    workspace: Workspace,
+    *,
+    shell_timeout: float = 120.0,
+    base_env: Mapping[str, str] | None = None,
+    redact: Sequence[str] = (),
+    isolate: bool = True,
+    on_event: OnEvent = _ignore_event,
+) -> Toolbox:
+    """The tools ``role`` is offered, working in ``workspace``."""
+    tools: list[Tool] = []
+    for tool_id in role.tools:
+        if tool_id in ("editor", "viewer"):
+            tools.append(TextEditorTool(workspace, read_only=tool_id == "viewer"))
+        elif tool_id == "bash":
+            tools.append(
+                BashTool(
+                    workspace,
+                    timeout=shell_timeout,
+                    base_env=base_env,
+                    isolate=isolate,
+                    on_event=on_event,
+                )
+            )
+        elif tool_id == "submit_review":
+            tools.append(submit_review_tool())
+        else:
+            tools.append(submit_plan_tool())
+    return Toolbox(tools, redact=redact)

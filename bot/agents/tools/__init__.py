@@ -1,0 +1,49 @@
+"""Workspace tools an agent may call: the text editor, bash and the submit tools."""
+
+from __future__ import annotations
+
+from bot.agents.tools._editor import EDITOR_NAME, EDITOR_TYPE, TextEditorTool
+from bot.agents.tools._paths import DEFAULT_DENIED, ToolError, Workspace
+from bot.agents.tools._result import Tool, ToolResult
+from bot.agents.tools._sandbox import (
+    Isolation,
+    detect_isolation,
+    is_secret,
+    scrub_git_remotes,
+    scrubbed_environment,
+)
+from bot.agents.tools._shell import BASH_NAME, BASH_TYPE, BashTool, CappedOutput
+from bot.agents.tools._submit import (
+    PlanStep,
+    PlanSubmission,
+    SubmitTool,
+    submit_plan_tool,
+    submit_review_tool,
+)
+from bot.agents.tools._toolbox import Toolbox
+
+__all__ = [
+    "BASH_NAME",
+    "BASH_TYPE",
+    "DEFAULT_DENIED",
+    "EDITOR_NAME",
+    "EDITOR_TYPE",
+    "BashTool",
+    "CappedOutput",
+    "Isolation",
+    "PlanStep",
+    "PlanSubmission",
+    "SubmitTool",
+    "TextEditorTool",
+    "Tool",
+    "ToolError",
+    "ToolResult",
+    "Toolbox",
+    "Workspace",
+    "detect_isolation",
+    "is_secret",
+    "scrub_git_remotes",
+    "scrubbed_environment",
+    "submit_plan_tool",
+    "submit_review_tool",
+]
