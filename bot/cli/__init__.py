@@ -11,8 +11,8 @@ import sys
 import typer
 
 from bot import __version__
-from bot.cli.config import config_app
 from bot.cli import model as model_command
+from bot.cli.config import config_app
 from bot.cli.lint import lint_command
 from bot.cli.runs import runs_app
 from bot.cli.worker import worker as worker_command
