@@ -13,17 +13,20 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.orchestra import Catalog
+if TYPE_CHECKING:
+    from bot.orchestra import Catalog
 
 DEFAULT_CATALOG = "bot.flows:catalog"
 
 
 def load_catalog(references: list[str]) -> Catalog:
     """Merge the catalogs named ``module:attribute``; raise ``ValueError`` for a bad one."""
+    from bot.orchestra import Catalog
+
     catalog = Catalog()
     for reference in references:
         module_name, colon, attribute = reference.partition(":")
