@@ -139,7 +139,11 @@ class StormError(RuntimeError):
 
 @dataclass(frozen=True)
 class StormLimits:
-    """The most events one chain (one correlation id) may hold."""
+    """The most events one chain (one correlation id) may hold.
+
+    The count is read before the append, so publishers racing on one chain can overshoot the
+    cap by at most one event each; the cap stops loops, it is not an exact quota.
+    """
 
     max_events_per_chain: int = 200
 

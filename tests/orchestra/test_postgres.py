@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Sequence
 
-from bot.orchestra import Blackboard, Event
+import pytest
+from pydantic import BaseModel
+
+from bot.orchestra import (
+    Blackboard,
+    Catalog,
+    Event,
+    Pipeline,
+    RateLimit,
+    Stage,
+    StageContext,
+    Subscription,
+)
 from tests.orchestra import flows
 from tests.orchestra.conftest import StartEngine
 from tests.orchestra.ledger import Ledger
@@ -36,3 +48,33 @@ def test_every_pattern_runs_on_postgres(
         "spec.ready",
         "plan.done",
     ]
+
+
+def test_budgets_and_stage_events_work_on_postgres(
+    postgres_url: str, start_engine: StartEngine, ledger: Ledger
+) -> None:
+    """The shared call budget spaces calls out and a stage's event reaches its subscriber."""
+
+    def chatty(context: StageContext, spec: BaseModel) -> BaseModel:
+        for _ in range(3):
+            context.throttle("model")
+            Ledger.from_env().record("model-call", context.run_id)
+        context.emit("plan.ready")
+        return spec
+
+    def audit(event: Event) -> Sequence[Event]:
+        Ledger.from_env().record("audited", event.event_type, event.correlation_id)
+        return []
+
+    catalog = Catalog().add(
+        *flows.FAST_QUEUES,
+        Pipeline("chatty", [Stage("chat", flows.Spec, flows.Spec, chatty)]),
+        Subscription("audit", ("plan.*",), audit),
+    )
+    catalog.rate_limits["model"] = RateLimit(limit=2, period_seconds=0.5)
+    engine = start_engine(catalog, url=postgres_url)
+    engine.result(engine.start_pipeline("chatty", {"text": "x"}, workflow_id="pg-chat"), timeout=30)
+    times = [at for _, _, at in ledger.rows("model-call")]
+    assert len(times) == 3 and times[2] - times[0] >= 0.45
+    ledger.wait_for("audited", "plan.ready", timeout=20)
+    assert [e.event_type for e in engine.events.chain("pg-chat")] == ["plan.ready"]
