@@ -1,7 +1,9 @@
 """The team section of ``.github/specbot.yml``: ``agents:`` and ``flows:``.
 
-Both have defaults, so an empty file describes specbot's standard team: a planner, an
-implementer and a tester in a pipeline, five reviewers in a swarm, and a lead above them. A
+Both have defaults, so an empty file describes specbot's standard team: a planner and an
+implementer in a pipeline, five reviewers in a swarm, and a lead above them. Agent names match
+the built-in roles (``bot/agents/data/roles.yaml``), whose prompt, tools and limits apply to
+whatever an entry leaves unset. A
 repository's entries are merged over the defaults by name (``agents: {implementer: {model: X}}``
 changes only the implementer's model).
 """
@@ -33,12 +35,13 @@ class _Strict(BaseModel):
 
 
 class AgentLimits(_Strict):
-    """What one agent run may spend."""
+    """What one agent run may spend; an unset limit keeps the role's built-in one."""
 
-    max_turns: int = Field(default=40, ge=1, le=500)
-    max_tokens: int = Field(default=400_000, ge=1_000)
-    max_cost_usd: float = Field(default=5.0, gt=0, le=1_000)
-    timeout_seconds: float = Field(default=1800, gt=0, le=86_400)
+    max_turns: int | None = Field(default=None, ge=1, le=500)
+    max_tokens: int | None = Field(default=None, ge=1_000)
+    max_seconds: float | None = Field(default=None, gt=0, le=86_400)
+    max_output_tokens: int | None = Field(default=None, ge=1, le=128_000)
+    max_cost_usd: float | None = Field(default=None, gt=0, le=1_000)
 
 
 class AgentConfig(_Strict):
@@ -47,9 +50,12 @@ class AgentConfig(_Strict):
     role: str = Field(min_length=1, description="What the agent does, in a few words.")
     model: str | None = Field(default=None, description="Model id; default SPECBOT_MODEL.")
     prompt: str | None = Field(
-        default=None, description="A built-in prompt name or a path in the repository."
+        default=None,
+        description="A built-in prompt name or a path in the repository; default the agent's name.",
     )
-    tools: list[str] = Field(default_factory=list)
+    tools: list[str] | None = Field(
+        default=None, description="Tool ids (editor, viewer, bash, submit_review, submit_plan)."
+    )
     limits: AgentLimits = Field(default_factory=AgentLimits)
     authority: list[str] = Field(
         default_factory=list, description="Actions this agent may decide (globs allowed)."
@@ -104,65 +110,42 @@ class FlowConfig(_Strict):
         return triggers
 
 
-def _reviewer(focus: str) -> AgentConfig:
-    return AgentConfig(
-        role=f"{focus} reviewer",
-        prompt=f"review-{focus}",
-        tools=["read_diff", "submit_review"],
-        authority=[f"review.{focus}"],
-        escalates_to="lead",
-    )
-
-
-REVIEW_FOCUSES = ("security", "correctness", "performance", "style", "spec")
+REVIEWERS = ("security", "correctness", "performance", "style", "spec-conformance")
 
 DEFAULT_AGENTS: dict[str, AgentConfig] = {
     "lead": AgentConfig(
-        role="lead: accepts plans and merges reviews",
+        role="lead: accepts plans, settles escalations, merges the review",
         authority=["*"],
-        delegates_to=[
-            "planner",
-            "implementer",
-            "tester",
-            *[f"{f}-reviewer" for f in REVIEW_FOCUSES],
-        ],
+        delegates_to=["planner", "implementer", *REVIEWERS],
     ),
     "planner": AgentConfig(
-        role="plans the change from the spec",
-        prompt="planner",
-        tools=["str_replace_based_edit_tool", "submit_plan"],
-        authority=["plan"],
-        escalates_to="lead",
+        role="plans the change from the spec", authority=["plan"], escalates_to="lead"
     ),
     "implementer": AgentConfig(
-        role="writes the change",
-        prompt="implementer",
-        tools=["str_replace_based_edit_tool", "bash"],
-        authority=["code", "commit"],
+        role="writes the change and its tests",
+        authority=["code", "test", "commit"],
         escalates_to="lead",
     ),
-    "tester": AgentConfig(
-        role="runs and writes tests",
-        prompt="tester",
-        tools=["str_replace_based_edit_tool", "bash"],
-        authority=["test"],
-        escalates_to="lead",
-    ),
-    **{f"{focus}-reviewer": _reviewer(focus) for focus in REVIEW_FOCUSES},
+    **{
+        name: AgentConfig(
+            role=f"{name} reviewer", authority=[f"review.{name}"], escalates_to="lead"
+        )
+        for name in REVIEWERS
+    },
 }
 
 DEFAULT_FLOWS: dict[str, FlowConfig] = {
     "implement": FlowConfig(
         pattern="pipeline",
         triggers=["spec.ready"],
-        agents=["planner", "implementer", "tester"],
+        agents=["planner", "implementer"],
         gates=[QualityGate(check="spec_ready"), QualityGate(check="tests_pass")],
         concurrency_per_repository=1,
     ),
     "review": FlowConfig(
         pattern="swarm",
         triggers=["pull_request.opened", "pull_request.synchronize", "command.review"],
-        agents=[f"{focus}-reviewer" for focus in REVIEW_FOCUSES],
+        agents=list(REVIEWERS),
         consensus=[ConsensusRule(kind="majority"), ConsensusRule(kind="no_new_contributions")],
         time_box_seconds=900,
         gates=[QualityGate(check="max_findings", threshold=0, severity="critical")],
@@ -170,7 +153,7 @@ DEFAULT_FLOWS: dict[str, FlowConfig] = {
     "follow-up": FlowConfig(
         pattern="pipeline",
         triggers=["review.changes_requested", "comment.mention"],
-        agents=["implementer", "tester"],
+        agents=["implementer"],
         max_rounds=3,
         concurrency_per_repository=1,
     ),

@@ -20,7 +20,7 @@ def test_an_empty_file_gives_the_standard_team() -> None:
     assert set(config.agents) == set(DEFAULT_AGENTS)
     assert set(config.flows) == set(DEFAULT_FLOWS)
     assert config.flows_for("pull_request.synchronize") == ["review"]
-    assert config.hierarchy().assign("security-reviewer", "merge").role == "lead"
+    assert config.hierarchy().assign("security", "merge").role == "lead"
 
 
 def test_repository_entries_merge_over_the_defaults() -> None:
@@ -39,7 +39,7 @@ def test_repository_entries_merge_over_the_defaults() -> None:
         }
     )
     assert config.agents["implementer"].model == "claude-opus-4-1"
-    assert config.agents["implementer"].tools == DEFAULT_AGENTS["implementer"].tools
+    assert config.agents["implementer"].authority == DEFAULT_AGENTS["implementer"].authority != []
     assert config.agents["docs-writer"].escalates_to == "lead"
     assert "follow-up" not in config.flows
     assert config.flows_for("pull_request.opened") == []
@@ -83,7 +83,7 @@ agents:
       max_turns: 0
 flows:
   review:
-    agents: [security-reviewer]
+    agents: [security]
   review:
     enabled: false
 """
