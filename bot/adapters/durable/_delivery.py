@@ -19,7 +19,7 @@ def _handle(subscriber: str, event: JsonObject) -> list[JsonObject]:
 
 def _record(event: JsonObject) -> JsonObject:
     try:
-        subscribers = _runtime.active().record_event(Event.model_validate(event))
+        subscribers = _runtime.active().bus.record(Event.model_validate(event))
     except StormError as exc:
         DBOS.logger.warning(str(exc))
         return {"event_id": event["event_id"], "refused": str(exc)}
@@ -34,6 +34,6 @@ def delivery_workflow(subscriber: str, event: JsonObject) -> JsonObject:
     published = []
     for item in caused:
         outcome = DBOS.run_step({"name": "record"}, _record, item)
-        engine.deliver(Event.model_validate(item), outcome.get("delivered_to", []))
+        engine.bus.deliver(Event.model_validate(item), outcome.get("delivered_to", []))
         published.append(outcome)
     return {"subscriber": subscriber, "event_id": event["event_id"], "caused": published}

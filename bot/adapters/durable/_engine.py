@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dbos import (
     DBOS,
@@ -18,9 +18,9 @@ from dbos import (
 from pydantic import BaseModel
 
 from bot.adapters.durable import _runtime
+from bot.adapters.durable._bus import EventBus
 from bot.adapters.durable._coordinators import REGISTRY_EVENT, coordinator_workflow
 from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
-from bot.adapters.durable._delivery import delivery_workflow
 from bot.adapters.durable._pipelines import pipeline_workflow
 from bot.adapters.durable._settings import (
     ACTIVE_STATUSES,
@@ -47,10 +47,6 @@ from bot.orchestra import (
     QueueSpec,
     TaskRegistry,
 )
-from bot.orchestra._catalog import delivery_queue
-
-if TYPE_CHECKING:
-    from bot.adapters.durable._client import EngineClient
 
 
 class Engine:
@@ -67,7 +63,7 @@ class Engine:
             {name: (rate.limit, rate.period_seconds) for name, rate in catalog.rate_limits.items()},
         )
         self._stop = threading.Event()
-        self._client: EngineClient | None = None
+        self.bus = EventBus(catalog, self.events, settings, self.enqueue)
         self._monitor: threading.Thread | None = None
         self.recovered: list[str] = []
 
@@ -115,9 +111,7 @@ class Engine:
         unfinished = self._wait_for_own_runs(drain_seconds)
         DBOS.destroy(destroy_registry=False)
         _runtime.unbind(self)
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self.bus.close()
         if not unfinished:
             try:
                 self.roster.leave(self.settings.executor_id)
@@ -331,59 +325,12 @@ class Engine:
 
     # events ----------------------------------------------------------------------------------
     def publish(self, event: Event) -> list[str]:
-        """Append ``event`` to the log and deliver it to each matching subscriber (idempotent:
-        a second publish of the same event id delivers nothing twice)."""
-        subscribers = self.record_event(event)
-        self.deliver(event, subscribers)
-        return subscribers
-
-    def record_event(self, event: Event) -> list[str]:
-        """Log ``event`` (refusing it past the chain's storm cap); return who subscribes to it."""
-        if not self.events.contains(event.event_id):
-            self.catalog.storm.check(event, self.events.count_chain(event.correlation_id))
-            self.events.append(event)
-        return [s.name for s in self.catalog.subscriptions.values() if s.wants(event)]
-
-    def deliver(self, event: Event, subscribers: list[str]) -> None:
-        """Enqueue one delivery run per subscriber, on its rate-limited queue."""
-        if DBOS.step_id is not None:
-            # Inside a step the engine may not start workflows; a client enqueue is a plain
-            # insert, and the delivery's fixed id keeps a retried step from delivering twice.
-            self._deliver_from_step(event, subscribers)
-            return
-        for name in subscribers:
-            self.enqueue(
-                delivery_queue(name),
-                delivery_workflow,
-                name,
-                event.model_dump(mode="json"),
-                workflow_id=f"event:{event.event_id}:{name}",
-            )
-
-    def _deliver_from_step(self, event: Event, subscribers: list[str]) -> None:
-        from bot.adapters.durable._client import EngineClient
-        from bot.adapters.durable._delivery import DELIVERY_WORKFLOW
-
-        if self._client is None:
-            self._client = EngineClient(self.settings)
-        for name in subscribers:
-            self._client.enqueue(
-                DELIVERY_WORKFLOW,
-                delivery_queue(name),
-                name,
-                event.model_dump(mode="json"),
-                workflow_id=f"event:{event.event_id}:{name}",
-            )
+        """Log ``event`` and deliver it to each matching subscriber (idempotent by event id)."""
+        return self.bus.publish(event)
 
     def replay(self, correlation_id: str, subscriber: str) -> list[Event]:
-        """Feed a run's logged events, in order, to one subscriber's handler again, here and now;
-        returns the events it causes (not published: for audits and what-ifs)."""
-        subscription = self.catalog.subscription(subscriber)
-        caused: list[Event] = []
-        for event in self.events.chain(correlation_id):
-            if subscription.wants(event):
-                caused.extend(subscription.handler(event))
-        return caused
+        """Feed a run's logged events to one subscriber's handler again (see ``EventBus``)."""
+        return self.bus.replay(correlation_id, subscriber)
 
     def throttle(self, name: str) -> float:
         """Wait for the shared budget ``name`` (across all workers); returns seconds waited."""
