@@ -98,11 +98,11 @@ def worker(
     )
     stop = threading.Event()
 
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
+    def _request_stop(signum: int, _frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
     engine = Engine(settings, served)
     engine.launch()
     typer.echo(
