@@ -381,5 +381,7 @@ def _register_queue(spec: QueueSpec) -> None:
         partition_concurrency=spec.partition_concurrency,
         limiter=limiter,  # type: ignore[arg-type]
         polling_interval_sec=spec.polling_interval_seconds,
-        on_conflict="always_update",
+        # Only the newest deployed version rewrites a queue's limits, so an old worker still
+        # draining during a rolling deploy cannot undo them.
+        on_conflict="update_if_latest_version",
     )
