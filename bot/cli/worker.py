@@ -75,9 +75,10 @@ def worker(
     ),
 ) -> None:
     """Serve durable runs from the database until SIGTERM or SIGINT."""
-    from bot.adapters.durable import Engine, engine_settings
-    from bot.settings import Settings
-
+    if dead_after < 3 * heartbeat:
+        # A live worker late by one beat must never look dead: its runs would run twice.
+        typer.echo("specbot worker: --dead-after must be at least 3 x --heartbeat", err=True)
+        raise typer.Exit(2)
     references = catalog or _default_references()
     if not references:
         typer.echo(
@@ -90,6 +91,9 @@ def worker(
     except ValueError as exc:
         typer.echo(f"specbot worker: {exc}", err=True)
         raise typer.Exit(2) from None
+    from bot.adapters.durable import Engine, engine_settings
+    from bot.settings import Settings
+
     settings = engine_settings(
         Settings(),
         executor_id=executor_id,

@@ -62,6 +62,9 @@ def test_worker_command_reports_a_bad_catalog_in_one_line(
     assert result.stderr.strip().splitlines() == [
         "specbot worker: --catalog 'tests.orchestra.flows:STAGES': STAGES is not a Catalog"
     ]
+    hasty = run_specbot("worker", "--heartbeat", "1", "--dead-after", "2")
+    assert hasty.returncode == 2
+    assert "--dead-after must be at least 3 x --heartbeat" in hasty.stderr
 
 
 def test_fastapi_lifespan_launches_and_stops_the_engine(sqlite_url: str, ledger: Ledger) -> None:

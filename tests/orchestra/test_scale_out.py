@@ -10,7 +10,7 @@ from bot.adapters.durable import EngineClient, EngineSettings
 from tests.orchestra.conftest import SpawnWorker
 from tests.orchestra.ledger import Ledger
 
-FAST_BEATS: dict[str, str] = {"heartbeat": "0.2", "dead_after": "1.0"}
+FAST_BEATS: dict[str, str] = {"heartbeat": "0.2", "dead_after": "1.0"}  # 5 beats
 
 
 def _client(url: str) -> EngineClient:
