@@ -4,6 +4,7 @@ Pipeline, swarm, hub-and-spoke coordinator, hierarchy and events are declared he
 plain functions; ``bot.adapters.durable`` runs them as durable workflows.
 """
 
+from bot.orchestra._builders import FlowConfigError, build_pipeline, build_swarm
 from bot.orchestra._catalog import Catalog, UnknownPatternError
 from bot.orchestra._contracts import NO_RETRY, JsonObject, RetryPolicy, dump_json
 from bot.orchestra._coordinator import (
@@ -54,6 +55,7 @@ from bot.orchestra._queues import (
     default_rate_limits,
 )
 from bot.orchestra._swarm import (
+    AgentFunction,
     AgentReport,
     AgentView,
     Blackboard,
@@ -71,6 +73,7 @@ from bot.orchestra._swarm import (
 
 __all__ = [
     "NO_RETRY",
+    "AgentFunction",
     "AgentReport",
     "AgentView",
     "Assignment",
@@ -87,6 +90,7 @@ __all__ = [
     "EscalationLimitError",
     "Event",
     "Finding",
+    "FlowConfigError",
     "Hierarchy",
     "JsonObject",
     "MergedFinding",
@@ -110,6 +114,8 @@ __all__ = [
     "TaskResult",
     "UnknownPatternError",
     "body_sha",
+    "build_pipeline",
+    "build_swarm",
     "check_pattern",
     "collect_outputs",
     "decide_consensus",

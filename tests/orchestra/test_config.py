@@ -10,8 +10,17 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config import ConfigError, RepoConfig, load_repo_config
-from bot.orchestra.config import DEFAULT_AGENTS, DEFAULT_FLOWS, TeamConfig
+from bot.orchestra import (
+    AgentFunction,
+    AgentReport,
+    FlowConfigError,
+    Stage,
+    build_pipeline,
+    build_swarm,
+)
+from bot.orchestra.config import DEFAULT_AGENTS, DEFAULT_FLOWS, AgentConfig, TeamConfig
 from tests.conftest import RunSpecbot
+from tests.orchestra import flows
 
 
 def test_an_empty_file_gives_the_standard_team() -> None:
@@ -154,3 +163,38 @@ def test_config_check_names_unknown_sections(run_specbot: RunSpecbot, tmp_path: 
         f"{path}:2: agnets: unknown key",
         f"{path}:6: flows.review.pattern: unknown value 'mesh'",
     ]
+
+
+def test_flows_build_from_the_configuration() -> None:
+    """A configured swarm gets its agents, rules and limits; a pipeline its order and retries."""
+    team = TeamConfig.model_validate(
+        {
+            "flows": {
+                "review": {"agents": ["security", "style"], "max_iterations": 2},
+                "implement": {"retry": {"max_attempts": 4}},
+            }
+        }
+    )
+    seen: list[str] = []
+
+    def make_agent(name: str, agent: AgentConfig) -> AgentFunction:
+        seen.append(f"{name}:{agent.role}")
+        return lambda view: AgentReport()
+
+    swarm = build_swarm(team, "review", make_agent)
+    assert [agent.name for agent in swarm.agents] == ["security", "style"]
+    assert seen == ["security:security reviewer", "style:style reviewer"]
+    assert [rule.kind for rule in swarm.rules] == ["majority", "no_new_contributions"]
+    assert (swarm.max_iterations, swarm.time_box_seconds) == (2, 900)
+
+    plan = Stage("plan", flows.Spec, flows.Plan, flows.plan)
+    code = Stage("code", flows.Plan, flows.Code, flows.implement)
+    pipeline = build_pipeline(team, "implement", {"planner": plan, "implementer": code})
+    assert [stage.name for stage in pipeline.stages] == ["plan", "code"]
+    assert all(stage.retry.max_attempts == 4 for stage in pipeline.stages)
+    with pytest.raises(FlowConfigError, match="no stage for agents implementer"):
+        build_pipeline(team, "implement", {"planner": plan})
+    with pytest.raises(FlowConfigError, match="is a swarm, not a pipeline"):
+        build_pipeline(team, "review", {})
+    with pytest.raises(FlowConfigError, match="no flow named 'deploy'"):
+        build_swarm(team, "deploy", make_agent)
