@@ -97,9 +97,11 @@ class Engine:
         self._monitor.start()
 
     def shutdown(self, *, drain_seconds: float = 0.0) -> int:
-        """Stop taking work; wait up to ``drain_seconds`` for this worker's runs to finish.
+        """Wait up to ``drain_seconds`` for this worker's runs to finish, then stop.
 
-        Returns how many runs were still unfinished. Those stay on record under this worker:
+        The queues keep feeding the worker during the drain (DBOS has no public way to pause
+        them), which is harmless: whatever is unfinished is recovered. Returns how many runs
+        were still unfinished. Those stay on record under this worker:
         it resumes them when it restarts, or, if it never does, another worker takes them
         over once this one has been silent for ``dead_after_seconds``. Their threads cannot be
         stopped from outside, so a worker process that must exit now ends with ``os._exit``.
