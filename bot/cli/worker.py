@@ -1,8 +1,9 @@
 """``specbot worker``: serve durable runs (pipelines, swarms, coordinators, event deliveries).
 
 Runs until SIGTERM or SIGINT, then gives running work ``--drain`` seconds and exits 0.
-Several workers may share one database; give each a stable ``--executor-id`` so a restarted worker resumes its own runs, and
-any live worker takes over the runs of one that stays dead (``--dead-after`` seconds silent).
+Several workers may share one database; give each a stable ``--executor-id`` so a restarted
+worker resumes its own runs, and any live worker takes over the runs of one that stays dead
+(``--dead-after`` seconds silent).
 """
 
 from __future__ import annotations
