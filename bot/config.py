@@ -1,6 +1,7 @@
 """The target repository's configuration, ``.github/specbot.yml``, and its loader.
 
-Only the ``gate:`` section exists so far; more sections join ``RepoConfig`` as features land.
+Sections: ``gate:`` (the spec-quality gate), ``agents:`` and ``flows:`` (the team, see
+``bot.orchestra.config``); more sections join ``RepoConfig`` as features land.
 Unknown keys are errors (a typo must not silently turn a setting off), every key has a
 default (an empty file is a valid configuration), and errors name the line of the bad key.
 """
@@ -10,15 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
+from bot.orchestra.config import TeamConfig
 from bot.spec import GateConfig
 
 DEFAULT_PATH = ".github/specbot.yml"
 
 
-class RepoConfig(BaseModel):
-    """Everything a repository can configure in ``.github/specbot.yml``."""
+class RepoConfig(TeamConfig):
+    """Everything a repository can configure in ``.github/specbot.yml``.
+
+    ``agents:``, ``flows:`` and ``max_escalation_depth:`` come from ``TeamConfig``.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

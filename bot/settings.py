@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="SPECBOT_DATA_DIR")
     database_url: str | None = Field(default=None, validation_alias="SPECBOT_DATABASE_URL")
 
+    # Durable engine: a stable id per worker process (its unfinished runs are recovered under
+    # it after a restart) and the deployed version (runs resume only on the version that
+    # started them, so a deploy never replays old runs on new code by accident).
+    executor_id: str | None = Field(default=None, validation_alias="SPECBOT_EXECUTOR_ID")
+    app_version: str | None = Field(default=None, validation_alias="SPECBOT_APP_VERSION")
+
     def secret_values(self) -> list[str]:
         """Every secret this process holds, for redaction from anything an agent returns."""
         return [

@@ -12,8 +12,11 @@ import typer
 
 from bot import __version__
 from bot.cli import model as model_command
+from bot.cli.config import config_app
 from bot.cli.lint import lint_command
 from bot.cli.localhub import localhub
+from bot.cli.runs import runs_app
+from bot.cli.worker import worker as worker_command
 
 HELP = """specbot turns a GitHub issue written as a specification into a reviewed pull request.
 
@@ -56,6 +59,9 @@ def root(
 
 
 app.command("lint")(lint_command)
+app.command("worker")(worker_command)
+app.add_typer(config_app, name="config")
+app.add_typer(runs_app, name="runs")
 app.command("model")(model_command.model)
 app.command("localhub")(localhub)
 

@@ -1,0 +1,23 @@
+"""The durable engine adapter: the only package that imports DBOS.
+
+Import it only where runs are started or served (the worker, the web app), never from the CLI
+root, so ``specbot lint`` stays fast.
+"""
+
+from bot.adapters.durable._client import EngineClient
+from bot.adapters.durable._engine import Engine
+from bot.adapters.durable._pipelines import StageFailedError
+from bot.adapters.durable._settings import EngineSettings, RunFailedError, RunInfo, engine_settings
+from bot.adapters.durable._tables import EventLog, WorkerRoster
+
+__all__ = [
+    "Engine",
+    "EngineClient",
+    "EngineSettings",
+    "EventLog",
+    "RunFailedError",
+    "RunInfo",
+    "StageFailedError",
+    "WorkerRoster",
+    "engine_settings",
+]

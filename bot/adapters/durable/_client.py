@@ -1,0 +1,126 @@
+"""Starting and watching runs from a process that does not execute them (a web front end,
+a CLI, a test): it writes to the same database and the workers do the work."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from dbos import DBOSClient, DBOSPortableJSONSerializer, EnqueueOptions
+
+from bot.adapters.durable._coordinators import COORDINATOR_WORKFLOW
+from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
+from bot.adapters.durable._pipelines import PIPELINE_WORKFLOW
+from bot.adapters.durable._settings import FINAL_STATUSES, EngineSettings, RunFailedError
+from bot.adapters.durable._swarms import SWARM_WORKFLOW
+from bot.orchestra import DeadLetter, JsonObject
+
+
+class EngineClient:
+    """Enqueue runs by name and read their outcome, without serving any queue."""
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self.settings = settings
+        self._client = DBOSClient(
+            system_database_url=settings.database_url,
+            serializer=DBOSPortableJSONSerializer(),
+            application_name=settings.app_name,
+        )
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._client.destroy()
+
+    def __enter__(self) -> EngineClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def enqueue(
+        self,
+        workflow_name: str,
+        queue: str,
+        *args: Any,
+        workflow_id: str,
+        partition: str | None = None,
+        priority: int | None = None,
+    ) -> str:
+        """Enqueue a workflow by its registered name (idempotent per ``workflow_id``)."""
+        options: EnqueueOptions = {
+            "workflow_name": workflow_name,
+            "queue_name": queue,
+            "workflow_id": workflow_id,
+            "app_version": self.settings.application_version,
+        }
+        if partition is not None:
+            options["queue_partition_key"] = partition
+        if priority is not None:
+            options["priority"] = priority
+        self._client.enqueue(options, *args)
+        return workflow_id
+
+    def start_pipeline(
+        self, name: str, data: JsonObject, *, workflow_id: str, queue: str = "pipelines", **kw: Any
+    ) -> str:
+        """Enqueue a pipeline run by name (a repeat of ``workflow_id`` attaches to the first)."""
+        return self.enqueue(
+            PIPELINE_WORKFLOW, queue, name, data, workflow_id, workflow_id=workflow_id, **kw
+        )
+
+    def start_swarm(
+        self, name: str, artifact: JsonObject, *, workflow_id: str, queue: str = "review", **kw: Any
+    ) -> str:
+        """Enqueue a swarm run by name."""
+        return self.enqueue(SWARM_WORKFLOW, queue, name, artifact, workflow_id=workflow_id, **kw)
+
+    def start_coordinator(
+        self,
+        name: str,
+        request: JsonObject,
+        *,
+        workflow_id: str,
+        queue: str = "pipelines",
+        **kw: Any,
+    ) -> str:
+        """Enqueue a coordinator run by name."""
+        return self.enqueue(
+            COORDINATOR_WORKFLOW, queue, name, request, workflow_id=workflow_id, **kw
+        )
+
+    def status(self, workflow_id: str) -> str:
+        """The run's status."""
+        found = self._client.list_workflows(
+            workflow_ids=[workflow_id], load_input=False, load_output=False
+        )
+        if not found:
+            raise KeyError(f"no run {workflow_id!r}")
+        return str(found[0].status)
+
+    def result(self, workflow_id: str, *, timeout: float = 60.0) -> Any:
+        """Wait for the run to finish and return its output; raise if it failed or was cancelled."""
+        deadline = time.monotonic() + timeout
+        while (status := self.status(workflow_id)) not in FINAL_STATUSES:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"run {workflow_id!r} still {status} after {timeout:g} s")
+            time.sleep(0.05)
+        found = self._client.list_workflows(workflow_ids=[workflow_id])[0]
+        if status != "SUCCESS":
+            raise RunFailedError(f"run {workflow_id!r} ended {status}: {found.error}")
+        return found.output
+
+    def cancel(self, workflow_id: str) -> None:
+        """Cancel a run and every run it started."""
+        self._client.cancel_workflow(workflow_id, cancel_children=True)
+
+    def dead_letters(self) -> list[DeadLetter]:
+        """Top-level runs that failed for good and were not retried yet, newest first."""
+        return list_dead_letters(self._client)
+
+    def retry(self, workflow_id: str) -> str:
+        """Run a dead letter again from its failed step (a worker picks it up)."""
+        return retry_dead_letter(self._client, workflow_id)
+
+    def steps(self, workflow_id: str) -> list[str]:
+        """Names of the run's recorded steps, in order."""
+        return [step["function_name"] for step in self._client.list_workflow_steps(workflow_id)]

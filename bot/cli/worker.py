@@ -1,0 +1,129 @@
+"""``specbot worker``: serve durable runs (pipelines, swarms, coordinators, event deliveries).
+
+Runs until SIGTERM or SIGINT, then gives running work ``--drain`` seconds and exits 0.
+Several workers may share one database; give each a stable ``--executor-id`` so a restarted
+worker resumes its own runs, and any live worker takes over the runs of one that stays dead
+(``--dead-after`` seconds silent).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from bot.orchestra import Catalog
+
+DEFAULT_CATALOG = "bot.flows:catalog"
+
+
+def load_catalog(references: list[str]) -> Catalog:
+    """Merge the catalogs named ``module:attribute``; raise ``ValueError`` for a bad one."""
+    from bot.orchestra import Catalog
+
+    catalog = Catalog()
+    for reference in references:
+        module_name, colon, attribute = reference.partition(":")
+        if not colon or not module_name or not attribute:
+            raise ValueError(f"--catalog {reference!r}: expected MODULE:ATTRIBUTE")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise ValueError(
+                f"--catalog {reference!r}: cannot import {module_name}: {exc}"
+            ) from exc
+        found = getattr(module, attribute, None)
+        if not isinstance(found, Catalog):
+            raise ValueError(f"--catalog {reference!r}: {attribute} is not a Catalog")
+        catalog.merge(found)
+    return catalog
+
+
+def _default_references() -> list[str]:
+    module_name = DEFAULT_CATALOG.partition(":")[0]
+    try:
+        importlib.import_module(module_name)
+    except ImportError:
+        return []
+    return [DEFAULT_CATALOG]
+
+
+def worker(
+    catalog: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--catalog", "-c", help="MODULE:ATTRIBUTE of a Catalog to serve (repeatable)."
+        ),
+    ] = None,
+    executor_id: str | None = typer.Option(
+        None,
+        "--executor-id",
+        help="Stable id of this worker (default SPECBOT_EXECUTOR_ID or host).",
+    ),
+    heartbeat: float = typer.Option(5.0, "--heartbeat", min=0.05, help="Seconds between beats."),
+    dead_after: float = typer.Option(
+        60.0, "--dead-after", min=0.1, help="Seconds of silence after which a worker is dead."
+    ),
+    drain: float = typer.Option(
+        10.0, "--drain", min=0.0, help="Seconds to let running work finish on SIGTERM."
+    ),
+) -> None:
+    """Serve durable runs from the database until SIGTERM or SIGINT."""
+    if dead_after < 3 * heartbeat:
+        # A live worker late by one beat must never look dead: its runs would run twice.
+        typer.echo("specbot worker: --dead-after must be at least 3 x --heartbeat", err=True)
+        raise typer.Exit(2)
+    references = catalog or _default_references()
+    if not references:
+        typer.echo(
+            f"specbot worker: no --catalog given and {DEFAULT_CATALOG} is not installed: "
+            "serving the default queues only",
+            err=True,
+        )
+    try:
+        served = load_catalog(references)
+    except ValueError as exc:
+        typer.echo(f"specbot worker: {exc}", err=True)
+        raise typer.Exit(2) from None
+    from bot.adapters.durable import Engine, engine_settings
+    from bot.settings import Settings
+
+    settings = engine_settings(
+        Settings(),
+        executor_id=executor_id,
+        heartbeat_seconds=heartbeat,
+        dead_after_seconds=dead_after,
+    )
+    stop = threading.Event()
+
+    def _request_stop(signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
+    engine = Engine(settings, served)
+    engine.launch()
+    typer.echo(
+        f"specbot worker {settings.executor_id} ready (version {settings.application_version})"
+    )
+    sys.stdout.flush()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        unfinished = engine.shutdown(drain_seconds=drain)
+    left = f" ({unfinished} unfinished run(s) left for recovery)" if unfinished else ""
+    typer.echo(f"specbot worker {settings.executor_id} stopped{left}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if unfinished:
+        # Threads still inside steps would keep the interpreter alive until they end;
+        # their runs are recorded and will be resumed, so leave now.
+        os._exit(0)

@@ -1,0 +1,202 @@
+"""Catalogs the orchestration tests run, in-process and in worker subprocesses.
+
+Stages and agents write to the ledger named by ``SPECBOT_TEST_LEDGER``; with
+``SPECBOT_TEST_BLOCK=1`` each stage blocks on its first attempt, so a test can kill the worker
+while it is inside that stage.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from pydantic import BaseModel
+
+from bot.orchestra import (
+    AgentReport,
+    AgentView,
+    Blackboard,
+    Catalog,
+    ConsensusRule,
+    Coordinator,
+    Finding,
+    JsonObject,
+    Pipeline,
+    QueueSpec,
+    RetryPolicy,
+    Stage,
+    StageContext,
+    Swarm,
+    SwarmAgent,
+    TaskMessage,
+    TaskPayload,
+    default_queues,
+)
+from tests.orchestra.ledger import Ledger
+
+FAST_QUEUES = default_queues(polling_interval_seconds=0.05, reviews_per_repository=1)
+
+
+class Spec(BaseModel):
+    text: str
+
+
+class Plan(BaseModel):
+    text: str
+    steps: list[str]
+
+
+class Code(BaseModel):
+    text: str
+    files: list[str]
+
+
+class Checked(BaseModel):
+    text: str
+    files: list[str]
+    passed: bool
+
+
+class Published(BaseModel):
+    url: str
+
+
+def _enter(context: StageContext) -> Ledger:
+    """Count the attempt, and on a blocking run hold the first attempt until the worker dies."""
+    ledger = Ledger.from_env()
+    ledger.record(
+        "attempt", f"{context.run_id}:{context.stage}", os.environ.get("SPECBOT_EXECUTOR_ID", "")
+    )
+    first = ledger.count("attempt", f"{context.run_id}:{context.stage}") == 1
+    if os.environ.get("SPECBOT_TEST_BLOCK") == "1" and first:
+        time.sleep(120)
+    return ledger
+
+
+def plan(context: StageContext, spec: BaseModel) -> Plan:
+    assert isinstance(spec, Spec)
+    ledger = _enter(context)
+    ledger.record("effect", f"{context.run_id}:{context.stage}")
+    return Plan(text=spec.text, steps=["write", "test"])
+
+
+def implement(context: StageContext, data: BaseModel) -> Code:
+    assert isinstance(data, Plan)
+    ledger = _enter(context)
+    ledger.record("effect", f"{context.run_id}:{context.stage}")
+    return Code(text=data.text, files=[f"{step}.py" for step in data.steps])
+
+
+def check(context: StageContext, data: BaseModel) -> Checked:
+    assert isinstance(data, Code)
+    ledger = _enter(context)
+    ledger.record("effect", f"{context.run_id}:{context.stage}")
+    if "fail-check" in data.text and ledger.count("fixed", context.run_id) == 0:
+        raise RuntimeError("tests failed: 2 of 7")
+    return Checked(text=data.text, files=data.files, passed=True)
+
+
+def publish(context: StageContext, data: BaseModel) -> Published:
+    assert isinstance(data, Checked)
+    ledger = _enter(context)
+    ledger.record("effect", f"{context.run_id}:{context.stage}")
+    return Published(url=f"https://example.test/pr/{len(data.files)}")
+
+
+STAGES = (
+    Stage("plan", Spec, Plan, plan),
+    Stage(
+        "implement", Plan, Code, implement, retry=RetryPolicy(max_attempts=3, interval_seconds=0.01)
+    ),
+    Stage("check", Code, Checked, check, retry=RetryPolicy(max_attempts=2, interval_seconds=0.01)),
+    Stage("publish", Checked, Published, publish),
+)
+
+
+def _sleepy_agent(name: str, seconds: float, key: str, verdict: str) -> SwarmAgent:
+    def run(view: AgentView) -> AgentReport:
+        time.sleep(seconds)
+        Ledger.from_env().record("agent", f"{name}@{view.iteration}")
+        findings = [Finding(key=key, message=f"{name} saw {key}", confidence=0.6)]
+        if view.iteration == 1:
+            findings.append(Finding(key=f"{name}-only", message="own", severity="nit"))
+        return AgentReport(findings=findings, confidence=0.9, verdict=verdict)
+
+    return SwarmAgent(name, run)
+
+
+REVIEWERS = tuple(
+    _sleepy_agent(name, 1.0, "src/app.py:10:security", "approve" if index < 3 else "changes")
+    for index, name in enumerate(["security", "correctness", "performance", "style", "spec"])
+)
+
+
+def decompose(request: JsonObject) -> list[TaskMessage]:
+    return [
+        TaskMessage(
+            task_id=f"part-{index}",
+            parent_id=str(request["id"]),
+            agent="worker",
+            priority=10 - index,
+            payload=TaskPayload(objective=f"do part {index}", context={"n": index}),
+            retry=RetryPolicy(max_attempts=2, interval_seconds=0.01),
+        )
+        for index in range(int(request["parts"]))
+    ]
+
+
+def work(task: TaskMessage) -> JsonObject:
+    ledger = Ledger.from_env()
+    key = f"{task.parent_id}:{task.task_id}"
+    ledger.record("task-attempt", key, os.environ.get("SPECBOT_EXECUTOR_ID", ""))
+    delay = float(os.environ.get("SPECBOT_TEST_TASK_SECONDS", "0"))
+    time.sleep(delay)
+    if task.payload.context.get("n") == 1 and ledger.count("task-attempt", key) == 1:
+        raise RuntimeError("flaky specialist")
+    ledger.record("task-effect", key)
+    return {"done": task.payload.objective}
+
+
+def slow_agent(view: AgentView) -> AgentReport:
+    """An agent that takes long enough to be cancelled mid-way."""
+    ledger = Ledger.from_env()
+    ledger.record("agent-start", f"slow@{view.iteration}")
+    time.sleep(1.5)
+    ledger.record("agent", f"slow@{view.iteration}")
+    return AgentReport(confidence=1.0)
+
+
+def after_review(context: StageContext, board: BaseModel) -> Spec:
+    assert isinstance(board, Blackboard)
+    Ledger.from_env().record("effect", f"{context.run_id}:{context.stage}")
+    return Spec(text=str(board.consensus.reason))
+
+
+def hold(context: StageContext, spec: BaseModel) -> Spec:
+    """A stage for queue tests: records start and end around a pause."""
+    assert isinstance(spec, Spec)
+    ledger = Ledger.from_env()
+    ledger.record("start", context.run_id, os.environ.get("SPECBOT_EXECUTOR_ID", ""))
+    time.sleep(float(os.environ.get("SPECBOT_TEST_HOLD_SECONDS", "0.3")))
+    ledger.record("end", context.run_id, os.environ.get("SPECBOT_EXECUTOR_ID", ""))
+    return spec
+
+
+catalog = Catalog().add(
+    *FAST_QUEUES,
+    QueueSpec(
+        name="held", partition_concurrency=1, global_concurrency=4, polling_interval_seconds=0.05
+    ),
+    Pipeline("four-stages", STAGES),
+    Pipeline("hold", [Stage("hold", Spec, Spec, hold)], queue="held"),
+    Swarm("reviewers", REVIEWERS, rules=(ConsensusRule(kind="majority"),)),
+    Swarm("slow", (SwarmAgent("slow-1", slow_agent), SwarmAgent("slow-2", slow_agent))),
+    Pipeline(
+        "review-then-publish",
+        [
+            Stage("review", Spec, Blackboard, child="slow"),
+            Stage("after", Blackboard, Spec, after_review),
+        ],
+    ),
+    Coordinator("hub", decompose=decompose, specialists={"worker": work}),
+)

@@ -1,0 +1,200 @@
+"""The team configuration (agents, flows) and the ``specbot config`` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from pydantic import ValidationError
+
+from bot.config import ConfigError, RepoConfig, load_repo_config
+from bot.orchestra import (
+    AgentFunction,
+    AgentReport,
+    FlowConfigError,
+    Stage,
+    build_pipeline,
+    build_swarm,
+)
+from bot.orchestra.config import DEFAULT_AGENTS, DEFAULT_FLOWS, AgentConfig, TeamConfig
+from tests.conftest import RunSpecbot
+from tests.orchestra import flows
+
+
+def test_an_empty_file_gives_the_standard_team() -> None:
+    """With nothing configured, every default agent and flow is there and consistent."""
+    config = TeamConfig.model_validate({})
+    assert set(config.agents) == set(DEFAULT_AGENTS)
+    assert set(config.flows) == set(DEFAULT_FLOWS)
+    assert config.flows_for("pull_request.synchronize") == ["review"]
+    assert config.hierarchy().assign("security", "merge").role == "lead"
+
+
+def test_repository_entries_merge_over_the_defaults() -> None:
+    """A partial entry changes only its fields; null removes a default; new entries are added."""
+    config = TeamConfig.model_validate(
+        {
+            "agents": {
+                "implementer": {"model": "claude-opus-4-1"},
+                "docs-writer": {
+                    "role": "writes docs",
+                    "authority": ["docs"],
+                    "escalates_to": "lead",
+                },
+            },
+            "flows": {"follow-up": None, "review": {"enabled": False}},
+        }
+    )
+    assert config.agents["implementer"].model == "claude-opus-4-1"
+    assert config.agents["implementer"].authority == DEFAULT_AGENTS["implementer"].authority != []
+    assert config.agents["docs-writer"].escalates_to == "lead"
+    assert "follow-up" not in config.flows
+    assert config.flows_for("pull_request.opened") == []
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"flows": {"review": {"agents": ["ghost"]}}}, "unknown agents: ghost"),
+        ({"agents": {"x": {"role": "r", "escalates_to": "nobody"}}}, "unknown role 'nobody'"),
+        ({"agents": {"Bad Name": {"role": "r"}}}, "agent name 'Bad Name'"),
+        ({"flows": {"f": {"pattern": "mesh", "triggers": ["a"], "agents": ["lead"]}}}, "pattern"),
+        (
+            {
+                "flows": {
+                    "f": {
+                        "pattern": "swarm",
+                        "triggers": ["a"],
+                        "agents": ["lead"],
+                        "gates": [{"check": "max_findings"}],
+                    }
+                }
+            },
+            "needs a threshold",
+        ),
+        ({"agnets": {}}, "Extra inputs are not permitted"),
+        ({"max_escalation_depth": 11}, "less than or equal to 10"),
+    ],
+)
+def test_inconsistent_configuration_is_refused(data: dict[str, object], message: str) -> None:
+    """Unknown references, bad names, unknown patterns, incomplete gates and typos are errors."""
+    with pytest.raises(ValidationError, match=message):
+        TeamConfig.model_validate(data)
+
+
+BROKEN = """\
+# specbot team settings
+agents:
+  implementer:
+    limits:
+      max_turns: 0
+flows:
+  review:
+    agents: [security]
+  review:
+    enabled: false
+"""
+
+
+def test_config_check_puts_each_error_on_its_line(run_specbot: RunSpecbot, tmp_path: Path) -> None:
+    """Errors come out as PATH:LINE: field: message, with the line the field is on; exit 1."""
+    path = tmp_path / "specbot.yml"
+    path.write_text(BROKEN, encoding="utf-8")
+    result = run_specbot("config", "check", str(path))
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{path}:5: agents.implementer.limits.max_turns: "
+        "Input should be greater than or equal to 1",
+        f"{path}:9: flows.review: duplicate key 'review'",
+    ]
+
+
+def test_config_check_accepts_a_good_file_and_reports_yaml_errors(
+    run_specbot: RunSpecbot, tmp_path: Path
+) -> None:
+    """A valid file prints ok (exit 0); broken YAML names its line (exit 1); no file exits 2."""
+    good = tmp_path / "good.yml"
+    good.write_text("agents:\n  implementer:\n    model: claude-opus-4-1\n", encoding="utf-8")
+    assert run_specbot("config", "check", str(good)).stdout.strip() == f"{good}: ok"
+    bad = tmp_path / "bad.yml"
+    bad.write_text("flows:\n  review: [1\n", encoding="utf-8")
+    result = run_specbot("config", "check", str(bad))
+    assert result.returncode == 1 and result.stdout.startswith(f"{bad}:3: yaml:")
+    missing = run_specbot("config", "check", str(tmp_path / "nope.yml"))
+    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    empty = run_specbot("config", "check", "-", input="")
+    assert empty.returncode == 0
+
+
+def test_config_schema_is_a_json_schema_the_defaults_satisfy(run_specbot: RunSpecbot) -> None:
+    """The printed schema is valid JSON Schema and accepts the default configuration."""
+    result = run_specbot("config", "schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(TeamConfig.model_validate({}).model_dump(mode="json"), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"agents": {"x": {"model": "m"}}}, schema)
+
+
+def test_repository_config_holds_the_team_next_to_the_gate() -> None:
+    """`.github/specbot.yml` carries gate, agents and flows; a bad flow is reported on its line."""
+    config = load_repo_config(
+        "gate:\nagents:\n  implementer:\n    model: claude-opus-4-1\n"
+        "flows:\n  review:\n    enabled: false\n"
+    )
+    assert config.agents["implementer"].model == "claude-opus-4-1"
+    assert not config.flows["review"].enabled
+    assert config.gate == RepoConfig().gate
+    with pytest.raises(ConfigError) as caught:
+        load_repo_config("# team\nflows:\n  review:\n    agents: [ghost]\n", "specbot.yml")
+    assert caught.value.line == 2 and "unknown agents: ghost" in caught.value.message
+
+
+def test_config_check_names_unknown_sections(run_specbot: RunSpecbot, tmp_path: Path) -> None:
+    """A misspelt section is an unknown key on its line, next to other errors in the file."""
+    path = tmp_path / "specbot.yml"
+    path.write_text("gate:\nagnets:\n  x: 1\nflows:\n  review:\n    pattern: mesh\n", "utf-8")
+    result = run_specbot("config", "check", str(path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{path}:2: agnets: unknown key",
+        f"{path}:6: flows.review.pattern: unknown value 'mesh'",
+    ]
+
+
+def test_flows_build_from_the_configuration() -> None:
+    """A configured swarm gets its agents, rules and limits; a pipeline its order and retries."""
+    team = TeamConfig.model_validate(
+        {
+            "flows": {
+                "review": {"agents": ["security", "style"], "max_iterations": 2},
+                "implement": {"retry": {"max_attempts": 4}},
+            }
+        }
+    )
+    seen: list[str] = []
+
+    def make_agent(name: str, agent: AgentConfig) -> AgentFunction:
+        seen.append(f"{name}:{agent.role}")
+        return lambda view: AgentReport()
+
+    swarm = build_swarm(team, "review", make_agent)
+    assert [agent.name for agent in swarm.agents] == ["security", "style"]
+    assert seen == ["security:security reviewer", "style:style reviewer"]
+    assert [rule.kind for rule in swarm.rules] == ["majority", "no_new_contributions"]
+    assert (swarm.max_iterations, swarm.time_box_seconds) == (2, 900)
+
+    plan = Stage("plan", flows.Spec, flows.Plan, flows.plan)
+    code = Stage("code", flows.Plan, flows.Code, flows.implement)
+    pipeline = build_pipeline(team, "implement", {"planner": plan, "implementer": code})
+    assert [stage.name for stage in pipeline.stages] == ["plan", "code"]
+    assert all(stage.retry.max_attempts == 4 for stage in pipeline.stages)
+    with pytest.raises(FlowConfigError, match="no stage for agents implementer"):
+        build_pipeline(team, "implement", {"planner": plan})
+    with pytest.raises(FlowConfigError, match="is a swarm, not a pipeline"):
+        build_pipeline(team, "review", {})
+    with pytest.raises(FlowConfigError, match="no flow named 'deploy'"):
+        build_swarm(team, "deploy", make_agent)
