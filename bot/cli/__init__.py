@@ -25,6 +25,10 @@ HELP = """specbot turns a GitHub issue written as a specification into a reviewe
   specbot lint spec.md                 check one spec against the quality gate
   specbot lint specs/ --format json    every *.md under a folder, as JSON
   cat issue.md | specbot lint -        a spec from standard input
+  specbot config check .github/specbot.yml     validate a repository's configuration
+  specbot localhub --seed seed.yml --port 8800 a local GitHub for dry runs
+  specbot model --script demo.yaml --port 8801 a scripted model server
+  specbot worker                       serve durable runs from the database
 """
 
 app = typer.Typer(
