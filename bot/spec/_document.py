@@ -47,10 +47,10 @@ _META_HEADINGS = ("checklist", "code of conduct", "prerequisites", "before submi
 
 @dataclass(slots=True)
 class Sentence:
-    """One sentence: its folded text, tokens, lexicon hits and measurable tokens."""
+    """One sentence: its folded text, lexicon hits and measurable tokens."""
 
     folded: str
-    tokens: tuple[str, ...]
+    masked: str  # folded, inline code replaced (RUBRIC 2.5): what lexicons are matched on
     hits: frozenset[str]
     vague: bool
     m_kinds: frozenset[str]
@@ -60,10 +60,15 @@ class Sentence:
         """True when the sentence holds any M token."""
         return bool(self.m_kinds)
 
+    @property
+    def tokens(self) -> list[str]:
+        """Word tokens of the masked text (computed on demand: few rules need positions)."""
+        return lx.tokenize(self.masked)
+
 
 @dataclass(slots=True)
 class Line:
-    """One line of the body with its section, class and signals."""
+    """One non-blank line of the body (or a header line) with its section, class and signals."""
 
     number: int
     text: str
@@ -88,6 +93,7 @@ class SectionSpan:
     form: HeaderForm
     line: int
     level: int
+    rest: str = ""  # text after a bold or KEY label's colon
     end_line: int = 0
     empty: bool = True
     no_response: bool = False
@@ -95,17 +101,24 @@ class SectionSpan:
 
 @dataclass(slots=True)
 class Document:
-    """A normalised body with its sections and classified lines."""
+    """A normalised body with its sections and classified lines.
+
+    Blank lines get no ``Line`` (most lines of a long body are blank): ``lines`` holds the
+    others in document order, and ``line_count`` counts every line.
+    """
 
     norm: Normalised
     lines: list[Line]
     sections: list[SectionSpan]
+    line_count: int = 0
     folded_lines: list[str] = field(default_factory=list)
     no_response_fields: list[int] = field(default_factory=list)
+    code_sections: set[int] = field(default_factory=set)  # sections holding fenced code
+    classified: list[Line] = field(default_factory=list)
 
     def content(self) -> list[Line]:
-        """Lines that carry X, R or C content."""
-        return [line for line in self.lines if line.cls]
+        """Lines that carry X, R or C content (computed once by ``analyse``)."""
+        return self.classified
 
     def section_of(self, line: Line) -> SectionSpan:
         """The section a line belongs to."""
@@ -123,7 +136,7 @@ def analyse(body: str | bytes | None) -> Document:
     _split_sections(doc)
     _classify(doc)
     _find_gherkin(doc)
-    if not any(line.cls == "C" for line in doc.lines):
+    if not any(line.cls == "C" for line in doc.classified):
         _fallback_statements(doc)
     return doc
 
@@ -137,11 +150,16 @@ def _fold_lines(lines: list[str]) -> list[str]:
 def _split_sections(doc: Document) -> None:
     heading = ""
     heading_line = 0
-    folded_lines = doc.folded_lines = _fold_lines(doc.norm.content_lines)
-    for index, text in enumerate(doc.norm.content_lines):
+    norm = doc.norm
+    folded_lines = doc.folded_lines = _fold_lines(norm.content_lines)
+    for index, text in enumerate(norm.content_lines):
         number = index + 1
+        if not text or text.isspace():  # never a header; only fenced code can answer a section
+            if norm.in_fence[index] and _WORD.search(norm.raw_lines[index]):
+                doc.code_sections.add(len(doc.sections) - 1)
+            continue
         header = None
-        if text and not doc.norm.in_fence[index] and (text[0] in "#* " or ":" in text[:61]):
+        if not norm.in_fence[index] and (text[0] in "#* " or ":" in text[:61]):
             header = detect_header(text)
         if header is None:
             section = len(doc.sections) - 1
@@ -161,12 +179,15 @@ def _split_sections(doc: Document) -> None:
         if not (nested and header.level > current.level) and not same_label:
             kind = header.kind or SectionKind.OTHER
             current.end_line = number - 1
-            doc.sections.append(SectionSpan(kind, header.title, header.form, number, header.level))
+            doc.sections.append(
+                SectionSpan(kind, header.title, header.form, number, header.level, header.rest)
+            )
         rest = header.rest
         section = len(doc.sections) - 1
         line = Line(number, rest, lx.fold_text(rest), section, heading, heading_line, header=header)
         doc.lines.append(line)
-    doc.sections[-1].end_line = len(doc.lines)
+    doc.line_count = len(norm.content_lines)
+    doc.sections[-1].end_line = doc.line_count
 
 
 def is_empty_marker(text: str) -> bool:
@@ -183,7 +204,7 @@ def criterion_text(text: str) -> str:
 
 
 def _classify(doc: Document) -> None:
-    answered: set[int] = set()
+    answered = set(doc.code_sections)
     no_response: set[int] = set()
     for line in doc.lines:
         text = line.text
@@ -201,7 +222,8 @@ def _classify(doc: Document) -> None:
             continue
         answered.add(line.section)
         _classify_line(doc, line)
-    analyse_sentences([line for line in doc.lines if line.cls])
+    doc.classified = [line for line in doc.lines if line.cls]
+    analyse_sentences(doc.classified)
     for number, section in enumerate(doc.sections):
         section.empty = number not in answered
         section.no_response = section.empty and number in no_response
@@ -260,15 +282,16 @@ def analyse_sentences(lines: list[Line]) -> None:
     kinds: dict[int, set[str]] = {}
     for position, kind in measurable_positions(joined):
         kinds.setdefault(bisect_right(starts, position) - 1, set()).add(kind)
-    masked = mask_inline_code(joined).split("\n")
+    masked_text = mask_inline_code(joined)
+    # Without inline code the masked sentences are the sentences: no second copy of the text.
+    masked = parts if masked_text is joined else masked_text.split("\n")
     for index, (part, sentences) in enumerate(zip(parts, owners, strict=True)):
-        tokens = tuple(lx.tokenize(masked[index]))
-        hits = _shared(lx.lexicon_hits(tokens))
+        hits = _shared(lx.lexicon_hits(lx.tokenize(masked[index])))
         vague = lx.V in hits
         if vague and ('"' in part or "“" in part or "«" in part):
             vague = lx.V in lx.lexicon_hits(lx.tokenize(mask_quotes(masked[index])))
         found = _shared(frozenset(kinds[index])) if index in kinds else _NO_KINDS
-        sentences.append(Sentence(part, tokens, hits, vague, found))
+        sentences.append(Sentence(part, masked[index], hits, vague, found))
 
 
 def _is_meta(folded_line: str, heading: str) -> bool:
@@ -290,6 +313,9 @@ def _is_ears(folded: str) -> bool:
 def _find_gherkin(doc: Document) -> None:
     block: list[Line] = []
     for line in doc.lines:
+        if block and block[-1].number != line.number - 1:  # a blank line ends a block
+            _mark_gherkin(block)
+            block = []
         scenario_line = line.cls == "R" or (line.cls == "C" and line.criterion != "ears")
         keyword = _first_word(line.folded) if scenario_line else ""
         if keyword in _GHERKIN_KEYWORDS:
@@ -324,7 +350,7 @@ def _mark_gherkin(block: list[Line]) -> None:
 
 def _fallback_statements(doc: Document) -> None:
     """RUBRIC 4(e): with no other criterion, a modal sentence with a figure is one."""
-    for line in doc.lines:
+    for line in doc.classified:
         if line.cls != "R":
             continue
         if any(lx.MODAL_CRITERION in s.hits and s.measurable for s in line.sentences):

@@ -258,11 +258,21 @@ def match_positions(tokens: Sequence[str]) -> list[tuple[int, int, str]]:
     return found
 
 
+_FIRST_WORDS = frozenset(_INDEX)
+_MULTI_FIRST_WORDS = frozenset(_MULTI)
+_NO_HITS: frozenset[str] = frozenset()
+
+
 def lexicon_hits(tokens: Sequence[str]) -> frozenset[str]:
     """The names of the lexicons that occur in the tokens."""
+    # One set intersection in C finds the few lexicon words; most tokens are not one.
+    present = _FIRST_WORDS.intersection(tokens)
+    if not present:
+        return _NO_HITS
     single = _SINGLE
-    names: set[str] = set()
-    names.update(*[single[token] for token in tokens if token in single])
+    names: set[str] = set().union(*[single[word] for word in present])
+    if _MULTI_FIRST_WORDS.isdisjoint(present):
+        return frozenset(names)
     multi = _MULTI
     for position in [i for i, token in enumerate(tokens) if token in multi]:
         for name, rest in multi[tokens[position]]:

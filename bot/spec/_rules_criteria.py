@@ -30,7 +30,11 @@ def check_criteria(doc: Document) -> list[Hit]:
         hits.append(Hit("ACC-001", 0))
     elif not any(s.measurable for line in criteria for s in line.sentences):
         hits.append(Hit("ACC-004", 0))
-    scanner = Scanner([line.folded if line.cls in ("R", "C") else "" for line in doc.lines])
+    texts = [""] * doc.line_count
+    for line in content:
+        if line.cls in ("R", "C"):
+            texts[line.number - 1] = line.folded
+    scanner = Scanner(texts)
     absolute: set[int] = set()
     if any_in(scanner.text, _ABSOLUTE_NEEDLES):
         absolute.update(scanner.lines_matching(_ABSOLUTE, word_start=True))

@@ -118,12 +118,13 @@ def check_structure(doc: Document) -> list[Hit]:
 def count_words(doc: Document) -> int:
     """Words outside comments, code fences and heading lines."""
     total = 0
-    for line, text in zip(doc.lines, doc.norm.content_lines, strict=True):
-        if doc.norm.in_fence[line.number - 1]:
+    content_lines, in_fence = doc.norm.content_lines, doc.norm.in_fence
+    for line in doc.lines:  # blank lines have no Line and no words
+        if in_fence[line.number - 1]:
             continue
         if line.header is not None and line.header.form == "heading":
             continue
-        total += len(text.split())
+        total += len(content_lines[line.number - 1].split())
     return total
 
 
