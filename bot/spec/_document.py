@@ -6,21 +6,14 @@ Built once per body in linear time; every rule reads it and none re-parses the t
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 from bot.spec import _lexicon as lx
 from bot.spec._model import CriterionKind, HeaderForm, SectionKind
 from bot.spec._normalise import Normalised, normalise
 from bot.spec._sections import C_SECTIONS, X_SECTIONS, Header, detect_header, fold
-from bot.spec._signals import (
-    mask_inline_code,
-    mask_quotes,
-    measurable_positions,
-    split_sentences,
-)
+from bot.spec._sentences import NO_SIGNALS, Sentence, line_signals
 
 NO_RESPONSE = "_no response_"
 _EMPTY_MARKERS = frozenset({NO_RESPONSE, "n/a", "na", "none", "-", "ninguno", "ninguna", "no"})
@@ -46,27 +39,6 @@ _META_HEADINGS = ("checklist", "code of conduct", "prerequisites", "before submi
 
 
 @dataclass(slots=True)
-class Sentence:
-    """One sentence: its folded text, lexicon hits and measurable tokens."""
-
-    folded: str
-    masked: str  # folded, inline code replaced (RUBRIC 2.5): what lexicons are matched on
-    hits: frozenset[str]
-    vague: bool
-    m_kinds: frozenset[str]
-
-    @property
-    def measurable(self) -> bool:
-        """True when the sentence holds any M token."""
-        return bool(self.m_kinds)
-
-    @property
-    def tokens(self) -> list[str]:
-        """Word tokens of the masked text (computed on demand: few rules need positions)."""
-        return lx.tokenize(self.masked)
-
-
-@dataclass(slots=True)
 class Line:
     """One non-blank line of the body (or a header line) with its section, class and signals."""
 
@@ -80,8 +52,10 @@ class Line:
     criterion: CriterionKind | None = None
     checked: bool | None = None
     header: Header | None = None
-    # Blank and code lines share one empty tuple: fewer containers for the garbage collector.
+    # Lines without content share one empty tuple: fewer containers for the garbage collector.
     sentences: Sequence[Sentence] = ()
+    hits: frozenset[str] = NO_SIGNALS  # lexicons named in any of the sentences
+    m_kinds: frozenset[str] = NO_SIGNALS  # M token kinds in any of the sentences
 
 
 @dataclass(slots=True)
@@ -223,7 +197,9 @@ def _classify(doc: Document) -> None:
         answered.add(line.section)
         _classify_line(doc, line)
     doc.classified = [line for line in doc.lines if line.cls]
-    analyse_sentences(doc.classified)
+    signals = line_signals([line.folded for line in doc.classified])
+    for line, signal in zip(doc.classified, signals, strict=True):
+        line.sentences, line.hits, line.m_kinds = signal.sentences, signal.hits, signal.m_kinds
     for number, section in enumerate(doc.sections):
         section.empty = number not in answered
         section.no_response = section.empty and number in no_response
@@ -245,53 +221,6 @@ def _classify_line(doc: Document, line: Line) -> None:
         line.cls, line.criterion = "C", "ears"
     else:
         line.cls = "R"
-
-
-# Equal sets are shared: a 1 MB body has tens of thousands of sentences but only a few
-# hundred distinct hit sets, and fewer live containers keep the garbage collector's passes short.
-_SHARED_SETS: dict[frozenset[str], frozenset[str]] = {}
-
-
-def _shared(value: frozenset[str]) -> frozenset[str]:
-    if len(_SHARED_SETS) > 4096:
-        _SHARED_SETS.clear()
-    return _SHARED_SETS.setdefault(value, value)
-
-
-_NO_KINDS: frozenset[str] = frozenset()
-
-
-def analyse_sentences(lines: list[Line]) -> None:
-    """Split lines into sentences and compute every sentence's signals in a few batch passes.
-
-    All sentences are joined with line breaks, so figures, quotes and routes are found by one
-    regex pass over the whole text instead of several passes per sentence.
-    """
-    parts: list[str] = []
-    owners: list[list[Sentence]] = []
-    for line in lines:
-        sentences: list[Sentence] = []
-        line.sentences = sentences
-        for part in split_sentences(line.folded):
-            parts.append(part)
-            owners.append(sentences)
-    if not parts:
-        return
-    joined = "\n".join(parts)
-    starts = list(accumulate((len(part) + 1 for part in parts[:-1]), initial=0))
-    kinds: dict[int, set[str]] = {}
-    for position, kind in measurable_positions(joined):
-        kinds.setdefault(bisect_right(starts, position) - 1, set()).add(kind)
-    masked_text = mask_inline_code(joined)
-    # Without inline code the masked sentences are the sentences: no second copy of the text.
-    masked = parts if masked_text is joined else masked_text.split("\n")
-    for index, (part, sentences) in enumerate(zip(parts, owners, strict=True)):
-        hits = _shared(lx.lexicon_hits(lx.tokenize(masked[index])))
-        vague = lx.V in hits
-        if vague and ('"' in part or "“" in part or "«" in part):
-            vague = lx.V in lx.lexicon_hits(lx.tokenize(mask_quotes(masked[index])))
-        found = _shared(frozenset(kinds[index])) if index in kinds else _NO_KINDS
-        sentences.append(Sentence(part, masked[index], hits, vague, found))
 
 
 def _is_meta(folded_line: str, heading: str) -> bool:
@@ -351,7 +280,7 @@ def _mark_gherkin(block: list[Line]) -> None:
 def _fallback_statements(doc: Document) -> None:
     """RUBRIC 4(e): with no other criterion, a modal sentence with a figure is one."""
     for line in doc.classified:
-        if line.cls != "R":
+        if line.cls != "R" or lx.MODAL_CRITERION not in line.hits:
             continue
         if any(lx.MODAL_CRITERION in s.hits and s.measurable for s in line.sentences):
             line.cls, line.criterion = "C", "statement"

@@ -28,7 +28,7 @@ def check_criteria(doc: Document) -> list[Hit]:
     criteria = [line for line in content if line.cls == "C"]
     if not criteria:
         hits.append(Hit("ACC-001", 0))
-    elif not any(s.measurable for line in criteria for s in line.sentences):
+    elif not any(line.m_kinds for line in criteria):
         hits.append(Hit("ACC-004", 0))
     texts = [""] * doc.line_count
     for line in content:
@@ -41,9 +41,9 @@ def check_criteria(doc: Document) -> list[Hit]:
     for line in content:
         if line.cls not in ("R", "C"):
             continue
-        if any(s.vague and not s.measurable for s in line.sentences):
+        if lx.V in line.hits and any(s.vague and not s.measurable for s in line.sentences):
             hits.append(Hit("ACC-002" if line.cls == "C" else "ACC-003", line.number))
-        if any(lx.ESCAPE in s.hits for s in line.sentences):
+        if lx.ESCAPE in line.hits:
             hits.append(Hit("ACC-005", line.number))
         if line.number in absolute:
             hits.append(Hit("ACC-006", line.number))
