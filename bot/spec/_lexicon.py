@@ -224,6 +224,11 @@ def _phrases(lexicon: str, entries: Iterable[str], inflect: bool) -> set[tuple[s
     return phrases
 
 
+def _phrases_of_index() -> list[tuple[str, ...]]:
+    """Every phrase of the index, as its words."""
+    return [(word, *rest) for word, entries in _INDEX.items() for _, rest in entries]
+
+
 def _build_index() -> dict[str, list[tuple[str, tuple[str, ...]]]]:
     index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     for name, (english, spanish) in LEXICONS.items():
@@ -258,24 +263,38 @@ def match_positions(tokens: Sequence[str]) -> list[tuple[int, int, str]]:
     return found
 
 
-_FIRST_WORDS = frozenset(_INDEX)
+# Every word of every phrase: one set intersection in C finds the few a sentence holds.
+_PHRASE_WORDS = frozenset(word for phrase in _phrases_of_index() for word in phrase)
+_SINGLE_OF_WORD: dict[str, frozenset[str]] = {
+    word: _SINGLE.get(word, frozenset()) for word in _PHRASE_WORDS
+}
+# Multi-word phrases by first word, with all their words for a quick subset check.
+_MULTI_WORDS: dict[str, list[tuple[str, tuple[str, ...], frozenset[str]]]] = {
+    word: [(name, rest, frozenset((word, *rest))) for name, rest in entries]
+    for word, entries in _MULTI.items()
+}
 _MULTI_FIRST_WORDS = frozenset(_MULTI)
 _NO_HITS: frozenset[str] = frozenset()
 
 
 def lexicon_hits(tokens: Sequence[str]) -> frozenset[str]:
     """The names of the lexicons that occur in the tokens."""
-    # One set intersection in C finds the few lexicon words; most tokens are not one.
-    present = _FIRST_WORDS.intersection(tokens)
+    present = _PHRASE_WORDS.intersection(tokens)
     if not present:
         return _NO_HITS
-    single = _SINGLE
+    single = _SINGLE_OF_WORD
     names: set[str] = set().union(*[single[word] for word in present])
-    if _MULTI_FIRST_WORDS.isdisjoint(present):
-        return frozenset(names)
-    multi = _MULTI
-    for position in [i for i, token in enumerate(tokens) if token in multi]:
-        for name, rest in multi[tokens[position]]:
-            if tuple(tokens[position + 1 : position + 1 + len(rest)]) == rest:
+    for word in _MULTI_FIRST_WORDS.intersection(present):
+        for name, rest, words in _MULTI_WORDS[word]:
+            # Only a phrase whose words all occur, for a lexicon not yet found, is placed.
+            if name not in names and words <= present and _has_phrase(tokens, word, rest):
                 names.add(name)
     return frozenset(names)
+
+
+def _has_phrase(tokens: Sequence[str], first: str, rest: tuple[str, ...]) -> bool:
+    """True when ``first`` is followed by the words of ``rest`` somewhere in the tokens."""
+    end = len(rest) + 1
+    return any(
+        token == first and tuple(tokens[i + 1 : i + end]) == rest for i, token in enumerate(tokens)
+    )
