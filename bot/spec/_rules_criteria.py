@@ -18,6 +18,7 @@ _ABSOLUTE = re.compile(
 )
 _ABSOLUTE_NEEDLES = ("100", "zero", "no ", "never", "always", "sin ", "cero", "nunca", "siempre")
 _EARS_UPPER = frozenset({"WHEN", "WHILE", "IF", "WHERE"})
+_HAS_EARS_UPPER = re.compile("WHEN|WHILE|IF|WHERE")
 _BULLET = re.compile(r"^\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)?[*_]*")
 
 
@@ -54,7 +55,7 @@ def check_criteria(doc: Document) -> list[Hit]:
 
 def _is_malformed_ears(text: str) -> bool:
     """An uppercase EARS keyword without SHALL/DEBE, or IF without THEN."""
-    if not any(keyword in text for keyword in _EARS_UPPER):
+    if not _HAS_EARS_UPPER.search(text):
         return False
     words = _BULLET.sub("", text, count=1).split(maxsplit=1)
     if not words or words[0].rstrip(",:") not in _EARS_UPPER:

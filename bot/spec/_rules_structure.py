@@ -103,7 +103,8 @@ def check_structure(doc: Document) -> list[Hit]:
         hits.append(Hit("STR-002", 0))
     if words > MAX_WORDS:
         hits.append(Hit("STR-006", 0))
-    scanner = Scanner([mask_inline_code(line) for line in doc.norm.content_lines])
+    # Inline code never spans lines, so the joined text is masked in one pass.
+    scanner = Scanner.of_text(mask_inline_code("\n".join(doc.norm.content_lines)))
     for needles, pattern in _MARKERS:
         if any_in(scanner.text, needles):
             lines = scanner.lines_matching(pattern, word_start=True)
@@ -142,8 +143,8 @@ def check_security(doc: Document) -> list[Hit]:
         folded = [
             done[i] if line == content[i] else lx.fold_text(line) for i, line in enumerate(raw)
         ]
-    else:
-        folded = [lx.fold_text(_nfkc(line)) for line in raw]
+    else:  # ASCII lines (most) are their own NFKC form, and fold to lower case
+        folded = [line.lower() if line.isascii() else lx.fold_text(_nfkc(line)) for line in raw]
     scanner = Scanner(folded)
     hits: list[Hit] = []
     for needles, pattern in _INJECTION:
