@@ -39,13 +39,15 @@ _SECRETS = (
 )
 _LEAK_VERBS = r"(?:print|echo|cat|dump|send|post|upload|paste|leak|exfiltrate|reveal)"
 # SEC-001, applied to NFKC-folded lowercase text (comments and fences included).
+# The override verbs get one pattern each: a literal start is found by a fast string search.
+_OVERRIDE_VERBS = ("ignore", "disregard", "forget", "override", "bypass")
 _INJECTION: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
-    (
-        ("ignore", "disregard", "forget", "override", "bypass"),
-        re.compile(
-            rf"(?:ignore|disregard|forget|override|bypass)\s+(?:{_SEC_DETERMINERS}{_SEC_TARGET}"
-            r"|(?:all\s+)?your\s+rules)\b"
-        ),
+    *(
+        (
+            (verb,),
+            re.compile(rf"{verb}\s+(?:{_SEC_DETERMINERS}{_SEC_TARGET}|(?:all\s+)?your\s+rules)\b"),
+        )
+        for verb in _OVERRIDE_VERBS
     ),
     (("you are now",), re.compile(r"you\s+are\s+now\s+(?:a|an|the)\s+\w")),
     (
