@@ -277,19 +277,36 @@ _MULTI_FIRST_WORDS = frozenset(_MULTI)
 _NO_HITS: frozenset[str] = frozenset()
 
 
+# Lexicons of the single-word phrases among a set of words. Sentences draw on few distinct
+# sets of lexicon words, so each is computed once and the result is one shared object.
+_SINGLE_HITS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _single_hits(present: frozenset[str]) -> frozenset[str]:
+    found = _SINGLE_HITS.get(present)
+    if found is None:
+        if len(_SINGLE_HITS) > 4096:
+            _SINGLE_HITS.clear()
+        single = _SINGLE_OF_WORD
+        found = _SINGLE_HITS[present] = frozenset().union(*[single[word] for word in present])
+    return found
+
+
 def lexicon_hits(tokens: Sequence[str]) -> frozenset[str]:
     """The names of the lexicons that occur in the tokens."""
     present = _PHRASE_WORDS.intersection(tokens)
     if not present:
         return _NO_HITS
-    single = _SINGLE_OF_WORD
-    names: set[str] = set().union(*[single[word] for word in present])
+    names = _single_hits(present)
+    extra: set[str] = set()
     for word in _MULTI_FIRST_WORDS.intersection(present):
         for name, rest, words in _MULTI_WORDS[word]:
             # Only a phrase whose words all occur, for a lexicon not yet found, is placed.
-            if name not in names and words <= present and _has_phrase(tokens, word, rest):
-                names.add(name)
-    return frozenset(names)
+            if name in names or name in extra or not words <= present:
+                continue
+            if _has_phrase(tokens, word, rest):
+                extra.add(name)
+    return names | extra if extra else names
 
 
 def _has_phrase(tokens: Sequence[str], first: str, rest: tuple[str, ...]) -> bool:
