@@ -51,6 +51,7 @@ class Line:
     cls: str = ""  # "X", "R", "C" or "" (blank, header, code, meta, empty marker)
     criterion: CriterionKind | None = None
     checked: bool | None = None
+    first_word: str = ""  # of R and C lines: EARS openers and Gherkin keywords
     header: Header | None = None
     # Lines without content share one empty tuple: fewer containers for the garbage collector.
     sentences: Sequence[Sentence] = ()
@@ -198,8 +199,8 @@ def _classify(doc: Document) -> None:
         _classify_line(doc, line)
     doc.classified = [line for line in doc.lines if line.cls]
     signals = line_signals([line.folded for line in doc.classified])
-    for line, signal in zip(doc.classified, signals, strict=True):
-        line.sentences, line.hits, line.m_kinds = signal.sentences, signal.hits, signal.m_kinds
+    for line, (sentences, hits, m_kinds) in zip(doc.classified, signals, strict=True):
+        line.sentences, line.hits, line.m_kinds = sentences, hits, m_kinds
     for number, section in enumerate(doc.sections):
         section.empty = number not in answered
         section.no_response = section.empty and number in no_response
@@ -213,11 +214,12 @@ def _classify_line(doc: Document, line: Line) -> None:
     task = _TASK_ITEM.match(line.text)
     if task and _is_meta(line.folded, line.heading):
         return
+    line.first_word = _first_word(line.folded)
     if task:
         line.cls, line.criterion, line.checked = "C", "checklist", task.group(1) != " "
     elif kind in C_SECTIONS:
         line.cls, line.criterion = "C", "section"
-    elif _is_ears(line.folded):
+    elif _is_ears(line.folded, line.first_word):
         line.cls, line.criterion = "C", "ears"
     else:
         line.cls = "R"
@@ -233,8 +235,8 @@ def _first_word(folded: str) -> str:
     return match.group(1) if match else ""
 
 
-def _is_ears(folded: str) -> bool:
-    if _first_word(folded) not in _EARS_OPENERS:
+def _is_ears(folded: str, first_word: str) -> bool:
+    if first_word not in _EARS_OPENERS:
         return False
     return not _EARS_MODALS.isdisjoint(lx.tokenize(folded))
 
@@ -246,7 +248,7 @@ def _find_gherkin(doc: Document) -> None:
             _mark_gherkin(block)
             block = []
         scenario_line = line.cls == "R" or (line.cls == "C" and line.criterion != "ears")
-        keyword = _first_word(line.folded) if scenario_line else ""
+        keyword = line.first_word if scenario_line else ""
         if keyword in _GHERKIN_KEYWORDS:
             block.append(line)
             continue
@@ -267,7 +269,7 @@ def _is_one_line_scenario(folded: str) -> bool:
 
 
 def _mark_gherkin(block: list[Line]) -> None:
-    keywords = {_first_word(line.folded) for line in block}
+    keywords = {line.first_word for line in block}
     if len(block) == 1 and _is_one_line_scenario(block[0].folded):
         block[0].cls, block[0].criterion = "C", "gherkin"
         return

@@ -110,7 +110,7 @@ def _targets(doc: Document) -> list[Target]:
                 stated += _per_page_targets(sentence.folded)
             if not stated:
                 continue
-            topic = frozenset(t for t in sentence.tokens if _is_topic_word(t))
+            topic = frozenset(filter(_is_topic_word, sentence.tokens))
             for key, value in stated:
                 targets.append(Target(key, value, line.number, in_performance, topic))
     return targets

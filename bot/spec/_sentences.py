@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, islice
 
 from bot.spec import _lexicon as lx
 from bot.spec._signals import mask_inline_code, mask_quotes, measurable_positions, split_sentences
@@ -38,16 +38,10 @@ class Sentence:
         return lx.tokenize(self.masked)
 
 
-@dataclass(slots=True)
-class LineSignals:
-    """The sentences of one line and the union of their lexicon hits and M kinds."""
-
-    sentences: Sequence[Sentence]
-    hits: frozenset[str]
-    m_kinds: frozenset[str]
-
-
 NO_SIGNALS: frozenset[str] = frozenset()
+# The sentences of one line and the union of their lexicon hits and M kinds.
+LineSignals = tuple[Sequence[Sentence], frozenset[str], frozenset[str]]
+_NO_LINE_SIGNALS: LineSignals = ((), NO_SIGNALS, NO_SIGNALS)
 
 # Equal sets are shared: a 1 MB body has tens of thousands of sentences but only a few
 # hundred distinct hit sets, and fewer live containers keep the garbage collector's passes short.
@@ -68,20 +62,19 @@ def line_signals(folded_lines: Sequence[str]) -> list[LineSignals]:
         split = split_sentences(folded)
         parts += split
         counts.append(len(split))
-    sentences = _sentences(parts)
+    sentences = iter(_sentences(parts))
     result: list[LineSignals] = []
-    position = 0
     for count in counts:
-        own = sentences[position : position + count]
-        position += count
-        if count == 1:
-            result.append(LineSignals(own, own[0].hits, own[0].m_kinds))
+        if count == 1:  # most lines: the line's signals are its sentence's
+            sentence = next(sentences)
+            result.append(((sentence,), sentence.hits, sentence.m_kinds))
         elif count == 0:
-            result.append(LineSignals((), NO_SIGNALS, NO_SIGNALS))
+            result.append(_NO_LINE_SIGNALS)
         else:
+            own = tuple(islice(sentences, count))
             hits = _shared(frozenset().union(*[s.hits for s in own]))
             kinds = _shared(frozenset().union(*[s.m_kinds for s in own]))
-            result.append(LineSignals(own, hits, kinds))
+            result.append((own, hits, kinds))
     return result
 
 
