@@ -175,6 +175,8 @@ LEXICONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 _NO_INFLECTION = frozenset({V, TECH, NEGATION, MODAL, MODAL_CRITERION, BASELINE})
 
 _TOKEN = re.compile(r"\w+(?:[.']\w+)*")
+# On ASCII text \w means the same in both modes, and the ASCII one is faster to test.
+_ASCII_TOKEN = re.compile(_TOKEN.pattern, re.ASCII)
 _COMBINING = re.compile("[\u0300-\u036f]")
 # Accented Latin letters and combining marks: the only characters folding must decompose.
 _NEEDS_DECOMPOSITION = re.compile("[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]")
@@ -199,7 +201,7 @@ def fold_text(text: str) -> str:
 
 def tokenize(folded: str) -> list[str]:
     """Word tokens of folded text; hyphens split words (real-time -> real, time)."""
-    return _TOKEN.findall(folded)
+    return (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
 
 
 def _inflect(word: str) -> set[str]:

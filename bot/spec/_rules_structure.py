@@ -120,15 +120,13 @@ def check_structure(doc: Document) -> list[Hit]:
 
 def count_words(doc: Document) -> int:
     """Words outside comments, code fences and heading lines."""
-    total = 0
     content_lines, in_fence = doc.norm.content_lines, doc.norm.in_fence
-    for line in doc.lines:  # blank lines have no Line and no words
-        if in_fence[line.number - 1]:
-            continue
-        if line.header is not None and line.header.form == "heading":
-            continue
-        total += len(content_lines[line.number - 1].split())
-    return total
+    counted = [
+        content_lines[line.number - 1]
+        for line in doc.lines  # blank lines have no Line and no words
+        if not in_fence[line.number - 1] and (line.header is None or line.header.form != "heading")
+    ]
+    return len("\n".join(counted).split())  # a line break separates words as the line ends do
 
 
 def _nfkc(line: str) -> str:

@@ -51,3 +51,10 @@ def test_clock_date_and_percentile_words_are_found_on_the_same_lines(text: str) 
     # The pieces hold no p95-style token, so every "pct" comes from the percentile words.
     pct_lines = _lines(text, [offset for offset, kind in kinds if kind == "pct"])
     assert pct_lines == _lines(text, [m.start() for m in PERCENTILE_WORDS.finditer(text)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab_1.'- é\t\nZ\u00aa\u0660"), max_size=40))
+def test_ascii_tokenizing_equals_unicode_tokenizing(text: str) -> None:
+    """ASCII text is tokenized as the Unicode pattern would; other text by that pattern."""
+    assert tokenize(text) == re.findall(r"\w+(?:[.']\w+)*", text)
