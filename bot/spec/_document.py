@@ -126,21 +126,20 @@ def _split_sections(doc: Document) -> None:
     heading = ""
     heading_line = 0
     norm = doc.norm
+    in_fence, add_line = norm.in_fence, doc.lines.append
     folded_lines = doc.folded_lines = _fold_lines(norm.content_lines)
+    section = 0  # index of the open section
     for index, text in enumerate(norm.content_lines):
         number = index + 1
         if not text or text.isspace():  # never a header; only fenced code can answer a section
-            if norm.in_fence[index] and _WORD.search(norm.raw_lines[index]):
-                doc.code_sections.add(len(doc.sections) - 1)
+            if in_fence[index] and _WORD.search(norm.raw_lines[index]):
+                doc.code_sections.add(section)
             continue
         header = None
-        if not norm.in_fence[index] and (text[0] in "#* " or ":" in text[:61]):
+        if not in_fence[index] and (text[0] in "#* " or ":" in text[:61]):
             header = detect_header(text)
         if header is None:
-            section = len(doc.sections) - 1
-            doc.lines.append(
-                Line(number, text, folded_lines[index], section, heading, heading_line)
-            )
+            add_line(Line(number, text, folded_lines[index], section, heading, heading_line))
             continue
         if header.form == "heading":
             heading, heading_line = fold(header.title), number
@@ -160,7 +159,7 @@ def _split_sections(doc: Document) -> None:
         rest = header.rest
         section = len(doc.sections) - 1
         line = Line(number, rest, lx.fold_text(rest), section, heading, heading_line, header=header)
-        doc.lines.append(line)
+        add_line(line)
     doc.line_count = len(norm.content_lines)
     doc.sections[-1].end_line = doc.line_count
 
@@ -181,10 +180,11 @@ def criterion_text(text: str) -> str:
 def _classify(doc: Document) -> None:
     answered = set(doc.code_sections)
     no_response: set[int] = set()
+    in_fence, raw_lines = doc.norm.in_fence, doc.norm.raw_lines
     for line in doc.lines:
         text = line.text
         index = line.number - 1
-        if doc.norm.in_fence[index] and _WORD.search(doc.norm.raw_lines[index]):
+        if in_fence[index] and _WORD.search(raw_lines[index]):
             answered.add(line.section)  # code belongs to its section: not empty
         if not text or text.isspace():
             continue

@@ -91,11 +91,12 @@ def _sentences(parts: list[str]) -> list[Sentence]:
     # Without inline code the masked sentences are the sentences: no second copy of the text.
     masked = parts if masked_text is joined else masked_text.split("\n")
     sentences: list[Sentence] = []
-    for index, part in enumerate(parts):
-        hits = _shared(lx.lexicon_hits(lx.tokenize(masked[index])))
-        vague = lx.V in hits
+    add, hits_of, tokenize, vague_name = sentences.append, lx.lexicon_hits, lx.tokenize, lx.V
+    for index, (part, masked_part) in enumerate(zip(parts, masked, strict=True)):
+        hits = hits_of(tokenize(masked_part))  # shared sets, but for rare multi-word unions
+        vague = vague_name in hits
         if vague and ('"' in part or "“" in part or "«" in part):
-            vague = lx.V in lx.lexicon_hits(lx.tokenize(mask_quotes(masked[index])))
+            vague = vague_name in hits_of(tokenize(mask_quotes(masked_part)))
         found = _shared(frozenset(kinds[index])) if index in kinds else NO_SIGNALS
-        sentences.append(Sentence(part, masked[index], hits, vague, found))
+        add(Sentence(part, masked_part, hits, vague, found))
     return sentences
