@@ -40,7 +40,9 @@ def lint(body: str | bytes | None, config: GateConfig | None = None) -> Verdict:
     """Judge one issue body against the rubric: findings, scores and readiness."""
     # The analysis creates tens of thousands of small objects for a long body and no reference
     # cycles, so the cyclic collector's passes over them find nothing to free; they cost a
-    # tenth of the time and grow faster than the body. It is paused for this call only.
+    # tenth of the time and grow faster than the body. It is paused for this call only. The
+    # switch is process-wide: a call that finds it already paused (another thread's lint, or
+    # the caller's choice) leaves it alone, and a paused collector only delays collection.
     paused = gc.isenabled()
     if paused:
         gc.disable()
