@@ -6,21 +6,14 @@ Built once per body in linear time; every rule reads it and none re-parses the t
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 from bot.spec import _lexicon as lx
 from bot.spec._model import CriterionKind, HeaderForm, SectionKind
 from bot.spec._normalise import Normalised, normalise
 from bot.spec._sections import C_SECTIONS, X_SECTIONS, Header, detect_header, fold
-from bot.spec._signals import (
-    mask_inline_code,
-    mask_quotes,
-    measurable_positions,
-    split_sentences,
-)
+from bot.spec._sentences import NO_SIGNALS, Sentence, line_signals
 
 NO_RESPONSE = "_no response_"
 _EMPTY_MARKERS = frozenset({NO_RESPONSE, "n/a", "na", "none", "-", "ninguno", "ninguna", "no"})
@@ -46,24 +39,8 @@ _META_HEADINGS = ("checklist", "code of conduct", "prerequisites", "before submi
 
 
 @dataclass(slots=True)
-class Sentence:
-    """One sentence: its folded text, tokens, lexicon hits and measurable tokens."""
-
-    folded: str
-    tokens: tuple[str, ...]
-    hits: frozenset[str]
-    vague: bool
-    m_kinds: frozenset[str]
-
-    @property
-    def measurable(self) -> bool:
-        """True when the sentence holds any M token."""
-        return bool(self.m_kinds)
-
-
-@dataclass(slots=True)
 class Line:
-    """One line of the body with its section, class and signals."""
+    """One non-blank line of the body (or a header line) with its section, class and signals."""
 
     number: int
     text: str
@@ -74,9 +51,12 @@ class Line:
     cls: str = ""  # "X", "R", "C" or "" (blank, header, code, meta, empty marker)
     criterion: CriterionKind | None = None
     checked: bool | None = None
+    first_word: str = ""  # of R and C lines: EARS openers and Gherkin keywords
     header: Header | None = None
-    # Blank and code lines share one empty tuple: fewer containers for the garbage collector.
+    # Lines without content share one empty tuple: fewer containers for the garbage collector.
     sentences: Sequence[Sentence] = ()
+    hits: frozenset[str] = NO_SIGNALS  # lexicons named in any of the sentences
+    m_kinds: frozenset[str] = NO_SIGNALS  # M token kinds in any of the sentences
 
 
 @dataclass(slots=True)
@@ -88,6 +68,7 @@ class SectionSpan:
     form: HeaderForm
     line: int
     level: int
+    rest: str = ""  # text after a bold or KEY label's colon
     end_line: int = 0
     empty: bool = True
     no_response: bool = False
@@ -95,17 +76,24 @@ class SectionSpan:
 
 @dataclass(slots=True)
 class Document:
-    """A normalised body with its sections and classified lines."""
+    """A normalised body with its sections and classified lines.
+
+    Blank lines get no ``Line`` (most lines of a long body are blank): ``lines`` holds the
+    others in document order, and ``line_count`` counts every line.
+    """
 
     norm: Normalised
     lines: list[Line]
     sections: list[SectionSpan]
+    line_count: int = 0
     folded_lines: list[str] = field(default_factory=list)
     no_response_fields: list[int] = field(default_factory=list)
+    code_sections: set[int] = field(default_factory=set)  # sections holding fenced code
+    classified: list[Line] = field(default_factory=list)
 
     def content(self) -> list[Line]:
-        """Lines that carry X, R or C content."""
-        return [line for line in self.lines if line.cls]
+        """Lines that carry X, R or C content (computed once by ``analyse``)."""
+        return self.classified
 
     def section_of(self, line: Line) -> SectionSpan:
         """The section a line belongs to."""
@@ -123,7 +111,7 @@ def analyse(body: str | bytes | None) -> Document:
     _split_sections(doc)
     _classify(doc)
     _find_gherkin(doc)
-    if not any(line.cls == "C" for line in doc.lines):
+    if not any(line.cls == "C" for line in doc.classified):
         _fallback_statements(doc)
     return doc
 
@@ -137,17 +125,21 @@ def _fold_lines(lines: list[str]) -> list[str]:
 def _split_sections(doc: Document) -> None:
     heading = ""
     heading_line = 0
-    folded_lines = doc.folded_lines = _fold_lines(doc.norm.content_lines)
-    for index, text in enumerate(doc.norm.content_lines):
+    norm = doc.norm
+    in_fence, add_line = norm.in_fence, doc.lines.append
+    folded_lines = doc.folded_lines = _fold_lines(norm.content_lines)
+    section = 0  # index of the open section
+    for index, text in enumerate(norm.content_lines):
         number = index + 1
+        if not text or text.isspace():  # never a header; only fenced code can answer a section
+            if in_fence[index] and _WORD.search(norm.raw_lines[index]):
+                doc.code_sections.add(section)
+            continue
         header = None
-        if text and not doc.norm.in_fence[index] and (text[0] in "#* " or ":" in text[:61]):
+        if not in_fence[index] and (text[0] in "#* " or ":" in text[:61]):
             header = detect_header(text)
         if header is None:
-            section = len(doc.sections) - 1
-            doc.lines.append(
-                Line(number, text, folded_lines[index], section, heading, heading_line)
-            )
+            add_line(Line(number, text, folded_lines[index], section, heading, heading_line))
             continue
         if header.form == "heading":
             heading, heading_line = fold(header.title), number
@@ -161,12 +153,15 @@ def _split_sections(doc: Document) -> None:
         if not (nested and header.level > current.level) and not same_label:
             kind = header.kind or SectionKind.OTHER
             current.end_line = number - 1
-            doc.sections.append(SectionSpan(kind, header.title, header.form, number, header.level))
+            doc.sections.append(
+                SectionSpan(kind, header.title, header.form, number, header.level, header.rest)
+            )
         rest = header.rest
         section = len(doc.sections) - 1
         line = Line(number, rest, lx.fold_text(rest), section, heading, heading_line, header=header)
-        doc.lines.append(line)
-    doc.sections[-1].end_line = len(doc.lines)
+        add_line(line)
+    doc.line_count = len(norm.content_lines)
+    doc.sections[-1].end_line = doc.line_count
 
 
 def is_empty_marker(text: str) -> bool:
@@ -183,12 +178,13 @@ def criterion_text(text: str) -> str:
 
 
 def _classify(doc: Document) -> None:
-    answered: set[int] = set()
+    answered = set(doc.code_sections)
     no_response: set[int] = set()
+    in_fence, raw_lines = doc.norm.in_fence, doc.norm.raw_lines
     for line in doc.lines:
         text = line.text
         index = line.number - 1
-        if doc.norm.in_fence[index] and _WORD.search(doc.norm.raw_lines[index]):
+        if in_fence[index] and _WORD.search(raw_lines[index]):
             answered.add(line.section)  # code belongs to its section: not empty
         if not text or text.isspace():
             continue
@@ -201,7 +197,10 @@ def _classify(doc: Document) -> None:
             continue
         answered.add(line.section)
         _classify_line(doc, line)
-    analyse_sentences([line for line in doc.lines if line.cls])
+    doc.classified = [line for line in doc.lines if line.cls]
+    signals = line_signals([line.folded for line in doc.classified])
+    for line, (sentences, hits, m_kinds) in zip(doc.classified, signals, strict=True):
+        line.sentences, line.hits, line.m_kinds = sentences, hits, m_kinds
     for number, section in enumerate(doc.sections):
         section.empty = number not in answered
         section.no_response = section.empty and number in no_response
@@ -215,60 +214,15 @@ def _classify_line(doc: Document, line: Line) -> None:
     task = _TASK_ITEM.match(line.text)
     if task and _is_meta(line.folded, line.heading):
         return
+    line.first_word = _first_word(line.folded)
     if task:
         line.cls, line.criterion, line.checked = "C", "checklist", task.group(1) != " "
     elif kind in C_SECTIONS:
         line.cls, line.criterion = "C", "section"
-    elif _is_ears(line.folded):
+    elif _is_ears(line.folded, line.first_word):
         line.cls, line.criterion = "C", "ears"
     else:
         line.cls = "R"
-
-
-# Equal sets are shared: a 1 MB body has tens of thousands of sentences but only a few
-# hundred distinct hit sets, and fewer live containers keep the garbage collector's passes short.
-_SHARED_SETS: dict[frozenset[str], frozenset[str]] = {}
-
-
-def _shared(value: frozenset[str]) -> frozenset[str]:
-    if len(_SHARED_SETS) > 4096:
-        _SHARED_SETS.clear()
-    return _SHARED_SETS.setdefault(value, value)
-
-
-_NO_KINDS: frozenset[str] = frozenset()
-
-
-def analyse_sentences(lines: list[Line]) -> None:
-    """Split lines into sentences and compute every sentence's signals in a few batch passes.
-
-    All sentences are joined with line breaks, so figures, quotes and routes are found by one
-    regex pass over the whole text instead of several passes per sentence.
-    """
-    parts: list[str] = []
-    owners: list[list[Sentence]] = []
-    for line in lines:
-        sentences: list[Sentence] = []
-        line.sentences = sentences
-        for part in split_sentences(line.folded):
-            parts.append(part)
-            owners.append(sentences)
-    if not parts:
-        return
-    joined = "\n".join(parts)
-    starts = list(accumulate((len(part) + 1 for part in parts[:-1]), initial=0))
-    kinds: dict[int, set[str]] = {}
-    for position, kind in measurable_positions(joined):
-        kinds.setdefault(bisect_right(starts, position) - 1, set()).add(kind)
-    masked = mask_inline_code(joined).split("\n")
-    for index, (part, sentences) in enumerate(zip(parts, owners, strict=True)):
-        tokens = tuple(lx.tokenize(masked[index]))
-        hits = _shared(lx.lexicon_hits(tokens))
-        vague = lx.V in hits
-        if vague and ('"' in part or "“" in part or "«" in part):
-            vague = lx.V in lx.lexicon_hits(lx.tokenize(mask_quotes(masked[index])))
-        found = _shared(frozenset(kinds[index])) if index in kinds else _NO_KINDS
-        sentences.append(Sentence(part, tokens, hits, vague, found))
 
 
 def _is_meta(folded_line: str, heading: str) -> bool:
@@ -281,8 +235,8 @@ def _first_word(folded: str) -> str:
     return match.group(1) if match else ""
 
 
-def _is_ears(folded: str) -> bool:
-    if _first_word(folded) not in _EARS_OPENERS:
+def _is_ears(folded: str, first_word: str) -> bool:
+    if first_word not in _EARS_OPENERS:
         return False
     return not _EARS_MODALS.isdisjoint(lx.tokenize(folded))
 
@@ -290,8 +244,11 @@ def _is_ears(folded: str) -> bool:
 def _find_gherkin(doc: Document) -> None:
     block: list[Line] = []
     for line in doc.lines:
+        if block and block[-1].number != line.number - 1:  # a blank line ends a block
+            _mark_gherkin(block)
+            block = []
         scenario_line = line.cls == "R" or (line.cls == "C" and line.criterion != "ears")
-        keyword = _first_word(line.folded) if scenario_line else ""
+        keyword = line.first_word if scenario_line else ""
         if keyword in _GHERKIN_KEYWORDS:
             block.append(line)
             continue
@@ -312,7 +269,7 @@ def _is_one_line_scenario(folded: str) -> bool:
 
 
 def _mark_gherkin(block: list[Line]) -> None:
-    keywords = {_first_word(line.folded) for line in block}
+    keywords = {line.first_word for line in block}
     if len(block) == 1 and _is_one_line_scenario(block[0].folded):
         block[0].cls, block[0].criterion = "C", "gherkin"
         return
@@ -324,8 +281,8 @@ def _mark_gherkin(block: list[Line]) -> None:
 
 def _fallback_statements(doc: Document) -> None:
     """RUBRIC 4(e): with no other criterion, a modal sentence with a figure is one."""
-    for line in doc.lines:
-        if line.cls != "R":
+    for line in doc.classified:
+        if line.cls != "R" or lx.MODAL_CRITERION not in line.hits:
             continue
         if any(lx.MODAL_CRITERION in s.hits and s.measurable for s in line.sentences):
             line.cls, line.criterion = "C", "statement"

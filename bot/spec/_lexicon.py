@@ -175,6 +175,8 @@ LEXICONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 _NO_INFLECTION = frozenset({V, TECH, NEGATION, MODAL, MODAL_CRITERION, BASELINE})
 
 _TOKEN = re.compile(r"\w+(?:[.']\w+)*")
+# On ASCII text \w means the same in both modes, and the ASCII one is faster to test.
+_ASCII_TOKEN = re.compile(_TOKEN.pattern, re.ASCII)
 _COMBINING = re.compile("[\u0300-\u036f]")
 # Accented Latin letters and combining marks: the only characters folding must decompose.
 _NEEDS_DECOMPOSITION = re.compile("[\u00c0-\u024f\u0300-\u036f\u1e00-\u1eff]")
@@ -199,7 +201,7 @@ def fold_text(text: str) -> str:
 
 def tokenize(folded: str) -> list[str]:
     """Word tokens of folded text; hyphens split words (real-time -> real, time)."""
-    return _TOKEN.findall(folded)
+    return (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
 
 
 def _inflect(word: str) -> set[str]:
@@ -222,6 +224,11 @@ def _phrases(lexicon: str, entries: Iterable[str], inflect: bool) -> set[tuple[s
         else:
             phrases.add(words)
     return phrases
+
+
+def _phrases_of_index() -> list[tuple[str, ...]]:
+    """Every phrase of the index, as its words."""
+    return [(word, *rest) for word, entries in _INDEX.items() for _, rest in entries]
 
 
 def _build_index() -> dict[str, list[tuple[str, tuple[str, ...]]]]:
@@ -258,14 +265,55 @@ def match_positions(tokens: Sequence[str]) -> list[tuple[int, int, str]]:
     return found
 
 
+# Every word of every phrase: one set intersection in C finds the few a sentence holds.
+_PHRASE_WORDS = frozenset(word for phrase in _phrases_of_index() for word in phrase)
+_SINGLE_OF_WORD: dict[str, frozenset[str]] = {
+    word: _SINGLE.get(word, frozenset()) for word in _PHRASE_WORDS
+}
+# Multi-word phrases by first word, with all their words for a quick subset check.
+_MULTI_WORDS: dict[str, list[tuple[str, tuple[str, ...], frozenset[str]]]] = {
+    word: [(name, rest, frozenset((word, *rest))) for name, rest in entries]
+    for word, entries in _MULTI.items()
+}
+_MULTI_FIRST_WORDS = frozenset(_MULTI)
+_NO_HITS: frozenset[str] = frozenset()
+
+
+# Lexicons of the single-word phrases among a set of words. Sentences draw on few distinct
+# sets of lexicon words, so each is computed once and the result is one shared object.
+_SINGLE_HITS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _single_hits(present: frozenset[str]) -> frozenset[str]:
+    found = _SINGLE_HITS.get(present)
+    if found is None:
+        if len(_SINGLE_HITS) > 4096:
+            _SINGLE_HITS.clear()
+        single = _SINGLE_OF_WORD
+        found = _SINGLE_HITS[present] = frozenset().union(*[single[word] for word in present])
+    return found
+
+
 def lexicon_hits(tokens: Sequence[str]) -> frozenset[str]:
     """The names of the lexicons that occur in the tokens."""
-    single = _SINGLE
-    names: set[str] = set()
-    names.update(*[single[token] for token in tokens if token in single])
-    multi = _MULTI
-    for position in [i for i, token in enumerate(tokens) if token in multi]:
-        for name, rest in multi[tokens[position]]:
-            if tuple(tokens[position + 1 : position + 1 + len(rest)]) == rest:
-                names.add(name)
-    return frozenset(names)
+    present = _PHRASE_WORDS.intersection(tokens)
+    if not present:
+        return _NO_HITS
+    names = _single_hits(present)
+    extra: set[str] = set()
+    for word in _MULTI_FIRST_WORDS.intersection(present):
+        for name, rest, words in _MULTI_WORDS[word]:
+            # Only a phrase whose words all occur, for a lexicon not yet found, is placed.
+            if name in names or name in extra or not words <= present:
+                continue
+            if _has_phrase(tokens, word, rest):
+                extra.add(name)
+    return names | extra if extra else names
+
+
+def _has_phrase(tokens: Sequence[str], first: str, rest: tuple[str, ...]) -> bool:
+    """True when ``first`` is followed by the words of ``rest`` somewhere in the tokens."""
+    end = len(rest) + 1
+    return any(
+        token == first and tuple(tokens[i + 1 : i + end]) == rest for i, token in enumerate(tokens)
+    )

@@ -34,14 +34,14 @@ def spec_of(doc: Document) -> Spec:
     return Spec(
         sections=tuple(sections),
         criteria=tuple(_criteria(doc)),
-        line_count=len(doc.lines),
+        line_count=doc.line_count,
         word_count=count_words(doc) if not doc.norm.empty_body else 0,
     )
 
 
 def _section_text(doc: Document, span: SectionSpan) -> str:
     norm = doc.norm
-    parts = [doc.lines[span.line - 1].text] if span.line and span.form != "heading" else []
+    parts = [span.rest] if span.line and span.form != "heading" else []
     for index in range(span.line, span.end_line):
         parts.append(norm.raw_lines[index] if norm.in_fence[index] else norm.content_lines[index])
     return "\n".join(parts).strip("\n")

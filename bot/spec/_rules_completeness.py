@@ -35,6 +35,7 @@ _CODE_TAGS = lx.word_set(
     "js javascript ts typescript jsx tsx python py go golang java kotlin kt ruby rb rust rs "
     "c# csharp cs php swift"
 )
+_TIMED = frozenset({"dur", "pct"})
 _CODE_MARKERS = ("function ", "def ", "class ", "=>", "func ", "public ", "void ")
 
 
@@ -57,22 +58,21 @@ def check_completeness(doc: Document) -> list[Hit]:
     has_empty_state = doc.has_section(K.EMPTY_STATE) or _first_cue(content, lx.EMPTY_CUE)
     if collection is not None and not has_empty_state:
         hits.append(Hit("CMP-005", collection))
-    timed = ("dur", "pct")
-    if not any(
-        kind in s.m_kinds for line in requirement_lines for s in line.sentences for kind in timed
-    ):
+    if all(line.m_kinds.isdisjoint(_TIMED) for line in requirement_lines):
         hits.append(Hit("CMP-006", 0))
     return hits
 
 
 def _first_cue(lines: list[Line], lexicon: str) -> int | None:
     for line in lines:
-        if any(lexicon in sentence.hits for sentence in line.sentences):
+        if lexicon in line.hits:
             return line.number
     return None
 
 
 def _is_modal_statement(line: Line) -> bool:
+    if lx.MODAL not in line.hits:
+        return False
     for sentence in line.sentences:
         if lx.MODAL not in sentence.hits:
             continue
@@ -94,8 +94,10 @@ def check_implementation(doc: Document) -> list[Hit]:
     if any_in(scanner.text, _CONSTRUCT_NEEDLES):
         hits.extend(Hit("IMP-001", n) for n in scanner.lines_matching(_CONSTRUCT, word_start=True))
     for line in doc.content():
-        if line.cls in ("R", "C") and any(
-            lx.TECH in s.hits and _prescribes_technology(s.tokens) for s in line.sentences
+        if (
+            line.cls in ("R", "C")
+            and lx.TECH in line.hits
+            and any(lx.TECH in s.hits and _prescribes_technology(s.tokens) for s in line.sentences)
         ):
             hits.append(Hit("IMP-002", line.number))
     for fence in doc.norm.fences:

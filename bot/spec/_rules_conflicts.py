@@ -97,7 +97,7 @@ def _per_page_targets(folded: str) -> list[tuple[tuple[str, ...], float]]:
 def _targets(doc: Document) -> list[Target]:
     targets: list[Target] = []
     for line in doc.content():
-        if line.cls not in ("R", "C"):
+        if line.cls not in ("R", "C") or ("pct" not in line.m_kinds and "pag" not in line.folded):
             continue
         in_performance = doc.section_of(line).kind is SectionKind.PERFORMANCE
         for sentence in line.sentences:
@@ -110,7 +110,7 @@ def _targets(doc: Document) -> list[Target]:
                 stated += _per_page_targets(sentence.folded)
             if not stated:
                 continue
-            topic = frozenset(t for t in sentence.tokens if _is_topic_word(t))
+            topic = frozenset(filter(_is_topic_word, sentence.tokens))
             for key, value in stated:
                 targets.append(Target(key, value, line.number, in_performance, topic))
     return targets

@@ -20,10 +20,10 @@ def check_context(doc: Document) -> list[Hit]:
         hits.append(Hit("CTX-001", 0))
     content = doc.content()
     if not doc.has_section(SectionKind.CURRENT_STATE) and not any(
-        lx.CURRENT_CUE in s.hits for line in content for s in line.sentences
+        lx.CURRENT_CUE in line.hits for line in content
     ):
         hits.append(Hit("CTX-002", 0))
     for line in content:
-        if any(lx.REF_CUE in s.hits for s in line.sentences):
+        if lx.REF_CUE in line.hits:
             hits.append(Hit("CTX-003", line.number))
     return hits

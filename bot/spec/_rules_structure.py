@@ -39,13 +39,15 @@ _SECRETS = (
 )
 _LEAK_VERBS = r"(?:print|echo|cat|dump|send|post|upload|paste|leak|exfiltrate|reveal)"
 # SEC-001, applied to NFKC-folded lowercase text (comments and fences included).
+# The override verbs get one pattern each: a literal start is found by a fast string search.
+_OVERRIDE_VERBS = ("ignore", "disregard", "forget", "override", "bypass")
 _INJECTION: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
-    (
-        ("ignore", "disregard", "forget", "override", "bypass"),
-        re.compile(
-            rf"(?:ignore|disregard|forget|override|bypass)\s+(?:{_SEC_DETERMINERS}{_SEC_TARGET}"
-            r"|(?:all\s+)?your\s+rules)\b"
-        ),
+    *(
+        (
+            (verb,),
+            re.compile(rf"{verb}\s+(?:{_SEC_DETERMINERS}{_SEC_TARGET}|(?:all\s+)?your\s+rules)\b"),
+        )
+        for verb in _OVERRIDE_VERBS
     ),
     (("you are now",), re.compile(r"you\s+are\s+now\s+(?:a|an|the)\s+\w")),
     (
@@ -103,7 +105,8 @@ def check_structure(doc: Document) -> list[Hit]:
         hits.append(Hit("STR-002", 0))
     if words > MAX_WORDS:
         hits.append(Hit("STR-006", 0))
-    scanner = Scanner([mask_inline_code(line) for line in doc.norm.content_lines])
+    # Inline code never spans lines, so the joined text is masked in one pass.
+    scanner = Scanner.of_text(mask_inline_code("\n".join(doc.norm.content_lines)))
     for needles, pattern in _MARKERS:
         if any_in(scanner.text, needles):
             lines = scanner.lines_matching(pattern, word_start=True)
@@ -117,14 +120,13 @@ def check_structure(doc: Document) -> list[Hit]:
 
 def count_words(doc: Document) -> int:
     """Words outside comments, code fences and heading lines."""
-    total = 0
-    for line, text in zip(doc.lines, doc.norm.content_lines, strict=True):
-        if doc.norm.in_fence[line.number - 1]:
-            continue
-        if line.header is not None and line.header.form == "heading":
-            continue
-        total += len(text.split())
-    return total
+    content_lines, in_fence = doc.norm.content_lines, doc.norm.in_fence
+    counted = [
+        content_lines[line.number - 1]
+        for line in doc.lines  # blank lines have no Line and no words
+        if not in_fence[line.number - 1] and (line.header is None or line.header.form != "heading")
+    ]
+    return len("\n".join(counted).split())  # a line break separates words as the line ends do
 
 
 def _nfkc(line: str) -> str:
@@ -141,8 +143,8 @@ def check_security(doc: Document) -> list[Hit]:
         folded = [
             done[i] if line == content[i] else lx.fold_text(line) for i, line in enumerate(raw)
         ]
-    else:
-        folded = [lx.fold_text(_nfkc(line)) for line in raw]
+    else:  # ASCII lines (most) are their own NFKC form, and fold to lower case
+        folded = [line.lower() if line.isascii() else lx.fold_text(_nfkc(line)) for line in raw]
     scanner = Scanner(folded)
     hits: list[Hit] = []
     for needles, pattern in _INJECTION:

@@ -35,25 +35,35 @@ _COMPARATOR_WORDS = (
 
 # Patterns that start with a literal or a digit let the regex engine skip ahead; the
 # "not inside a word" checks that a look-behind would do are made in Python on each match.
-_NUMBER_RUN = re.compile(r"\d+(?:[.,]\d+)*")
 _DIGIT = re.compile(r"\d")
-_NUMBER_EDGE = frozenset(".,")
-_AFTER_NUMBER = re.compile(
+_UNIT_AFTER = (
     rf"[ \t\u00a0]?(?:(?P<dur>(?:{_DURATION_UNITS})(?!\w))|(?P<unit>(?:{_OTHER_UNITS})(?![\w/])))"
 )
+# A number and the unit after it in one match (units hold no digit, so consuming one never
+# hides a number): group "num" is the number, and lastgroup names the unit kind if any.
+_NUMBER_AND_UNIT = re.compile(rf"(?P<num>\d+(?:[.,]\d+)*)(?:{_UNIT_AFTER})?")
 _REASON_AFTER = re.compile(rf"[ \t]+(?:{_REASON})(?!\w)")
 _COMPARATORS = tuple(_COMPARATOR_WORDS.split("|"))
 _SYMBOLS = ("≤", "≥", "<", ">", "=")
+# Comparators and status leads end in a letter or a symbol, after optional spaces and colons.
+_BEFORE_LEAD = frozenset(" :≤≥<>=")
 _STATUS_LEADS = ("http", "status", "code", "return", "returns", "with", "respond with",
                  "responds with", "responded with", "responde con", "devuelve", "con")  # fmt: skip
 _QUOTE = re.compile(r"\"[^\"\n]{2,120}\"|“[^”\n]{2,120}”|«[^»\n]{2,120}»")
 _CODE = re.compile(r"`[^`\n]+`")
 _ROUTE_BODY = re.compile(r"/[\w{}:.\[\]\-]*[^\W\d_][\w{}:.\[\]\-/]*")
 _NOT_BEFORE_ROUTE = frozenset("/.:-<")
-_CLOCK = re.compile(r"\d:\d\d(?!\d)")
-_DATE = re.compile(r"\d{4}-\d\d-\d\d(?!\d)")
+# Clock times and dates start at their separator, with the digits before it checked by a
+# look-behind: a literal first character lets the regex engine skip to candidates. The match
+# starts a few characters later than the figure, on the same line, which is all callers use.
+_CLOCK = re.compile(r":(?<=\d:)\d\d(?!\d)")
+_DATE = re.compile(r"-(?<=\d{4}-)\d\d-\d\d(?!\d)")
 _P_TOKEN = re.compile(r"p(?:50|75|90|95|99|999)(?!\w)")
-_PERCENTILE_WORDS = re.compile(r"\d{2}(?:st|nd|rd|th)[ \t]+percentile|percentil[ \t]+\d{2}")
+# "95th percentile" and "percentil 95", found from the literal word (a pattern that starts
+# with a digit would be tried at every character of the text).
+_PERCENTIL = re.compile("percentil")
+_ORDINAL_BEFORE = re.compile(r"\d{2}(?:st|nd|rd|th)[ \t]+\Z")
+_NUMBER_AFTER = re.compile(r"[ \t]+\d{2}")
 
 
 def _starts_token(text: str, start: int, also: frozenset[str] = frozenset()) -> bool:
@@ -83,20 +93,34 @@ def _ends_with_word(text: str, words: tuple[str, ...]) -> bool:
 
 def _number_kinds(text: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
-    for match in _NUMBER_RUN.finditer(text):
-        start, end = match.span()
-        if not _starts_token(text, start, _NUMBER_EDGE):
+    for match in _NUMBER_AND_UNIT.finditer(text):
+        start, end = match.span("num")
+        previous = text[start - 1] if start else "\n"
+        if previous.isalnum() or previous in "_.,":  # inside a word or a longer number
             continue
-        after = _AFTER_NUMBER.match(text, end)
-        if after and after.lastgroup:
-            found.append((start, after.lastgroup))
-        before = text[max(0, start - 24) : start]
-        before = before[before.rfind("\n") + 1 :].rstrip(" :")
-        if before.endswith(_SYMBOLS) or _ends_with_word(before, _COMPARATORS):
-            found.append((start, "cmp"))
+        if match.lastgroup != "num":
+            found.append((start, match.lastgroup or ""))
+        before = ""
+        if previous in _BEFORE_LEAD:  # otherwise no comparator or lead can end right here
+            before = text[max(0, start - 24) : start]
+            before = before[before.rfind("\n") + 1 :].rstrip(" :")
+            if before.endswith(_SYMBOLS) or _ends_with_word(before, _COMPARATORS):
+                found.append((start, "cmp"))
         is_status = end - start == 3 and text[start] in "12345"
         if is_status and (_ends_with_word(before, _STATUS_LEADS) or _REASON_AFTER.match(text, end)):
             found.append((start, "http"))
+    return found
+
+
+def _percentile_words(text: str) -> list[tuple[int, str]]:
+    """Offsets of "95th percentile" and "percentil 95" (at the word: the same line)."""
+    found: list[tuple[int, str]] = []
+    for match in _PERCENTIL.finditer(text):
+        start, end = match.span()
+        line_start = text.rfind("\n", 0, start) + 1
+        english = text.startswith("e", end) and _ORDINAL_BEFORE.search(text, line_start, start)
+        if english or _NUMBER_AFTER.match(text, end):
+            found.append((start, "pct"))
     return found
 
 
@@ -111,7 +135,7 @@ def measurable_positions(text: str) -> list[tuple[int, str]]:
     if _DIGIT.search(text):
         found += _number_kinds(text)
         if "percentil" in text:
-            found += [(m.start(), "pct") for m in _PERCENTILE_WORDS.finditer(text)]
+            found += _percentile_words(text)
         found += [
             (m.start(), "pct") for m in _P_TOKEN.finditer(text) if _starts_token(text, m.start())
         ]

@@ -11,15 +11,21 @@ from itertools import accumulate
 class Scanner:
     """Lines joined into one text, so a pattern runs once in C instead of once per line."""
 
-    def __init__(self, lines: Sequence[str]) -> None:
+    def __init__(self, lines: Sequence[str], text: str | None = None) -> None:
         self.lines = lines
-        self.text = "\n".join(lines)
+        self.text = "\n".join(lines) if text is None else text
         self._starts: list[int] | None = None  # computed on the first match only
+
+    @classmethod
+    def of_text(cls, text: str) -> Scanner:
+        """A scanner over text whose lines are split only if a pattern matches."""
+        return cls((), text)
 
     def line_of(self, offset: int) -> int:
         """The 1-based line number of a character offset."""
         if self._starts is None:
-            self._starts = list(accumulate((len(line) + 1 for line in self.lines), initial=0))
+            lines = self.lines or self.text.split("\n")
+            self._starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
         return bisect_right(self._starts, offset)
 
     def lines_matching(self, pattern: re.Pattern[str], *, word_start: bool = False) -> list[int]:

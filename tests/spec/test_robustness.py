@@ -78,3 +78,18 @@ def test_same_bytes_give_the_same_json() -> None:
     first = render_json(lint(body))
     assert all(render_json(lint(body)) == first for _ in range(5))
     assert render_markdown(lint(body)) == render_markdown(lint(body))
+
+
+def test_lint_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """lint pauses the cyclic collector only during the call and restores its previous state."""
+    import gc
+
+    assert gc.isenabled()
+    lint(BASE_SPEC)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        lint(BASE_SPEC)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
