@@ -1,0 +1,197 @@
+"""Split a pull request that is over the review token budget into batches (pure).
+
+Reviewers see whole files, never half a patch. Files are ordered by risk, source before tests
+before docs, and packed in that order into batches whose rendered diff stays within the budget.
+Lock files, generated and vendored files and files without a patch (binary, or too large for
+GitHub to show) are not reviewed, and neither is a file whose diff alone is over the budget:
+each of those is listed with its reason, so the review can say what it did not look at.
+
+Tokens are estimated from characters: ``CHARS_PER_TOKEN = 3``. Anthropic's rule of thumb is
+about 3.5 characters per token for English; code and diffs (punctuation, indentation, short
+identifiers) come out denser, so 3 over-estimates slightly and a batch does not exceed the
+model's real budget.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from enum import IntEnum
+from pathlib import PurePosixPath
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.ports import FileDiff
+
+CHARS_PER_TOKEN = 3
+SEPARATOR = "\n\n"
+
+_LOCK_FILES = frozenset(
+    {
+        "cargo.lock",
+        "composer.lock",
+        "gemfile.lock",
+        "go.sum",
+        "package-lock.json",
+        "npm-shrinkwrap.json",
+        "pipfile.lock",
+        "pdm.lock",
+        "poetry.lock",
+        "pnpm-lock.yaml",
+        "uv.lock",
+        "yarn.lock",
+        "bun.lockb",
+    }
+)
+_GENERATED = re.compile(
+    r"(\.min\.(js|css)|\.map|_pb2(_grpc)?\.pyi?|\.pb\.go|\.generated\.\w+|\.snap)$"
+)
+_VENDORED_DIRS = frozenset({"vendor", "vendored", "third_party", "node_modules", "dist"})
+_DOC_SUFFIXES = frozenset({".md", ".rst", ".txt", ".adoc"})
+_TEST_NAME = re.compile(r"(^test_.*|.*_test\.\w+|.*\.(test|spec)\.\w+|^conftest\.py)$")
+_TEST_DIRS = frozenset({"test", "tests", "testing", "__tests__", "spec"})
+_UNSAFE_PATH_CHARS = re.compile(r"[\x00-\x1f\x7f`]")
+
+
+class FileKind(IntEnum):
+    """A changed file's review priority; lower values are reviewed first."""
+
+    SOURCE = 0
+    TEST = 1
+    DOCS = 2
+
+
+class NotReviewed(BaseModel):
+    """A changed file no reviewer saw, and why."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    reason: str
+
+
+class ReviewBatch(BaseModel):
+    """Whole files reviewed together; ``tokens`` is the estimate of their rendered diff."""
+
+    model_config = ConfigDict(frozen=True)
+
+    files: tuple[FileDiff, ...]
+    tokens: int
+
+
+class ReviewSplit(BaseModel):
+    """A pull request's files as review batches, plus those not reviewed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    budget: int
+    batches: tuple[ReviewBatch, ...]
+    not_reviewed: tuple[NotReviewed, ...]
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens ``text`` is expected to take, rounded up (``CHARS_PER_TOKEN`` per token)."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
+def skip_reason(diff: FileDiff) -> str | None:
+    """Why a file is never reviewed (lock, generated, vendored, no patch), or None."""
+    path = PurePosixPath(diff.path)
+    name = path.name.lower()
+    if name in _LOCK_FILES or name.endswith(".lock"):
+        return "lock file"
+    if _GENERATED.search(name):
+        return "generated file"
+    if any(part.lower() in _VENDORED_DIRS for part in path.parts[:-1]):
+        return "vendored file"
+    if diff.patch is None:
+        return "no diff to review (binary, or too large for GitHub to show)"
+    return None
+
+
+def file_kind(path: str) -> FileKind:
+    """Whether ``path`` is source, a test or documentation."""
+    pure = PurePosixPath(path)
+    directories = {part.lower() for part in pure.parts[:-1]}
+    if _TEST_NAME.match(pure.name.lower()) or directories & _TEST_DIRS:
+        return FileKind.TEST
+    if pure.suffix.lower() in _DOC_SUFFIXES or "docs" in directories or "doc" in directories:
+        return FileKind.DOCS
+    return FileKind.SOURCE
+
+
+def render_file(diff: FileDiff) -> str:
+    """One file of a batch as reviewers see it: a header line and its patch in a fence."""
+    patch = (diff.patch or "").rstrip("\n")
+    longest = max((len(run) for run in re.findall(r"`+", patch)), default=0)
+    fence = "`" * max(3, longest + 1)  # a fence the patch cannot close early
+    shown = _UNSAFE_PATH_CHARS.sub("?", diff.path)
+    header = f"### `{shown}` ({diff.status}, +{diff.additions} -{diff.deletions})"
+    return f"{header}\n{fence}diff\n{patch}\n{fence}"
+
+
+def render_batch(batch: ReviewBatch | Sequence[FileDiff]) -> str:
+    """The shared diff context of one batch: its files, in batch order."""
+    files = batch.files if isinstance(batch, ReviewBatch) else batch
+    return SEPARATOR.join(render_file(diff) for diff in files)
+
+
+def review_order(diffs: Iterable[FileDiff]) -> list[FileDiff]:
+    """Files most worth reviewing first: by kind, then most changed lines, then path."""
+    return sorted(diffs, key=lambda d: (file_kind(d.path), -(d.additions + d.deletions), d.path))
+
+
+def split_for_review(
+    diffs: Sequence[FileDiff], budget: int, max_batches: int | None = None
+) -> ReviewSplit:
+    """Pack whole files into batches whose rendered diff is within ``budget`` tokens each.
+
+    Every file ends up in exactly one batch or in ``not_reviewed`` with a reason. With
+    ``max_batches``, files that do not fit in that many batches are not reviewed either.
+    """
+    if budget < 1:
+        raise ValueError(f"the review token budget must be at least 1, not {budget}")
+    if max_batches is not None and max_batches < 1:
+        raise ValueError(f"max_batches must be at least 1, not {max_batches}")
+    skipped: list[NotReviewed] = []
+    reviewable: list[FileDiff] = []
+    for diff in diffs:
+        reason = skip_reason(diff)
+        if reason is None:
+            reviewable.append(diff)
+        else:
+            skipped.append(NotReviewed(path=diff.path, reason=reason))
+    batches: list[list[FileDiff]] = []
+    chars: list[int] = []  # rendered length of each batch, kept as files are added
+    for diff in review_order(reviewable):
+        size = len(render_file(diff))
+        tokens = math.ceil(size / CHARS_PER_TOKEN)
+        if tokens > budget:
+            skipped.append(
+                NotReviewed(
+                    path=diff.path,
+                    reason=f"its diff alone (~{tokens} tokens) is over the budget of {budget}",
+                )
+            )
+            continue
+        if batches and math.ceil((chars[-1] + len(SEPARATOR) + size) / CHARS_PER_TOKEN) <= budget:
+            batches[-1].append(diff)
+            chars[-1] += len(SEPARATOR) + size
+        elif max_batches is None or len(batches) < max_batches:
+            batches.append([diff])
+            chars.append(size)
+        else:
+            skipped.append(
+                NotReviewed(
+                    path=diff.path, reason=f"over the review's limit of {max_batches} batch(es)"
+                )
+            )
+    return ReviewSplit(
+        budget=budget,
+        batches=tuple(
+            ReviewBatch(files=tuple(files), tokens=math.ceil(size / CHARS_PER_TOKEN))
+            for files, size in zip(batches, chars, strict=True)
+        ),
+        not_reviewed=tuple(skipped),
+    )
