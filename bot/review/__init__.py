@@ -2,6 +2,7 @@
 
 from bot.review.batches import (
     CHARS_PER_TOKEN,
+    ChangedFile,
     FileKind,
     NotReviewed,
     ReviewBatch,
@@ -39,6 +40,7 @@ __all__ = [
     "ANNOTATIONS_PER_REQUEST",
     "CHARS_PER_TOKEN",
     "Annotation",
+    "ChangedFile",
     "FileKind",
     "NotReviewed",
     "ReviewBatch",

@@ -17,12 +17,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import PurePosixPath
-
-from pydantic import BaseModel, ConfigDict
-
-from bot.ports import FileDiff
+from typing import Generic, Protocol, TypeVar
 
 CHARS_PER_TOKEN = 3
 SEPARATOR = "\n\n"
@@ -62,31 +60,60 @@ class FileKind(IntEnum):
     DOCS = 2
 
 
-class NotReviewed(BaseModel):
-    """A changed file no reviewer saw, and why."""
+class ChangedFile(Protocol):
+    """What splitting needs of a changed file (``bot.ports.FileDiff`` has it)."""
 
-    model_config = ConfigDict(frozen=True)
+    @property
+    def path(self) -> str:
+        """The file's path in the repository."""
+        ...
+
+    @property
+    def status(self) -> str:
+        """added, modified, removed, renamed..."""
+        ...
+
+    @property
+    def patch(self) -> str | None:
+        """Its unified diff, or None for binary or huge files."""
+        ...
+
+    @property
+    def additions(self) -> int:
+        """Lines added."""
+        ...
+
+    @property
+    def deletions(self) -> int:
+        """Lines deleted."""
+        ...
+
+
+FileT = TypeVar("FileT", bound=ChangedFile)
+
+
+@dataclass(frozen=True)
+class NotReviewed:
+    """A changed file no reviewer saw, and why."""
 
     path: str
     reason: str
 
 
-class ReviewBatch(BaseModel):
+@dataclass(frozen=True)
+class ReviewBatch(Generic[FileT]):
     """Whole files reviewed together; ``tokens`` is the estimate of their rendered diff."""
 
-    model_config = ConfigDict(frozen=True)
-
-    files: tuple[FileDiff, ...]
+    files: tuple[FileT, ...]
     tokens: int
 
 
-class ReviewSplit(BaseModel):
+@dataclass(frozen=True)
+class ReviewSplit(Generic[FileT]):
     """A pull request's files as review batches, plus those not reviewed."""
 
-    model_config = ConfigDict(frozen=True)
-
     budget: int
-    batches: tuple[ReviewBatch, ...]
+    batches: tuple[ReviewBatch[FileT], ...]
     not_reviewed: tuple[NotReviewed, ...]
 
 
@@ -95,7 +122,7 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN)
 
 
-def skip_reason(diff: FileDiff) -> str | None:
+def skip_reason(diff: ChangedFile) -> str | None:
     """Why a file is never reviewed (lock, generated, vendored, no patch), or None."""
     path = PurePosixPath(diff.path)
     name = path.name.lower()
@@ -121,7 +148,7 @@ def file_kind(path: str) -> FileKind:
     return FileKind.SOURCE
 
 
-def render_file(diff: FileDiff) -> str:
+def render_file(diff: ChangedFile) -> str:
     """One file of a batch as reviewers see it: a header line and its patch in a fence."""
     patch = (diff.patch or "").rstrip("\n")
     longest = max((len(run) for run in re.findall(r"`+", patch)), default=0)
@@ -131,20 +158,20 @@ def render_file(diff: FileDiff) -> str:
     return f"{header}\n{fence}diff\n{patch}\n{fence}"
 
 
-def render_batch(batch: ReviewBatch | Sequence[FileDiff]) -> str:
+def render_batch(batch: ReviewBatch[FileT] | Sequence[FileT]) -> str:
     """The shared diff context of one batch: its files, in batch order."""
     files = batch.files if isinstance(batch, ReviewBatch) else batch
     return SEPARATOR.join(render_file(diff) for diff in files)
 
 
-def review_order(diffs: Iterable[FileDiff]) -> list[FileDiff]:
+def review_order(diffs: Iterable[FileT]) -> list[FileT]:
     """Files most worth reviewing first: by kind, then most changed lines, then path."""
     return sorted(diffs, key=lambda d: (file_kind(d.path), -(d.additions + d.deletions), d.path))
 
 
 def split_for_review(
-    diffs: Sequence[FileDiff], budget: int, max_batches: int | None = None
-) -> ReviewSplit:
+    diffs: Sequence[FileT], budget: int, max_batches: int | None = None
+) -> ReviewSplit[FileT]:
     """Pack whole files into batches whose rendered diff is within ``budget`` tokens each.
 
     Every file ends up in exactly one batch or in ``not_reviewed`` with a reason. With
@@ -155,14 +182,14 @@ def split_for_review(
     if max_batches is not None and max_batches < 1:
         raise ValueError(f"max_batches must be at least 1, not {max_batches}")
     skipped: list[NotReviewed] = []
-    reviewable: list[FileDiff] = []
+    reviewable: list[FileT] = []
     for diff in diffs:
         reason = skip_reason(diff)
         if reason is None:
             reviewable.append(diff)
         else:
             skipped.append(NotReviewed(path=diff.path, reason=reason))
-    batches: list[list[FileDiff]] = []
+    batches: list[list[FileT]] = []
     chars: list[int] = []  # rendered length of each batch, kept as files are added
     for diff in review_order(reviewable):
         size = len(render_file(diff))
