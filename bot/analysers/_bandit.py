@@ -34,7 +34,7 @@ class BanditAnalyser:
 
     def executable(self) -> str | None:
         """The configured bandit, else the one on ``PATH`` or in the running environment."""
-        return self.path if self.path is not None else find_executable("bandit")
+        return find_executable("bandit", self.path)
 
     def skip_reason(self, targets: Targets) -> str | None:
         """bandit always runs when there are Python files."""

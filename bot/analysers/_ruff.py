@@ -48,7 +48,7 @@ class RuffAnalyser:
 
     def executable(self) -> str | None:
         """The configured ruff, else the one on ``PATH`` or in the running environment."""
-        return self.path if self.path is not None else find_executable("ruff")
+        return find_executable("ruff", self.path)
 
     def skip_reason(self, targets: Targets) -> str | None:
         """ruff always runs when there are Python files."""

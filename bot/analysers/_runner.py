@@ -68,8 +68,11 @@ class Analyser(Protocol):
         ...
 
 
-def find_executable(name: str) -> str | None:
-    """``name`` on ``PATH``, else next to the running Python (a virtual environment's tools)."""
+def find_executable(name: str, configured: str | None = None) -> str | None:
+    """The tool: ``configured`` if it is executable, else ``name`` on ``PATH`` or next to
+    the running Python (a virtual environment's tools); None when it is not installed."""
+    if configured is not None:
+        return configured if shutil.which(configured) is not None else None
     found = shutil.which(name)
     if found is not None:
         return found

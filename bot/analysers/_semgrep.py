@@ -35,7 +35,7 @@ class SemgrepAnalyser:
 
     def executable(self) -> str | None:
         """The configured semgrep, else the one on ``PATH``; None when it is not installed."""
-        return self.path if self.path is not None else find_executable("semgrep")
+        return find_executable("semgrep", self.path)
 
     def skip_reason(self, targets: Targets) -> str | None:
         """Skip when the checkout has no local rules (registry rules would need the network)."""

@@ -220,5 +220,5 @@ def split_for_review(
             ReviewBatch(files=tuple(files), tokens=math.ceil(size / CHARS_PER_TOKEN))
             for files, size in zip(batches, chars, strict=True)
         ),
-        not_reviewed=tuple(skipped),
+        not_reviewed=tuple(sorted(skipped, key=lambda item: item.path)),
     )
