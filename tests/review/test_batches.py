@@ -170,3 +170,9 @@ def test_every_file_in_exactly_one_place_and_every_batch_within_budget(
     shuffled = files[:]
     random.Random(len(paths)).shuffle(shuffled)
     assert split_for_review(shuffled, budget=budget) == split
+
+
+def test_tokens_are_estimated_from_characters_rounded_up() -> None:
+    """Tokens are characters divided by CHARS_PER_TOKEN, rounded up."""
+    assert CHARS_PER_TOKEN == 3
+    assert [estimate_tokens("x" * n) for n in (0, 1, 3, 4, 300)] == [0, 1, 1, 2, 100]
