@@ -108,3 +108,12 @@ def test_the_repository_configuration_cannot_silence_findings(change: Change) ->
     outcome = run_analyser(RuffAnalyser(), root, diffs)
     assert [f.line for f in outcome.report.submission.findings] == [1]
     assert not (root / ".ruff_cache").exists()
+
+
+def test_suggestions_count_columns_in_characters_not_bytes(change: Change) -> None:
+    """A fix on a line with non-ASCII text before the edit keeps the text intact."""
+    source = 'naïve = "ü"; label = f"ß"\n'
+    root, diffs = change({}, {"u.py": source})
+    outcome = run_analyser(RuffAnalyser(), root, diffs)
+    found = _by_code(list(outcome.report.submission.findings))
+    assert found["F541"].suggestion == 'naïve = "ü"; label = "ß"'
