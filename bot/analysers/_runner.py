@@ -90,6 +90,10 @@ def run_analyser(
     isolate: bool = True,
 ) -> AnalyserOutcome:
     """Run one analyser on the changed files of ``diffs`` in the checkout ``root``."""
+    if not root.is_dir():
+        empty = Targets(root=root, absolute={}, changed_lines={}, unreadable=())
+        missing = f"the checkout {root} is not a directory"
+        return _outcome(analyser, AnalyserStatus.ERROR, empty, missing)
     targets = select_targets(root, diffs, analyser.suffixes)
     if not targets.absolute:
         return _outcome(analyser, AnalyserStatus.SKIPPED, targets, "no changed files to analyse")
@@ -133,9 +137,15 @@ def run_analysers(
     """Run each analyser in turn; every one gives an outcome, whatever the others did."""
     outcomes = []
     for analyser in analysers:
-        outcome = run_analyser(
-            analyser, root, diffs, timeout=timeout, output_limit=output_limit, isolate=isolate
-        )
+        try:
+            outcome = run_analyser(
+                analyser, root, diffs, timeout=timeout, output_limit=output_limit, isolate=isolate
+            )
+        except Exception as exc:  # one member failing must not stop the swarm
+            logger.exception("analyser %s crashed", analyser.name)
+            empty = Targets(root=root, absolute={}, changed_lines={}, unreadable=())
+            crashed = f"{analyser.name} crashed: {type(exc).__name__}: {exc}"[:500]
+            outcome = _outcome(analyser, AnalyserStatus.ERROR, empty, crashed)
         logger.info(
             "analyser %s: %s (%s)",
             outcome.analyser,
@@ -188,7 +198,10 @@ def _outcome(
     counts: tuple[int, int, int] = (0, 0, 0),
 ) -> AnalyserOutcome:
     if targets.unreadable:
-        detail += f"; {len(targets.unreadable)} changed file(s) outside the checkout skipped"
+        detail += (
+            f"; {len(targets.unreadable)} changed file(s) skipped:"
+            " not a regular file inside the checkout"
+        )
     summary = {
         AnalyserStatus.OK: f"{analyser.name}: {detail}.",
         AnalyserStatus.ERROR: f"{analyser.name} could not review this change: {detail}.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.agents.tools import ToolError, Workspace
@@ -25,6 +25,12 @@ class Targets:
     absolute: Mapping[str, Path]
     changed_lines: Mapping[str, frozenset[int]]
     unreadable: tuple[str, ...]
+    by_file: Mapping[Path, str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Frozen: the reverse index is set once here, for lookups per reported finding.
+        by_file = {absolute: path for path, absolute in self.absolute.items()}
+        object.__setattr__(self, "by_file", by_file)
 
     @property
     def paths(self) -> tuple[str, ...]:
@@ -42,10 +48,7 @@ class Targets:
             resolved = Path(os.path.realpath(candidate))
         except (OSError, ValueError):
             return None
-        for path, absolute in self.absolute.items():
-            if absolute == resolved:
-                return path
-        return None
+        return self.by_file.get(resolved)
 
     def touches_change(self, path: str, line: int, end_line: int | None) -> bool:
         """Whether lines ``line``..``end_line`` of ``path`` include a line the diff added."""
@@ -68,7 +71,8 @@ def select_targets(root: Path, diffs: Iterable[FileDiff], suffixes: tuple[str, .
         except ToolError:
             unreadable.append(diff.path)
             continue
-        if not resolved.is_file():
+        # A symlink's diff is its target's name, not code; a missing file was not checked out.
+        if (workspace.root / diff.path).is_symlink() or not resolved.is_file():
             unreadable.append(diff.path)
             continue
         absolute[diff.path] = resolved

@@ -19,6 +19,7 @@ from bot.analysers import (
     BanditAnalyser,
     RuffAnalyser,
     SemgrepAnalyser,
+    Targets,
     default_analysers,
     run_analyser,
     run_analysers,
@@ -42,19 +43,20 @@ def test_hostile_file_names_are_analysed_and_mapped_back(change: Change) -> None
 
 
 def test_paths_leaving_the_checkout_are_never_analysed(change: Change, tmp_path: Path) -> None:
-    """A diff naming ../ or a symlink out of the checkout is skipped and said so."""
+    """A diff naming ../, an absolute path, .git, a symlink or a missing file is skipped."""
     (tmp_path / "outside.py").write_text("import os\n")
     root, diffs = change({}, {"inside.py": "import os\n"})
     (root / "link.py").symlink_to(tmp_path / "outside.py")
+    (root / ".git" / "hooks" / "x.py").write_text("import os\n")
     patch = "@@ -0,0 +1 @@\n+import os\n"
     hostile = [
         FileDiff(path=p, status="added", patch=patch, additions=1, deletions=0)
-        for p in ("../outside.py", "link.py", "/etc/hosts.py", ".git/hooks/x.py")
+        for p in ("../outside.py", "link.py", "/etc/hosts.py", ".git/hooks/x.py", "gone.py")
     ]
     outcome = run_analyser(RuffAnalyser(), root, [*diffs, *hostile])
     assert outcome.files == 1
     assert [f.path for f in outcome.report.submission.findings] == ["inside.py"]
-    assert "4 changed file(s) outside the checkout skipped" in outcome.detail
+    assert "5 changed file(s) skipped: not a regular file inside the checkout" in outcome.detail
 
 
 def test_a_missing_tool_gives_an_error_report(change: Change, tmp_path: Path) -> None:
@@ -238,3 +240,29 @@ def test_a_hanging_tool_is_killed_inside_its_sandbox_too(
     outcome = run_analyser(RuffAnalyser(path=tool), root, diffs, timeout=1.0)
     assert time.monotonic() - started < 20
     assert outcome.detail == "ruff timed out after 1 s and was killed"
+
+
+def test_a_checkout_that_is_gone_gives_error_outcomes(tmp_path: Path) -> None:
+    """Even when the checkout does not exist, every analyser gives an outcome."""
+    patch = "@@ -0,0 +1 @@\n+import os\n"
+    diffs = [FileDiff(path="m.py", status="added", patch=patch, additions=1, deletions=0)]
+    outcomes = run_analysers(default_analysers(), tmp_path / "missing", diffs)
+    assert [o.status for o in outcomes] == [AnalyserStatus.ERROR] * 3
+    assert outcomes[0].detail == f"the checkout {tmp_path / 'missing'} is not a directory"
+
+
+class ExplodingAnalyser(RuffAnalyser):
+    """A ruff whose command line cannot be built: a bug in an analyser, simulated."""
+
+    def command(self, executable: str, targets: Targets) -> list[str]:
+        """Fail as a buggy analyser would."""
+        raise KeyError("boom")
+
+
+def test_a_buggy_analyser_does_not_stop_the_others(change: Change) -> None:
+    """An exception inside one analyser becomes its error outcome; the next one still runs."""
+    root, diffs = change({}, {"m.py": "x = eval('1')\n"})
+    outcomes = run_analysers([ExplodingAnalyser(), BanditAnalyser()], root, diffs)
+    assert outcomes[0].status is AnalyserStatus.ERROR
+    assert outcomes[0].detail == "ruff crashed: KeyError: 'boom'"
+    assert outcomes[1].status is AnalyserStatus.OK and outcomes[1].kept == 1
