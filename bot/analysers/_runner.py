@@ -165,8 +165,28 @@ def _failure(analyser: Analyser, run: ToolRun, timeout: float, limit: int) -> st
     return None if reason is None else f"{analyser.name} {reason}"
 
 
+def _within_file(findings: Iterable[Finding], targets: Targets) -> list[Finding]:
+    """Findings whose first line exists in their file, their last line clamped to its end."""
+    counts = {path: targets.line_count(path) for path in targets.absolute}
+    kept = []
+    for finding in findings:
+        lines = counts.get(finding.path, 0)
+        if finding.line > lines + 1:
+            continue
+        if finding.line == lines + 1:  # "unexpected end of file" sits just past the last line
+            finding = finding.model_copy(update={"line": max(lines, 1), "end_line": None})
+        if finding.end_line is not None and finding.end_line > lines:
+            end = lines if lines > finding.line else None
+            finding = finding.model_copy(update={"end_line": end})
+        kept.append(finding)
+    return kept
+
+
 def _filtered(analyser: Analyser, targets: Targets, parsed: Parsed) -> AnalyserOutcome:
-    on_diff = [f for f in parsed.findings if targets.touches_change(f.path, f.line, f.end_line)]
+    real = _within_file(parsed.findings, targets)
+    parsed.invalid += len(parsed.findings) - len(real)
+    parsed.findings = real
+    on_diff = [f for f in real if targets.touches_change(f.path, f.line, f.end_line)]
     on_diff.sort(key=lambda f: (f.severity.rank, f.path, f.line, f.category, f.message))
     kept = on_diff[:MAX_FINDINGS]
     outside = len(parsed.findings) - len(on_diff)

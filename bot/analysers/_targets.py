@@ -50,11 +50,20 @@ class Targets:
             return None
         return self.by_file.get(resolved)
 
+    def line_count(self, path: str) -> int:
+        """How many lines ``path`` has in the checkout (0 when it cannot be read)."""
+        try:
+            with self.absolute[path].open("rb") as handle:
+                return sum(1 for _ in handle)
+        except (KeyError, OSError):
+            return 0
+
     def touches_change(self, path: str, line: int, end_line: int | None) -> bool:
         """Whether lines ``line``..``end_line`` of ``path`` include a line the diff added."""
         added = self.changed_lines.get(path, frozenset())
         last = end_line if end_line is not None else line
-        return any(number in added for number in range(line, max(line, last) + 1))
+        # Over the added lines, not the range: a hostile end line could be a billion lines away.
+        return any(line <= number <= max(line, last) for number in added)
 
 
 def select_targets(root: Path, diffs: Iterable[FileDiff], suffixes: tuple[str, ...]) -> Targets:

@@ -117,3 +117,11 @@ def test_suggestions_count_columns_in_characters_not_bytes(change: Change) -> No
     outcome = run_analyser(RuffAnalyser(), root, diffs)
     found = _by_code(list(outcome.report.submission.findings))
     assert found["F541"].suggestion == 'naïve = "ü"; label = "ß"'
+
+
+def test_an_unexpected_end_of_file_is_reported_on_the_last_line(change: Change) -> None:
+    """ruff reports an unclosed bracket just past the end; it lands on the last line."""
+    root, diffs = change({}, {"eof.py": "x = 1\ny = (\n"})
+    outcome = run_analyser(RuffAnalyser(), root, diffs)
+    (finding,) = outcome.report.submission.findings
+    assert (finding.line, finding.severity) == (2, Severity.MAJOR)

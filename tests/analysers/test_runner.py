@@ -139,14 +139,15 @@ def test_output_that_is_not_json_is_an_error(change: Change, fake_tool: FakeTool
 def test_hostile_json_entries_are_ignored_and_counted(
     change: Change, fake_tool: FakeTool, tmp_path: Path
 ) -> None:
-    """Entries naming foreign files, bad lines or wrong types are dropped; valid ones kept."""
+    """Foreign files, lines not in the file and wrong types are dropped; ranges clamped."""
     root, diffs = change({}, {"m.py": "import os\nimport sys\n"})
     good = {"filename": str(root / "m.py"), "code": "F401", "message": "unused\x1b[31m @team"}
     entries = [
-        {**good, "location": {"row": 2}, "end_location": {"row": 2}},
+        {**good, "location": {"row": 2}, "end_location": {"row": 10**12}},
         {**good, "filename": "/etc/passwd", "location": {"row": 1}},
         {**good, "filename": "../m.py", "location": {"row": 1}},
         {**good, "location": {"row": -3}},
+        {**good, "location": {"row": 4}},
         {**good, "location": {"row": True}},
         {**good, "location": "row 1"},
         {**good, "filename": 7, "location": {"row": 1}},
@@ -159,7 +160,7 @@ def test_hostile_json_entries_are_ignored_and_counted(
     outcome = run_analyser(RuffAnalyser(path=tool), root, diffs)
     assert outcome.status is AnalyserStatus.OK
     (finding,) = outcome.report.submission.findings
-    assert (finding.path, finding.line) == ("m.py", 2)
+    assert (finding.path, finding.line, finding.end_line) == ("m.py", 2, None)
     assert "\x1b" not in finding.message
     assert outcome.invalid == len(entries) - 1
 
