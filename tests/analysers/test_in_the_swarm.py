@@ -1,0 +1,44 @@
+"""Analyser reports flow through the review domain like any reviewer's."""
+
+from __future__ import annotations
+
+from bot.analysers import default_analysers, run_analysers
+from bot.review import (
+    ReviewEvent,
+    ReviewPolicy,
+    decide,
+    draft_review,
+    merge_findings,
+    split_for_review,
+)
+from tests.analysers.conftest import Change
+
+HEAD = (
+    "import subprocess\n"
+    "\n"
+    "\n"
+    "def run(cmd):\n"
+    "    subprocess.call(cmd, shell=True)\n"
+    '    return f"done"\n'
+)
+
+
+def test_analyser_findings_become_inline_comments_and_request_changes(change: Change) -> None:
+    """shell=True requests changes; each finding is an inline comment on its own line."""
+    root, diffs = change({"svc.py": "X = 1\n"}, {"svc.py": HEAD, "poetry.lock": "[[package]]\n"})
+    outcomes = run_analysers(default_analysers(), root, diffs)
+    merged = merge_findings(o.report for o in outcomes)
+    event = decide(merged, ReviewPolicy())
+    split = split_for_review(diffs, budget=10_000)
+    draft = draft_review(
+        merged,
+        {d.path: d.patch for d in diffs},
+        event,
+        "Swarm summary",
+        not_reviewed=[item.path for item in split.not_reviewed],
+    )
+    assert event is ReviewEvent.REQUEST_CHANGES
+    lines = {c.line: c.body for c in draft.comments}
+    assert "bandit B602" in lines[5] and "**major** · security" in lines[5]
+    assert "ruff F541" in lines[6] and '```suggestion\n    return "done"\n```' in lines[6]
+    assert "#### Not reviewed\n\n- `poetry.lock`" in draft.body
