@@ -78,8 +78,9 @@ class RuffAnalyser:
         if not isinstance(document, list):
             parsed.invalid += 1
             return parsed
+        sources = _Sources()
         for item in document:
-            finding = _finding(item, targets) if isinstance(item, dict) else None
+            finding = _finding(item, targets, sources) if isinstance(item, dict) else None
             if finding is None:
                 parsed.invalid += 1
             else:
@@ -91,7 +92,24 @@ def _row(location: object) -> int | None:
     return as_positive_int(location.get("row")) if isinstance(location, dict) else None
 
 
-def _finding(item: Mapping[str, object], targets: Targets) -> Finding | None:
+class _Sources:
+    """Files' lines as ruff counts them (``\n``, ``\r\n`` or ``\r``), read once per file."""
+
+    def __init__(self) -> None:
+        self._lines: dict[Path, list[str] | None] = {}
+
+    def lines(self, file: Path) -> list[str] | None:
+        """The lines of ``file`` with their endings, or None when it cannot be read as UTF-8."""
+        if file not in self._lines:
+            try:
+                with file.open(encoding="utf-8", newline="") as handle:
+                    self._lines[file] = handle.readlines()
+            except (OSError, UnicodeError):
+                self._lines[file] = None
+        return self._lines[file]
+
+
+def _finding(item: Mapping[str, object], targets: Targets, sources: _Sources) -> Finding | None:
     path = targets.diff_path(item.get("filename"))
     line = _row(item.get("location"))
     if path is None or line is None:
@@ -101,7 +119,7 @@ def _finding(item: Mapping[str, object], targets: Targets) -> Finding | None:
     severity, category, confidence = ruff_severity(code)
     message = f"ruff {code}: {clean_text(item.get('message'))}"
     span = (line, end if end is not None and end > line else None)
-    fix = _suggestion(item.get("fix"), targets.absolute[path], line)
+    fix = _suggestion(item.get("fix"), sources.lines(targets.absolute[path]), line)
     if fix is not None:
         fix_text, span = fix
         message += f"\n\nFix: {clean_text(_mapping(item.get('fix')).get('message'))}"
@@ -126,7 +144,9 @@ def _mapping(value: object) -> Mapping[str, object]:
     return value if isinstance(value, dict) else {}
 
 
-def _suggestion(fix: object, file: Path, line: int) -> tuple[str, tuple[int, int | None]] | None:
+def _suggestion(
+    fix: object, lines: list[str] | None, line: int
+) -> tuple[str, tuple[int, int | None]] | None:
     """A safe, single-edit fix as the new text of the whole lines it touches, with their span.
 
     GitHub's suggestion replaces exactly the commented lines, so the edit is applied to those
@@ -142,14 +162,10 @@ def _suggestion(fix: object, file: Path, line: int) -> tuple[str, tuple[int, int
     rows = (as_positive_int(start.get("row")), as_positive_int(end.get("row")))
     cols = (as_positive_int(start.get("column")), as_positive_int(end.get("column")))
     content = edit.get("content")
-    if None in rows or None in cols or not isinstance(content, str):
+    if lines is None or None in rows or None in cols or not isinstance(content, str):
         return None
     (first, last), (first_col, last_col) = rows, cols
     assert first is not None and last is not None and first_col is not None and last_col is not None
-    try:
-        lines = file.read_text(encoding="utf-8").splitlines(keepends=True)
-    except (OSError, UnicodeError):
-        return None
     if last_col == 1 and last > first:
         last -= 1  # the edit ends at the start of a line: that line is untouched
         last_col = len(lines[last - 1]) + 1 if last <= len(lines) else 1
@@ -161,6 +177,6 @@ def _suggestion(fix: object, file: Path, line: int) -> tuple[str, tuple[int, int
     if offset_start > len(original) or offset_end > len(original) or offset_end < offset_start:
         return None
     replaced = original[:offset_start] + content + original[offset_end:]
-    if not replaced.strip():
+    if not replaced.strip() or replaced == original:
         return None
-    return replaced.rstrip("\n"), (first, last if last > first else None)
+    return replaced.rstrip("\r\n"), (first, last if last > first else None)

@@ -125,3 +125,11 @@ def test_an_unexpected_end_of_file_is_reported_on_the_last_line(change: Change) 
     outcome = run_analyser(RuffAnalyser(), root, diffs)
     (finding,) = outcome.report.submission.findings
     assert (finding.line, finding.severity) == (2, Severity.MAJOR)
+
+
+def test_suggestions_on_crlf_files_carry_no_carriage_return(change: Change) -> None:
+    """A file with Windows line endings gets a suggestion without a stray ``\\r``."""
+    root, diffs = change({}, {"w.py": 'a = 1\r\nlabel = f"x"\r\nb = 2\r\n'})
+    outcome = run_analyser(RuffAnalyser(), root, diffs)
+    found = _by_code(list(outcome.report.submission.findings))
+    assert (found["F541"].line, found["F541"].suggestion) == (2, 'label = "x"')
