@@ -29,7 +29,14 @@ from bot.ports import FileDiff
 from tests.analysers.conftest import Change
 
 FakeTool = Callable[[str, str], str]
-HOSTILE = ["-rf.py", "with space.py", "ünïcödé/módulo.py", "--help.py", "a;b$(x).py"]
+HOSTILE = [
+    "-rf.py",
+    "--help.py",
+    "with space.py",
+    "ünïcödé/módulo.py",
+    "a;b$(x).py",
+    "new\nline.py",
+]
 
 
 def test_hostile_file_names_are_analysed_and_mapped_back(change: Change) -> None:
