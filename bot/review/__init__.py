@@ -2,6 +2,7 @@
 
 from bot.review.batches import (
     CHARS_PER_TOKEN,
+    NO_PATCH,
     ChangedFile,
     FileKind,
     NotReviewed,
@@ -39,6 +40,7 @@ from bot.review.synthesis import (
 __all__ = [
     "ANNOTATIONS_PER_REQUEST",
     "CHARS_PER_TOKEN",
+    "NO_PATCH",
     "Annotation",
     "ChangedFile",
     "FileKind",

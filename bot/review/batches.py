@@ -24,6 +24,7 @@ from typing import Generic, Protocol, TypeVar
 
 CHARS_PER_TOKEN = 3
 SEPARATOR = "\n\n"
+NO_PATCH = "no diff to review (a binary or empty file, or too large for GitHub to show)"
 
 _LOCK_FILES = frozenset(
     {
@@ -123,7 +124,7 @@ def estimate_tokens(text: str) -> int:
 
 
 def skip_reason(diff: ChangedFile) -> str | None:
-    """Why a file is never reviewed (lock, generated, vendored, no patch), or None."""
+    """Why a file is never reviewed (lock, generated, vendored, nothing to read), or None."""
     path = PurePosixPath(diff.path)
     name = path.name.lower()
     if name in _LOCK_FILES or name.endswith(".lock"):
@@ -132,8 +133,11 @@ def skip_reason(diff: ChangedFile) -> str | None:
         return "generated file"
     if any(part.lower() in _VENDORED_DIRS for part in path.parts[:-1]):
         return "vendored file"
-    if diff.patch is None:
-        return "no diff to review (binary, or too large for GitHub to show)"
+    if diff.patch is None or not diff.patch.strip():
+        if diff.status == "renamed" and diff.additions + diff.deletions == 0:
+            return "renamed without changes"
+        # GitHub lists binary files with no patch and zero counts, like empty ones.
+        return NO_PATCH
     return None
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.ports import FileDiff
 from bot.review import (
     CHARS_PER_TOKEN,
+    NO_PATCH,
     FileKind,
     estimate_tokens,
     file_kind,
@@ -76,17 +77,22 @@ def test_lock_generated_vendored_and_binary_files_are_not_reviewed_with_reasons(
         diff("proto/api_pb2.py"),
         diff("vendor/lib/x.go"),
         diff("logo.png", patch=None),
+        diff("src/moved.py", lines=0, patch=None, status="renamed"),
+        diff("src/empty.py", lines=0, patch=None, status="added"),
         diff("src/ok.py"),
     ]
     split = split_for_review(files, budget=10_000)
     assert [f.path for f in split.batches[0].files] == ["src/ok.py"]
+    assert NO_PATCH == "no diff to review (a binary or empty file, or too large for GitHub to show)"
     assert {item.path: item.reason for item in split.not_reviewed} == {
         "poetry.lock": "lock file",
         "web/package-lock.json": "lock file",
         "static/app.min.js": "generated file",
         "proto/api_pb2.py": "generated file",
         "vendor/lib/x.go": "vendored file",
-        "logo.png": "no diff to review (binary, or too large for GitHub to show)",
+        "logo.png": NO_PATCH,
+        "src/moved.py": "renamed without changes",
+        "src/empty.py": NO_PATCH,
     }
 
 
