@@ -6,7 +6,7 @@ findings that fall on lines the pull request added.
 """
 
 from bot.analysers._bandit import BANDIT_CONFIDENCE, BANDIT_SEVERITY, BanditAnalyser
-from bot.analysers._outcome import AnalyserOutcome, AnalyserStatus, Parsed
+from bot.analysers._outcome import AnalyserOutcome, AnalyserStatus, Parsed, summarise_outcomes
 from bot.analysers._process import ToolRun, run_tool
 from bot.analysers._ruff import DEFAULT_SELECT, RuffAnalyser, ruff_severity
 from bot.analysers._runner import (
@@ -51,4 +51,5 @@ __all__ = [
     "run_analysers",
     "run_tool",
     "select_targets",
+    "summarise_outcomes",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -57,3 +58,11 @@ def as_positive_int(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
         return value
     return None
+
+
+def summarise_outcomes(outcomes: Sequence[AnalyserOutcome]) -> str:
+    """A Markdown list for the review body: one line per analyser, saying what it did."""
+    marks = {AnalyserStatus.OK: "✅", AnalyserStatus.ERROR: "❌", AnalyserStatus.SKIPPED: "⏭️"}
+    return "\n".join(
+        f"- {marks[o.status]} **{o.analyser}**: {clean_text(o.detail, 500)}" for o in outcomes
+    )

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from bot.analysers import default_analysers, run_analysers
+from bot.analysers import (
+    BanditAnalyser,
+    RuffAnalyser,
+    SemgrepAnalyser,
+    default_analysers,
+    run_analysers,
+    summarise_outcomes,
+)
 from bot.review import (
     ReviewEvent,
     ReviewPolicy,
@@ -42,3 +49,16 @@ def test_analyser_findings_become_inline_comments_and_request_changes(change: Ch
     assert "bandit B602" in lines[5] and "**major** · security" in lines[5]
     assert "ruff F541" in lines[6] and '```suggestion\n    return "done"\n```' in lines[6]
     assert "#### Not reviewed\n\n- `poetry.lock`" in draft.body
+
+
+def test_the_outcomes_summary_has_one_line_per_analyser(change: Change) -> None:
+    """The review body lists each analyser with what it did, including one that was skipped."""
+    root, diffs = change({"svc.py": "X = 1\n"}, {"svc.py": HEAD})
+    absent = SemgrepAnalyser(path=str(root / "no-semgrep-here"))
+    outcomes = run_analysers([RuffAnalyser(), BanditAnalyser(), absent], root, diffs)
+    lines = summarise_outcomes(outcomes).splitlines()
+    assert lines == [
+        "- ✅ **ruff**: 1 finding(s) on changed lines of 1 file(s)",
+        "- ✅ **bandit**: 2 finding(s) on changed lines of 1 file(s)",
+        "- ⏭️ **semgrep**: semgrep is not installed",
+    ]
