@@ -4,6 +4,7 @@ bandit rates each issue by severity (how bad it would be) and confidence (how su
 Severity maps HIGH -> major, MEDIUM -> minor, LOW -> nit; confidence maps HIGH -> 0.9,
 MEDIUM -> 0.6, LOW -> 0.3. Under the default review policy (request changes at major with
 confidence 0.5) a HIGH-severity issue found with MEDIUM or HIGH confidence requests changes.
+``assert`` (B101) is not reported in test files, where it is how tests are written.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from bot.analysers._outcome import Parsed, as_positive_int, clean_text
 from bot.analysers._runner import find_executable
 from bot.analysers._targets import Targets
-from bot.review import Finding, Severity
+from bot.review import FileKind, Finding, Severity, file_kind
 
 BANDIT_SEVERITY = {"HIGH": Severity.MAJOR, "MEDIUM": Severity.MINOR, "LOW": Severity.NIT}
 BANDIT_CONFIDENCE = {"HIGH": 0.9, "MEDIUM": 0.6, "LOW": 0.3}
@@ -58,9 +59,13 @@ class BanditAnalyser:
             finding = _finding(item, targets) if isinstance(item, dict) else None
             if finding is None:
                 parsed.invalid += 1
-            else:
+            elif not _assert_in_test(finding):
                 parsed.findings.append(finding)
         return parsed
+
+
+def _assert_in_test(finding: Finding) -> bool:
+    return finding.message.startswith("bandit B101:") and file_kind(finding.path) is FileKind.TEST
 
 
 def _finding(item: Mapping[str, object], targets: Targets) -> Finding | None:

@@ -52,3 +52,11 @@ def test_a_file_bandit_cannot_parse_is_counted_not_fatal(change: Change) -> None
     assert outcome.status is AnalyserStatus.OK
     assert [f.path for f in outcome.report.submission.findings] == ["ok.py"]
     assert outcome.invalid == 1
+
+
+def test_assert_is_not_reported_in_test_files(change: Change) -> None:
+    """B101 is dropped in tests/ and test_*.py, kept in source files."""
+    code = "def test_it():\n    assert 1 + 1 == 2\n"
+    root, diffs = change({}, {"tests/test_math.py": code, "test_top.py": code, "lib.py": code})
+    outcome = run_analyser(BanditAnalyser(), root, diffs)
+    assert [(f.path, f.line) for f in outcome.report.submission.findings] == [("lib.py", 2)]
