@@ -1,5 +1,21 @@
 """The review domain: findings, their synthesis across reviewers, and GitHub's shapes (pure)."""
 
+from bot.review.batches import (
+    CHARS_PER_TOKEN,
+    NO_PATCH,
+    ChangedFile,
+    FileKind,
+    NotReviewed,
+    ReviewBatch,
+    ReviewSplit,
+    estimate_tokens,
+    file_kind,
+    render_batch,
+    render_file,
+    review_order,
+    skip_reason,
+    split_for_review,
+)
 from bot.review.findings import Finding, ReviewerReport, ReviewSubmission, Severity
 from bot.review.render import (
     ANNOTATIONS_PER_REQUEST,
@@ -23,7 +39,21 @@ from bot.review.synthesis import (
 
 __all__ = [
     "ANNOTATIONS_PER_REQUEST",
+    "CHARS_PER_TOKEN",
+    "NO_PATCH",
     "Annotation",
+    "ChangedFile",
+    "FileKind",
+    "NotReviewed",
+    "ReviewBatch",
+    "ReviewSplit",
+    "estimate_tokens",
+    "file_kind",
+    "render_batch",
+    "render_file",
+    "review_order",
+    "skip_reason",
+    "split_for_review",
     "Finding",
     "InlineComment",
     "MergedFinding",
