@@ -1,0 +1,146 @@
+"""What agents may not change: protected paths go back to their base content before a commit.
+
+CI workflows and specbot's own configuration are restored unless the repository allows them
+(``workspace.allow_paths``), so a run can never rewrite the rules that check it. ``.git`` is
+never committed by git itself, but an agent with a shell can still change its config and hooks,
+which git and GitPython would then execute with the service's privileges when committing; a
+snapshot taken before the agents start is put back, and hooks added since are deleted.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from bot.workspace._config import PROTECTED_PATHS
+
+# Files of .git that git executes or obeys when committing; restored to their snapshot.
+_GIT_FILES = ("config", "info/attributes", "info/exclude", "info/sparse-checkout")
+
+
+class GuardError(RuntimeError):
+    """The checkout's changes could not be listed or restored."""
+
+
+def _matches(path: str, rule: str) -> bool:
+    """Whether ``path`` is ``rule`` or lies under it (a rule ending in ``/`` is a folder)."""
+    rule_parts = PurePosixPath(rule.casefold()).parts
+    return PurePosixPath(path.casefold()).parts[: len(rule_parts)] == rule_parts
+
+
+def is_protected(path: str, allow_paths: Iterable[str] = ()) -> bool:
+    """Whether agents may not change ``path`` (compared case-insensitively, as editors do)."""
+    if PurePosixPath(path.casefold()).parts[:1] == (".git",):
+        return True
+    if not any(_matches(path, rule) for rule in PROTECTED_PATHS):
+        return False
+    return not any(_matches(path, allowed) for allowed in allow_paths)
+
+
+def protected_changes(checkout: Path, base: str, allow_paths: Sequence[str] = ()) -> list[str]:
+    """Paths changed since ``base`` (committed, staged, unstaged or new) that are protected."""
+    changed = _git(checkout, "diff", "--name-only", "-z", "--no-renames", base, "--")
+    new = _git(checkout, "ls-files", "--others", "--exclude-standard", "-z")
+    paths = {p for p in (changed + new).split("\0") if p}
+    return sorted(p for p in paths if is_protected(p, allow_paths))
+
+
+def restore_protected(checkout: Path, base: str, allow_paths: Sequence[str] = ()) -> list[str]:
+    """Put every protected path changed since ``base`` back; one note per path for the PR."""
+    notes = []
+    for path in protected_changes(checkout, base, allow_paths):
+        _unlink_symlinked_parents(checkout, path)
+        if _exists_at(checkout, base, path):
+            _git(checkout, "checkout", base, "--", path)
+            notes.append(f"reverted the change to {path}: agents may not change it")
+        else:
+            _git(checkout, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", path)
+            target = checkout / path
+            if target.is_symlink() or target.is_file():
+                target.unlink()
+            notes.append(f"removed the new file {path}: agents may not add it")
+    return notes
+
+
+@dataclass(frozen=True)
+class GitSnapshot:
+    """The content of the ``.git`` files git obeys, taken before the agents start."""
+
+    files: dict[str, bytes | None]
+    hooks: frozenset[str]
+
+
+def snapshot_git(checkout: Path) -> GitSnapshot:
+    """Remember ``.git/config``, ``.git/info/*`` and the hooks as they are now."""
+    git_dir = checkout / ".git"
+    files = {
+        name: (git_dir / name).read_bytes() if (git_dir / name).is_file() else None
+        for name in _GIT_FILES
+    }
+    return GitSnapshot(files=files, hooks=frozenset(_hooks(git_dir)))
+
+
+def restore_git(checkout: Path, snapshot: GitSnapshot) -> list[str]:
+    """Undo changes to ``.git`` since ``snapshot``; one note per file put back or removed."""
+    git_dir = checkout / ".git"
+    notes = []
+    for name, content in snapshot.files.items():
+        target = git_dir / name
+        current = target.read_bytes() if target.is_file() and not target.is_symlink() else None
+        if current == content and not target.is_symlink():
+            continue
+        if target.is_symlink() or target.is_file():
+            target.unlink()
+        elif target.is_dir():
+            shutil.rmtree(target)
+        if content is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        notes.append(f"restored .git/{name}: agents may not change git's configuration")
+    for hook in sorted(set(_hooks(git_dir)) - snapshot.hooks):
+        (git_dir / "hooks" / hook).unlink()
+        notes.append(f"removed the git hook .git/hooks/{hook}: agents may not add hooks")
+    return notes
+
+
+def _hooks(git_dir: Path) -> list[str]:
+    hooks = git_dir / "hooks"
+    if not hooks.is_dir() or hooks.is_symlink():
+        return []
+    return [p.name for p in hooks.iterdir() if not p.name.endswith(".sample")]
+
+
+def _unlink_symlinked_parents(checkout: Path, path: str) -> None:
+    """A folder replaced by a symlink or a file must not redirect the restore elsewhere."""
+    current = checkout
+    for part in PurePosixPath(path).parts[:-1]:
+        current = current / part
+        if current.is_symlink() or current.is_file():
+            current.unlink()
+            return
+
+
+def _exists_at(checkout: Path, base: str, path: str) -> bool:
+    result = subprocess.run(
+        ["git", "-C", str(checkout), "cat-file", "-e", f"{base}:{path}"],  # reads no config hooks
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    return result.returncode == 0
+
+
+def _git(checkout: Path, *args: str) -> str:
+    # Literal pathspecs: a file named '*.yml' is that file, not a pattern.
+    # No hooks or fsmonitor: whatever an agent wrote into .git must not run here.
+    safe = ["-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false"]
+    command = ["git", "--literal-pathspecs", *safe, *args]
+    result = subprocess.run(
+        command, cwd=checkout, capture_output=True, text=True, check=False, timeout=120
+    )
+    if result.returncode != 0:
+        raise GuardError(f"git {args[0]} failed: {result.stderr.strip()[:500]}")
+    return result.stdout
