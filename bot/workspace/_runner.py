@@ -147,9 +147,8 @@ def _read_report(checkout: Path, plan: CommandPlan, notes: list[str]) -> TestRun
         if inside.is_relative_to(checkout.resolve()):
             candidates.append(inside)
         else:
-            notes.append(
-                f"ignored the test report {plan.report_in_checkout}: it leaves the checkout"
-            )
+            shown = plan.report_in_checkout
+            notes.append(f"ignored the test report {shown}: it resolves outside the checkout")
     for path in candidates:
         if not path.is_file():
             continue

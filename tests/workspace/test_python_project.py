@@ -1,0 +1,60 @@
+"""The tiny Python project, detected, installed into a cached venv and tested for real."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.evidence import link_criteria
+from bot.workspace import RunEnvironment, WorkspaceConfig, detect_commands, run_setup, run_tests
+from tests.workspace.conftest import PIP_OFFLINE
+from tests.workspace.project import write_project
+
+
+def test_a_python_project_is_installed_and_its_tests_measured(
+    tmp_path: Path, venv_dir: Path
+) -> None:
+    """Setup installs the project with its test extra; the report counts and links criteria."""
+    checkout = write_project(tmp_path / "repo")
+    report = tmp_path / "reports" / "junit.xml"
+    plan = detect_commands(
+        checkout, WorkspaceConfig(), venv_dir=venv_dir, report_path=report, pip_options=PIP_OFFLINE
+    )
+    assert plan.kind == "python"
+    assert any("-e '.[test]'" in command for command in plan.setup)
+    environment = RunEnvironment(venv_dir=venv_dir)
+
+    setup = run_setup(checkout, plan, environment)
+    assert setup.ok, [step.output for step in setup.steps]
+    result = run_tests(checkout, plan, environment)
+
+    assert result.status == "failed"
+    assert result.report is not None and result.report.run is not None
+    run = result.report.run
+    assert (run.count("passed"), run.count("failed")) == (2, 1)
+    assert result.report.exit_code == 1
+    assert str(report) in result.report.command
+    assert "assert 1.5 == 1" in result.output or "1.5" in result.output
+    statuses = [item.status for item in link_criteria(["adds", "halves", "rounds"], run)]
+    assert statuses == ["met", "failed", "unverified"]
+    assert not (checkout / "junit.xml").exists()  # the report is written outside the checkout
+
+
+def test_a_passing_suite_is_reported_as_passed(tmp_path: Path, venv_dir: Path) -> None:
+    """With the failing test fixed, the same run passes with three passing tests."""
+    checkout = write_project(tmp_path / "repo")
+    tests = checkout / "tests" / "test_calc.py"
+    tests.write_text(tests.read_text().replace("== 1  #", "== 1.5  #"))
+    plan = detect_commands(
+        checkout,
+        WorkspaceConfig(),
+        venv_dir=venv_dir,
+        report_path=tmp_path / "junit.xml",
+        pip_options=PIP_OFFLINE,
+    )
+    environment = RunEnvironment(venv_dir=venv_dir)
+    assert run_setup(checkout, plan, environment).ok
+    result = run_tests(checkout, plan, environment)
+    assert result.status == "passed", result.output
+    assert result.report is not None and result.report.run is not None
+    assert result.report.run.count("passed") == 3
+    assert result.report.exit_code == 0
