@@ -9,8 +9,9 @@ uses its usual commands (see ``bot.workspace.detect_commands``). Paths agents mu
 from __future__ import annotations
 
 from pathlib import PurePosixPath
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 # Paths restored to their base content before a commit unless allowed by the repository.
 PROTECTED_PATHS: tuple[str, ...] = (".github/workflows/", ".github/specbot.yml")
@@ -37,12 +38,25 @@ def _check_relative_path(path: str) -> str:
     return path
 
 
+def _check_allowed_path(path: str) -> str:
+    _check_relative_path(path)
+    if PurePosixPath(path).parts[0].casefold() == ".git":
+        raise ValueError("'.git' can never be allowed")
+    return path
+
+
+# Validated one by one, so that an error names the line of the bad entry.
+Command = Annotated[str, AfterValidator(_check_command)]
+AllowedPath = Annotated[str, AfterValidator(_check_allowed_path)]
+RelativePath = Annotated[str, AfterValidator(_check_relative_path)]
+
+
 class WorkspaceConfig(BaseModel):
     """How a run's checkout is prepared and tested, and which protected paths agents may change."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    setup: list[str] = Field(
+    setup: list[Command] = Field(
         default_factory=list,
         description=(
             "Shell command(s) run in the checkout before the agents start, with network access"
@@ -50,7 +64,7 @@ class WorkspaceConfig(BaseModel):
         ),
     )
     setup_timeout_seconds: float = Field(default=900.0, gt=0, le=7_200)
-    test: str | None = Field(
+    test: Command | None = Field(
         default=None,
         description=(
             "Shell command that runs the tests, without network where the machine allows it."
@@ -58,7 +72,7 @@ class WorkspaceConfig(BaseModel):
         ),
     )
     test_timeout_seconds: float = Field(default=900.0, gt=0, le=7_200)
-    test_report: str | None = Field(
+    test_report: RelativePath | None = Field(
         default=None,
         description=(
             "JUnit XML file (relative to the repository) the test command writes; pytest"
@@ -66,7 +80,7 @@ class WorkspaceConfig(BaseModel):
             " $SPECBOT_TEST_REPORT instead."
         ),
     )
-    allow_paths: list[str] = Field(
+    allow_paths: list[AllowedPath] = Field(
         default_factory=list,
         description=(
             "Protected paths agents may change: '.github/workflows/' (or one file under it)"
@@ -78,28 +92,3 @@ class WorkspaceConfig(BaseModel):
     @classmethod
     def _one_command_or_a_list(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
-
-    @field_validator("setup")
-    @classmethod
-    def _setup_commands_are_sane(cls, commands: list[str]) -> list[str]:
-        return [_check_command(command) for command in commands]
-
-    @field_validator("test")
-    @classmethod
-    def _test_command_is_sane(cls, command: str | None) -> str | None:
-        return None if command is None else _check_command(command)
-
-    @field_validator("test_report")
-    @classmethod
-    def _report_is_inside(cls, path: str | None) -> str | None:
-        return None if path is None else _check_relative_path(path)
-
-    @field_validator("allow_paths")
-    @classmethod
-    def _allowed_paths_are_protected_ones(cls, paths: list[str]) -> list[str]:
-        for path in paths:
-            _check_relative_path(path)
-            first = PurePosixPath(path).parts[0].casefold()
-            if first == ".git":
-                raise ValueError("'.git' can never be allowed")
-        return paths
