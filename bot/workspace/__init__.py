@@ -8,7 +8,13 @@ may not change (CI workflows, specbot's configuration, ``.git``) before a commit
 from __future__ import annotations
 
 from bot.workspace._config import PROTECTED_PATHS, WorkspaceConfig
-from bot.workspace._detect import CommandPlan, ProjectKind, detect_commands, with_junit_option
+from bot.workspace._detect import (
+    REPORT_ENV,
+    CommandPlan,
+    ProjectKind,
+    detect_commands,
+    with_junit_option,
+)
 from bot.workspace._guard import (
     GitSnapshot,
     GuardError,
@@ -20,7 +26,6 @@ from bot.workspace._guard import (
 )
 from bot.workspace._process import StepResult, run_step
 from bot.workspace._runner import (
-    REPORT_ENV,
     RunEnvironment,
     SetupResult,
     TestResult,

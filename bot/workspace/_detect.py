@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.workspace._config import WorkspaceConfig
 
+REPORT_ENV = "SPECBOT_TEST_REPORT"  # where the test command's JUnit report is expected
 ProjectKind = Literal["configured", "python", "node", "unknown"]
 TEST_EXTRAS = ("test", "tests", "testing")
 _NPM_PLACEHOLDER = 'echo "Error: no test specified"'
@@ -38,6 +39,7 @@ class CommandPlan(BaseModel):
     test: str | None
     report_path: Path  # outside the checkout: pytest's --junitxml and $SPECBOT_TEST_REPORT
     report_in_checkout: str | None  # a configured report path, relative to the checkout
+    venv_dir: Path | None = None  # a virtual environment first on PATH, as VIRTUAL_ENV
     reason: str  # one sentence for the run log and the PR body
     setup_timeout_seconds: float = 900.0  # for each setup command
     test_timeout_seconds: float = 900.0
@@ -60,7 +62,7 @@ def detect_commands(
     python_env = _PythonEnv(venv_dir=venv_dir, python=python, pip_options=tuple(pip_options))
     plan = _detect(checkout, python_env, report_path)
     if config.setup or config.test is not None:
-        test = plan.test if config.test is None else with_junit_option(config.test, report_path)
+        test = plan.test if config.test is None else with_junit_option(config.test)
         plan = CommandPlan(
             kind="configured",
             setup=tuple(config.setup) or plan.setup,
@@ -77,7 +79,7 @@ def detect_commands(
     )
 
 
-def with_junit_option(command: str, report_path: Path) -> str:
+def with_junit_option(command: str) -> str:
     """``command`` with ``--junitxml`` added when it is a plain pytest call without one."""
     try:
         words = shlex.split(command)
@@ -88,7 +90,7 @@ def with_junit_option(command: str, report_path: Path) -> str:
         return command
     if any(mark in command for mark in ("&&", "||", ";", "|", "\n", "`", "$(")):
         return command  # a compound command: the option could land on the wrong program
-    return f"{command} --junitxml={shlex.quote(str(report_path))}"
+    return f'{command} --junitxml="${REPORT_ENV}"'
 
 
 class _PythonEnv(BaseModel):
@@ -125,12 +127,12 @@ def _detect(checkout: Path, python_env: _PythonEnv, report_path: Path) -> Comman
 def _python_plan(
     checkout: Path, python_env: _PythonEnv, report_path: Path, requirements: list[str]
 ) -> CommandPlan:
-    venv_dir = python_env.venv_dir
-    python = shlex.quote(str(venv_dir / "bin" / "python"))
+    # The runner puts the venv first on PATH and in $VIRTUAL_ENV, so "python" is the venv's
+    # and the commands shown in logs and the pull request carry no server paths.
     options = shlex.join(python_env.pip_options)
-    pip = f"{python} -m pip install --disable-pip-version-check {options}".strip()
-    create = f"{shlex.quote(python_env.python)} -m venv {shlex.quote(str(venv_dir))}"
-    setup = [f"test -x {python} || {create}"]
+    pip = f"python -m pip install --disable-pip-version-check {options}".strip()
+    create = f'{shlex.quote(python_env.python)} -m venv "$VIRTUAL_ENV"'
+    setup = [f'test -x "$VIRTUAL_ENV/bin/python" || {create}']
     installable = any((checkout / name).is_file() for name in ("pyproject.toml", "setup.py"))
     if installable:
         extra = _test_extra(checkout / "pyproject.toml")
@@ -138,8 +140,8 @@ def _python_plan(
         setup.append(f"{pip} -e {shlex.quote(target)}")
     setup.extend(f"{pip} -r {shlex.quote(name)}" for name in requirements)
     # Projects that test with pytest without declaring it still get it.
-    setup.append(f"{python} -c 'import pytest' 2>/dev/null || {pip} pytest")
-    test = f"{python} -m pytest -q --junitxml={shlex.quote(str(report_path))}"
+    setup.append(f"python -c 'import pytest' 2>/dev/null || {pip} pytest")
+    test = f'python -m pytest -q --junitxml="${REPORT_ENV}"'
     what = "the project installed" if installable else "its requirements installed"
     return CommandPlan(
         kind="python",
@@ -147,6 +149,7 @@ def _python_plan(
         test=test,
         report_path=report_path,
         report_in_checkout=None,
+        venv_dir=python_env.venv_dir,
         reason=f"a Python project: a virtual environment with {what}, tests run with pytest",
     )
 

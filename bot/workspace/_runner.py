@@ -21,11 +21,10 @@ from pydantic import BaseModel, ConfigDict
 from bot.agents.tools import detect_isolation, scrub_git_remotes, scrubbed_environment
 from bot.evidence import MAX_REPORT_BYTES, EvidenceError, TestRun, parse_junit
 from bot.pull_request import TestReport
-from bot.workspace._detect import CommandPlan
+from bot.workspace._detect import REPORT_ENV, CommandPlan
 from bot.workspace._process import StepResult, run_step
 
 TestStatus = Literal["passed", "failed", "timed_out", "no_test_command"]
-REPORT_ENV = "SPECBOT_TEST_REPORT"
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,6 @@ class RunEnvironment:
     base_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     extra_env: Mapping[str, str] = field(default_factory=dict)
     home: Path | None = None  # a persistent HOME keeps pip's and npm's caches between runs
-    venv_dir: Path | None = None  # put first on PATH when it exists
     isolate_tests: bool = True
     output_limit: int = 60_000
 
@@ -110,6 +108,8 @@ def run_tests(checkout: Path, plan: CommandPlan, environment: RunEnvironment) ->
             prefix=prefix,
         )
     run = _read_report(checkout, plan, notes)
+    if run is not None and not run.cases:
+        notes.append("the test report lists no test cases: no test ran")
     if step.timed_out:
         status: TestStatus = "timed_out"
         notes.append(f"the test command timed out after {plan.test_timeout_seconds:g} s")
@@ -121,8 +121,8 @@ def run_tests(checkout: Path, plan: CommandPlan, environment: RunEnvironment) ->
 
 def _environment(environment: RunEnvironment, home: Path, plan: CommandPlan) -> dict[str, str]:
     extra = {"CI": "true", REPORT_ENV: str(plan.report_path), **environment.extra_env}
-    venv = environment.venv_dir
-    if venv is not None and (venv / "bin").is_dir():
+    venv = plan.venv_dir
+    if venv is not None:
         path = environment.base_env.get("PATH", "/usr/local/bin:/usr/bin:/bin")
         extra.update({"VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}{os.pathsep}{path}"})
     return scrubbed_environment(environment.base_env, home=home, extra=extra)

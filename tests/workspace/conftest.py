@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.workspace import RunEnvironment, WorkspaceConfig, detect_commands, run_step
+from bot.workspace import RunEnvironment, WorkspaceConfig, detect_commands, run_setup
 from tests.workspace.project import write_project
 
 # Offline: the tiny project has an in-tree build backend and no dependencies to download.
@@ -28,10 +28,10 @@ def venv_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     plan = detect_commands(
         checkout, WorkspaceConfig(), venv_dir=venv, report_path=root / "junit.xml"
     )
-    step = run_step(
-        plan.setup[0], cwd=checkout, env=RunEnvironment().base_env, timeout=120, output_limit=4000
+    created = run_setup(
+        checkout, plan.model_copy(update={"setup": plan.setup[:1]}), RunEnvironment()
     )
-    assert step.ok, step.output
+    assert created.ok, created.steps[0].output
     site = Path(sysconfig.get_path("purelib", vars={"base": str(venv), "platbase": str(venv)}))
     pytest_site = Path(pytest.__file__).resolve().parent.parent
     (site / "suite-pytest.pth").write_text(f"{pytest_site}\n", encoding="utf-8")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.workspace import WorkspaceConfig, detect_commands, with_junit_option
+from bot.workspace import CommandPlan, WorkspaceConfig, detect_commands, with_junit_option
 
 
-def plan(root: Path, config: WorkspaceConfig | None = None):  # type: ignore[no-untyped-def]
+def plan(root: Path, config: WorkspaceConfig | None = None) -> CommandPlan:
     """The plan for ``root`` with the cache and report under its parent."""
     return detect_commands(
         root,
@@ -36,11 +36,12 @@ def test_python_without_a_test_extra_installs_the_project_and_requirements(root:
     result = plan(root)
     assert result.kind == "python"
     joined = "\n".join(result.setup)
-    assert f"'{root.parent / 'cache venv'}'" in result.setup[0] and "-m venv" in result.setup[0]
+    assert result.venv_dir == root.parent / "cache venv"
+    assert result.setup[0].endswith('-m venv "$VIRTUAL_ENV"')
     assert " -e .\n" in joined + "\n" and "-e '.[" not in joined
     assert joined.index("-r requirements-dev.txt") < joined.index("-r requirements.txt")
-    assert result.test is not None and "-m pytest" in result.test
-    assert str(root.parent / "out" / "junit.xml") in result.test
+    assert result.test == 'python -m pytest -q --junitxml="$SPECBOT_TEST_REPORT"'
+    assert result.report_path == root.parent / "out" / "junit.xml"
 
 
 def test_requirements_alone_make_a_python_project_without_installing_it(root: Path) -> None:
@@ -98,8 +99,8 @@ def test_timeouts_come_from_the_config(root: Path) -> None:
 )
 def test_pytest_commands_get_a_junit_report(command: str, gets_option: bool) -> None:
     """Only a plain pytest call without its own report option gets --junitxml."""
-    result = with_junit_option(command, Path("/tmp/out dir/junit.xml"))
+    result = with_junit_option(command)
     if gets_option:
-        assert result == f"{command} --junitxml='/tmp/out dir/junit.xml'"
+        assert result == f'{command} --junitxml="$SPECBOT_TEST_REPORT"'
     else:
         assert result == command

@@ -126,7 +126,7 @@ def test_git_hooks_and_config_written_by_agents_are_undone(checkout: tuple[Path,
     repo.git.add("--all")
     commit = repo.index.commit("work", author=Actor("a", "a@example.com"))
     assert not witness.exists()
-    tree = [entry.path for entry in commit.tree.traverse()]  # type: ignore[union-attr]
+    tree = [str(entry.path) for entry in commit.tree.traverse()]  # type: ignore[union-attr]
     assert "src/app.py" in tree and not any(path.startswith(".git/") for path in tree)
     assert restore_git(root, snapshot) == []
 

@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from bot.agents.tools import detect_isolation
-from bot.workspace import RunEnvironment, WorkspaceConfig, detect_commands, run_setup, run_tests
+from bot.workspace import (
+    CommandPlan,
+    RunEnvironment,
+    WorkspaceConfig,
+    detect_commands,
+    run_setup,
+    run_tests,
+)
 from tests.workspace.project import write_project
 
 JUNIT = (
@@ -22,7 +29,7 @@ JUNIT = (
 )
 
 
-def plan_for(checkout: Path, tmp_path: Path, **config: object):  # type: ignore[no-untyped-def]
+def plan_for(checkout: Path, tmp_path: Path, **config: object) -> CommandPlan:
     """The plan for ``checkout`` with a workspace section made of ``config``."""
     return detect_commands(
         checkout,
@@ -212,3 +219,13 @@ def test_setup_has_the_network_and_tests_do_not(tmp_path: Path, listening_port: 
     assert any(
         "network and process table isolated" in n or "network isolated" in n for n in result.notes
     )
+
+
+def test_a_report_without_test_cases_is_not_a_pass(tmp_path: Path) -> None:
+    """Exit code 0 with an empty JUnit report counts as failed: no test ran."""
+    checkout = write_project(tmp_path / "repo")
+    plan = plan_for(checkout, tmp_path, test='echo "<testsuite/>" > "$SPECBOT_TEST_REPORT"')
+    result = run_tests(checkout, plan, RunEnvironment())
+    assert result.status == "failed"
+    assert result.report is not None and result.report.exit_code == 0
+    assert any("no test ran" in note for note in result.notes)
