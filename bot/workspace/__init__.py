@@ -18,6 +18,7 @@ from bot.workspace._detect import (
 from bot.workspace._guard import (
     GitSnapshot,
     GuardError,
+    editor_denied_paths,
     is_protected,
     protected_changes,
     restore_git,
@@ -48,6 +49,7 @@ __all__ = [
     "TestStatus",
     "WorkspaceConfig",
     "detect_commands",
+    "editor_denied_paths",
     "is_protected",
     "protected_changes",
     "restore_git",

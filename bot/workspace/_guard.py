@@ -40,6 +40,20 @@ def is_protected(path: str, allow_paths: Iterable[str] = ()) -> bool:
     return not any(_matches(path, allowed) for allowed in allow_paths)
 
 
+def editor_denied_paths(allow_paths: Sequence[str] = ()) -> tuple[str, ...]:
+    """Paths for the agents' editor to refuse (``bot.agents.tools.Workspace(denied=...)``).
+
+    A protected path is left out when an allowed entry lies in it or above it, so that the
+    editor never refuses an allowed file; the guard still restores what is not allowed.
+    """
+    kept = [
+        rule.rstrip("/")
+        for rule in PROTECTED_PATHS
+        if not any(_matches(rule, allowed) or _matches(allowed, rule) for allowed in allow_paths)
+    ]
+    return (".git", *kept)
+
+
 def protected_changes(checkout: Path, base: str, allow_paths: Sequence[str] = ()) -> list[str]:
     """Paths changed since ``base`` (committed, staged, unstaged or new) that are protected."""
     changed = _git(checkout, "diff", "--name-only", "-z", "--no-renames", base, "--")

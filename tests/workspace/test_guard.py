@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from git import Actor, Repo
 
+from bot.agents.tools import ToolError, Workspace
 from bot.workspace import (
+    editor_denied_paths,
     is_protected,
     protected_changes,
     restore_git,
@@ -151,3 +153,16 @@ def test_file_names_are_literal_not_patterns(checkout: tuple[Path, str]) -> None
         ["git", "status", "--porcelain"], cwd=root, capture_output=True, text=True, check=True
     )
     assert status.stdout == ""
+
+
+def test_the_editor_refuses_protected_paths_unless_allowed(checkout: tuple[Path, str]) -> None:
+    """The editor's deny-list matches the guard: specbot.yml refused, allowed workflows open."""
+    root, _ = checkout
+    assert editor_denied_paths() == (".git", ".github/workflows", ".github/specbot.yml")
+    workspace = Workspace(root, denied=editor_denied_paths())
+    with pytest.raises(ToolError, match="denied"):
+        workspace.resolve(".github/specbot.yml")
+    allowed = Workspace(root, denied=editor_denied_paths([".github/workflows/ci.yml"]))
+    assert allowed.resolve(".github/workflows/ci.yml") == root / ".github/workflows/ci.yml"
+    with pytest.raises(ToolError, match="denied"):
+        allowed.resolve(".git/config")
