@@ -104,11 +104,19 @@ class _PythonEnv(BaseModel):
 
 
 def _detect(checkout: Path, python_env: _PythonEnv, report_path: Path) -> CommandPlan:
-    markers = ("pyproject.toml", "setup.py", "setup.cfg")
+    pyproject = _read_pyproject(checkout / "pyproject.toml")
+    # pyproject.toml with only [tool.*] tables is often a linter's config in a non-Python repo.
+    packaged = pyproject is not None and ("project" in pyproject or "build-system" in pyproject)
+    installable = packaged or (checkout / "setup.py").is_file()
     requirements = sorted(p.name for p in checkout.glob("requirements*.txt") if p.is_file())
-    if any((checkout / name).is_file() for name in markers) or requirements:
-        return _python_plan(checkout, python_env, report_path, requirements)
+    if installable or requirements or (checkout / "setup.cfg").is_file():
+        extra = _test_extra(pyproject) if installable else None
+        return _python_plan(python_env, report_path, requirements, installable, extra)
     node = _node_plan(checkout, report_path)
+    if node is not None and node.test is not None:
+        return node
+    if pyproject is not None:
+        return _python_plan(python_env, report_path, requirements, False, None)
     if node is not None:
         return node
     return CommandPlan(
@@ -125,7 +133,11 @@ def _detect(checkout: Path, python_env: _PythonEnv, report_path: Path) -> Comman
 
 
 def _python_plan(
-    checkout: Path, python_env: _PythonEnv, report_path: Path, requirements: list[str]
+    python_env: _PythonEnv,
+    report_path: Path,
+    requirements: list[str],
+    installable: bool,
+    extra: str | None,
 ) -> CommandPlan:
     # The runner puts the venv first on PATH and in $VIRTUAL_ENV, so "python" is the venv's
     # and the commands shown in logs and the pull request carry no server paths.
@@ -133,16 +145,17 @@ def _python_plan(
     pip = f"python -m pip install --disable-pip-version-check {options}".strip()
     create = f'{shlex.quote(python_env.python)} -m venv "$VIRTUAL_ENV"'
     setup = [f'test -x "$VIRTUAL_ENV/bin/python" || {create}']
-    installable = any((checkout / name).is_file() for name in ("pyproject.toml", "setup.py"))
     if installable:
-        extra = _test_extra(checkout / "pyproject.toml")
         target = f".[{extra}]" if extra else "."
         setup.append(f"{pip} -e {shlex.quote(target)}")
     setup.extend(f"{pip} -r {shlex.quote(name)}" for name in requirements)
     # Projects that test with pytest without declaring it still get it.
     setup.append(f"python -c 'import pytest' 2>/dev/null || {pip} pytest")
-    test = f'python -m pytest -q --junitxml="${REPORT_ENV}"'
+    # No cache folder in the checkout: it would end up in the commit.
+    test = f'python -m pytest -q -p no:cacheprovider --junitxml="${REPORT_ENV}"'
     what = "the project installed" if installable else "its requirements installed"
+    if not installable and not requirements:
+        what = "pytest"
     return CommandPlan(
         kind="python",
         setup=tuple(setup),
@@ -154,13 +167,19 @@ def _python_plan(
     )
 
 
-def _test_extra(pyproject: Path) -> str | None:
-    """The name of the project's test extra, if its pyproject.toml declares one."""
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+def _read_pyproject(path: Path) -> dict[str, object] | None:
+    """The parsed pyproject.toml; an empty table when it exists but cannot be read."""
+    if not path.is_file():
         return None
-    project = data.get("project")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {"build-system": {}}  # unreadable: assume a package, pip will say what is wrong
+
+
+def _test_extra(pyproject: dict[str, object] | None) -> str | None:
+    """The name of the project's test extra, if its pyproject.toml declares one."""
+    project = (pyproject or {}).get("project")
     extras = project.get("optional-dependencies") if isinstance(project, dict) else None
     if not isinstance(extras, dict):
         return None

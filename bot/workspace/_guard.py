@@ -79,6 +79,29 @@ def restore_protected(checkout: Path, base: str, allow_paths: Sequence[str] = ()
     return notes
 
 
+def exclude_untracked(checkout: Path) -> list[str]:
+    """Keep what setup left in the checkout (build folders, egg-info) out of every commit.
+
+    Call it after setup and before ``snapshot_git``: the untracked paths are added to
+    ``.git/info/exclude``, anchored and escaped, so ``git add --all`` skips them.
+    """
+    listed = _git(checkout, "ls-files", "--others", "--exclude-standard", "--directory", "-z")
+    paths = sorted(p for p in listed.split("\0") if p)
+    if paths:
+        exclude = checkout / ".git" / "info" / "exclude"
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        lines = "".join(f"/{_escape_ignore(path)}\n" for path in paths)
+        with exclude.open("a", encoding="utf-8") as handle:
+            handle.write("# left by specbot's setup commands\n" + lines)
+    return paths
+
+
+def _escape_ignore(path: str) -> str:
+    """A path as a literal gitignore pattern."""
+    escaped = "".join(f"\\{char}" if char in "*?[]\\!#" else char for char in path)
+    return escaped[:-1] + "\\ " if escaped.endswith(" ") else escaped
+
+
 @dataclass(frozen=True)
 class GitSnapshot:
     """The content of the ``.git`` files git obeys, taken before the agents start."""

@@ -50,6 +50,18 @@ class SetupResult(BaseModel):
         """Whether every setup command succeeded (also when there was none)."""
         return all(step.ok for step in self.steps)
 
+    def failure(self) -> str | None:
+        """One sentence on the failed command for the tracking comment, None when setup passed."""
+        failed = next((step for step in self.steps if not step.ok), None)
+        if failed is None:
+            return None
+        how = (
+            f"timed out after {failed.seconds:.0f} s"
+            if failed.timed_out
+            else f"exited {failed.exit_code} after {failed.seconds:.1f} s"
+        )
+        return f"the setup command `{failed.command}` {how}"
+
 
 class TestResult(BaseModel):
     """The measured test run: status, the ``TestReport`` for the PR body, output and notes."""
@@ -120,7 +132,13 @@ def run_tests(checkout: Path, plan: CommandPlan, environment: RunEnvironment) ->
 
 
 def _environment(environment: RunEnvironment, home: Path, plan: CommandPlan) -> dict[str, str]:
-    extra = {"CI": "true", REPORT_ENV: str(plan.report_path), **environment.extra_env}
+    extra = {
+        "CI": "true",
+        REPORT_ENV: str(plan.report_path),
+        # Bytecode goes to HOME, not into the checkout where a commit would pick it up.
+        "PYTHONPYCACHEPREFIX": str(home / ".pycache"),
+        **environment.extra_env,
+    }
     venv = plan.venv_dir
     if venv is not None:
         path = environment.base_env.get("PATH", "/usr/local/bin:/usr/bin:/bin")

@@ -90,7 +90,7 @@ FILES = {
     "pyproject.toml": PYPROJECT,
     "src/tinycalc/__init__.py": PACKAGE,
     "tests/test_calc.py": TESTS,
-    ".gitignore": "__pycache__/\n.pytest_cache/\n",
+    ".gitignore": "*.log\n",  # no __pycache__ or .pytest_cache: the runner must leave none
 }
 
 

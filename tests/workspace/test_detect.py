@@ -40,7 +40,9 @@ def test_python_without_a_test_extra_installs_the_project_and_requirements(root:
     assert result.setup[0].endswith('-m venv "$VIRTUAL_ENV"')
     assert " -e .\n" in joined + "\n" and "-e '.[" not in joined
     assert joined.index("-r requirements-dev.txt") < joined.index("-r requirements.txt")
-    assert result.test == 'python -m pytest -q --junitxml="$SPECBOT_TEST_REPORT"'
+    assert (
+        result.test == 'python -m pytest -q -p no:cacheprovider --junitxml="$SPECBOT_TEST_REPORT"'
+    )
     assert result.report_path == root.parent / "out" / "junit.xml"
 
 

@@ -11,6 +11,7 @@ from git import Actor, Repo
 from bot.agents.tools import ToolError, Workspace
 from bot.workspace import (
     editor_denied_paths,
+    exclude_untracked,
     is_protected,
     protected_changes,
     restore_git,
@@ -166,3 +167,20 @@ def test_the_editor_refuses_protected_paths_unless_allowed(checkout: tuple[Path,
     assert allowed.resolve(".github/workflows/ci.yml") == root / ".github/workflows/ci.yml"
     with pytest.raises(ToolError, match="denied"):
         allowed.resolve(".git/config")
+
+
+def test_setup_leftovers_are_excluded_but_later_files_are_committed(
+    checkout: tuple[Path, str],
+) -> None:
+    """What exists after setup stays out of commits; files added afterwards still go in."""
+    root, _ = checkout
+    (root / "build").mkdir()
+    (root / "build" / "lib.so").write_text("binary")
+    (root / "odd [name]*.egg-info").write_text("meta")
+    assert exclude_untracked(root) == ["build/", "odd [name]*.egg-info"]
+    (root / "src" / "new.py").write_text("x = 1\n")
+    (root / "odd name.egg-info").write_text("added later, so committed")
+    git(root, "add", "--all")
+    staged = git(root, "diff", "--cached", "--name-only").split("\n")
+    assert [path for path in staged if path] == ["odd name.egg-info", "src/new.py"]
+    assert exclude_untracked(root) == []

@@ -178,6 +178,11 @@ def test_a_failing_setup_command_stops_the_rest(tmp_path: Path) -> None:
     setup = run_setup(checkout, plan, RunEnvironment())
     assert not setup.ok
     assert [step.exit_code for step in setup.steps] == [0, 3]
+    assert setup.failure() is not None and "`exit 3` exited 3" in setup.failure()  # type: ignore[operator]
+    assert (
+        run_setup(checkout, plan_for(checkout, tmp_path, setup="true"), RunEnvironment()).failure()
+        is None
+    )
 
 
 @pytest.fixture
