@@ -106,3 +106,17 @@ def test_pytest_commands_get_a_junit_report(command: str, gets_option: bool) -> 
         assert result == f'{command} --junitxml="$SPECBOT_TEST_REPORT"'
     else:
         assert result == command
+
+
+def test_a_tool_only_pyproject_does_not_hide_a_node_project(root: Path) -> None:
+    """pyproject.toml holding only [tool.*] settings leaves a Node project to npm."""
+    (root / "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")
+    (root / "package.json").write_text(json.dumps({"scripts": {"test": "node test.js"}}))
+    result = plan(root)
+    if shutil.which("npm") is None:
+        assert result.kind == "python" and not any(" -e " in c for c in result.setup)
+    else:
+        assert result.kind == "node"
+    (root / "package.json").unlink()
+    alone = plan(root)
+    assert alone.kind == "python" and "with pytest" in alone.reason

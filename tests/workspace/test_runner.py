@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import shutil
 import socket
 import threading
 import time
@@ -234,3 +236,38 @@ def test_a_report_without_test_cases_is_not_a_pass(tmp_path: Path) -> None:
     assert result.status == "failed"
     assert result.report is not None and result.report.exit_code == 0
     assert any("no test ran" in note for note in result.notes)
+
+
+NODE_TEST = """
+const fs = require("fs");
+const ok = 1 + 1 === 2;
+fs.writeFileSync(process.env.SPECBOT_TEST_REPORT,
+  '<testsuite><testcase classname="math" name="test_c1_adds"/></testsuite>');
+console.log("node tests ran");
+process.exit(ok ? 0 : 1);
+"""
+
+
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
+def test_a_node_project_is_installed_and_tested_with_npm(tmp_path: Path) -> None:
+    """package.json with a test script: npm install, then npm test, with its report read."""
+    package = {"name": "tiny", "version": "1.0.0", "scripts": {"test": "node test.js"}}
+    checkout = write_project(
+        tmp_path / "repo", {"package.json": json.dumps(package), "test.js": NODE_TEST}
+    )
+    plan = plan_for(checkout, tmp_path)
+    assert (plan.kind, plan.test) == ("node", "npm test")
+    # No dependencies and no registry calls: the tests stay offline.
+    offline = {
+        "npm_config_offline": "true",
+        "npm_config_audit": "false",
+        "npm_config_fund": "false",
+    }
+    environment = RunEnvironment(extra_env=offline)
+    setup = run_setup(checkout, plan, environment)
+    assert setup.ok, setup.steps[-1].output
+    result = run_tests(checkout, plan, environment)
+    assert result.status == "passed", result.output
+    assert "node tests ran" in result.output
+    assert result.report is not None and result.report.run is not None
+    assert [case.name for case in result.report.run.cases] == ["test_c1_adds"]
