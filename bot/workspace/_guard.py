@@ -65,18 +65,22 @@ def protected_changes(checkout: Path, base: str, allow_paths: Sequence[str] = ()
 def restore_protected(checkout: Path, base: str, allow_paths: Sequence[str] = ()) -> list[str]:
     """Put every protected path changed since ``base`` back; one note per path for the PR."""
     notes = []
-    for path in protected_changes(checkout, base, allow_paths):
+    # Deepest paths first: a file under a folder that replaced a protected file goes before
+    # that file is restored in the folder's place.
+    for path in reversed(protected_changes(checkout, base, allow_paths)):
         _unlink_symlinked_parents(checkout, path)
+        target = checkout / path
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target)  # a protected file replaced by a folder
         if _exists_at(checkout, base, path):
             _git(checkout, "checkout", base, "--", path)
             notes.append(f"reverted the change to {path}: agents may not change it")
         else:
             _git(checkout, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", path)
-            target = checkout / path
             if target.is_symlink() or target.is_file():
                 target.unlink()
             notes.append(f"removed the new file {path}: agents may not add it")
-    return notes
+    return notes[::-1]
 
 
 def exclude_untracked(checkout: Path) -> list[str]:

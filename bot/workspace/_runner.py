@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -109,7 +110,11 @@ def run_tests(checkout: Path, plan: CommandPlan, environment: RunEnvironment) ->
     else:
         notes.append("tests ran with network NOT isolated: isolation turned off")
     plan.report_path.parent.mkdir(parents=True, exist_ok=True)
-    plan.report_path.unlink(missing_ok=True)  # a stale report must not pass for this run's
+    # A stale report must not pass for this run's.
+    plan.report_path.unlink(missing_ok=True)
+    stale = _report_in_checkout(checkout, plan, [])
+    if stale is not None and not _tracked(checkout, stale):
+        stale.unlink(missing_ok=True)
     with _home(environment) as home:
         step = run_step(
             plan.test,
@@ -119,7 +124,11 @@ def run_tests(checkout: Path, plan: CommandPlan, environment: RunEnvironment) ->
             output_limit=environment.output_limit,
             prefix=prefix,
         )
-    run = _read_report(checkout, plan, notes)
+    # Resolved again now: the test command may have replaced the file with a symlink.
+    inside = _report_in_checkout(checkout, plan, notes)
+    run = _read_report(plan.report_path, inside, notes)
+    if inside is not None and not _tracked(checkout, inside):
+        inside.unlink(missing_ok=True)  # read; it must not end up in the commit
     if run is not None and not run.cases:
         notes.append("the test report lists no test cases: no test ran")
     if step.timed_out:
@@ -157,18 +166,34 @@ def _home(environment: RunEnvironment) -> Iterator[Path]:
         yield Path(temporary)
 
 
-def _read_report(checkout: Path, plan: CommandPlan, notes: list[str]) -> TestRun | None:
+def _report_in_checkout(checkout: Path, plan: CommandPlan, notes: list[str]) -> Path | None:
+    """The configured report path inside the checkout, None if unset or escaping it."""
+    if plan.report_in_checkout is None:
+        return None
+    inside = (checkout / plan.report_in_checkout).resolve()
+    if inside.is_relative_to(checkout.resolve()):
+        return inside
+    shown = plan.report_in_checkout
+    notes.append(f"ignored the test report {shown}: it resolves outside the checkout")
+    return None
+
+
+def _tracked(checkout: Path, path: Path) -> bool:
+    """Whether git tracks ``path`` in ``checkout`` (such a report is the repository's own)."""
+    result = subprocess.run(
+        ["git", "ls-files", "--error-unmatch", "--", str(path)],
+        cwd=checkout,
+        capture_output=True,
+        check=False,
+        timeout=60,
+    )
+    return result.returncode == 0
+
+
+def _read_report(outside: Path, inside: Path | None, notes: list[str]) -> TestRun | None:
     """The JUnit report the command wrote, outside the checkout or at the configured path."""
-    candidates = [plan.report_path]
-    if plan.report_in_checkout is not None:
-        inside = (checkout / plan.report_in_checkout).resolve()
-        if inside.is_relative_to(checkout.resolve()):
-            candidates.append(inside)
-        else:
-            shown = plan.report_in_checkout
-            notes.append(f"ignored the test report {shown}: it resolves outside the checkout")
-    for path in candidates:
-        if not path.is_file():
+    for path in (outside, inside):
+        if path is None or not path.is_file():
             continue
         try:
             with path.open("rb") as handle:

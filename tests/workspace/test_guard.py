@@ -184,3 +184,14 @@ def test_setup_leftovers_are_excluded_but_later_files_are_committed(
     staged = git(root, "diff", "--cached", "--name-only").split("\n")
     assert [path for path in staged if path] == ["odd name.egg-info", "src/new.py"]
     assert exclude_untracked(root) == []
+
+
+def test_a_workflow_replaced_by_a_folder_is_restored(checkout: tuple[Path, str]) -> None:
+    """A protected file turned into a folder of new files comes back as the file."""
+    root, base = checkout
+    (root / ".github/workflows/ci.yml").unlink()
+    (root / ".github/workflows/ci.yml").mkdir()
+    (root / ".github/workflows/ci.yml/inner.yml").write_text("on: push\n")
+    restore_protected(root, base)
+    assert (root / ".github/workflows/ci.yml").read_text() == "on: push\n"
+    assert protected_changes(root, base) == []

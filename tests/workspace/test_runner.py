@@ -77,9 +77,16 @@ def test_a_report_at_the_configured_path_in_the_checkout_is_read(tmp_path: Path)
     checkout = write_project(tmp_path / "repo")
     command = f"mkdir -p build && printf '{JUNIT}' > build/junit.xml"
     plan = plan_for(checkout, tmp_path, test=command, test_report="build/junit.xml")
+    (checkout / "build").mkdir()
+    (checkout / "build" / "junit.xml").write_text("<testsuite><testcase name='stale'/></testsuite>")
     result = run_tests(checkout, plan, RunEnvironment())
     assert result.report is not None and result.report.run is not None
     assert [case.name for case in result.report.run.cases] == ["test_c1_ok", "test_c2_bad"]
+    assert not (checkout / "build" / "junit.xml").exists()  # read, then kept out of the commit
+    plan = plan_for(checkout, tmp_path, test="true", test_report="build/junit.xml")
+    (checkout / "build" / "junit.xml").write_text("<testsuite><testcase name='stale'/></testsuite>")
+    stale = run_tests(checkout, plan, RunEnvironment())
+    assert stale.report is not None and stale.report.run is None  # last run's report is not read
 
 
 def test_a_report_symlinked_out_of_the_checkout_is_ignored(tmp_path: Path) -> None:
