@@ -34,6 +34,7 @@ from bot.workspace._runner import (
     TestStatus,
     run_setup,
     run_tests,
+    setup_prefix,
 )
 
 __all__ = [
@@ -59,6 +60,7 @@ __all__ = [
     "run_setup",
     "run_step",
     "run_tests",
+    "setup_prefix",
     "snapshot_git",
     "with_junit_option",
 ]

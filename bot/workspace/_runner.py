@@ -9,6 +9,7 @@ time, output tail and the JUnit report it wrote, parsed with ``bot.evidence.pars
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import subprocess
 import tempfile
@@ -35,7 +36,7 @@ class RunEnvironment:
     base_env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     extra_env: Mapping[str, str] = field(default_factory=dict)
     home: Path | None = None  # a persistent HOME keeps pip's and npm's caches between runs
-    isolate_tests: bool = True
+    isolate_tests: bool = True  # False: no namespaces at all (setup's private process table too)
     output_limit: int = 60_000
 
 
@@ -76,9 +77,23 @@ class TestResult(BaseModel):
     notes: tuple[str, ...]
 
 
+@functools.cache
+def setup_prefix() -> tuple[str, ...]:
+    """Test isolation without ``--net``: a private process table, so no daemon outlives setup."""
+    prefix = tuple(flag for flag in detect_isolation().prefix if flag != "--net")
+    if "--pid" not in prefix:
+        return ()
+    try:
+        probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return prefix if probe.returncode == 0 else ()
+
+
 def run_setup(checkout: Path, plan: CommandPlan, environment: RunEnvironment) -> SetupResult:
     """Run the plan's setup commands in ``checkout`` (with network), stopping at a failure."""
     scrub_git_remotes(checkout)
+    prefix = setup_prefix() if environment.isolate_tests else ()
     steps: list[StepResult] = []
     with _home(environment) as home:
         env = _environment(environment, home, plan)
@@ -89,6 +104,7 @@ def run_setup(checkout: Path, plan: CommandPlan, environment: RunEnvironment) ->
                 env=env,
                 timeout=plan.setup_timeout_seconds,
                 output_limit=environment.output_limit,
+                prefix=prefix,
             )
             steps.append(step)
             if not step.ok:

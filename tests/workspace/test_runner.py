@@ -278,3 +278,17 @@ def test_a_node_project_is_installed_and_tested_with_npm(tmp_path: Path) -> None
     assert "node tests ran" in result.output
     assert result.report is not None and result.report.run is not None
     assert [case.name for case in result.report.run.cases] == ["test_c1_adds"]
+
+
+@pytest.mark.skipif(setup_prefix() == (), reason="this machine cannot give setup its own pids")
+def test_a_daemon_started_by_setup_does_not_outlive_it(tmp_path: Path) -> None:
+    """A process that leaves the process group during setup is still gone afterwards."""
+    checkout = write_project(tmp_path / "repo")
+    marker = f"{400 + secrets.randbelow(1000)}.{secrets.randbelow(10**6)}"
+    plan = plan_for(checkout, tmp_path, setup=[f"setsid sleep {marker} >/dev/null 2>&1 & echo ok"])
+    setup = run_setup(checkout, plan, RunEnvironment())
+    assert setup.ok and setup.steps[0].output.strip() == "ok"
+    deadline = time.monotonic() + 5
+    while _alive(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _alive(marker) == []
