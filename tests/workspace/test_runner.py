@@ -22,6 +22,7 @@ from bot.workspace import (
     detect_commands,
     run_setup,
     run_tests,
+    setup_prefix,
 )
 from tests.workspace.project import write_project
 
