@@ -283,10 +283,12 @@ def test_a_node_project_is_installed_and_tested_with_npm(tmp_path: Path) -> None
 
 @pytest.mark.skipif(setup_prefix() == (), reason="this machine cannot give setup its own pids")
 def test_a_daemon_started_by_setup_does_not_outlive_it(tmp_path: Path) -> None:
-    """A process that leaves the process group during setup is still gone afterwards."""
+    """A process that left the process group (setsid) during setup is gone afterwards."""
     checkout = write_project(tmp_path / "repo")
     marker = f"{400 + secrets.randbelow(1000)}.{secrets.randbelow(10**6)}"
-    plan = plan_for(checkout, tmp_path, setup=[f"setsid sleep {marker} >/dev/null 2>&1 & echo ok"])
+    plan = plan_for(
+        checkout, tmp_path, setup=[f"setsid sleep {marker} >/dev/null 2>&1 & sleep 0.5; echo ok"]
+    )
     setup = run_setup(checkout, plan, RunEnvironment())
     assert setup.ok and setup.steps[0].output.strip() == "ok"
     deadline = time.monotonic() + 5
