@@ -26,7 +26,7 @@ class GuardError(RuntimeError):
 
 
 def _matches(path: str, rule: str) -> bool:
-    """Whether ``path`` is ``rule`` or lies under it (a rule ending in ``/`` is a folder)."""
+    """Whether ``path`` is ``rule`` or lies under it, compared case-insensitively."""
     rule_parts = PurePosixPath(rule.casefold()).parts
     return PurePosixPath(path.casefold()).parts[: len(rule_parts)] == rule_parts
 
@@ -108,50 +108,71 @@ def _escape_ignore(path: str) -> str:
 
 @dataclass(frozen=True)
 class GitSnapshot:
-    """The content of the ``.git`` files git obeys, taken before the agents start."""
+    """The content of the ``.git`` files git obeys or runs, taken before the agents start."""
 
-    files: dict[str, bytes | None]
-    hooks: frozenset[str]
+    files: dict[str, bytes | None]  # by path relative to .git; None: the file did not exist
 
 
 def snapshot_git(checkout: Path) -> GitSnapshot:
     """Remember ``.git/config``, ``.git/info/*`` and the hooks as they are now."""
-    git_dir = checkout / ".git"
-    files = {
-        name: (git_dir / name).read_bytes() if (git_dir / name).is_file() else None
-        for name in _GIT_FILES
-    }
-    return GitSnapshot(files=files, hooks=frozenset(_hooks(git_dir)))
+    git_dir = _git_dir(checkout)
+    names = [*_GIT_FILES, *(f"hooks/{hook}" for hook in _hooks(git_dir))]
+    files = {name: _read_regular(git_dir / name) for name in names}
+    return GitSnapshot(files=files)
 
 
 def restore_git(checkout: Path, snapshot: GitSnapshot) -> list[str]:
     """Undo changes to ``.git`` since ``snapshot``; one note per file put back or removed."""
-    git_dir = checkout / ".git"
+    git_dir = _git_dir(checkout)
     notes = []
+    for folder in ("info", "hooks"):
+        # A symlinked folder would send the restore, or git's reads, somewhere else.
+        path = git_dir / folder
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+            notes.append(f"removed .git/{folder}, which was replaced by a link or a file")
     for name, content in snapshot.files.items():
         target = git_dir / name
-        current = target.read_bytes() if target.is_file() and not target.is_symlink() else None
-        if current == content and not target.is_symlink():
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            _remove(target)
+        elif _read_regular(target) == content:
             continue
-        if target.is_symlink() or target.is_file():
-            target.unlink()
-        elif target.is_dir():
-            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
         if content is not None:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        notes.append(f"restored .git/{name}: agents may not change git's configuration")
-    for hook in sorted(set(_hooks(git_dir)) - snapshot.hooks):
-        (git_dir / "hooks" / hook).unlink()
+        notes.append(f"restored .git/{name}: agents may not change git's configuration or hooks")
+    for hook in sorted(set(_hooks(git_dir)) - {n.removeprefix("hooks/") for n in snapshot.files}):
+        _remove(git_dir / "hooks" / hook)
         notes.append(f"removed the git hook .git/hooks/{hook}: agents may not add hooks")
     return notes
+
+
+def _git_dir(checkout: Path) -> Path:
+    """The checkout's ``.git`` folder; a link or a ``gitdir:`` file in its place is refused."""
+    git_dir = checkout / ".git"
+    if git_dir.is_symlink() or not git_dir.is_dir():
+        raise GuardError(f"{git_dir} is not the checkout's own .git folder; refusing to commit")
+    return git_dir
+
+
+def _read_regular(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() and not path.is_symlink() else None
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _hooks(git_dir: Path) -> list[str]:
     hooks = git_dir / "hooks"
     if not hooks.is_dir() or hooks.is_symlink():
         return []
-    return [p.name for p in hooks.iterdir() if not p.name.endswith(".sample")]
+    return sorted(p.name for p in hooks.iterdir() if not p.name.endswith(".sample"))
 
 
 def _unlink_symlinked_parents(checkout: Path, path: str) -> None:

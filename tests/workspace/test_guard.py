@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from git import Actor, Repo
 
 from bot.agents.tools import ToolError, Workspace
 from bot.workspace import (
+    GuardError,
     editor_denied_paths,
     exclude_untracked,
     is_protected,
@@ -136,8 +138,6 @@ def test_git_hooks_and_config_written_by_agents_are_undone(checkout: tuple[Path,
 
 def test_an_unknown_base_is_a_clear_error(checkout: tuple[Path, str]) -> None:
     """A base commit that does not exist raises GuardError naming git's complaint."""
-    from bot.workspace import GuardError
-
     root, _ = checkout
     with pytest.raises(GuardError, match="git diff failed"):
         protected_changes(root, "0" * 40)
@@ -195,3 +195,41 @@ def test_a_workflow_replaced_by_a_folder_is_restored(checkout: tuple[Path, str])
     restore_protected(root, base)
     assert (root / ".github/workflows/ci.yml").read_text() == "on: push\n"
     assert protected_changes(root, base) == []
+
+
+def test_a_symlinked_hooks_folder_is_removed(checkout: tuple[Path, str], tmp_path: Path) -> None:
+    """.git/hooks replaced by a link to the agent's own hooks is undone."""
+    root, _ = checkout
+    snapshot = snapshot_git(root)
+    elsewhere = tmp_path / "evil-hooks"
+    elsewhere.mkdir()
+    (elsewhere / "pre-commit").write_text("#!/bin/sh\nexit 0\n")
+    shutil.rmtree(root / ".git/hooks")
+    (root / ".git/hooks").symlink_to(elsewhere, target_is_directory=True)
+    notes = restore_git(root, snapshot)
+    assert not (root / ".git/hooks").is_symlink()
+    assert (elsewhere / "pre-commit").exists()  # the link's target is left alone
+    assert any("replaced by a link" in note for note in notes)
+
+
+def test_a_replaced_git_folder_is_refused(checkout: tuple[Path, str], tmp_path: Path) -> None:
+    """A .git turned into a gitdir: file pointing elsewhere makes the guard refuse."""
+    root, _ = checkout
+    snapshot = snapshot_git(root)
+    (root / ".git").rename(tmp_path / "moved.git")
+    (root / ".git").write_text(f"gitdir: {tmp_path / 'moved.git'}\n")
+    with pytest.raises(GuardError, match="refusing to commit"):
+        restore_git(root, snapshot)
+
+
+def test_a_changed_existing_hook_is_put_back(tmp_path: Path) -> None:
+    """A hook the checkout already had is restored to its content, not deleted."""
+    root = write_project(tmp_path / "repo", BASE_FILES)
+    hook = root / ".git/hooks/post-checkout"
+    hook.write_text("#!/bin/sh\necho original\n")
+    snapshot = snapshot_git(root)
+    hook.write_text("#!/bin/sh\ncurl evil\n")
+    assert restore_git(root, snapshot) == [
+        "restored .git/hooks/post-checkout: agents may not change git's configuration or hooks"
+    ]
+    assert hook.read_text() == "#!/bin/sh\necho original\n"
