@@ -69,6 +69,8 @@ def detect_commands(
             test=test,
             report_path=report_path,
             report_in_checkout=config.test_report,
+            # The detected setup's virtual environment stays on PATH for a configured test.
+            venv_dir=None if config.setup else plan.venv_dir,
             reason="commands from the workspace section of .github/specbot.yml",
         )
     return plan.model_copy(

@@ -44,18 +44,19 @@ def test_a_python_project_is_installed_and_its_tests_measured(
     assert git(checkout, "status", "--porcelain", "--untracked-files=all") == ""
 
 
-def test_a_passing_suite_is_reported_as_passed(tmp_path: Path, venv_dir: Path) -> None:
-    """With the failing test fixed, the same run passes with three passing tests."""
+def test_a_configured_test_runs_in_the_detected_venv(tmp_path: Path, venv_dir: Path) -> None:
+    """workspace.test alone: detected setup, the venv on PATH, --junitxml added; all pass."""
     checkout = write_project(tmp_path / "repo")
     tests = checkout / "tests" / "test_calc.py"
     tests.write_text(tests.read_text().replace("== 1  #", "== 1.5  #"))
     plan = detect_commands(
         checkout,
-        WorkspaceConfig(),
+        WorkspaceConfig(test="python -m pytest -q -p no:cacheprovider tests"),
         venv_dir=venv_dir,
         report_path=tmp_path / "junit.xml",
         pip_options=PIP_OFFLINE,
     )
+    assert plan.kind == "configured" and plan.venv_dir == venv_dir
     environment = RunEnvironment()
     assert run_setup(checkout, plan, environment).ok
     result = run_tests(checkout, plan, environment)
@@ -63,3 +64,4 @@ def test_a_passing_suite_is_reported_as_passed(tmp_path: Path, venv_dir: Path) -
     assert result.report is not None and result.report.run is not None
     assert result.report.run.count("passed") == 3
     assert result.report.exit_code == 0
+    assert result.report.command.endswith('tests --junitxml="$SPECBOT_TEST_REPORT"')

@@ -71,6 +71,9 @@ def test_a_configured_test_alone_keeps_the_detected_setup(tmp_path: Path) -> Non
     plan = plan_for(checkout, tmp_path, test="python -m pytest -x")
     assert any("pip install" in command for command in plan.setup)
     assert plan.test is not None and "--junitxml=" in plan.test
+    assert plan.venv_dir == tmp_path / "venv"
+    both = plan_for(checkout, tmp_path, setup="make deps", test="python -m pytest -x")
+    assert both.venv_dir is None and both.setup == ("make deps",)
 
 
 def test_a_report_at_the_configured_path_in_the_checkout_is_read(tmp_path: Path) -> None:
