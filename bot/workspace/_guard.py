@@ -149,6 +149,18 @@ def restore_git(checkout: Path, snapshot: GitSnapshot) -> list[str]:
     return notes
 
 
+def restore_before_commit(
+    checkout: Path, base: str, snapshot: GitSnapshot, allow_paths: Sequence[str] = ()
+) -> list[str]:
+    """``restore_git`` then ``restore_protected``, in that order; the notes of both.
+
+    The order matters: listing changes runs git in the checkout, and git must not find an
+    agent's filters or hooks there when it does.
+    """
+    notes = restore_git(checkout, snapshot)
+    return notes + restore_protected(checkout, base, allow_paths)
+
+
 def _git_dir(checkout: Path) -> Path:
     """The checkout's ``.git`` folder; a link or a ``gitdir:`` file in its place is refused."""
     git_dir = checkout / ".git"

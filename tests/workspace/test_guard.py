@@ -16,6 +16,7 @@ from bot.workspace import (
     exclude_untracked,
     is_protected,
     protected_changes,
+    restore_before_commit,
     restore_git,
     restore_protected,
     snapshot_git,
@@ -233,3 +234,18 @@ def test_a_changed_existing_hook_is_put_back(tmp_path: Path) -> None:
         "restored .git/hooks/post-checkout: agents may not change git's configuration or hooks"
     ]
     assert hook.read_text() == "#!/bin/sh\necho original\n"
+
+
+def test_before_a_commit_git_state_goes_back_first(checkout: tuple[Path, str]) -> None:
+    """An agent's clean filter never runs while protected paths are listed and restored."""
+    root, base = checkout
+    snapshot = snapshot_git(root)
+    witness = root.parent / "filter-ran"
+    git(root, "config", "filter.evil.clean", f"touch {witness}; cat")
+    (root / ".gitattributes").write_text("* filter=evil\n")
+    (root / ".github/specbot.yml").write_text("gate: {}\n")
+    (root / "src/app.py").write_text("print('v2')\n")
+    notes = restore_before_commit(root, base, snapshot)
+    assert notes[0].startswith("restored .git/config")
+    assert notes[1] == "reverted the change to .github/specbot.yml: agents may not change it"
+    assert not witness.exists()
