@@ -197,7 +197,9 @@ def _report_in_checkout(checkout: Path, plan: CommandPlan, notes: list[str]) -> 
 def _tracked(checkout: Path, path: Path) -> bool:
     """Whether git tracks ``path`` in ``checkout`` (such a report is the repository's own)."""
     result = subprocess.run(
-        ["git", "ls-files", "--error-unmatch", "--", str(path)],
+        # Runs after agent code did: nothing configured in .git may execute here.
+        ["git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null"]
+        + ["ls-files", "--error-unmatch", "--", str(path)],
         cwd=checkout,
         capture_output=True,
         check=False,
