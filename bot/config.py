@@ -1,7 +1,8 @@
 """The target repository's configuration, ``.github/specbot.yml``, and its loader.
 
 Sections: ``gate:`` (the spec-quality gate), ``agents:`` and ``flows:`` (the team, see
-``bot.orchestra.config``); more sections join ``RepoConfig`` as features land.
+``bot.orchestra.config``), ``workspace:`` (setup and test commands, protected paths, see
+``bot.workspace``); more sections join ``RepoConfig`` as features land.
 Unknown keys are errors (a typo must not silently turn a setting off), every key has a
 default (an empty file is a valid configuration), and errors name the line of the bad key.
 """
@@ -15,6 +16,7 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from bot.orchestra.config import TeamConfig
 from bot.spec import GateConfig
+from bot.workspace import WorkspaceConfig
 
 DEFAULT_PATH = ".github/specbot.yml"
 
@@ -28,6 +30,10 @@ class RepoConfig(TeamConfig):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     gate: GateConfig = Field(default_factory=GateConfig, description="The spec-quality gate.")
+    workspace: WorkspaceConfig = Field(
+        default_factory=WorkspaceConfig,
+        description="Setup and test commands for a run's checkout, and protected paths.",
+    )
 
 
 class ConfigError(ValueError):
