@@ -96,7 +96,8 @@ class GitWorkspaces:
         if not repo.is_dirty(index=True, working_tree=False, untracked_files=False):
             return None
         actor = Actor(author.name, author.email)
-        commit = repo.index.commit(message, author=actor, committer=actor)
+        # Hooks in the checkout's .git were possibly written by an agent: never run them.
+        commit = repo.index.commit(message, author=actor, committer=actor, skip_hooks=True)
         return commit.hexsha
 
     def push(

@@ -93,3 +93,18 @@ def test_remove_only_deletes_run_checkouts(tmp_path: Path, remote: Path) -> None
     assert tmp_path.exists()
     spaces.remove(checkout)
     assert not checkout.exists()
+
+
+def test_commit_never_runs_hooks_from_the_checkout(tmp_path: Path, remote: Path) -> None:
+    """A pre-commit or commit-msg hook planted in the checkout's .git does not run."""
+    spaces = GitWorkspaces(tmp_path / "cache")
+    spaces.refresh_mirror("acme/widgets", str(remote), None)
+    checkout = spaces.checkout("acme/widgets", "run", "b", "main", str(remote))
+    witness = tmp_path / "hook-ran"
+    for hook in ("pre-commit", "commit-msg", "post-commit"):
+        script = checkout / ".git" / "hooks" / hook
+        script.write_text(f"#!/bin/sh\necho {hook} >> '{witness}'\n")
+        script.chmod(0o755)
+    (checkout / "x.txt").write_text("x\n")
+    assert spaces.commit_all(checkout, "Add x", AUTHOR) is not None
+    assert not witness.exists()
