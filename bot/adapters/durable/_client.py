@@ -88,6 +88,21 @@ class EngineClient:
             COORDINATOR_WORKFLOW, queue, name, request, workflow_id=workflow_id, **kw
         )
 
+    def exists(self, workflow_id: str) -> bool:
+        """Whether a run with this id was ever started (or enqueued)."""
+        return bool(
+            self._client.list_workflows(
+                workflow_ids=[workflow_id], load_input=False, load_output=False
+            )
+        )
+
+    def run_ids(self, prefix: str) -> list[str]:
+        """Ids of the top-level runs whose id starts with ``prefix``, oldest first."""
+        found = self._client.list_workflows(
+            workflow_id_prefix=prefix, has_parent=False, load_input=False, load_output=False
+        )
+        return [status.workflow_id for status in found]
+
     def status(self, workflow_id: str) -> str:
         """The run's status."""
         found = self._client.list_workflows(
