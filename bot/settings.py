@@ -20,7 +20,10 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Every setting specbot reads from the environment (names are a contract, see docs)."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+    # An empty variable (`GITHUB_APP_ID=` in an env file) counts as not set.
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     # GitHub
     github_app_id: int | None = Field(default=None, validation_alias="GITHUB_APP_ID")

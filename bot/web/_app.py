@@ -42,11 +42,14 @@ def create_app(
     router: IngestRouter,
     *,
     launch_engine: bool = True,
+    drain_seconds: float = 0.0,
 ) -> FastAPI:
     """The FastAPI app; an ``Engine`` is launched in its lifespan unless ``launch_engine`` is off.
 
     With an ``Engine`` this process also runs the ingest runs (and every other run of the
     engine's catalog); with an ``EngineClient`` it only stores deliveries for the workers.
+    On shutdown the engine gives running work ``drain_seconds``; how many runs were left
+    unfinished (recovered later) is put in ``app.state.unfinished_runs``.
     """
     if (
         settings.github_webhook_secret is None
@@ -58,12 +61,19 @@ def create_app(
     database_url = store.settings.database_url
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        if isinstance(store, Engine) and launch_engine:
-            async with store.lifespan():
-                yield
-        else:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.unfinished_runs = 0
+        if not (isinstance(store, Engine) and launch_engine):
             yield
+            return
+        # Off the event loop: DBOS refuses blocking calls inside it.
+        await asyncio.to_thread(store.launch)
+        try:
+            yield
+        finally:
+            app.state.unfinished_runs = await asyncio.to_thread(
+                store.shutdown, drain_seconds=drain_seconds
+            )
 
     app = FastAPI(
         title="specbot", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
@@ -111,9 +121,7 @@ def create_app(
     async def healthz() -> JSONResponse:
         try:
             await asyncio.wait_for(
-                asyncio.to_thread(
-                    probe_database, database_url, timeout_seconds=HEALTH_TIMEOUT_SECONDS
-                ),
+                asyncio.to_thread(_check_ready, store, database_url),
                 timeout=HEALTH_TIMEOUT_SECONDS + 1,
             )
         except Exception as exc:
@@ -134,6 +142,12 @@ async def _verified_event(request: Request, secret: str) -> Event:
     if not _DELIVERY_ID.fullmatch(event.delivery_id):
         raise MalformedDelivery("X-GitHub-Delivery is not a delivery id")
     return event
+
+
+def _check_ready(store: Engine | EngineClient, database_url: str) -> None:
+    """Raise unless the database takes a new connection and holds the engine's tables."""
+    probe_database(database_url, timeout_seconds=HEALTH_TIMEOUT_SECONDS)
+    store.exists(delivery_workflow_id("healthz"))
 
 
 def _store(store: Engine | EngineClient, event: Event) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from dbos import DBOSClient, DBOSPortableJSONSerializer, EnqueueOptions
+from dbos import DBOS, DBOSClient, DBOSPortableJSONSerializer, EnqueueOptions
 
 from bot.adapters.durable._coordinators import COORDINATOR_WORKFLOW
 from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
@@ -19,8 +19,15 @@ from bot.orchestra import DeadLetter, JsonObject
 class EngineClient:
     """Enqueue runs by name and read their outcome, without serving any queue."""
 
-    def __init__(self, settings: EngineSettings) -> None:
+    def __init__(self, settings: EngineSettings, *, create_schema: bool = False) -> None:
+        """Connect; ``create_schema`` first creates or migrates the engine's tables.
+
+        A client alone never migrates (DBOS leaves that to launched engines), so a front end
+        started before any worker on a new database asks for it.
+        """
         self.settings = settings
+        if create_schema:
+            DBOS.migrate(settings.database_url)
         self._client = DBOSClient(
             system_database_url=settings.database_url,
             serializer=DBOSPortableJSONSerializer(),
