@@ -155,6 +155,11 @@ def _store(store: Engine | EngineClient, event: Event) -> str:
     run_id = delivery_workflow_id(event.delivery_id)
     if store.exists(run_id):
         return "duplicate"
-    data: dict[str, Any] = Delivery.of(event).model_dump(mode="json")
+    # The stored form of ``Delivery`` built directly: a model round trip would copy the payload.
+    data: dict[str, Any] = {
+        "event": event.name,
+        "delivery_id": event.delivery_id,
+        "payload": event.payload,
+    }
     store.start_pipeline(INGEST_PIPELINE, data, workflow_id=run_id, queue=INGEST_QUEUE)
     return "queued"

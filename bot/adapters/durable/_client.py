@@ -13,6 +13,7 @@ from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_let
 from bot.adapters.durable._pipelines import PIPELINE_WORKFLOW
 from bot.adapters.durable._settings import FINAL_STATUSES, EngineSettings, RunFailedError
 from bot.adapters.durable._swarms import SWARM_WORKFLOW
+from bot.adapters.durable._tables import create_engine, use_write_ahead_log
 from bot.orchestra import DeadLetter, JsonObject
 
 
@@ -28,6 +29,11 @@ class EngineClient:
         self.settings = settings
         if create_schema:
             DBOS.migrate(settings.database_url)
+            tables = create_engine(settings.database_url)
+            try:
+                use_write_ahead_log(tables)
+            finally:
+                tables.dispose()
         self._client = DBOSClient(
             system_database_url=settings.database_url,
             serializer=DBOSPortableJSONSerializer(),

@@ -80,8 +80,22 @@ def probe_database(database_url: str, *, timeout_seconds: float = 3.0) -> None:
         probe.dispose()
 
 
+def use_write_ahead_log(engine: sa.Engine) -> None:
+    """Switch a SQLite database to WAL (kept in the file; nothing to do on PostgreSQL).
+
+    In the default rollback-journal mode a reader blocks the writer and every commit syncs
+    two files; the web server's enqueues then queue up behind the workers' dequeues. With WAL,
+    readers and the one writer proceed together and a commit appends to one file.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
 def create_tables(engine: sa.Engine) -> None:
     """Create specbot's tables if missing; safe when several workers start at once."""
+    use_write_ahead_log(engine)
     for attempt in range(3):
         try:
             with engine.begin() as connection:
