@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.adapters.durable import Engine, EngineClient, probe_database
-from bot.ingest import INGEST_PIPELINE, INGEST_QUEUE, Delivery, IngestRouter
+from bot.ingest import INGEST_PIPELINE, INGEST_QUEUE, IngestRouter
 from bot.orchestra import delivery_workflow_id
 from bot.settings import Settings
 from bot.web._body import read_capped_body
