@@ -187,3 +187,39 @@ def test_startup_refusals_name_the_setting(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("specbot serve: ") and named in lines[0], lines[0]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_no_worker_only_stores(tmp_path: Path, app_key_pem: Path) -> None:
+    """With --no-worker a new database is set up, deliveries are stored, and none is dispatched."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **app_environment(tmp_path, app_key_pem)}
+    command = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--no-worker"]
+    command += ["--router", "tests.web.routers:recording"]
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    server = Server(process, f"http://127.0.0.1:{port}", tmp_path / "record.jsonl")
+    try:
+        wait_until_ready(server)
+        body = example("issues", "labeled.payload.json")
+        headers = signed_headers("issues", body, delivery="no-worker-1", secret=WEBHOOK_SECRET)
+        request = urllib.request.Request(server.url + "/webhook", body, headers, method="POST")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 202
+            assert json.loads(response.read())["status"] == "queued"
+        time.sleep(0.5)
+        assert server.received() == []
+        code, logged = server.stop()
+        assert code == 0, logged
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    from bot.adapters.durable import EngineClient, EngineSettings
+
+    database = f"sqlite:///{tmp_path / 'data' / 'specbot.sqlite'}"
+    settings = EngineSettings(database_url=database, application_version="t", executor_id="t")
+    with EngineClient(settings) as client:
+        assert client.run_ids("delivery:") == ["delivery:no-worker-1"]
+        assert client.status("delivery:no-worker-1") == "ENQUEUED"
