@@ -13,7 +13,7 @@ from typing import Any
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.orchestra import Catalog, Pipeline, QueueSpec, Stage, StageContext
+from bot.orchestra import Catalog, Pipeline, QueueSpec, RetryPolicy, Stage, StageContext
 from bot.routing import Router
 from bot.webhooks import Event
 
@@ -55,9 +55,11 @@ class Dispatched(BaseModel):
 def ingest_pipeline(router: IngestRouter) -> Pipeline:
     """The one-stage pipeline that dispatches a stored delivery through ``router``.
 
-    Handlers get the stage's ``StageContext`` (run id, idempotency key, throttle, emit); a
-    handler that starts a flow should do it with the flow's own run id, so that a retried
-    dispatch finds the run it already started.
+    Handlers get the stage's ``StageContext`` (run id, idempotency key, throttle, emit). A
+    failing handler makes the dispatch run again (three attempts, then the delivery is a dead
+    letter, retried with ``specbot runs retry``), and every handler runs again with it: a
+    handler must be idempotent, e.g. start its flow under the flow's own run id so that a
+    repeat finds the run already started.
     """
 
     def dispatch(context: StageContext, delivery: BaseModel) -> Dispatched:
@@ -73,7 +75,8 @@ def ingest_pipeline(router: IngestRouter) -> Pipeline:
                 handler(event, context)
         return Dispatched(event=event.name, delivery_id=event.delivery_id, handlers=len(handlers))
 
-    stage = Stage("dispatch", Delivery, Dispatched, dispatch)
+    retry = RetryPolicy(max_attempts=3, interval_seconds=2.0, backoff_rate=2.0)
+    stage = Stage("dispatch", Delivery, Dispatched, dispatch, retry=retry)
     return Pipeline(INGEST_PIPELINE, [stage], queue=INGEST_QUEUE)
 
 

@@ -103,7 +103,7 @@ def create_app(
         try:
             outcome = await run_in_threadpool(_store, store, event)
         except Exception as exc:  # the database is down: GitHub shows the failure, redeliver
-            log.error("delivery not stored", error=f"{type(exc).__name__}: {exc}")
+            log.error("delivery not stored", error=_summary(exc))
             return JSONResponse({"status": "unavailable"}, status_code=503)
         elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
         log.info(
@@ -125,7 +125,7 @@ def create_app(
                 timeout=HEALTH_TIMEOUT_SECONDS + 1,
             )
         except Exception as exc:
-            log.warning("database not ready", error=f"{type(exc).__name__}: {exc}")
+            log.warning("database not ready", error=_summary(exc))
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "up"})
 
@@ -142,6 +142,12 @@ async def _verified_event(request: Request, secret: str) -> Event:
     if not _DELIVERY_ID.fullmatch(event.delivery_id):
         raise MalformedDelivery("X-GitHub-Delivery is not a delivery id")
     return event
+
+
+def _summary(exc: BaseException) -> str:
+    """The error's type and first line, short: driver errors can carry SQL and whole payloads."""
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first_line[:300]}"
 
 
 def _check_ready(store: Engine | EngineClient, database_url: str) -> None:
