@@ -66,7 +66,7 @@ def ingest_pipeline(router: IngestRouter) -> Pipeline:
         assert isinstance(delivery, Delivery)
         event = delivery.to_event()
         with structlog.contextvars.bound_contextvars(
-            delivery_id=event.delivery_id, event=event.name, run_id=context.run_id
+            delivery_id=event.delivery_id, github_event=event.name, run_id=context.run_id
         ):
             handlers = router.fetch(event)
             log = structlog.get_logger("specbot.ingest")

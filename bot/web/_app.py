@@ -85,7 +85,8 @@ def create_app(
         started = time.perf_counter()
         claimed_id = request.headers.get("x-github-delivery", "")
         structlog.contextvars.bind_contextvars(
-            delivery_id=claimed_id[:100], event=request.headers.get("x-github-event", "")[:100]
+            delivery_id=claimed_id[:100],
+            github_event=request.headers.get("x-github-event", "")[:100],
         )
         try:
             event = await _verified_event(request, secret)

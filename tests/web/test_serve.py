@@ -136,6 +136,9 @@ def test_localhub_webhooks_reach_the_handler_once(server: Server, hub: RunningHu
     ours = [line for line in lines if line.get("logger") in {"specbot.web", "specbot.ingest"}]
     assert {line["event"] for line in ours} >= {"delivery queued", "delivery duplicate"}
     assert all(line["delivery_id"] == delivery["guid"] for line in ours)
+    assert all(line["github_event"] == "issues" for line in ours)
+    dispatched = [line for line in ours if line["logger"] == "specbot.ingest"]
+    assert [line["run_id"] for line in dispatched] == [f"delivery:{delivery['guid']}"]
     assert WEBHOOK_SECRET not in logged
 
 
