@@ -106,16 +106,15 @@ def create_app(
         except Exception as exc:  # the database is down: GitHub shows the failure, redeliver
             log.error("delivery not stored", error=_summary(exc))
             return JSONResponse({"status": "unavailable"}, status_code=503)
-        elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
+        run_id = delivery_workflow_id(event.delivery_id)
         log.info(
             "delivery " + outcome,
             action=event.action,
             repo=event.repo_full_name,
             installation_id=event.installation_id,
-            run_id=delivery_workflow_id(event.delivery_id),
-            elapsed_ms=elapsed_ms,
+            run_id=run_id,
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 2),
         )
-        run_id = delivery_workflow_id(event.delivery_id)
         return JSONResponse({"status": outcome, "run_id": run_id}, status_code=202)
 
     @app.get("/healthz")
