@@ -20,7 +20,10 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Every setting specbot reads from the environment (names are a contract, see docs)."""
 
-    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+    # An empty variable (`GITHUB_APP_ID=` in an env file) counts as not set.
+    model_config = SettingsConfigDict(
+        env_file=None, extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     # GitHub
     github_app_id: int | None = Field(default=None, validation_alias="GITHUB_APP_ID")
@@ -34,6 +37,11 @@ class Settings(BaseSettings):
         default=None, validation_alias="GITHUB_WEBHOOK_SECRET"
     )
     github_api_url: str = Field(default="https://api.github.com", validation_alias="GITHUB_API_URL")
+    # Pause between API writes as GitHub asks of integrations; off only against localhub.
+    github_pace_writes: bool = Field(default=True, validation_alias="SPECBOT_GITHUB_PACE_WRITES")
+
+    # Web server
+    log_level: str = Field(default="INFO", validation_alias="SPECBOT_LOG_LEVEL")
 
     # Model
     anthropic_api_key: SecretStr | None = Field(default=None, validation_alias="ANTHROPIC_API_KEY")

@@ -16,6 +16,7 @@ from bot.cli.config import config_app
 from bot.cli.lint import lint_command
 from bot.cli.localhub import localhub
 from bot.cli.runs import runs_app
+from bot.cli.serve import serve as serve_command
 from bot.cli.worker import worker as worker_command
 
 HELP = """specbot turns a GitHub issue written as a specification into a reviewed pull request.
@@ -64,6 +65,7 @@ def root(
 
 app.command("lint")(lint_command)
 app.command("worker")(worker_command)
+app.command("serve")(serve_command)
 app.add_typer(config_app, name="config")
 app.add_typer(runs_app, name="runs")
 app.command("model")(model_command.model)

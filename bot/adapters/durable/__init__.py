@@ -8,7 +8,7 @@ from bot.adapters.durable._client import EngineClient
 from bot.adapters.durable._engine import Engine
 from bot.adapters.durable._pipelines import StageFailedError
 from bot.adapters.durable._settings import EngineSettings, RunFailedError, RunInfo, engine_settings
-from bot.adapters.durable._tables import EventLog, WorkerRoster
+from bot.adapters.durable._tables import EventLog, WorkerRoster, probe_database
 
 __all__ = [
     "Engine",
@@ -20,4 +20,5 @@ __all__ = [
     "StageFailedError",
     "WorkerRoster",
     "engine_settings",
+    "probe_database",
 ]

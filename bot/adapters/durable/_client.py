@@ -6,21 +6,34 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from dbos import DBOSClient, DBOSPortableJSONSerializer, EnqueueOptions
+from dbos import DBOS, DBOSClient, DBOSPortableJSONSerializer, EnqueueOptions
 
 from bot.adapters.durable._coordinators import COORDINATOR_WORKFLOW
 from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
 from bot.adapters.durable._pipelines import PIPELINE_WORKFLOW
 from bot.adapters.durable._settings import FINAL_STATUSES, EngineSettings, RunFailedError
 from bot.adapters.durable._swarms import SWARM_WORKFLOW
+from bot.adapters.durable._tables import create_engine, use_write_ahead_log
 from bot.orchestra import DeadLetter, JsonObject
 
 
 class EngineClient:
     """Enqueue runs by name and read their outcome, without serving any queue."""
 
-    def __init__(self, settings: EngineSettings) -> None:
+    def __init__(self, settings: EngineSettings, *, create_schema: bool = False) -> None:
+        """Connect; ``create_schema`` first creates or migrates the engine's tables.
+
+        A client alone never migrates (DBOS leaves that to launched engines), so a front end
+        started before any worker on a new database asks for it.
+        """
         self.settings = settings
+        if create_schema:
+            DBOS.migrate(settings.database_url)
+            tables = create_engine(settings.database_url)
+            try:
+                use_write_ahead_log(tables)
+            finally:
+                tables.dispose()
         self._client = DBOSClient(
             system_database_url=settings.database_url,
             serializer=DBOSPortableJSONSerializer(),
@@ -87,6 +100,21 @@ class EngineClient:
         return self.enqueue(
             COORDINATOR_WORKFLOW, queue, name, request, workflow_id=workflow_id, **kw
         )
+
+    def exists(self, workflow_id: str) -> bool:
+        """Whether a run with this id was ever started (or enqueued)."""
+        return bool(
+            self._client.list_workflows(
+                workflow_ids=[workflow_id], load_input=False, load_output=False
+            )
+        )
+
+    def run_ids(self, prefix: str) -> list[str]:
+        """Ids of the top-level runs whose id starts with ``prefix``, oldest first."""
+        found = self._client.list_workflows(
+            workflow_id_prefix=prefix, has_parent=False, load_input=False, load_output=False
+        )
+        return [status.workflow_id for status in found]
 
     def status(self, workflow_id: str) -> str:
         """The run's status."""

@@ -242,6 +242,13 @@ class Engine:
             DBOS.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=False)
         )
 
+    def run_ids(self, prefix: str) -> list[str]:
+        """Ids of the top-level runs whose id starts with ``prefix``, oldest first."""
+        found = DBOS.list_workflows(
+            workflow_id_prefix=prefix, has_parent=False, load_input=False, load_output=False
+        )
+        return [status.workflow_id for status in found]
+
     def status(self, workflow_id: str) -> str:
         """The run's status: ``ENQUEUED``, ``PENDING``, ``SUCCESS``, ``ERROR``, ``CANCELLED``..."""
         found = DBOS.list_workflows(workflow_ids=[workflow_id], load_input=False, load_output=False)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -50,8 +53,49 @@ def create_engine(database_url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=2, max_overflow=4)
 
 
+def probe_database(database_url: str, *, timeout_seconds: float = 3.0) -> None:
+    """Open a fresh connection and run ``SELECT 1``; raise if the database does not answer.
+
+    A fresh connection, not the pool's: a pooled SQLite connection keeps working on a file
+    that was deleted or moved away, which would report a database that is gone as ready.
+    SQLite is opened read-write without creating the file, so a probe never makes a new,
+    empty database where the real one was.
+    """
+    url = sqlalchemy_url(database_url)
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if not path:
+            raise ValueError(f"no SQLite file in {database_url!r}")
+        uri = f"file:{Path(path).resolve()}?mode=rw"
+        with closing(sqlite3.connect(uri, uri=True, timeout=timeout_seconds)) as connection:
+            connection.execute("SELECT 1").fetchone()
+        return
+    probe = sa.create_engine(
+        url, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": int(timeout_seconds)}
+    )
+    try:
+        with probe.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    finally:
+        probe.dispose()
+
+
+def use_write_ahead_log(engine: sa.Engine) -> None:
+    """Switch a SQLite database to WAL (kept in the file; nothing to do on PostgreSQL).
+
+    In the default rollback-journal mode a reader blocks the writer and every commit syncs
+    two files; the web server's enqueues then queue up behind the workers' dequeues. With WAL,
+    readers and the one writer proceed together and a commit appends to one file.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+
+
 def create_tables(engine: sa.Engine) -> None:
     """Create specbot's tables if missing; safe when several workers start at once."""
+    use_write_ahead_log(engine)
     for attempt in range(3):
         try:
             with engine.begin() as connection:

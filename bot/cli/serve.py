@@ -1,0 +1,192 @@
+"""``specbot serve``: the GitHub App's webhook server, with a worker in the same process.
+
+Start-up checks every setting the App needs and refuses with one line naming the first one
+missing or wrong. ``--no-worker`` only accepts deliveries (``specbot worker`` processes then
+run them). Stops on SIGTERM or SIGINT: in-flight requests finish, running work gets
+``--drain`` seconds, and what is left is recovered by the next worker to start.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import signal
+import sys
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from bot.ingest import IngestRouter
+    from bot.orchestra import Catalog
+    from bot.settings import Settings
+
+DEFAULT_ROUTER = "bot.flows:router"
+
+
+class StartupError(Exception):
+    """A setting or option that prevents the server from starting (one line, names it)."""
+
+
+def load_router(reference: str | None) -> IngestRouter:
+    """The Router named ``module:attribute``; with none given, the flows' router if installed."""
+    from bot.routing import Router
+
+    if reference is None:
+        module_name = DEFAULT_ROUTER.partition(":")[0]
+        if importlib.util.find_spec(module_name) is None:
+            typer.echo(
+                f"specbot serve: {DEFAULT_ROUTER} is not installed: no event is handled", err=True
+            )
+            return Router()
+        reference = DEFAULT_ROUTER
+    module_name, colon, attribute = reference.partition(":")
+    if not colon or not module_name or not attribute:
+        raise StartupError(f"--router {reference!r}: expected MODULE:ATTRIBUTE")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise StartupError(f"--router {reference!r}: cannot import {module_name}: {exc}") from exc
+    found = getattr(module, attribute, None)
+    if not isinstance(found, Router):
+        raise StartupError(f"--router {reference!r}: {attribute} is not a Router")
+    return found
+
+
+def read_settings() -> Settings:
+    """Settings from the environment, checked for everything the App needs to start."""
+    from pydantic import ValidationError
+
+    from bot.adapters.github_app import AppSettingsError, GitHubApp
+    from bot.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = ".".join(str(part) for part in error["loc"])
+        raise StartupError(f"{name}: {error['msg']}") from None
+    secret = settings.github_webhook_secret
+    if secret is None or not secret.get_secret_value().strip():
+        raise StartupError(
+            "GITHUB_WEBHOOK_SECRET is not set: the secret entered in the App's webhook settings"
+        )
+    try:
+        GitHubApp.from_settings(settings).close()
+    except AppSettingsError as exc:
+        raise StartupError(str(exc)) from None
+    check_database(settings)
+    return settings
+
+
+def check_database(settings: Settings) -> None:
+    """Make the data directory for the default SQLite file, or check the database answers."""
+    from bot.adapters.durable import probe_database
+
+    if not settings.database_url:
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StartupError(
+                f"SPECBOT_DATA_DIR: cannot create {settings.data_dir}: {exc.strerror}"
+            ) from None
+        return
+    if settings.database_url.startswith("sqlite"):
+        return  # the engine creates the file; a bad path is reported when it does
+    try:
+        probe_database(settings.database_url)
+    except Exception as exc:
+        # The URL may hold a password: name the setting and the error type, never the URL.
+        raise StartupError(
+            f"SPECBOT_DATABASE_URL: the database does not answer ({type(exc).__name__})"
+        ) from None
+
+
+def serving_catalog(references: list[str] | None, router: IngestRouter) -> Catalog:
+    """The catalog a worker in this process serves: the flows' plus the ingest pipeline."""
+    from bot.cli.worker import _default_references, load_catalog
+    from bot.ingest import INGEST_PIPELINE, ingest_catalog
+
+    try:
+        catalog = load_catalog(references or _default_references())
+    except ValueError as exc:
+        raise StartupError(str(exc)) from None
+    if INGEST_PIPELINE not in catalog.pipelines:
+        catalog.merge(ingest_catalog(router))
+    return catalog
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    with_worker: bool = typer.Option(
+        True, "--worker/--no-worker", help="Also run durable work here (default) or only accept."
+    ),
+    router: str | None = typer.Option(
+        None, "--router", help=f"MODULE:ATTRIBUTE of the Router (default {DEFAULT_ROUTER})."
+    ),
+    catalog: Annotated[
+        list[str] | None,
+        typer.Option("--catalog", "-c", help="MODULE:ATTRIBUTE of a Catalog (repeatable)."),
+    ] = None,
+    drain: float = typer.Option(
+        10.0, "--drain", min=0.0, help="Seconds to let running work finish on shutdown."
+    ),
+) -> None:
+    """Serve GitHub webhooks at POST /webhook and readiness at GET /healthz."""
+    try:
+        settings = read_settings()
+        found_router = load_router(router)
+        served = serving_catalog(catalog, found_router) if with_worker else None
+    except StartupError as exc:
+        typer.echo(f"specbot serve: {exc}", err=True)
+        raise typer.Exit(2) from None
+    unfinished = _run(settings, found_router, served, host, port, drain)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if unfinished:
+        # Threads still inside steps would keep the interpreter alive until they end;
+        # their runs are recorded and will be resumed, so leave now.
+        os._exit(0)
+
+
+def _run(
+    settings: Settings,
+    router: IngestRouter,
+    catalog: Catalog | None,
+    host: str,
+    port: int,
+    drain: float,
+) -> int:
+    import uvicorn
+
+    from bot.adapters.durable import Engine, EngineClient, engine_settings
+    from bot.web import configure_logging, create_app
+
+    configure_logging(settings.log_level)
+    store: Engine | EngineClient
+    if catalog is not None:
+        store = Engine(engine_settings(settings), catalog)
+    else:
+        store = EngineClient(engine_settings(settings), create_schema=True)
+    app = create_app(settings, store, router, drain_seconds=drain)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
+    )
+    # uvicorn re-raises the signal it stopped on once it is done; a no-op handler here makes
+    # that a clean return (exit 0) instead of a KeyboardInterrupt or a kill by SIGTERM.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _ignore_after_shutdown)
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        if isinstance(store, EngineClient):
+            store.close()
+    unfinished: Any = getattr(app.state, "unfinished_runs", 0)
+    return int(unfinished)
+
+
+def _ignore_after_shutdown(_signum: int, _frame: FrameType | None) -> None:
+    """Swallow the signal uvicorn re-raises after its graceful shutdown."""

@@ -1,0 +1,228 @@
+"""``specbot serve`` as a real process: start-up refusals, localhub's signed webhooks, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.localhub import RunningHub
+from tests.conftest import ROOT, RunSpecbot
+from tests.hub_fixtures import APP_ID, WEBHOOK_SECRET
+from tests.web.conftest import example, signed_headers
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running ``specbot serve`` subprocess."""
+
+    process: subprocess.Popen[str]
+    url: str
+    record: Path
+
+    def received(self) -> list[dict[str, str]]:
+        """What the recording router's handler wrote down."""
+        if not self.record.exists():
+            return []
+        return [json.loads(line) for line in self.record.read_text().splitlines()]
+
+    def stop(self, signum: int = signal.SIGTERM) -> tuple[int, str]:
+        """Send ``signum``, then return the exit code and everything it logged."""
+        self.process.send_signal(signum)
+        _out, err = self.process.communicate(timeout=30)
+        return self.process.returncode, err
+
+
+def app_environment(tmp_path: Path, key: Path) -> dict[str, str]:
+    """The settings a real deployment gives ``specbot serve``."""
+    return {
+        "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "GITHUB_APP_ID": str(APP_ID),
+        "GITHUB_PRIVATE_KEY_PATH": str(key),
+        "SPECBOT_DATA_DIR": str(tmp_path / "data"),
+        "SPECBOT_TEST_RECORD": str(tmp_path / "record.jsonl"),
+        "SPECBOT_EXECUTOR_ID": "serve-test",
+    }
+
+
+def wait_until_ready(server: Server, timeout: float = 30.0) -> None:
+    """Poll /healthz until it answers 200 (or the process died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise AssertionError(f"serve exited: {server.process.communicate()[1]}")
+        try:
+            with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.1)
+    raise AssertionError("serve did not become ready")
+
+
+@pytest.fixture
+def server(tmp_path: Path, app_key_pem: Path) -> Iterator[Server]:
+    """``specbot serve`` with a worker and the recording router, on a free port."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **app_environment(tmp_path, app_key_pem)}
+    command = [sys.executable, "-m", "bot", "serve", "--port", str(port)]
+    command += ["--router", "tests.web.routers:recording", "--drain", "1"]
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    running = Server(process, f"http://127.0.0.1:{port}", tmp_path / "record.jsonl")
+    try:
+        wait_until_ready(running)
+        yield running
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def wait_for_records(server: Server, count: int, timeout: float = 15.0) -> None:
+    """Wait until the handler recorded ``count`` events."""
+    deadline = time.monotonic() + timeout
+    while len(server.received()) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"recorded {server.received()}, wanted {count}")
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_localhub_webhooks_reach_the_handler_once(server: Server, hub: RunningHub) -> None:
+    """A real signed delivery reaches the handler once, also when localhub redelivers it."""
+    hub.set_app_webhook(APP_ID, server.url + "/webhook")
+    hub.open_issue("acme/widgets", "Export CSV", "body", as_user="alice")
+    assert hub.wait_for_deliveries(10)
+    wait_for_records(server, 1)
+    [delivery] = [d for d in hub.deliveries("issues") if d["target"] != "repo"]
+    assert delivery["status_code"] == 202
+    again = hub.redeliver(delivery["id"])
+    assert hub.wait_for_deliveries(10)
+    [redelivered] = [d for d in hub.deliveries("issues") if d["id"] == again["id"]]
+    assert redelivered["redelivery"] and redelivered["guid"] == delivery["guid"]
+    assert redelivered["status_code"] == 202
+    time.sleep(1.0)  # a second run would be dispatched within the ingest queue's poll
+    assert server.received() == [
+        {
+            "event": "issues",
+            "action": "opened",
+            "delivery_id": delivery["guid"],
+            "run_id": f"delivery:{delivery['guid']}",
+        }
+    ]
+    code, logged = server.stop()
+    assert code == 0, logged
+    lines = [json.loads(line) for line in logged.splitlines() if line.startswith("{")]
+    ours = [line for line in lines if line.get("logger") in {"specbot.web", "specbot.ingest"}]
+    assert {line["event"] for line in ours} >= {"delivery queued", "delivery duplicate"}
+    assert all(line["delivery_id"] == delivery["guid"] for line in ours)
+    assert all(line["github_event"] == "issues" for line in ours)
+    dispatched = [line for line in ours if line["logger"] == "specbot.ingest"]
+    assert [line["run_id"] for line in dispatched] == [f"delivery:{delivery['guid']}"]
+    assert WEBHOOK_SECRET not in logged
+
+
+@pytest.mark.slow
+def test_bad_signature_and_sigint(server: Server) -> None:
+    """A forged delivery is 401 and never dispatched; SIGINT (Ctrl-C) stops serve with exit 0."""
+    body = example("issues", "opened.payload.json")
+    headers = signed_headers("issues", body, secret="forged")
+    request = urllib.request.Request(server.url + "/webhook", body, headers, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=5)
+    assert refused.value.code == 401
+    refused.value.close()
+    time.sleep(0.5)
+    assert server.received() == []
+    code, logged = server.stop(signal.SIGINT)
+    assert code == 0, logged
+    assert "Traceback" not in logged
+
+
+@pytest.mark.parametrize(
+    ("drop", "change", "named"),
+    [
+        ("GITHUB_WEBHOOK_SECRET", {}, "GITHUB_WEBHOOK_SECRET is not set"),
+        ("GITHUB_APP_ID", {}, "GITHUB_APP_ID is not set"),
+        ("GITHUB_PRIVATE_KEY_PATH", {}, "GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH is not"),
+        (None, {"GITHUB_PRIVATE_KEY_PATH": "/nonexistent/key.pem"}, "GITHUB_PRIVATE_KEY_PATH:"),
+        (None, {"GITHUB_APP_ID": "twelve"}, "GITHUB_APP_ID"),
+        (None, {"GITHUB_PRIVATE_KEY_PATH": "__self__"}, "GITHUB_PRIVATE_KEY_PATH: not a PEM"),
+    ],
+)
+def test_startup_refusals_name_the_setting(
+    run_specbot: RunSpecbot,
+    tmp_path: Path,
+    app_key_pem: Path,
+    drop: str | None,
+    change: dict[str, str],
+    named: str,
+) -> None:
+    """A missing or unusable setting stops serve with one line naming it, exit non-zero."""
+    env = app_environment(tmp_path, app_key_pem)
+    if drop:
+        env[drop] = ""
+    for key, value in change.items():
+        env[key] = str(Path(__file__)) if value == "__self__" else value
+    result = run_specbot("serve", "--port", str(free_port()), env=env)
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("specbot serve: ") and named in lines[0], lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_no_worker_only_stores(tmp_path: Path, app_key_pem: Path) -> None:
+    """With --no-worker a new database is set up, deliveries are stored, and none is dispatched."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **app_environment(tmp_path, app_key_pem)}
+    command = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--no-worker"]
+    command += ["--router", "tests.web.routers:recording"]
+    process = subprocess.Popen(
+        command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    server = Server(process, f"http://127.0.0.1:{port}", tmp_path / "record.jsonl")
+    try:
+        wait_until_ready(server)
+        body = example("issues", "labeled.payload.json")
+        headers = signed_headers("issues", body, delivery="no-worker-1", secret=WEBHOOK_SECRET)
+        request = urllib.request.Request(server.url + "/webhook", body, headers, method="POST")
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert response.status == 202
+            assert json.loads(response.read())["status"] == "queued"
+        time.sleep(0.5)
+        assert server.received() == []
+        code, logged = server.stop()
+        assert code == 0, logged
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    from bot.adapters.durable import EngineClient, EngineSettings
+
+    database = f"sqlite:///{tmp_path / 'data' / 'specbot.sqlite'}"
+    settings = EngineSettings(database_url=database, application_version="t", executor_id="t")
+    with EngineClient(settings) as client:
+        assert client.run_ids("delivery:") == ["delivery:no-worker-1"]
+        assert client.status("delivery:no-worker-1") == "ENQUEUED"
