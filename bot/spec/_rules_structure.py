@@ -10,7 +10,7 @@ from bot.spec._document import Document
 from bot.spec._findings import Hit
 from bot.spec._model import SectionKind
 from bot.spec._signals import mask_inline_code
-from bot.spec._textscan import Scanner, any_in
+from bot.spec._textscan import Needles, Scanner
 
 MIN_WORDS = 30
 MAX_WORDS = 2000
@@ -25,6 +25,7 @@ _MARKERS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("lorem", "Lorem", "LOREM"), re.compile(r"(?i:lorem\s+ipsum)")),
     (("definir", "DEFINIR", "Definir"), re.compile(r"(?i:por\s+definir)")),
 )
+_MARKER_NEEDLES = Needles(needle for needles, _ in _MARKERS for needle in needles)
 
 _SEC_TARGET = (
     r"(?:instructions?|prompts?|system\s+prompts?|system\s+messages?|rubric|gate|guidelines|"
@@ -95,6 +96,7 @@ _INJECTION: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
         re.compile(r"(?:curl|wget)\b[^\n|]{0,200}\|[ \t]*(?:sudo[ \t]+)?(?:ba|z|da)?sh\b"),
     ),
 )
+_INJECTION_NEEDLES = Needles(needle for needles, _ in _INJECTION for needle in needles)
 
 
 def check_structure(doc: Document) -> list[Hit]:
@@ -107,8 +109,9 @@ def check_structure(doc: Document) -> list[Hit]:
         hits.append(Hit("STR-006", 0))
     # Inline code never spans lines, so the joined text is masked in one pass.
     scanner = Scanner.of_text(mask_inline_code("\n".join(doc.norm.content_lines)))
+    present = _MARKER_NEEDLES.present(scanner.text)
     for needles, pattern in _MARKERS:
-        if any_in(scanner.text, needles):
+        if not present.isdisjoint(needles):
             lines = scanner.lines_matching(pattern, word_start=True)
             hits.extend(Hit("STR-003", n) for n in lines)
     hits.extend(Hit("STR-004", line) for line in doc.no_response_fields)
@@ -147,8 +150,9 @@ def check_security(doc: Document) -> list[Hit]:
         folded = [line.lower() if line.isascii() else lx.fold_text(_nfkc(line)) for line in raw]
     scanner = Scanner(folded)
     hits: list[Hit] = []
+    present = _INJECTION_NEEDLES.present(scanner.text)
     for needles, pattern in _INJECTION:
-        if any_in(scanner.text, needles):
+        if not present.isdisjoint(needles):
             lines = scanner.lines_matching(pattern, word_start=True)
             hits.extend(Hit("SEC-001", n) for n in lines)
     hits.extend(Hit("SEC-002", n) for n in doc.norm.hidden_lines)
