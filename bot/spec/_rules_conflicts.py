@@ -104,13 +104,17 @@ def _targets(doc: Document) -> list[Target]:
             if lx.BASELINE in sentence.hits:
                 continue
             stated = []
+            tokens = None  # computed on demand, and once: tokenizing is most of this loop
             if "pct" in sentence.m_kinds:
-                stated += _latency_targets(sentence.folded, sentence.tokens)
+                tokens = sentence.tokens
+                stated += _latency_targets(sentence.folded, tokens)
             if "pag" in sentence.folded:
                 stated += _per_page_targets(sentence.folded)
             if not stated:
                 continue
-            topic = frozenset(filter(_is_topic_word, sentence.tokens))
+            if tokens is None:
+                tokens = sentence.tokens
+            topic = frozenset(filter(_is_topic_word, tokens))
             for key, value in stated:
                 targets.append(Target(key, value, line.number, in_performance, topic))
     return targets
