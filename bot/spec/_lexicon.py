@@ -279,19 +279,27 @@ _MULTI_FIRST_WORDS = frozenset(_MULTI)
 _NO_HITS: frozenset[str] = frozenset()
 
 
-# Lexicons of the single-word phrases among a set of words. Sentences draw on few distinct
-# sets of lexicon words, so each is computed once and the result is one shared object.
-_SINGLE_HITS: dict[frozenset[str], frozenset[str]] = {}
+# What a set of lexicon words settles: the lexicons of its single-word phrases, and the
+# multi-word phrases (of other lexicons) whose words all occur, so only their order is left to
+# check in the tokens. Sentences draw on few distinct sets of lexicon words, so each set is
+# worked out once, and most sentences then need no per-phrase work at all.
+_Plan = tuple[frozenset[str], tuple[tuple[str, str, tuple[str, ...]], ...]]
+_PLANS: dict[frozenset[str], _Plan] = {}
 
 
-def _single_hits(present: frozenset[str]) -> frozenset[str]:
-    found = _SINGLE_HITS.get(present)
-    if found is None:
-        if len(_SINGLE_HITS) > 4096:
-            _SINGLE_HITS.clear()
-        single = _SINGLE_OF_WORD
-        found = _SINGLE_HITS[present] = frozenset().union(*[single[word] for word in present])
-    return found
+def _plan(present: frozenset[str]) -> _Plan:
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
+    single = _SINGLE_OF_WORD
+    names: frozenset[str] = frozenset().union(*[single[word] for word in present])
+    phrases = tuple(
+        (word, name, rest)
+        for word in _MULTI_FIRST_WORDS.intersection(present)
+        for name, rest, words in _MULTI_WORDS[word]
+        if name not in names and words <= present
+    )
+    plan = _PLANS[present] = (names, phrases)
+    return plan
 
 
 def lexicon_hits(tokens: Sequence[str]) -> frozenset[str]:
@@ -299,15 +307,13 @@ def lexicon_hits(tokens: Sequence[str]) -> frozenset[str]:
     present = _PHRASE_WORDS.intersection(tokens)
     if not present:
         return _NO_HITS
-    names = _single_hits(present)
+    names, phrases = _PLANS.get(present) or _plan(present)
+    if not phrases:
+        return names
     extra: set[str] = set()
-    for word in _MULTI_FIRST_WORDS.intersection(present):
-        for name, rest, words in _MULTI_WORDS[word]:
-            # Only a phrase whose words all occur, for a lexicon not yet found, is placed.
-            if name in names or name in extra or not words <= present:
-                continue
-            if _has_phrase(tokens, word, rest):
-                extra.add(name)
+    for word, name, rest in phrases:
+        if name not in extra and _has_phrase(tokens, word, rest):
+            extra.add(name)
     return names | extra if extra else names
 
 
