@@ -96,17 +96,22 @@ def _ends_with_word(text: str, words: tuple[str, ...]) -> bool:
 def _number_kinds(text: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for match in _NUMBER_AND_UNIT.finditer(text):
-        start, end = match.span("num")
+        # The number starts the match; group 1 is the number ("num"), read by index because
+        # a name is one more lookup for each of the thousands of numbers of a long body.
+        start, end = match.start(), match.end(1)
         previous = text[start - 1] if start else "\n"
         if previous.isalnum() or previous in "_.,":  # inside a word or a longer number
             continue
-        if match.lastgroup != "num":
-            found.append((start, match.lastgroup or ""))
+        kind = match.lastgroup
+        if kind != "num":
+            found.append((start, kind or ""))
         before = ""
         if previous in _BEFORE_LEAD:  # otherwise no comparator or lead can end right here
             before = text[max(0, start - 24) : start]
             before = before[before.rfind("\n") + 1 :].rstrip(" :")
-            if before.endswith(_SYMBOLS) or _ends_with_word(before, _COMPARATORS):
+            if before.endswith(_SYMBOLS) or (
+                before.endswith(_COMPARATORS) and _ends_with_word(before, _COMPARATORS)
+            ):
                 found.append((start, "cmp"))
         is_status = end - start == 3 and text[start] in "12345"
         if is_status and (_ends_with_word(before, _STATUS_LEADS) or _REASON_AFTER.match(text, end)):
