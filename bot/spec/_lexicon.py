@@ -199,6 +199,26 @@ def fold_text(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFD", folded))
 
 
+def fold_lines(lines: Sequence[str]) -> list[str]:
+    """Each line exactly as ``fold_text`` folds the joined lines, but faster.
+
+    One character outside ASCII widens a whole joined text, and case folding it then costs
+    several times what lower-casing its ASCII lines costs; ``isascii`` is free for each line.
+    Whether to decompose accents stays one decision for the whole text, as in ``fold_text``.
+    """
+    folded = [
+        line.lower() if line.isascii() else line.casefold().replace("\u2019", "'") for line in lines
+    ]
+    # Decomposing ASCII changes nothing: only the lines still wide after case folding matter.
+    wide = [index for index, line in enumerate(folded) if not line.isascii()]
+    if any(_NEEDS_DECOMPOSITION.search(folded[index]) for index in wide):
+        import unicodedata
+
+        for index in wide:
+            folded[index] = _COMBINING.sub("", unicodedata.normalize("NFD", folded[index]))
+    return folded
+
+
 def tokenize(folded: str) -> list[str]:
     """Word tokens of folded text; hyphens split words (real-time -> real, time)."""
     return (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
