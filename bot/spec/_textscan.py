@@ -57,11 +57,17 @@ class Needles:
     """
 
     def __init__(self, needles: Iterable[str]) -> None:
-        self._automaton = AhoCorasick(list(dict.fromkeys(needles)))
+        self._needles = tuple(dict.fromkeys(needles))
+        self._automaton = AhoCorasick(list(self._needles))
 
     def present(self, text: str) -> frozenset[str]:
         """The needles that occur in the text."""
-        return frozenset(self._automaton.find_matches_as_strings(text, overlapping=True))
+        try:
+            return frozenset(self._automaton.find_matches_as_strings(text, overlapping=True))
+        except UnicodeEncodeError:
+            # The automaton reads UTF-8, which a lone surrogate (possible in a str body, never
+            # in decoded bytes) cannot be: such a text is searched needle by needle.
+            return frozenset(needle for needle in self._needles if needle in text)
 
 
 def any_in(text: str, needles: Iterable[str]) -> bool:
