@@ -116,18 +116,12 @@ def analyse(body: str | bytes | None) -> Document:
     return doc
 
 
-def _fold_lines(lines: list[str]) -> list[str]:
-    """Every line folded in one call (folding never adds or removes a line break)."""
-    folded = lx.fold_text("\n".join(lines)).split("\n")
-    return folded if len(folded) == len(lines) else [lx.fold_text(line) for line in lines]
-
-
 def _split_sections(doc: Document) -> None:
     heading = ""
     heading_line = 0
     norm = doc.norm
     in_fence, add_line = norm.in_fence, doc.lines.append
-    folded_lines = doc.folded_lines = _fold_lines(norm.content_lines)
+    folded_lines = doc.folded_lines = lx.fold_lines(norm.content_lines)
     section = 0  # index of the open section
     for index, text in enumerate(norm.content_lines):
         number = index + 1

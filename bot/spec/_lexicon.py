@@ -199,6 +199,26 @@ def fold_text(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFD", folded))
 
 
+def fold_lines(lines: Sequence[str]) -> list[str]:
+    """Each line exactly as ``fold_text`` folds the joined lines, but faster.
+
+    One character outside ASCII widens a whole joined text, and case folding it then costs
+    several times what lower-casing its ASCII lines costs; ``isascii`` is free for each line.
+    Whether to decompose accents stays one decision for the whole text, as in ``fold_text``.
+    """
+    folded = [
+        line.lower() if line.isascii() else line.casefold().replace("\u2019", "'") for line in lines
+    ]
+    # Decomposing ASCII changes nothing: only the lines still wide after case folding matter.
+    wide = [index for index, line in enumerate(folded) if not line.isascii()]
+    if any(_NEEDS_DECOMPOSITION.search(folded[index]) for index in wide):
+        import unicodedata
+
+        for index in wide:
+            folded[index] = _COMBINING.sub("", unicodedata.normalize("NFD", folded[index]))
+    return folded
+
+
 def tokenize(folded: str) -> list[str]:
     """Word tokens of folded text; hyphens split words (real-time -> real, time)."""
     return (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
@@ -279,19 +299,27 @@ _MULTI_FIRST_WORDS = frozenset(_MULTI)
 _NO_HITS: frozenset[str] = frozenset()
 
 
-# Lexicons of the single-word phrases among a set of words. Sentences draw on few distinct
-# sets of lexicon words, so each is computed once and the result is one shared object.
-_SINGLE_HITS: dict[frozenset[str], frozenset[str]] = {}
+# What a set of lexicon words settles: the lexicons of its single-word phrases, and the
+# multi-word phrases (of other lexicons) whose words all occur, so only their order is left to
+# check in the tokens. Sentences draw on few distinct sets of lexicon words, so each set is
+# worked out once, and most sentences then need no per-phrase work at all.
+_Plan = tuple[frozenset[str], tuple[tuple[str, str, tuple[str, ...]], ...]]
+_PLANS: dict[frozenset[str], _Plan] = {}
 
 
-def _single_hits(present: frozenset[str]) -> frozenset[str]:
-    found = _SINGLE_HITS.get(present)
-    if found is None:
-        if len(_SINGLE_HITS) > 4096:
-            _SINGLE_HITS.clear()
-        single = _SINGLE_OF_WORD
-        found = _SINGLE_HITS[present] = frozenset().union(*[single[word] for word in present])
-    return found
+def _plan(present: frozenset[str]) -> _Plan:
+    if len(_PLANS) > 4096:
+        _PLANS.clear()
+    single = _SINGLE_OF_WORD
+    names: frozenset[str] = frozenset().union(*[single[word] for word in present])
+    phrases = tuple(
+        (word, name, rest)
+        for word in _MULTI_FIRST_WORDS.intersection(present)
+        for name, rest, words in _MULTI_WORDS[word]
+        if name not in names and words <= present
+    )
+    plan = _PLANS[present] = (names, phrases)
+    return plan
 
 
 def lexicon_hits(tokens: Sequence[str]) -> frozenset[str]:
@@ -299,15 +327,13 @@ def lexicon_hits(tokens: Sequence[str]) -> frozenset[str]:
     present = _PHRASE_WORDS.intersection(tokens)
     if not present:
         return _NO_HITS
-    names = _single_hits(present)
+    names, phrases = _PLANS.get(present) or _plan(present)
+    if not phrases:
+        return names
     extra: set[str] = set()
-    for word in _MULTI_FIRST_WORDS.intersection(present):
-        for name, rest, words in _MULTI_WORDS[word]:
-            # Only a phrase whose words all occur, for a lexicon not yet found, is placed.
-            if name in names or name in extra or not words <= present:
-                continue
-            if _has_phrase(tokens, word, rest):
-                extra.add(name)
+    for word, name, rest in phrases:
+        if name not in extra and _has_phrase(tokens, word, rest):
+            extra.add(name)
     return names | extra if extra else names
 
 

@@ -93,19 +93,20 @@ def _scan_comments_and_fences(doc: Normalised) -> None:
     fence_tag = ""
     fence_start = 0
     fence_body: list[str] = []
+    content_lines, in_fence, fence_masked = doc.content_lines, doc.in_fence, doc.fence_masked
     for index, line in enumerate(doc.raw_lines):
         if fence_char:
-            doc.in_fence[index] = True
+            in_fence[index] = True
             if _closes_fence(line, fence_char, fence_len):
-                doc.fence_masked[index] = True
+                fence_masked[index] = True
                 doc.fences.append(Fence(fence_tag, fence_start, index + 1, "\n".join(fence_body)))
                 fence_char = ""
                 continue
             fence_body.append(line)
             if fence_tag in GHERKIN_TAGS:
-                doc.content_lines[index] = line
+                content_lines[index] = line
             else:
-                doc.fence_masked[index] = True
+                fence_masked[index] = True
             continue
         if in_comment:
             end = line.find("-->")
@@ -114,15 +115,17 @@ def _scan_comments_and_fences(doc: Normalised) -> None:
             in_comment = False
             line = line[end + 3 :]
         else:
-            opener = _FENCE_OPEN.match(line)
+            # An opener holds ``` or ~~~: two substring tests reject most lines sooner.
+            opener = _FENCE_OPEN.match(line) if "```" in line or "~~~" in line else None
             if opener:
                 fence_char, fence_len = opener.group(1)[0], len(opener.group(1))
                 fence_tag, fence_start, fence_body = opener.group(2).lower(), index + 1, []
-                doc.in_fence[index] = True
-                doc.fence_masked[index] = True
+                in_fence[index] = True
+                fence_masked[index] = True
                 continue
-        line, in_comment = _strip_comments(line)
-        doc.content_lines[index] = line
+        if "<!--" in line:  # in_comment is False here: only an opener sets it
+            line, in_comment = _strip_comments(line)
+        content_lines[index] = line
     if fence_char:  # an unterminated fence runs to the end of the body
         doc.fences.append(Fence(fence_tag, fence_start, len(doc.raw_lines), "\n".join(fence_body)))
 

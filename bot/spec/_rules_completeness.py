@@ -9,15 +9,15 @@ from bot.spec import _lexicon as lx
 from bot.spec._document import Document, Line
 from bot.spec._findings import Hit
 from bot.spec._model import SectionKind
-from bot.spec._textscan import Scanner, any_in
+from bot.spec._textscan import Needles, Scanner
 
 K = SectionKind
 
-_CONSTRUCT_NEEDLES = (
+_CONSTRUCT_NEEDLES = Needles((
     "loop", "recurs", "map", "dictionar", "dict", "linked", "global", "singleton", "function",
     "method", "class", "variable", "catch", "switch", "settimeout", "setinterval", "useeffect",
     "usestate",
-)  # fmt: skip
+))  # fmt: skip
 # IMP-001 on folded text outside code fences (inline code kept, backticks stripped). Each
 # alternative starts with a literal word; the scanner checks the word boundary.
 _CONSTRUCT = re.compile(
@@ -91,7 +91,7 @@ def check_implementation(doc: Document) -> list[Hit]:
         for i, text in enumerate(doc.folded_lines)
     ]
     scanner = Scanner(texts)
-    if any_in(scanner.text, _CONSTRUCT_NEEDLES):
+    if _CONSTRUCT_NEEDLES.present(scanner.text):
         hits.extend(Hit("IMP-001", n) for n in scanner.lines_matching(_CONSTRUCT, word_start=True))
     for line in doc.content():
         if (

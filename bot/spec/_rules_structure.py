@@ -10,7 +10,7 @@ from bot.spec._document import Document
 from bot.spec._findings import Hit
 from bot.spec._model import SectionKind
 from bot.spec._signals import mask_inline_code
-from bot.spec._textscan import Scanner, any_in
+from bot.spec._textscan import Needles, Scanner
 
 MIN_WORDS = 30
 MAX_WORDS = 2000
@@ -25,6 +25,7 @@ _MARKERS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("lorem", "Lorem", "LOREM"), re.compile(r"(?i:lorem\s+ipsum)")),
     (("definir", "DEFINIR", "Definir"), re.compile(r"(?i:por\s+definir)")),
 )
+_MARKER_NEEDLES = Needles(needle for needles, _ in _MARKERS for needle in needles)
 
 _SEC_TARGET = (
     r"(?:instructions?|prompts?|system\s+prompts?|system\s+messages?|rubric|gate|guidelines|"
@@ -95,20 +96,22 @@ _INJECTION: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
         re.compile(r"(?:curl|wget)\b[^\n|]{0,200}\|[ \t]*(?:sudo[ \t]+)?(?:ba|z|da)?sh\b"),
     ),
 )
+_INJECTION_NEEDLES = Needles(needle for needles, _ in _INJECTION for needle in needles)
 
 
 def check_structure(doc: Document) -> list[Hit]:
     """STR-002 to STR-006 (STR-001 is decided by the gate before anything else)."""
     hits: list[Hit] = []
-    words = count_words(doc)
+    words = count_words(doc, stop_above=MAX_WORDS)
     if words < MIN_WORDS:
         hits.append(Hit("STR-002", 0))
     if words > MAX_WORDS:
         hits.append(Hit("STR-006", 0))
     # Inline code never spans lines, so the joined text is masked in one pass.
     scanner = Scanner.of_text(mask_inline_code("\n".join(doc.norm.content_lines)))
+    present = _MARKER_NEEDLES.present(scanner.text)
     for needles, pattern in _MARKERS:
-        if any_in(scanner.text, needles):
+        if not present.isdisjoint(needles):
             lines = scanner.lines_matching(pattern, word_start=True)
             hits.extend(Hit("STR-003", n) for n in lines)
     hits.extend(Hit("STR-004", line) for line in doc.no_response_fields)
@@ -118,15 +121,23 @@ def check_structure(doc: Document) -> list[Hit]:
     return hits
 
 
-def count_words(doc: Document) -> int:
-    """Words outside comments, code fences and heading lines."""
+def count_words(doc: Document, *, stop_above: int | None = None) -> int:
+    """Words outside comments, code fences and heading lines.
+
+    With ``stop_above``, counting stops as soon as the count exceeds it (the result is then
+    some number above it): the rules only compare the count with their limits, and a long
+    body passes the upper one within its first pages.
+    """
     content_lines, in_fence = doc.norm.content_lines, doc.norm.in_fence
-    counted = [
-        content_lines[line.number - 1]
-        for line in doc.lines  # blank lines have no Line and no words
-        if not in_fence[line.number - 1] and (line.header is None or line.header.form != "heading")
-    ]
-    return len("\n".join(counted).split())  # a line break separates words as the line ends do
+    words = 0
+    for line in doc.lines:  # blank lines have no Line and no words
+        index = line.number - 1
+        if in_fence[index] or (line.header is not None and line.header.form == "heading"):
+            continue
+        words += len(content_lines[index].split())  # no word spans two lines
+        if stop_above is not None and words > stop_above:
+            break
+    return words
 
 
 def _nfkc(line: str) -> str:
@@ -147,8 +158,9 @@ def check_security(doc: Document) -> list[Hit]:
         folded = [line.lower() if line.isascii() else lx.fold_text(_nfkc(line)) for line in raw]
     scanner = Scanner(folded)
     hits: list[Hit] = []
+    present = _INJECTION_NEEDLES.present(scanner.text)
     for needles, pattern in _INJECTION:
-        if any_in(scanner.text, needles):
+        if not present.isdisjoint(needles):
             lines = scanner.lines_matching(pattern, word_start=True)
             hits.extend(Hit("SEC-001", n) for n in lines)
     hits.extend(Hit("SEC-002", n) for n in doc.norm.hidden_lines)

@@ -41,7 +41,9 @@ _UNIT_AFTER = (
 )
 # A number and the unit after it in one match (units hold no digit, so consuming one never
 # hides a number): group "num" is the number, and lastgroup names the unit kind if any.
-_NUMBER_AND_UNIT = re.compile(rf"(?P<num>\d+(?:[.,]\d+)*)(?:{_UNIT_AFTER})?")
+# "\d\d*" matches what "\d+" does, but a single class first lets the regex engine skip
+# positions by that class alone (a repeat first is tried in full at every character).
+_NUMBER_AND_UNIT = re.compile(rf"(?P<num>\d\d*(?:[.,]\d+)*)(?:{_UNIT_AFTER})?")
 _REASON_AFTER = re.compile(rf"[ \t]+(?:{_REASON})(?!\w)")
 _COMPARATORS = tuple(_COMPARATOR_WORDS.split("|"))
 _SYMBOLS = ("≤", "≥", "<", ">", "=")
@@ -94,17 +96,22 @@ def _ends_with_word(text: str, words: tuple[str, ...]) -> bool:
 def _number_kinds(text: str) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     for match in _NUMBER_AND_UNIT.finditer(text):
-        start, end = match.span("num")
+        # The number starts the match; group 1 is the number ("num"), read by index because
+        # a name is one more lookup for each of the thousands of numbers of a long body.
+        start, end = match.start(), match.end(1)
         previous = text[start - 1] if start else "\n"
         if previous.isalnum() or previous in "_.,":  # inside a word or a longer number
             continue
-        if match.lastgroup != "num":
-            found.append((start, match.lastgroup or ""))
+        kind = match.lastgroup
+        if kind != "num":
+            found.append((start, kind or ""))
         before = ""
         if previous in _BEFORE_LEAD:  # otherwise no comparator or lead can end right here
             before = text[max(0, start - 24) : start]
             before = before[before.rfind("\n") + 1 :].rstrip(" :")
-            if before.endswith(_SYMBOLS) or _ends_with_word(before, _COMPARATORS):
+            if before.endswith(_SYMBOLS) or (
+                before.endswith(_COMPARATORS) and _ends_with_word(before, _COMPARATORS)
+            ):
                 found.append((start, "cmp"))
         is_status = end - start == 3 and text[start] in "12345"
         if is_status and (_ends_with_word(before, _STATUS_LEADS) or _REASON_AFTER.match(text, end)):
@@ -162,12 +169,17 @@ def measurable_kinds(folded: str) -> frozenset[str]:
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+")
+# A break needs punctuation then a space. Searched first (a class first lets the engine skip
+# ahead): most lines hold no break, and the split with its look-behind is slower to try.
+_HAS_BREAK = re.compile(r"[.!?;]\s")
 _INLINE_CODE = re.compile(r"`[^`\n]+`")
 _QUOTED = re.compile(r"\"[^\"\n]{0,120}\"|“[^”\n]{0,120}”|«[^»\n]{0,120}»")
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of one line (split on . ! ? ; followed by a space)."""
+    if _HAS_BREAK.search(text) is None:  # the split would return the line whole
+        return [text] if text.strip() else []
     return [part for part in _SENTENCE_BREAK.split(text) if part.strip()]
 
 

@@ -1,4 +1,4 @@
-"""Whole-text pattern scans that report line numbers (one compiled regex pass per pattern)."""
+"""Whole-text scans: patterns that report line numbers, and literal needles found in one pass."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import accumulate
+
+from ahocorasick_rs import AhoCorasick
 
 
 class Scanner:
@@ -45,6 +47,29 @@ class Scanner:
         return list(found)
 
 
+class Needles:
+    """Literal needles (cheap filters before regex passes) looked for together.
+
+    ``needle in text`` reads the whole text for every absent needle (about 0.3 ms per MB
+    each, and most needles are absent); an Aho-Corasick automaton finds all of them in one
+    compiled pass. Overlapping matches are reported, so a needle inside or across another
+    needle's match is never hidden: the result is exactly the set of needles that occur.
+    """
+
+    def __init__(self, needles: Iterable[str]) -> None:
+        self._needles = tuple(dict.fromkeys(needles))
+        self._automaton = AhoCorasick(list(self._needles))
+
+    def present(self, text: str) -> frozenset[str]:
+        """The needles that occur in the text."""
+        try:
+            return frozenset(self._automaton.find_matches_as_strings(text, overlapping=True))
+        except UnicodeEncodeError:
+            # The automaton reads UTF-8, which a lone surrogate (possible in a str body, never
+            # in decoded bytes) cannot be: such a text is searched needle by needle.
+            return frozenset(needle for needle in self._needles if needle in text)
+
+
 def any_in(text: str, needles: Iterable[str]) -> bool:
-    """True when one of the literal needles occurs (a cheap filter before a regex pass)."""
+    """True when one of the needles occurs: best for few needles that usually occur early."""
     return any(needle in text for needle in needles)
