@@ -49,12 +49,23 @@ class Normalised:
     fences: list[Fence] = field(default_factory=list)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def coerce_body(body: str | bytes | None) -> str:
-    """Any body as text: ``None`` is empty, bytes are UTF-8 (bad bytes replaced)."""
+    """Any body as UTF-8 text: ``None`` is empty, bad bytes and lone surrogates become U+FFFD.
+
+    A lone surrogate (e.g. from a ``"\\ud800"`` escape in a JSON payload) is not UTF-8; left
+    in, it would make every excerpt containing it impossible to print or post.
+    """
     if body is None:
         return ""
     if isinstance(body, bytes):
         return body.decode("utf-8", errors="replace")
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", body)
     return body
 
 

@@ -93,3 +93,11 @@ def test_lint_leaves_the_garbage_collector_as_it_found_it() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_lone_surrogates_become_replacement_characters() -> None:
+    """A lone surrogate (valid JSON escape, invalid UTF-8) never reaches an excerpt or output."""
+    verdict = lint("## Context\nTODO \ud800 here in `/api/x`\n")
+    rendered = render_json(verdict)
+    rendered.encode("utf-8")  # raises if a surrogate survived
+    assert "\ufffd" in rendered
