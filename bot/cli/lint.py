@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -129,6 +130,9 @@ def _print(verdicts: list[tuple[str, Verdict]], output: OutputFormat) -> None:
     from rich.console import Console
 
     console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Piped or redirected output has no width to fit: 100 columns keep the table unwrapped.
+        console.width = 100
     for name, verdict in verdicts:
         console.print(render_text(verdict, source="<stdin>" if name == STDIN else name))
         if several:

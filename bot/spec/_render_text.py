@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 
 from rich import box
@@ -54,11 +55,29 @@ def render_text(verdict: Verdict, *, source: str = "") -> RenderableType:
     return Group(*parts)
 
 
+def _common_folder(paths: Sequence[str]) -> str:
+    """The folder every path lies under (``""`` if none), ending with ``/``."""
+    folders = [path.rsplit("/", 1)[0] for path in paths if "/" in path]
+    if len(folders) != len(paths) or not folders:
+        return ""
+    common = posixpath.commonpath(folders) if all(f and f[0] != "/" for f in folders) else ""
+    return f"{common}/" if common else ""
+
+
 def render_summary(results: Sequence[tuple[str, Verdict]]) -> RenderableType:
-    """One row per spec: verdict, score, the four principle scores, errors and warnings."""
-    table = Table(title="Summary", show_header=True, header_style="bold", box=box.SIMPLE)
+    """One row per spec: verdict, score, the four principle scores, errors and warnings.
+
+    Paths are shown relative to the folder they all share, named in the title, so that the
+    table stays readable in 80 columns.
+    """
+    folder = _common_folder([path for path, _ in results])
+    title = f"Summary ({folder})" if folder else "Summary"
+    results = [(path.removeprefix(folder), verdict) for path, verdict in results]
+    table = Table(
+        title=title, show_header=True, header_style="bold", box=box.SIMPLE, pad_edge=False
+    )
     longest = max((len(path) for path, _ in results), default=4)
-    table.add_column("spec", overflow="fold", min_width=min(longest, 26))
+    table.add_column("spec", overflow="fold", min_width=min(longest, 40))
     table.add_column("verdict", no_wrap=True)
     table.add_column("score", justify="right", no_wrap=True)
     table.add_column("P1  P2  P3  P4", no_wrap=True)
