@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -289,3 +290,17 @@ class State(BaseModel):
 def issue_key(repo: str, number: int) -> str:
     """The key of an issue in ``State.issues``."""
     return f"{repo}#{number}"
+
+
+class _OnThread(Protocol):
+    id: int
+    repo: str
+    number: int
+
+
+RecordT = TypeVar("RecordT", bound=_OnThread)
+
+
+def thread_records(records: Iterable[RecordT], repo: str, number: int) -> list[RecordT]:
+    """The records (comments, reviews...) on issue or pull request ``repo#number``, oldest first."""
+    return sorted((r for r in records if r.repo == repo and r.number == number), key=lambda r: r.id)

@@ -8,7 +8,15 @@ from typing import Any
 
 from bot.localhub import _gitrepo as gitrepo
 from bot.localhub._hub import Hub
-from bot.localhub._model import CheckRun, CheckSuite, Hook, Installation, Issue, Repo
+from bot.localhub._model import (
+    CheckRun,
+    CheckSuite,
+    Hook,
+    Installation,
+    Issue,
+    Repo,
+    thread_records,
+)
 from bot.localhub._render import installation as render_installation
 from bot.localhub._render import repository, user
 from bot.localhub._render_git import check_run as render_check_run
@@ -36,15 +44,9 @@ def pull_counters(hub: Hub, issue: Issue) -> dict[str, Any]:
     files = gitrepo.diff_files(path, base, pull.head_sha)
     commits = gitrepo.rev_list(path, pull.head_sha, pull.base_sha)
     mergeable = None if pull.merged else gitrepo.is_mergeable(path, pull.base_sha, pull.head_sha)
-    comments = sum(
-        1
-        for c in hub.state.issue_comments.values()
-        if c.repo == issue.repo and c.number == issue.number
-    )
-    review_comments = sum(
-        1
-        for c in hub.state.review_comments.values()
-        if c.repo == issue.repo and c.number == issue.number
+    comments = len(thread_records(hub.state.issue_comments.values(), issue.repo, issue.number))
+    review_comments = len(
+        thread_records(hub.state.review_comments.values(), issue.repo, issue.number)
     )
     state = "unknown" if pull.merged else "clean" if mergeable else "dirty"
     return {

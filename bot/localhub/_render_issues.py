@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from bot.localhub._hub import Hub
-from bot.localhub._model import Issue, IssueComment, Reaction, Review, ReviewComment, role_rank
+from bot.localhub._model import (
+    Issue,
+    IssueComment,
+    Reaction,
+    Review,
+    ReviewComment,
+    role_rank,
+    thread_records,
+)
 from bot.localhub._render import label, node_id, repository, user
 
 
@@ -34,11 +42,7 @@ def issue(hub: Hub, item: Issue) -> dict[str, Any]:
     """An ``issue`` (pull requests carry a ``pull_request`` key, as on GitHub)."""
     repo = hub.repo(item.repo)
     url = f"{hub.api_url}/repos/{item.repo}/issues/{item.number}"
-    comments = sum(
-        1
-        for c in hub.state.issue_comments.values()
-        if c.repo == item.repo and c.number == item.number
-    )
+    comments = len(thread_records(hub.state.issue_comments.values(), item.repo, item.number))
     out: dict[str, Any] = {
         "id": item.id,
         "node_id": node_id("Issue", item.id),

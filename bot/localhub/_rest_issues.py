@@ -7,7 +7,7 @@ from typing import Any
 from bot.localhub import _issues as issues
 from bot.localhub._errors import ApiError, not_found, validation_failed
 from bot.localhub._http import Call, Endpoint, Reply
-from bot.localhub._model import Issue
+from bot.localhub._model import Issue, thread_records
 from bot.localhub._render import label as render_label
 from bot.localhub._render_issues import issue as render_issue
 from bot.localhub._render_issues import issue_comment as render_comment
@@ -168,14 +168,7 @@ def create_label(call: Call) -> Reply:
 def list_comments(call: Call) -> Reply:
     """``GET /repos/{owner}/{repo}/issues/{issue_number}/comments``."""
     item = _issue(call)
-    found = sorted(
-        (
-            c
-            for c in call.hub.state.issue_comments.values()
-            if c.repo == item.repo and c.number == item.number
-        ),
-        key=lambda c: c.id,
-    )
+    found = thread_records(call.hub.state.issue_comments.values(), item.repo, item.number)
     return Reply([render_comment(call.hub, c) for c in found], paginate=True, etag=True)
 
 

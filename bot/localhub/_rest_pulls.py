@@ -6,7 +6,7 @@ from bot.localhub import _gitrepo as gitrepo
 from bot.localhub import _pulls as pulls
 from bot.localhub._errors import ApiError, not_found, validation_failed
 from bot.localhub._http import Call, Endpoint, Reply
-from bot.localhub._model import Issue
+from bot.localhub._model import Issue, thread_records
 from bot.localhub._render_git import commit, diff_entry
 from bot.localhub._render_issues import pull as render_pull
 from bot.localhub._render_issues import review as render_review
@@ -114,14 +114,7 @@ def list_commits(call: Call) -> Reply:
 def list_reviews(call: Call) -> Reply:
     """``GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews``."""
     item = _pull(call)
-    found = sorted(
-        (
-            r
-            for r in call.hub.state.reviews.values()
-            if r.repo == item.repo and r.number == item.number
-        ),
-        key=lambda r: r.id,
-    )
+    found = thread_records(call.hub.state.reviews.values(), item.repo, item.number)
     return Reply([render_review(call.hub, r) for r in found], paginate=True, etag=True)
 
 
@@ -135,14 +128,7 @@ def create_review(call: Call) -> Reply:
 def list_review_comments(call: Call) -> Reply:
     """``GET /repos/{owner}/{repo}/pulls/{pull_number}/comments``."""
     item = _pull(call)
-    found = sorted(
-        (
-            c
-            for c in call.hub.state.review_comments.values()
-            if c.repo == item.repo and c.number == item.number
-        ),
-        key=lambda c: c.id,
-    )
+    found = thread_records(call.hub.state.review_comments.values(), item.repo, item.number)
     return Reply([render_review_comment(call.hub, c) for c in found], paginate=True, etag=True)
 
 
