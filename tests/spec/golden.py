@@ -45,7 +45,11 @@ FRAGMENTS = [
 
 
 def varied_body(size: int) -> str:
-    """The benchmark's body (bench/gate.py): template copies made unique, cut to ``size``."""
+    """The benchmark's body (bench/gate.py): template copies made unique, cut to ``size``.
+
+    A frozen copy on purpose, not an import: a change to the benchmark must never change the
+    golden inputs, or the golden verdicts would no longer prove that nothing changed.
+    """
     texts = [path.read_text(encoding="utf-8") for path in TEMPLATES]
     parts: list[str] = []
     total = 0
