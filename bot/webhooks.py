@@ -61,32 +61,28 @@ class Event:
         action = self.payload.get("action")
         return action if isinstance(action, str) else None
 
+    def _nested(self, key: str, field: str) -> object:
+        """``payload[key][field]``, or None when either level is missing or not an object."""
+        outer = self.payload.get(key)
+        return outer.get(field) if isinstance(outer, Mapping) else None
+
     @property
     def repo_full_name(self) -> str | None:
         """``owner/name`` of the repository the event is about, if any."""
-        repo = self.payload.get("repository")
-        if isinstance(repo, Mapping):
-            name = repo.get("full_name")
-            return name if isinstance(name, str) else None
-        return None
+        name = self._nested("repository", "full_name")
+        return name if isinstance(name, str) else None
 
     @property
     def installation_id(self) -> int | None:
         """The GitHub App installation the delivery was sent for, if any."""
-        installation = self.payload.get("installation")
-        if isinstance(installation, Mapping):
-            value = installation.get("id")
-            return value if isinstance(value, int) else None
-        return None
+        value = self._nested("installation", "id")
+        return value if isinstance(value, int) else None
 
     @property
     def sender_login(self) -> str | None:
         """The login of the user (or bot) whose action caused the event."""
-        sender = self.payload.get("sender")
-        if isinstance(sender, Mapping):
-            login = sender.get("login")
-            return login if isinstance(login, str) else None
-        return None
+        login = self._nested("sender", "login")
+        return login if isinstance(login, str) else None
 
 
 def sign(body: bytes, secret: str) -> str:
