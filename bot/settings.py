@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="SPECBOT_DATA_DIR")
     database_url: str | None = Field(default=None, validation_alias="SPECBOT_DATABASE_URL")
 
+    # Runs: an existing virtual environment every run's commands use instead of one per
+    # repository (the demo and tests: no install from the network), whether agents' shells
+    # and tests run without network, and the public base URL of this server (run pages).
+    workspace_venv: Path | None = Field(default=None, validation_alias="SPECBOT_WORKSPACE_VENV")
+    isolate_agents: bool = Field(default=True, validation_alias="SPECBOT_ISOLATE")
+    public_url: str | None = Field(default=None, validation_alias="SPECBOT_PUBLIC_URL")
+
     # Durable engine: a stable id per worker process (its unfinished runs are recovered under
     # it after a restart) and the deployed version (runs resume only on the version that
     # started them, so a deploy never replays old runs on new code by accident).

@@ -116,6 +116,35 @@ class GitWorkspaces:
         repo = Repo(checkout)
         return _run(repo, _auth_env(None), "diff", "diff", f"origin/{base_ref}...HEAD")
 
+    def staged_patch(self, checkout: Path) -> str:
+        """Every change in ``checkout`` (new files too) as one binary-safe patch."""
+        repo = Repo(checkout)
+        env = _auth_env(None)
+        _run(repo, env, "add", "add", "--all")
+        return _run(
+            repo, env, "diff", "diff", "--cached", "--binary", "--no-color", "--no-ext-diff"
+        )
+
+    def apply_patch(self, checkout: Path, patch: str) -> None:
+        """Apply a ``staged_patch`` to ``checkout`` (working tree and index)."""
+        if not patch.strip():
+            return
+        repo = Repo(checkout)
+        patch_file = checkout.parent / f".{checkout.name}.patch"
+        patch_file.write_text(patch if patch.endswith("\n") else patch + "\n", encoding="utf-8")
+        try:
+            _run(repo, _auth_env(None), "apply", "apply", "--index", "--binary", str(patch_file))
+        finally:
+            patch_file.unlink(missing_ok=True)
+
+    def log_messages(self, checkout: Path, base_ref: str) -> list[str]:
+        """Messages of the commits on HEAD that ``origin/<base_ref>`` does not have."""
+        repo = Repo(checkout)
+        out = _run(
+            repo, _auth_env(None), "log", "log", "--format=%B%x00", f"origin/{base_ref}..HEAD"
+        )
+        return [message.strip() for message in out.split("\0") if message.strip()]
+
     def remove(self, checkout: Path) -> None:
         """Delete a run's checkout (the mirror stays for the next run)."""
         if checkout.is_relative_to(self.cache_dir / "runs"):

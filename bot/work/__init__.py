@@ -1,0 +1,46 @@
+"""The work itself, engine-free: plan, implement, test, check and review on a git checkout.
+
+The App's durable flows (``bot.flows``) and the local commands (``specbot run``, ``specbot
+review``) call these same functions; GitHub and the durable engine stay outside.
+"""
+
+from bot.work._implementing import (
+    WorkError,
+    answer,
+    check_criteria,
+    command_plan,
+    follow_up,
+    implement,
+    plan_work,
+    prepare,
+    render_plan,
+    test,
+)
+from bot.work._reviewing import (
+    DEFAULT_REVIEW_BUDGET,
+    ReviewerNote,
+    ReviewResult,
+    review_changes,
+)
+from bot.work._spec import SpecText
+from bot.work._team import Team, venv_environment
+
+__all__ = [
+    "DEFAULT_REVIEW_BUDGET",
+    "ReviewResult",
+    "ReviewerNote",
+    "SpecText",
+    "Team",
+    "WorkError",
+    "answer",
+    "check_criteria",
+    "command_plan",
+    "follow_up",
+    "implement",
+    "plan_work",
+    "prepare",
+    "render_plan",
+    "review_changes",
+    "test",
+    "venv_environment",
+]

@@ -1,0 +1,163 @@
+"""The reviewer swarm over one change: model reviewers and analysers in parallel, one verdict.
+
+Every reviewer of the configured team reads each batch of the diff (a change over the token
+budget is split into batches; files left out are named), the deterministic analysers run on
+the checkout, and the findings are merged (duplicates across reviewers and against earlier
+rounds dropped) into one review with a verdict. No GitHub here: callers post the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.agents import AgentOutcome
+from bot.analysers import AnalyserOutcome, default_analysers, run_analysers
+from bot.ports import FileDiff
+from bot.review import (
+    MergedFinding,
+    ReviewerReport,
+    ReviewEvent,
+    ReviewPolicy,
+    ReviewSubmission,
+    decide,
+    merge_findings,
+    render_batch,
+    split_for_review,
+)
+from bot.untrusted import delimit
+from bot.work._spec import SpecText
+from bot.work._team import Team
+from bot.work._texts import task_text
+
+DEFAULT_REVIEW_BUDGET = 60_000  # tokens of diff per batch: leaves room for files read
+DEFAULT_MAX_BATCHES = 4
+
+
+class ReviewerNote(BaseModel):
+    """How one swarm member's part went, for the check run's summary."""
+
+    model_config = ConfigDict(frozen=True)
+
+    member: str
+    status: str
+    findings: int
+
+
+class ReviewResult(BaseModel):
+    """The swarm's merged findings, verdict and what it could not review."""
+
+    model_config = ConfigDict(frozen=True)
+
+    findings: tuple[MergedFinding, ...]
+    event: ReviewEvent
+    members: tuple[ReviewerNote, ...]
+    not_reviewed: tuple[str, ...]
+    summary: str
+
+
+def _reviewer_task(reviewer: str, pull: int, title: str, batch_note: str) -> str:
+    return task_text("review", pull=pull, title=title, batch_note=batch_note)
+
+
+def _context(spec: SpecText | None, diff_text: str) -> str:
+    spec_text = spec.body if spec is not None else "_No linked specification._"
+    return task_text(
+        "review-context",
+        number=spec.number if spec is not None else "-",
+        spec=delimit(spec_text, "specification", clean=False),
+        diff=delimit(diff_text, "diff", clean=False),
+    )
+
+
+def _report(reviewer: str, outcome: AgentOutcome) -> ReviewerReport | None:
+    if outcome.submission is None:
+        return None
+    return ReviewerReport(
+        reviewer=reviewer, submission=ReviewSubmission.model_validate(outcome.submission)
+    )
+
+
+def review_changes(
+    team: Team,
+    checkout: Path,
+    files: Sequence[FileDiff],
+    spec: SpecText | None,
+    *,
+    pull: int,
+    title: str,
+    reviewers: Sequence[str],
+    policy: ReviewPolicy,
+    already_posted: Iterable[str] = (),
+    budget_tokens: int = DEFAULT_REVIEW_BUDGET,
+    with_analysers: bool = True,
+) -> ReviewResult:
+    """Run every reviewer on every batch, in parallel, plus the analysers; merge and decide."""
+    split = split_for_review(list(files), budget_tokens, max_batches=DEFAULT_MAX_BATCHES)
+    jobs: list[tuple[str, str, str]] = []  # (reviewer, task, shared context)
+    for index, batch in enumerate(split.batches, start=1):
+        note = f" (part {index} of {len(split.batches)})" if len(split.batches) > 1 else ""
+        context = _context(spec, render_batch(batch))
+        jobs.extend((name, _reviewer_task(name, pull, title, note), context) for name in reviewers)
+    outcomes: list[tuple[str, AgentOutcome | BaseException]] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), 8))) as pool:
+        futures = [
+            (name, pool.submit(team.run, name, task, checkout, shared_context=context))
+            for name, task, context in jobs
+        ]
+        analysed = _analyse(checkout, files, team.isolate) if with_analysers else []
+        for name, future in futures:
+            try:
+                outcomes.append((name, future.result()))
+            except Exception as exc:  # one member failing must not sink the swarm
+                outcomes.append((name, exc))
+    reports, notes = _collect(outcomes, analysed)
+    merged = merge_findings(reports, already_posted)
+    event = decide(merged, policy)
+    not_reviewed = tuple(f"{item.path} ({item.reason})" for item in split.not_reviewed)
+    return ReviewResult(
+        findings=tuple(merged),
+        event=event,
+        members=tuple(notes),
+        not_reviewed=not_reviewed,
+        summary=_summary(merged, event, notes),
+    )
+
+
+def _analyse(checkout: Path, files: Sequence[FileDiff], isolate: bool) -> list[AnalyserOutcome]:
+    return run_analysers(default_analysers(), checkout, files, isolate=isolate)
+
+
+def _collect(
+    outcomes: Sequence[tuple[str, AgentOutcome | BaseException]],
+    analysed: Sequence[AnalyserOutcome],
+) -> tuple[list[ReviewerReport], list[ReviewerNote]]:
+    reports: list[ReviewerReport] = []
+    notes: list[ReviewerNote] = []
+    for name, outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            notes.append(ReviewerNote(member=name, status=f"failed: {outcome}"[:200], findings=0))
+            continue
+        report = _report(name, outcome)
+        count = len(report.submission.findings) if report is not None else 0
+        status = "reviewed" if report is not None else f"no review ({outcome.status})"
+        notes.append(ReviewerNote(member=name, status=status, findings=count))
+        if report is not None:
+            reports.append(report)
+    for item in analysed:
+        notes.append(
+            ReviewerNote(member=item.analyser, status=item.status.value, findings=item.kept)
+        )
+        reports.append(item.report)
+    return reports, notes
+
+
+def _summary(
+    findings: Sequence[MergedFinding], event: ReviewEvent, notes: Sequence[ReviewerNote]
+) -> str:
+    verdict = "changes requested" if event is ReviewEvent.REQUEST_CHANGES else "no blocking problem"
+    members = ", ".join(f"{note.member} ({note.status}, {note.findings})" for note in notes)
+    return f"specbot review: {len(findings)} finding(s), {verdict}. Reviewers: {members}."

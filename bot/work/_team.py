@@ -1,0 +1,118 @@
+"""One run's agent team: every agent call of the run goes through the same model and accounts.
+
+A ``Team`` holds what all agents of a run share: the model, the usage ledger and the run's
+budget, whether shells are network-isolated, and where progress is reported. ``run`` starts one
+agent of a role in a checkout. Nothing here knows about GitHub or the durable engine.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.agents import (
+    AgentOutcome,
+    BudgetGuard,
+    ModelCall,
+    PriceTable,
+    RunBudget,
+    UsageLedger,
+    build_toolbox,
+    load_role,
+    run_agent,
+)
+from bot.agents.tools import Workspace
+
+OnEvent = Callable[[str, dict[str, Any]], None]
+
+
+def _ignore(event_type: str, payload: dict[str, Any]) -> None:
+    """An ``on_event`` that records nothing."""
+
+
+def venv_environment(
+    venv_dir: Path | None, base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """``base`` (default: this process's environment) with ``venv_dir`` first on PATH."""
+    env = dict(os.environ if base is None else base)
+    if venv_dir is not None:
+        env["VIRTUAL_ENV"] = str(venv_dir)
+        env["PATH"] = f"{venv_dir / 'bin'}{os.pathsep}{env.get('PATH', '/usr/bin:/bin')}"
+    return env
+
+
+@dataclass
+class Team:
+    """The model, ledger and budget shared by every agent of one run."""
+
+    call_model: ModelCall
+    model_name: str
+    budget: RunBudget = field(default_factory=RunBudget)
+    prices: PriceTable = field(default_factory=PriceTable.bundled)
+    isolate: bool = True
+    redact: Sequence[str] = ()
+    on_event: OnEvent = _ignore
+    shell_timeout: float = 300.0
+    ledger: UsageLedger = field(init=False)
+    guard: BudgetGuard = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ledger = UsageLedger(self.prices)
+        self.guard = BudgetGuard(self.budget, self.ledger)
+
+    def run(
+        self,
+        role_name: str,
+        task: str,
+        checkout: Path,
+        *,
+        agent: str | None = None,
+        shared_context: str | None = None,
+        denied: Sequence[str] | None = None,
+        shell_env: Mapping[str, str] | None = None,
+    ) -> AgentOutcome:
+        """Run one agent of ``role_name`` in ``checkout`` until it finishes or is limited."""
+        role = load_role(role_name)
+        workspace = Workspace(checkout) if denied is None else Workspace(checkout, denied)
+        name = agent or role_name
+        toolbox = build_toolbox(
+            role,
+            workspace,
+            shell_timeout=self.shell_timeout,
+            base_env=shell_env,
+            redact=self.redact,
+            isolate=self.isolate,
+            on_event=self.on_event,
+        )
+        return run_agent(
+            agent=name,
+            role=role,
+            task=task,
+            call_model=self.call_model,
+            toolbox=toolbox,
+            shared_context=shared_context,
+            ledger=self.ledger,
+            budget=self.guard,
+            on_event=self.on_event,
+        )
+
+    @property
+    def input_tokens(self) -> int:
+        """Input tokens of every call so far (cache reads and writes included)."""
+        usage = self.ledger.usage()
+        return (
+            usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens
+        )
+
+    @property
+    def output_tokens(self) -> int:
+        """Output tokens of every call so far."""
+        return self.ledger.usage().output_tokens
+
+    @property
+    def cost_usd(self) -> float:
+        """What the run's calls cost so far, from the bundled price table."""
+        return self.ledger.cost_usd()
