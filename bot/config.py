@@ -12,13 +12,32 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.orchestra.config import TeamConfig
+from bot.review import ReviewPolicy
 from bot.spec import GateConfig
 from bot.workspace import WorkspaceConfig
 
 DEFAULT_PATH = ".github/specbot.yml"
+
+
+class TriggerConfig(BaseModel):
+    """``triggers:``: what starts a run and who may start one."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str = Field(
+        default="spec", min_length=1, max_length=50, description="The label that starts a run."
+    )
+    reply_to_unauthorised: bool = Field(
+        default=True,
+        description="Reply once, politely, to a user without write access who tries a run.",
+    )
+    allow_bots: list[str] = Field(
+        default_factory=list,
+        description="Bot logins (e.g. 'renovate[bot]') whose labels and commands are obeyed.",
+    )
 
 
 class RepoConfig(TeamConfig):
@@ -33,6 +52,14 @@ class RepoConfig(TeamConfig):
     workspace: WorkspaceConfig = Field(
         default_factory=WorkspaceConfig,
         description="Setup and test commands for a run's checkout, and protected paths.",
+    )
+    triggers: TriggerConfig = Field(default_factory=TriggerConfig)
+    plan_approval: bool = Field(
+        default=False,
+        description="Post the plan and wait for '/specbot approve' before implementing.",
+    )
+    review: ReviewPolicy = Field(
+        default_factory=ReviewPolicy, description="When the review requests changes."
     )
 
 

@@ -77,6 +77,7 @@ class ReviewCommentInfo(_Value):
     path: str
     line: int | None
     in_reply_to_id: int | None
+    review_id: int | None = None
 
 
 class GitIdentity(_Value):
@@ -160,6 +161,10 @@ class RepoGitHub(Protocol):
 
     def post_review(self, number: int, commit_sha: str, draft: ReviewDraft) -> int:
         """Post one review with its inline comments; returns the review id."""
+        ...
+
+    def find_own_review(self, number: int, marker: str) -> int | None:
+        """The id of specbot's review on the pull request whose body holds ``marker``."""
         ...
 
     def review_comments(self, number: int) -> list[ReviewCommentInfo]:

@@ -137,6 +137,10 @@ class GitWorkspaces:
         finally:
             patch_file.unlink(missing_ok=True)
 
+    def head_sha(self, checkout: Path) -> str:
+        """The commit the checkout's HEAD points at."""
+        return Repo(checkout).head.commit.hexsha
+
     def log_messages(self, checkout: Path, base_ref: str) -> list[str]:
         """Messages of the commits on HEAD that ``origin/<base_ref>`` does not have."""
         repo = Repo(checkout)

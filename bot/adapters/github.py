@@ -264,6 +264,14 @@ class PyGithubRepo:
         )
         return int(data["id"])
 
+    def find_own_review(self, number: int, marker: str) -> int | None:
+        """The id of a review by ``bot_login`` on the pull request whose body holds ``marker``."""
+        for item in self._get_pages(f"{self._repo.url}/pulls/{number}/reviews"):
+            author = (item.get("user") or {}).get("login")
+            if author == self.bot_login and marker in (item.get("body") or ""):
+                return int(item["id"])
+        return None
+
     def _get_pages(self, url: str) -> list[dict[str, Any]]:
         # Raw pages rather than PyGithub objects: a lazy object fetches itself again for every
         # field GitHub leaves out of list items (``in_reply_to_id`` on a thread's first comment).
@@ -288,6 +296,7 @@ class PyGithubRepo:
                 path=item["path"],
                 line=item.get("line"),
                 in_reply_to_id=item.get("in_reply_to_id"),
+                review_id=item.get("pull_request_review_id"),
             )
             for item in self._get_pages(f"{self._repo.url}/pulls/{number}/comments")
         ]

@@ -26,6 +26,7 @@ from bot.review.render import (
     check_conclusion,
     defuse_mentions,
     draft_review,
+    posted_fingerprints,
 )
 from bot.review.synthesis import (
     MergedFinding,
@@ -68,6 +69,7 @@ __all__ = [
     "decide",
     "defuse_mentions",
     "draft_review",
+    "posted_fingerprints",
     "fingerprint",
     "is_same_problem",
     "merge_findings",

@@ -7,7 +7,8 @@ defused so that a finding cannot ping people or teams.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -72,9 +73,19 @@ def defuse_mentions(text: str) -> str:
     return text.replace("@", "@\u200b")
 
 
+FINDING_MARKER = "<!-- specbot:finding:{fingerprint} -->"
+_FINDING_PATTERN = re.compile(r"<!-- specbot:finding:([0-9a-f]+) -->")
+
+
+def posted_fingerprints(bodies: Iterable[str]) -> set[str]:
+    """Fingerprints of the findings specbot posted in these comment bodies (earlier rounds)."""
+    return {match for body in bodies for match in _FINDING_PATTERN.findall(body)}
+
+
 def _finding_markdown(item: MergedFinding, moved_from: int | None = None) -> str:
     finding = item.finding
     lines = [
+        FINDING_MARKER.format(fingerprint=item.fingerprint),
         f"{_ICONS[finding.severity]} **{finding.severity.value}** · {finding.category}"
         f" · confidence {finding.confidence:.0%} · {', '.join(item.reviewers)}",
         "",

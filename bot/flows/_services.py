@@ -1,0 +1,157 @@
+"""What flows need from the outside world, built once per process and shared by its runs.
+
+A worker process builds its ``Services`` from the environment on first use (``current``); the
+demo and tests bind their own (``bind``) pointing at localhub and the scripted model. Stage
+functions take everything through here, so production and tests differ only in settings.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.adapters.git import GitWorkspaces
+from bot.agents import ModelCall, RunBudget
+from bot.config import DEFAULT_PATH, ConfigError, RepoConfig, load_repo_config
+from bot.ports import RepoGitHub
+from bot.settings import Settings
+from bot.work import Team
+
+
+class Runs(Protocol):
+    """Starting and steering durable runs from inside a run (``EngineClient`` does this)."""
+
+    def start_pipeline(
+        self, name: str, data: dict[str, Any], *, workflow_id: str, queue: str = ..., **kw: Any
+    ) -> str:
+        """Enqueue a pipeline run (a repeat of ``workflow_id`` attaches to the first)."""
+        ...
+
+    def cancel(self, workflow_id: str) -> None:
+        """Cancel a run and the runs it started."""
+        ...
+
+    def run_ids(self, prefix: str) -> list[str]:
+        """Ids of top-level runs starting with ``prefix``, oldest first."""
+        ...
+
+    def status(self, workflow_id: str) -> str:
+        """The run's status (``ENQUEUED``, ``PENDING``, ``SUCCESS``, ``ERROR``, ``CANCELLED``)."""
+        ...
+
+    def result(self, workflow_id: str, *, timeout: float = ...) -> Any:
+        """The finished run's output."""
+        ...
+
+
+ACTIVE = ("ENQUEUED", "PENDING")
+
+
+@dataclass
+class Services:
+    """Settings, GitHub per installation, the model, runs and git workspaces of one process."""
+
+    settings: Settings
+    repo_for: Callable[[str, int], RepoGitHub]
+    runs: Runs
+    call_model: ModelCall
+    workspaces: GitWorkspaces
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def github(self, full_name: str, installation_id: int) -> RepoGitHub:
+        """The repository as the App's installation sees it."""
+        return self.repo_for(full_name, installation_id)
+
+    def team(self) -> Team:
+        """A fresh team (model, ledger, budget) for one stage of a run."""
+        return Team(
+            call_model=self.call_model,
+            model_name=self.settings.model,
+            budget=RunBudget.from_settings(self.settings),
+            isolate=self.settings.isolate_agents,
+            redact=self.settings.secret_values(),
+        )
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where mirrors, checkouts, virtual environments and reports live."""
+        return self.settings.data_dir / "work"
+
+    def venv_dir(self, full_name: str) -> Path:
+        """The virtual environment of a repository's runs (reused across runs)."""
+        if self.settings.workspace_venv is not None:
+            return self.settings.workspace_venv
+        return self.cache_dir / "venvs" / full_name.replace("/", "__")
+
+    def run_url(self, run_id: str) -> str | None:
+        """The run's page, when a public URL is configured."""
+        if not self.settings.public_url:
+            return None
+        return f"{self.settings.public_url.rstrip('/')}/runs/{run_id}"
+
+    def repo_config(self, github: RepoGitHub, ref: str | None = None) -> RepoConfig:
+        """``.github/specbot.yml`` at ``ref`` (defaults when absent); ``ConfigError`` if bad."""
+        text = github.read_file(DEFAULT_PATH, ref)
+        return RepoConfig() if text is None else load_repo_config(text, DEFAULT_PATH)
+
+    def active_runs(self, prefix: str) -> list[str]:
+        """Unfinished runs whose id starts with ``prefix``."""
+        return [run for run in self.runs.run_ids(prefix) if self.runs.status(run) in ACTIVE]
+
+    def close(self) -> None:
+        """Release connections held by the adapters."""
+        for close in self.closers:
+            close()
+
+
+def from_settings(settings: Settings) -> Services:
+    """The production services: the App on GitHub, the Anthropic API and the durable engine."""
+    from bot.adapters.anthropic_model import resilient_model_from_settings
+    from bot.adapters.durable import EngineClient, engine_settings
+    from bot.adapters.github_app import GitHubApp
+
+    app = GitHubApp.from_settings(settings)
+    client = EngineClient(engine_settings(settings))
+    model = resilient_model_from_settings(settings)
+    return Services(
+        settings=settings,
+        repo_for=lambda full_name, installation: app.repo(installation, full_name),
+        runs=client,
+        call_model=model.complete,
+        workspaces=GitWorkspaces(settings.data_dir / "work"),
+        closers=[app.close, client.close, model.close],
+    )
+
+
+_lock = threading.Lock()
+_bound: Services | None = None
+
+
+def bind(services: Services) -> None:
+    """Use ``services`` for every run in this process (the demo, tests)."""
+    global _bound
+    with _lock:
+        _bound = services
+
+
+def unbind() -> Services | None:
+    """Forget the bound services (the caller closes them); returns them."""
+    global _bound
+    with _lock:
+        found, _bound = _bound, None
+    return found
+
+
+def current() -> Services:
+    """This process's services, built from the environment on first use."""
+    global _bound
+    with _lock:
+        if _bound is None:
+            _bound = from_settings(Settings())
+        return _bound
+
+
+__all__ = ["ConfigError", "Runs", "Services", "bind", "current", "from_settings", "unbind"]

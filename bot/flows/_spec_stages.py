@@ -1,0 +1,279 @@
+"""The spec flow's stages: gate, plan, implement, test, self-check and publish.
+
+Each works in a fresh checkout made from the repository's cached mirror, so any worker can run
+any stage; the implementer's change travels between stages as a patch in the run's state.
+Publishing is idempotent: the commit carries a ``Specbot-Run`` trailer and a repeat finds it
+on the branch, and the pull request is found by its head branch before one is opened.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from bot.agents.tools import PlanSubmission
+from bot.branches import slugify
+from bot.flows._stage import StageTools
+from bot.flows._state import SpecRun
+from bot.orchestra import review_workflow_id
+from bot.ports import GitIdentity, StatusState
+from bot.pull_request import pull_title, render_pull_body
+from bot.spec import lint, render_markdown
+from bot.tracking import StageState
+from bot.work import (
+    SpecText,
+    WorkError,
+    check_criteria,
+    command_plan,
+    implement,
+    plan_work,
+    prepare,
+    render_plan,
+    test,
+    venv_environment,
+)
+from bot.workspace import CommandPlan, RunEnvironment, restore_before_commit, snapshot_git
+
+MAX_PATCH_BYTES = 5_000_000
+_DIFF_PATH = re.compile(r"^diff --git a/(.+?) b/(.+)$", re.MULTILINE)
+
+
+def gate(tools: StageTools, run: SpecRun) -> SpecRun:
+    """Judge the spec; set ``specbot/spec``; stop with what to add when it is not ready."""
+    config = tools.services.repo_config(tools.github)
+    verdict = lint(run.body, config.gate)
+    base = tools.github.default_branch()
+    run = run.model_copy(
+        update={
+            "base": base,
+            "ready": verdict.ready,
+            "gate_markdown": render_markdown(verdict),
+            "started_at": run.started_at,
+        }
+    )
+    sha = tools.github.branch_sha(base)
+    if sha is not None:
+        state: StatusState = "success" if verdict.ready else "failure"
+        what = "ready" if verdict.ready else "not ready"
+        tools.github.set_status(
+            sha, "specbot/spec", state, f"Spec #{run.issue} {what} (score {verdict.score})", None
+        )
+    detail = f"score {verdict.score}, {'ready' if verdict.ready else 'not ready'}"
+    run = run.with_stage("gate", StageState.DONE, None, detail)
+    if not verdict.ready:
+        return run.stop(
+            "The spec is not ready yet: see what to add below.",
+            "Edit the issue: specbot checks it again when it changes.",
+        )
+    return run
+
+
+def _checkout(tools: StageTools, run: SpecRun, stage: str) -> Path:
+    workspaces = tools.services.workspaces
+    credentials = tools.github.git_credentials()
+    clone_url = tools.github.clone_url()
+    workspaces.refresh_mirror(run.repo, clone_url, credentials)
+    key = f"{run.run_id}/{stage}"
+    return workspaces.checkout(run.repo, key, run.branch, run.base, clone_url)
+
+
+def _commands(
+    tools: StageTools, run: SpecRun, checkout: Path
+) -> tuple[CommandPlan, RunEnvironment]:
+    services = tools.services
+    config = services.repo_config(tools.github, run.base)
+    report_path = services.cache_dir / "reports" / f"{slugify(run.run_id, 80)}.xml"
+    commands = command_plan(checkout, config.workspace, services.venv_dir(run.repo), report_path)
+    environment = RunEnvironment(isolate_tests=services.settings.isolate_agents)
+    setup = prepare(checkout, commands, environment)
+    failure = setup.failure()
+    if failure is not None:
+        raise WorkError(failure)
+    return commands, environment
+
+
+def plan(tools: StageTools, run: SpecRun) -> SpecRun:
+    """The planner reads the code and submits a plan; with ``plan_approval`` the run waits."""
+    checkout = _checkout(tools, run, "plan")
+    try:
+        spec = SpecText.of(run.issue, run.title, run.body)
+        submitted = plan_work(tools.team, checkout, spec)
+    finally:
+        tools.services.workspaces.remove(checkout)
+    steps = len(submitted.steps)
+    run = run.model_copy(
+        update={"plan": submitted.model_dump(mode="json"), "plan_markdown": render_plan(submitted)}
+    ).with_stage("plan", StageState.DONE, None, f"{steps} step(s)")
+    config = tools.services.repo_config(tools.github)
+    if config.plan_approval:
+        run = run.model_copy(update={"awaiting_approval": True})
+        return run.stop(
+            "The plan is ready and waits for approval:\n\n" + run.plan_markdown,
+            f"Comment `/specbot approve` on #{run.issue} to implement it, or edit the spec.",
+        )
+    return run
+
+
+def implement_stage(tools: StageTools, run: SpecRun) -> SpecRun:
+    """The implementer changes the checkout; protected paths are put back; the patch is kept."""
+    if run.plan is None:
+        raise WorkError("there is no plan to implement")
+    checkout = _checkout(tools, run, "implement")
+    try:
+        commands, _environment = _commands(tools, run, checkout)
+        snapshot = snapshot_git(checkout)
+        config = tools.services.repo_config(tools.github, run.base)
+        allow = config.workspace.allow_paths
+        outcome = implement(
+            tools.team,
+            checkout,
+            SpecText.of(run.issue, run.title, run.body),
+            PlanSubmission.model_validate(run.plan),
+            commands,
+            allow_paths=allow,
+            shell_env=venv_environment(commands.venv_dir, _clean_env(tools)),
+        )
+        notes = restore_before_commit(checkout, f"origin/{run.base}", snapshot, allow)
+        patch = tools.services.workspaces.staged_patch(checkout)
+    finally:
+        tools.services.workspaces.remove(checkout)
+    if len(patch.encode()) > MAX_PATCH_BYTES:
+        raise WorkError(f"the change is over {MAX_PATCH_BYTES // 1_000_000} MB")
+    run = run.model_copy(
+        update={
+            "patch": patch,
+            "implementer_summary": outcome.final_text,
+            "notes": [*run.notes, *notes],
+        }
+    )
+    files = len(_changed_files(patch))
+    if outcome.status != "completed":
+        return run.with_stage("implement", StageState.FAILED, None, outcome.message).stop(
+            f"The implementer stopped early: {outcome.message}. The work so far is pushed "
+            f"to `{run.branch}`.",
+            f"Comment `/specbot retry` on #{run.issue} to run it again.",
+        )
+    if not patch.strip():
+        raise WorkError("the implementer changed nothing")
+    return run.with_stage("implement", StageState.DONE, None, f"{files} file(s) changed")
+
+
+def _clean_env(tools: StageTools) -> dict[str, str]:
+    """The shell's base environment: PATH and locale only, never this process's secrets."""
+    keep = ("PATH", "LANG", "LC_ALL", "TZ")
+    return {name: os.environ[name] for name in keep if name in os.environ}
+
+
+def test_stage(tools: StageTools, run: SpecRun) -> SpecRun:
+    """Run the tests on the change in a fresh checkout; link each criterion to its tests."""
+    checkout = _checkout(tools, run, "test")
+    try:
+        tools.services.workspaces.apply_patch(checkout, run.patch)
+        commands, environment = _commands(tools, run, checkout)
+        result = test(checkout, commands, environment)
+    finally:
+        tools.services.workspaces.remove(checkout)
+    evidence = check_criteria(SpecText.of(run.issue, run.title, run.body), result)
+    run_summary = result.report.run if result.report is not None else None
+    detail: str = result.status
+    if run_summary is not None:
+        detail = f"{result.status}: {run_summary.count('passed')} passed, " + (
+            f"{run_summary.count('failed')} failed"
+        )
+    met = sum(1 for item in evidence if item.status == "met")
+    run = run.model_copy(
+        update={
+            "test_status": result.status,
+            "tests": result.report,
+            "test_notes": list(result.notes),
+            "evidence": evidence,
+        }
+    )
+    run = run.with_stage("test", StageState.DONE, None, detail)
+    return run.with_stage("self-check", StageState.DONE, 0.0, f"{met} of {len(evidence)} met")
+
+
+def _identity(tools: StageTools) -> GitIdentity:
+    login = tools.github.bot_login
+    return GitIdentity(name=login, email=f"{login}@users.noreply.github.com")
+
+
+def _changed_files(patch: str) -> list[str]:
+    return [match.group(2) for match in _DIFF_PATH.finditer(patch)]
+
+
+def _commit_message(run: SpecRun) -> str:
+    met = sum(1 for item in run.evidence if item.status == "met")
+    lines = [
+        f"{pull_title(run.issue, run.title)}"[:72],
+        "",
+        (run.implementer_summary.strip() or "Implements the spec.")[:2000],
+        "",
+        f"Acceptance criteria met by passing tests: {met} of {len(run.evidence)}.",
+        f"Tests: {run.test_status or 'not run'}.",
+        "",
+        f"Refs #{run.issue}",
+        f"Specbot-Run: {run.run_id}",
+    ]
+    return "\n".join(lines)
+
+
+def publish(tools: StageTools, run: SpecRun) -> SpecRun:
+    """Commit and push the change to the issue's branch, then open or update its pull request."""
+    if not run.patch.strip():
+        return run.with_stage("publish", StageState.SKIPPED, None, "nothing to publish")
+    github, workspaces = tools.github, tools.services.workspaces
+    checkout = _checkout(tools, run, "publish")
+    try:
+        trailer = f"Specbot-Run: {run.run_id}"
+        if not any(trailer in message for message in workspaces.log_messages(checkout, run.base)):
+            workspaces.apply_patch(checkout, run.patch)
+            workspaces.commit_all(checkout, _commit_message(run), _identity(tools))
+            workspaces.push(checkout, run.branch, github.git_credentials())
+        head = workspaces.head_sha(checkout)
+    finally:
+        workspaces.remove(checkout)
+    run = run.model_copy(update={"head_sha": head})
+    run = run.with_link("branch", f"{github.clone_url().removesuffix('.git')}/tree/{run.branch}")
+    if run.stopped:  # the work so far is on the branch; no pull request for unfinished work
+        return run.with_stage("publish", StageState.DONE, None, f"pushed to {run.branch}")
+    body = render_pull_body(
+        run.issue,
+        (PlanSubmission.model_validate(run.plan).summary if run.plan else ""),
+        run.evidence,
+        run.tests,
+        _changed_files(run.patch),
+        [*run.notes, *run.test_notes],
+    )
+    title = pull_title(run.issue, run.title)
+    pull = github.find_open_pull(run.branch)
+    if pull is None:
+        pull = github.open_pull(run.branch, run.base, title, body)
+    else:
+        github.update_pull(pull.number, title, body)
+    run = run.model_copy(update={"pull": pull.number, "pull_url": pull.html_url})
+    run = run.with_link("pull request", pull.html_url)
+    start_review(tools, run.repo, run.installation_id, pull.number, head)
+    met = sum(1 for item in run.evidence if item.status == "met")
+    run = run.model_copy(
+        update={
+            "outcome": f"Pull request #{pull.number} is open: {met} of {len(run.evidence)} "
+            f"acceptance criteria met by passing tests; tests {run.test_status}.",
+            "next_steps": ["The reviewer swarm reviews it now; its findings come back here."],
+        }
+    )
+    return run.with_stage("publish", StageState.DONE, None, f"#{pull.number}")
+
+
+def start_review(tools: StageTools, repo: str, installation: int, pull: int, head: str) -> str:
+    """Start the review run of one head commit (a webhook for the same push collapses into it)."""
+    from bot.flows._review import ReviewJob, review_queue_options
+
+    job = ReviewJob(repo=repo, installation_id=installation, pull=pull, head_sha=head)
+    return tools.services.runs.start_pipeline(
+        "review",
+        job.model_dump(mode="json"),
+        workflow_id=review_workflow_id(repo, pull, head),
+        **review_queue_options(repo),
+    )

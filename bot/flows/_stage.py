@@ -1,0 +1,118 @@
+"""Running one stage of a spec run: tracking, timing, usage, and failures that are said out loud.
+
+``spec_stage`` turns a function ``(StageTools, SpecRun) -> SpecRun`` into a pipeline stage that
+marks itself running in the tracking comment, times itself, adds the tokens and cost its agents
+used, and ends the run with a clear outcome (never silently) when the work cannot go on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+
+from bot.agents import BudgetExceededError, ModelError
+from bot.flows._services import Services, current
+from bot.flows._state import SpecRun
+from bot.flows._tracking import upsert_tracking
+from bot.orchestra import Stage, StageContext
+from bot.ports import RepoGitHub
+from bot.tracking import StageState
+from bot.work import Team, WorkError
+
+log = structlog.get_logger("specbot.flows")
+
+
+@dataclass
+class StageTools:
+    """What a stage function works with: services, the repository and a fresh team."""
+
+    services: Services
+    github: RepoGitHub
+    team: Team
+    context: StageContext
+
+    def track(self, run: SpecRun) -> SpecRun:
+        """Write the run's state into the tracking comment now."""
+        return report(self.github, run)
+
+
+SpecStageFunction = Callable[[StageTools, SpecRun], SpecRun]
+
+
+def report(github: RepoGitHub, run: SpecRun) -> SpecRun:
+    """Update the tracking comment; keep its id in the state."""
+    comment_id = upsert_tracking(github, run.issue, run.report(), run.comment_id)
+    return run.model_copy(update={"comment_id": comment_id})
+
+
+def _with_usage(run: SpecRun, team: Team) -> SpecRun:
+    return run.model_copy(
+        update={
+            "input_tokens": run.input_tokens + team.input_tokens,
+            "output_tokens": run.output_tokens + team.output_tokens,
+            "cost_usd": run.cost_usd + team.cost_usd,
+        }
+    )
+
+
+def _failure_text(name: str, exc: BaseException) -> str:
+    if isinstance(exc, WorkError):
+        return f"Stopped at {name}: {exc}"
+    if isinstance(exc, BudgetExceededError):
+        return f"Stopped at {name}: {exc}"
+    if isinstance(exc, ModelError):
+        return f"Stopped at {name}: the model is unavailable ({type(exc).__name__}: {exc})"
+    return f"Stopped at {name}: {type(exc).__name__}: {exc}"
+
+
+def _retry_hint(run: SpecRun) -> str:
+    return f"Comment `/specbot retry` on #{run.issue} to run it again."
+
+
+def spec_stage(name: str, function: SpecStageFunction, *, always: bool = False) -> Stage:
+    """A pipeline stage over ``SpecRun``; ``always`` runs it even after the run stopped."""
+
+    def run_stage(context: StageContext, data: object) -> SpecRun:
+        assert isinstance(data, SpecRun)
+        run = data
+        if run.stopped and not always:
+            return run
+        services = current()
+        github = services.github(run.repo, run.installation_id)
+        team = services.team()
+        tools = StageTools(services=services, github=github, team=team, context=context)
+        with structlog.contextvars.bound_contextvars(run_id=run.run_id, stage=name):
+            return _execute(name, function, tools, run)
+
+    return Stage(name, SpecRun, SpecRun, run_stage)
+
+
+def _execute(name: str, function: SpecStageFunction, tools: StageTools, run: SpecRun) -> SpecRun:
+    if not run.stopped:
+        run = tools.track(run.with_stage(name, StageState.RUNNING))
+    started = time.monotonic()
+    log.info("stage started")
+    try:
+        after = function(tools, run)
+    except Exception as exc:  # said in the tracking comment; the run ends, never silently
+        log.exception("stage failed")
+        seconds = time.monotonic() - started
+        after = _with_usage(run, tools.team).with_stage(
+            name, StageState.FAILED, seconds, str(exc)[:200]
+        )
+        after = after.stop(_failure_text(name, exc), _retry_hint(run))
+        return tools.track(after)
+    seconds = time.monotonic() - started
+    after = _with_usage(after, tools.team)
+    current_state = next(s.state for s in after.stages if s.name == name)
+    if current_state in (StageState.RUNNING, StageState.PENDING):
+        after = after.with_stage(name, StageState.DONE, seconds, _detail(after, name))
+    log.info("stage finished", seconds=round(seconds, 3), stopped=after.stopped)
+    return tools.track(after)
+
+
+def _detail(run: SpecRun, name: str) -> str:
+    return next((s.detail for s in run.stages if s.name == name), "")

@@ -1,0 +1,5 @@
+"""specbot's App running offline in one process (the demo and the end-to-end tests)."""
+
+from bot.offline._stack import APP_ID, WEBHOOK_SECRET, OfflineStack, offline_settings, start_stack
+
+__all__ = ["APP_ID", "WEBHOOK_SECRET", "OfflineStack", "offline_settings", "start_stack"]

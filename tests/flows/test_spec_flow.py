@@ -1,0 +1,94 @@
+"""The spec flow end to end: signed webhooks from localhub, the scripted model, real git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from github import Auth, Github
+
+from tests.flows.stack_fixtures import (
+    NEW_SIZES,
+    NOT_READY_SPEC,
+    READY_SPEC,
+    REPO,
+    implement_script,
+    start,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def _client(stack: Any) -> Github:
+    return Github(
+        base_url=stack.hub.api_url,
+        auth=Auth.Token("ghp_alice"),
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+    )
+
+
+def test_ready_spec_becomes_a_reviewed_pull_request(tmp_path: Path, app_key_pem: Path) -> None:
+    """A labelled ready spec ends in a PR with the change, a review, a check run, one comment."""
+    with start(tmp_path, app_key_pem, implement_script()) as stack:
+        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+        stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
+        gh = _client(stack)
+        repo = gh.get_repo(REPO)
+        pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
+        assert pull.head.ref.startswith(f"specbot/issue-{issue['number']}-")
+        assert f"Closes #{issue['number']}" in pull.body
+        assert "3 of 4 met by passing tests" in pull.body
+        files = {f.filename for f in pull.get_files()}
+        assert files == {"widgets/sizes.py", "tests/test_inches.py"}
+        content = repo.get_contents("widgets/sizes.py", ref=pull.head.ref)
+        assert not isinstance(content, list)
+        assert content.decoded_content.decode() == NEW_SIZES
+        commit = repo.get_commit(pull.head.sha)
+        check = wait_for(
+            lambda: next((c for c in commit.get_check_runs() if c.status == "completed"), None),
+            what="the review's check run",
+        )
+        assert check.name == "specbot/review"
+        assert check.conclusion == "success"
+        reviews = list(pull.get_reviews())
+        assert len(reviews) == 1 and reviews[0].user.login == "specbot[bot]"
+        comments = [c for c in repo.get_issue(issue["number"]).get_comments()]
+        tracking = [c for c in comments if "specbot:tracking" in c.body or "specbot ·" in c.body]
+        assert len(tracking) == 1
+        assert f"#{pull.number}" in tracking[0].body
+        rollup = repo.get_issue(issue["number"]).raw_data["reactions"]
+        assert rollup["eyes"] == 1
+
+
+def test_not_ready_spec_gets_the_gate_and_no_pull_request(
+    tmp_path: Path, app_key_pem: Path
+) -> None:
+    """A labelled spec that is not ready ends at the gate: a verdict, a failure status, no PR."""
+    with start(tmp_path, app_key_pem, implement_script()) as stack:
+        issue = stack.hub.open_issue(REPO, "Better sizes", NOT_READY_SPEC, as_user="alice")
+        stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
+        gh = _client(stack)
+        repo = gh.get_repo(REPO)
+        comment = wait_for(
+            lambda: next(
+                (
+                    c
+                    for c in repo.get_issue(issue["number"]).get_comments()
+                    if "not ready" in c.body
+                ),
+                None,
+            ),
+            what="the gate's verdict",
+        )
+        assert "specbot" in comment.body
+        main = repo.get_branch("main").commit.sha
+        combined = wait_for(
+            lambda: repo.get_commit(main).get_combined_status().statuses, what="a status"
+        )
+        assert [(s.context, s.state) for s in combined] == [("specbot/spec", "failure")]
+        assert repo.get_pulls(state="all").totalCount == 0
+        requests = stack.model.log.entries(path="/v1/messages")
+        assert requests == []
