@@ -132,6 +132,15 @@ def list_review_comments(call: Call) -> Reply:
     return Reply([render_review_comment(call.hub, c) for c in found], paginate=True, etag=True)
 
 
+def get_review_comment(call: Call) -> Reply:
+    """``GET /repos/{owner}/{repo}/pulls/comments/{comment_id}``."""
+    repo = call.repo()
+    found = call.hub.state.review_comments.get(call.number("comment_id"))
+    if found is None or found.repo != repo.full_name:
+        raise not_found()
+    return Reply(render_review_comment(call.hub, found), etag=True)
+
+
 def create_review_comment(call: Call) -> Reply:
     """``POST /repos/{owner}/{repo}/pulls/{pull_number}/comments``."""
     item = _pull(call, level="write")
@@ -161,6 +170,7 @@ ENDPOINTS = [
     Endpoint("GET", R + "/pulls/{pull_number}/reviews", list_reviews),
     Endpoint("POST", R + "/pulls/{pull_number}/reviews", create_review),
     Endpoint("GET", R + "/pulls/{pull_number}/comments", list_review_comments),
+    Endpoint("GET", R + "/pulls/comments/{comment_id}", get_review_comment),
     Endpoint("POST", R + "/pulls/{pull_number}/comments", create_review_comment),
     Endpoint(
         "POST", R + "/pulls/{pull_number}/comments/{comment_id}/replies", reply_to_review_comment

@@ -157,7 +157,7 @@ REVIEWERS = ("security", "correctness", "performance", "style", "spec-conformanc
 
 
 def implement_script(reviews: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Planner, implementer and (by default clean) reviewers."""
+    """Planner, implementer (one round), ``reviews`` (turns tried first), clean reviewers."""
     clean = [
         review_turn(
             role + " reviewer" if role != "spec-conformance" else "spec-conformance reviewer", []
@@ -189,6 +189,7 @@ def implement_script(reviews: list[dict[str, Any]] | None = None) -> dict[str, A
             },
             {
                 "name": "implement-code",
+                "times": 1,
                 "when": {"role": "Role: implementer", "turn": 0},
                 "reply": [
                     {
@@ -205,6 +206,7 @@ def implement_script(reviews: list[dict[str, Any]] | None = None) -> dict[str, A
             },
             {
                 "name": "implement-tests",
+                "times": 1,
                 "when": {"role": "Role: implementer", "turn": 1},
                 "reply": [
                     {
@@ -221,6 +223,7 @@ def implement_script(reviews: list[dict[str, Any]] | None = None) -> dict[str, A
             },
             {
                 "name": "implement-done",
+                "times": 1,
                 "when": {"role": "Role: implementer", "turn": 2},
                 "reply": [{"text": "Added inches_to_mm and three tests."}],
             },
