@@ -13,6 +13,7 @@ import typer
 from bot import __version__
 from bot.cli import model as model_command
 from bot.cli.config import config_app
+from bot.cli.demo import demo as demo_command
 from bot.cli.lint import lint_command
 from bot.cli.localhub import localhub
 from bot.cli.runs import runs_app
@@ -30,6 +31,7 @@ HELP = """specbot turns a GitHub issue written as a specification into a reviewe
   specbot localhub --seed seed.yml --port 8800 a local GitHub for dry runs
   specbot model --script demo.yaml --port 8801 a scripted model server
   specbot worker                       serve durable runs from the database
+  specbot demo                         the whole loop offline, on a scripted model
 """
 
 app = typer.Typer(
@@ -70,6 +72,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(runs_app, name="runs")
 app.command("model")(model_command.model)
 app.command("localhub")(localhub)
+app.command("demo")(demo_command)
 
 
 def main() -> None:

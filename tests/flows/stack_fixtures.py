@@ -84,8 +84,11 @@ def test_c3_negative():
 """
 
 
-def seed(tmp_path: Path, key: Path) -> dict[str, Any]:
-    """A seed with alice (write), mallory (read) and a small Python project."""
+def seed(tmp_path: Path, key: Path, config: str | None = None) -> dict[str, Any]:
+    """A seed with alice (write), mallory (read) and a small Python project.
+
+    ``config`` becomes the project's ``.github/specbot.yml``.
+    """
     repo = tmp_path / "widgets-src"
     (repo / "widgets").mkdir(parents=True)
     (repo / "tests").mkdir()
@@ -93,6 +96,9 @@ def seed(tmp_path: Path, key: Path) -> dict[str, Any]:
     (repo / "pyproject.toml").write_text('[tool.pytest.ini_options]\ntestpaths = ["tests"]\n')
     (repo / "widgets" / "__init__.py").write_text('"""Widgets."""\n')
     (repo / "widgets" / "sizes.py").write_text(SIZES)
+    if config is not None:
+        (repo / ".github").mkdir()
+        (repo / ".github" / "specbot.yml").write_text(config)
     (repo / "tests" / "test_sizes.py").write_text(
         "from widgets.sizes import to_mm\n\n\ndef test_to_mm():\n    assert to_mm(2) == 20\n"
     )
@@ -233,10 +239,12 @@ def implement_script(reviews: list[dict[str, Any]] | None = None) -> dict[str, A
     }
 
 
-def start(tmp_path: Path, key: Path, script: dict[str, Any], **settings: Any) -> OfflineStack:
+def start(
+    tmp_path: Path, key: Path, script: dict[str, Any], config: str | None = None, **settings: Any
+) -> OfflineStack:
     """The offline App over a fresh seed; runs share this interpreter's environment."""
     return start_stack(
-        seed(tmp_path, key),
+        seed(tmp_path, key, config),
         script,
         tmp_path / "data",
         key,

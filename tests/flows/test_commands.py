@@ -1,0 +1,113 @@
+"""``/specbot`` commands, plan approval and questions, through signed webhooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from github import Auth, Github
+
+from bot.flows._commands import HELP
+from tests.flows.stack_fixtures import READY_SPEC, REPO, implement_script, start, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def _repo(stack: Any) -> Any:
+    client = Github(base_url=stack.hub.api_url, auth=Auth.Token("ghp_alice"))
+    return client.get_repo(REPO)
+
+
+def _reply_after(repo: Any, issue: int, count: int) -> list[Any]:
+    comments = list(repo.get_issue(issue).get_comments())
+    return comments if len(comments) >= count else []
+
+
+def test_help_explain_and_status_answer_in_comments(tmp_path: Path, app_key_pem: Path) -> None:
+    """Each command gets its own reply; none of them calls the model."""
+    with start(tmp_path, app_key_pem, implement_script()) as stack:
+        repo = _repo(stack)
+        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+        number = issue["number"]
+        stack.hub.comment(REPO, number, "/specbot help", as_user="alice")
+        comments = wait_for(lambda: _reply_after(repo, number, 2), what="the help reply")
+        assert comments[1].body == HELP
+        stack.hub.comment(REPO, number, "/specbot explain", as_user="alice")
+        comments = wait_for(lambda: _reply_after(repo, number, 4), what="the explain reply")
+        assert "ready" in comments[3].body.lower() and "98" in comments[3].body
+        stack.hub.comment(REPO, number, "/specbot status", as_user="alice")
+        comments = wait_for(lambda: _reply_after(repo, number, 6), what="the status reply")
+        assert comments[5].body == "specbot has not run here yet."
+        stack.hub.comment(REPO, number, "/specbot frobnicate", as_user="alice")
+        comments = wait_for(lambda: _reply_after(repo, number, 8), what="the unknown reply")
+        assert comments[7].body == HELP
+        assert stack.model.log.entries(path="/v1/messages") == []
+
+
+def test_plan_approval_waits_for_approve(tmp_path: Path, app_key_pem: Path) -> None:
+    """With plan_approval the run posts the plan and stops; /specbot approve opens the PR."""
+    config = "plan_approval: true\n"
+    with start(tmp_path, app_key_pem, implement_script(), config=config) as stack:
+        repo = _repo(stack)
+        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+        number = issue["number"]
+        stack.hub.label(REPO, number, ["spec"], as_user="alice")
+
+        def waiting() -> Any:
+            for comment in repo.get_issue(number).get_comments():
+                if "waits for approval" in comment.body:
+                    return comment
+            return None
+
+        tracking = wait_for(waiting, what="the plan waiting for approval")
+        assert "Add inches_to_mm with tests." in tracking.body
+        assert repo.get_pulls(state="all").totalCount == 0
+        stack.hub.comment(REPO, number, "/specbot approve", as_user="alice")
+        pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
+        assert f"Closes #{number}" in pull.body
+        tracking = repo.get_issue(number).get_comment(tracking.id)
+        assert f"#{pull.number}" in tracking.body
+        planner_calls = [
+            e for e in stack.model.log.entries(path="/v1/messages") if e.turn == "plan"
+        ]
+        assert len(planner_calls) == 1  # approval reuses the stored plan
+
+
+def test_question_gets_an_answer_and_no_commit(tmp_path: Path, app_key_pem: Path) -> None:
+    """A review comment asking @specbot a question is answered in its thread; nothing is pushed."""
+    answer = {
+        "name": "answer",
+        "when": {"role": "Role: responder"},
+        "reply": [{"text": "Two decimals keep millimetres readable; the spec asks for it."}],
+    }
+    with start(tmp_path, app_key_pem, implement_script([answer])) as stack:
+        repo = _repo(stack)
+        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+        stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
+        pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
+        wait_for(lambda: list(repo.get_pull(pull.number).get_reviews()), what="the review")
+        head = repo.get_pull(pull.number).head.sha
+        stack.hub.review(
+            REPO,
+            pull.number,
+            as_user="alice",
+            event="COMMENT",
+            comments=[
+                {
+                    "path": "widgets/sizes.py",
+                    "line": 15,
+                    "body": "@specbot why round to 2 decimals?",
+                }
+            ],
+        )
+
+        def reply() -> Any:
+            for comment in repo.get_pull(pull.number).get_review_comments():
+                if comment.user.login == "specbot[bot]":
+                    return comment
+            return None
+
+        found = wait_for(reply, what="the answer")
+        assert "Two decimals keep millimetres readable" in found.body
+        assert repo.get_pull(pull.number).head.sha == head
