@@ -113,9 +113,10 @@ def serving_catalog(references: list[str] | None, router: IngestRouter) -> Catal
         catalog = load_catalog(references or _default_references())
     except ValueError as exc:
         raise StartupError(str(exc)) from None
-    if INGEST_PIPELINE not in catalog.pipelines:
-        catalog.merge(ingest_catalog(router))
-    return catalog
+    # The ingest pipeline dispatches through the router this server was given, whichever
+    # catalog brought one along.
+    catalog.pipelines.pop(INGEST_PIPELINE, None)
+    return catalog.merge(ingest_catalog(router))
 
 
 def serve(
