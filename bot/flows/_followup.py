@@ -94,8 +94,11 @@ def _thread_text(comments: list[ReviewCommentInfo], root: int) -> str:
     return "\n\n".join(f"{c.author} on {c.path}:{c.line}: {c.body}" for c in chain)
 
 
-def after_review(services: Services, github: RepoGitHub, job: object, head_ref: str) -> None:
-    """After the swarm requested changes on specbot's pull request: a round, or a human."""
+def after_review(services: Services, github: RepoGitHub, job: object, head_ref: str) -> str:
+    """After the swarm requested changes on specbot's pull request: a round, or a person.
+
+    Returns the next step, in words for the tracking comment.
+    """
     from bot.flows._review import ReviewJob
 
     assert isinstance(job, ReviewJob)
@@ -108,7 +111,7 @@ def after_review(services: Services, github: RepoGitHub, job: object, head_ref: 
             f"specbot made {done} follow-up round(s), the most this repository allows, and the "
             "review still requests changes. A person should take it from here.",
         )
-        return
+        return f"specbot stopped after {done} follow-up round(s): a person should take over."
     comments = github.review_comments(job.pull)
     own = [c for c in comments if c.review_id == job.review_id and c.in_reply_to_id is None]
     threads = [
@@ -123,6 +126,7 @@ def after_review(services: Services, github: RepoGitHub, job: object, head_ref: 
         threads=threads,
     )
     _start(services, follow, f"review-{job.review_id}")
+    return f"Follow-up round {done + 1} of {allowed} addresses the findings."
 
 
 @router.register("pull_request_review", action="submitted")

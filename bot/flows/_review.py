@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.branches import is_specbot_branch, issue_of_branch
 from bot.flows._services import Services, current
+from bot.flows._tracking import upsert_tracking
 from bot.flows._trigger import where
 from bot.ingest import IngestRouter
 from bot.orchestra import (
@@ -35,7 +36,7 @@ from bot.review import (
 )
 from bot.routing import Router
 from bot.webhooks import Event
-from bot.work import ReviewResult, SpecText, review_changes
+from bot.work import ReviewResult, SpecText, Team, review_changes
 
 log = structlog.get_logger("specbot.flows")
 router: IngestRouter = Router()
@@ -171,11 +172,53 @@ def _review(context: StageContext, data: object) -> ReviewJob:
             "conclusion": conclusion,
         }
     )
+    next_step = "Ready for a person's review." if own_pull else ""
     if own_pull and result.event is ReviewEvent.REQUEST_CHANGES:
         from bot.flows._followup import after_review
 
-        after_review(services, github, job, pull.head_ref)
+        next_step = after_review(services, github, job, pull.head_ref)
+    issue = issue_of_branch(pull.head_ref)
+    if own_pull and issue is not None:
+        _track_review(services, github, job, issue, team, next_step)
     return job
+
+
+def _track_review(
+    services: Services,
+    github: RepoGitHub,
+    job: ReviewJob,
+    issue: int,
+    team: Team,
+    next_step: str,
+) -> None:
+    """Add the review's verdict, links and usage to the issue's tracking comment."""
+    from bot.flows._spec import latest_spec_state
+
+    state = latest_spec_state(services, job.repo, issue)
+    if state is None:
+        return
+    web = github.clone_url().removesuffix(".git")
+    verdict = (
+        "changes requested"
+        if job.event == ReviewEvent.REQUEST_CHANGES.value
+        else "no blocking problem"
+    )
+    state = state.with_link("check run", f"{web}/runs/{job.check_run_id}")
+    if job.review_id is not None:
+        state = state.with_link(
+            "review", f"{web}/pull/{job.pull}#pullrequestreview-{job.review_id}"
+        )
+    state = state.model_copy(
+        update={
+            "outcome": f"Pull request #{job.pull} reviewed at {job.head_sha[:12]}: "
+            f"{job.findings} finding(s), {verdict}.",
+            "next_steps": [next_step] if next_step else [],
+            "input_tokens": state.input_tokens + team.input_tokens,
+            "output_tokens": state.output_tokens + team.output_tokens,
+            "cost_usd": state.cost_usd + team.cost_usd,
+        }
+    )
+    upsert_tracking(github, issue, state.report(), state.comment_id)
 
 
 def _not_reviewed(result: ReviewResult) -> str:

@@ -131,6 +131,14 @@ def on_edited(event: Event, context: StageContext) -> None:
         trigger_spec(event)
 
 
+def latest_spec_state(services: Services, repo: str, issue: int) -> SpecRun | None:
+    """The state the issue's latest finished spec run ended with, if any."""
+    for run_id in reversed(services.runs.run_ids(spec_prefix(repo, issue))):
+        if services.runs.status(run_id) == "SUCCESS":
+            return SpecRun.model_validate(services.runs.result(run_id, timeout=0.0))
+    return None
+
+
 def _was_not_ready(services: Services, run_id: str) -> bool:
     try:
         output = services.runs.result(run_id, timeout=0.0)
