@@ -95,8 +95,17 @@ def worker(
     from bot.adapters.durable import Engine, engine_settings
     from bot.settings import Settings
 
+    process_settings = Settings()
+    if DEFAULT_CATALOG in references:
+        from bot.flows import ServicesError, check_settings
+
+        try:
+            check_settings(process_settings)
+        except ServicesError as exc:
+            typer.echo(f"specbot worker: {exc}", err=True)
+            raise typer.Exit(2) from None
     settings = engine_settings(
-        Settings(),
+        process_settings,
         executor_id=executor_id,
         heartbeat_seconds=heartbeat,
         dead_after_seconds=dead_after,

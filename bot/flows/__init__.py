@@ -8,7 +8,15 @@ pipeline and the flows' pipelines (spec, spec-approved, review, follow-up) with 
 from __future__ import annotations
 
 from bot.flows import _commands, _followup, _installations, _review, _spec
-from bot.flows._services import Services, bind, current, from_settings, unbind
+from bot.flows._services import (
+    Services,
+    ServicesError,
+    bind,
+    check_settings,
+    current,
+    from_settings,
+    unbind,
+)
 from bot.flows._state import SpecRun
 from bot.ingest import IngestRouter, ingest_pipeline, ingest_queue
 from bot.orchestra import Catalog, QueueSpec
@@ -48,4 +56,15 @@ def build_catalog() -> Catalog:
 
 catalog = build_catalog()
 
-__all__ = ["Services", "SpecRun", "bind", "catalog", "current", "from_settings", "router", "unbind"]
+__all__ = [
+    "Services",
+    "ServicesError",
+    "SpecRun",
+    "bind",
+    "catalog",
+    "check_settings",
+    "current",
+    "from_settings",
+    "router",
+    "unbind",
+]

@@ -107,6 +107,25 @@ class Services:
             close()
 
 
+class ServicesError(ValueError):
+    """A setting the flows need is missing or unusable (one line, naming the setting)."""
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse settings the flows cannot run with, naming the first bad one."""
+    from bot.adapters.github_app import AppSettingsError, app_id_from, private_key_from
+
+    try:
+        app_id_from(settings)
+        private_key_from(settings)
+    except AppSettingsError as exc:
+        raise ServicesError(str(exc)) from None
+    if settings.anthropic_api_key is None or not settings.anthropic_api_key.get_secret_value():
+        raise ServicesError(
+            "ANTHROPIC_API_KEY is not set: the key specbot's agents call the model with"
+        )
+
+
 def from_settings(settings: Settings) -> Services:
     """The production services: the App on GitHub, the Anthropic API and the durable engine."""
     from bot.adapters.anthropic_model import resilient_model_from_settings
@@ -154,4 +173,14 @@ def current() -> Services:
         return _bound
 
 
-__all__ = ["ConfigError", "Runs", "Services", "bind", "current", "from_settings", "unbind"]
+__all__ = [
+    "ConfigError",
+    "Runs",
+    "Services",
+    "ServicesError",
+    "bind",
+    "check_settings",
+    "current",
+    "from_settings",
+    "unbind",
+]

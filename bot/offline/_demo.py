@@ -43,6 +43,7 @@ class DemoReport:
     seen: list[tuple[str, float, str]] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
     api_calls: int = 0
+    api_calls_by_kind: dict[str, int] = field(default_factory=dict)
     model_calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
@@ -162,9 +163,21 @@ def _watch(
     return report
 
 
+def _route_kind(path: str) -> str:
+    """``/api/v3/repos/acme/widgets/issues/1/comments`` -> ``issues/comments``."""
+    parts = path.split("/")[6:] if path.startswith("/api/v3/repos/") else path.split("/")[3:]
+    return "/".join(part for part in parts if not part.isdigit()) or path
+
+
 def _count(stack: OfflineStack, report: DemoReport) -> None:
     bot_login = "specbot[bot]"
-    report.api_calls = sum(1 for r in stack.hub.requests() if r.get("caller") == bot_login)
+    calls = [r for r in stack.hub.requests() if r.get("caller") == bot_login]
+    report.api_calls = len(calls)
+    kinds: dict[str, int] = {}
+    for call in calls:
+        kind = f"{call['method']} {_route_kind(call['path'])}"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    report.api_calls_by_kind = dict(sorted(kinds.items(), key=lambda item: -item[1]))
     entries = stack.model.log.entries(path="/v1/messages")
     report.model_calls = len(entries)
     for entry in entries:
