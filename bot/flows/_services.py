@@ -17,6 +17,7 @@ from bot.adapters.git import GitWorkspaces
 from bot.agents import ModelCall, RunBudget
 from bot.config import DEFAULT_PATH, ConfigError, RepoConfig, load_repo_config
 from bot.ports import RepoGitHub
+from bot.run_links import run_link
 from bot.settings import Settings
 from bot.work import Team
 
@@ -87,10 +88,11 @@ class Services:
         return self.cache_dir / "venvs" / full_name.replace("/", "__")
 
     def run_url(self, run_id: str) -> str | None:
-        """The run's page, when a public URL is configured."""
-        if not self.settings.public_url:
+        """The run's page (a signed link), when a public URL is configured."""
+        secret = self.settings.github_webhook_secret
+        if not self.settings.public_url or secret is None:
             return None
-        return f"{self.settings.public_url.rstrip('/')}/runs/{run_id}"
+        return run_link(self.settings.public_url, secret.get_secret_value(), run_id)
 
     def repo_config(self, github: RepoGitHub, ref: str | None = None) -> RepoConfig:
         """``.github/specbot.yml`` at ``ref`` (defaults when absent); ``ConfigError`` if bad."""

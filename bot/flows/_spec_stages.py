@@ -59,6 +59,9 @@ def gate(tools: StageTools, run: SpecRun) -> SpecRun:
         tools.github.set_status(
             sha, "specbot/spec", state, f"Spec #{run.issue} {what} (score {verdict.score})", None
         )
+    page = tools.services.run_url(run.run_id)
+    if page is not None:
+        run = run.with_link("run page", page)
     detail = f"score {verdict.score}, {'ready' if verdict.ready else 'not ready'}"
     run = run.with_stage("gate", StageState.DONE, None, detail)
     if not verdict.ready:

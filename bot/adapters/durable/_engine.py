@@ -296,6 +296,10 @@ class Engine:
         value = DBOS.get_event(workflow_id, REGISTRY_EVENT, timeout_seconds=timeout)
         return None if value is None else TaskRegistry.model_validate(value)
 
+    def steps(self, workflow_id: str) -> list[str]:
+        """Names of the run's recorded steps, in order."""
+        return [step["function_name"] for step in DBOS.list_workflow_steps(workflow_id)]
+
     def children(self, workflow_id: str) -> list[str]:
         """Ids of the runs started by this run."""
         found = DBOS.list_workflows(
