@@ -15,7 +15,6 @@ from pathlib import Path
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.branches import issue_of_branch
 from bot.commands import mentions
 from bot.flows._services import Services, current
 from bot.flows._trigger import is_self, may_trigger, where
@@ -273,12 +272,10 @@ def _round(
         if failure is not None:
             raise WorkError(failure)
         snapshot = snapshot_git(checkout)
-        issue = issue_of_branch(pull.head_ref)
-        info = github.issue(issue) if issue is not None else None
-        spec = SpecText.of(
-            info.number if info else job.pull,
-            info.title if info else pull.title,
-            info.body if info else "",
+        from bot.flows._review import spec_for_pull
+
+        spec = spec_for_pull(services, github, job.repo, pull.head_ref) or SpecText.of(
+            job.pull, pull.title, pull.body
         )
         outcome = follow_up(
             team,

@@ -109,11 +109,19 @@ def _check(context: StageContext, data: object) -> ReviewJob:
     return job.model_copy(update={"check_run_id": check_id})
 
 
-def _spec_of(github: RepoGitHub, head_ref: str) -> SpecText | None:
+def spec_for_pull(
+    services: Services, github: RepoGitHub, repo: str, head_ref: str
+) -> SpecText | None:
+    """The spec a specbot branch implements, as its run took it at the trigger."""
+    from bot.flows._spec import latest_spec_state
+
     issue = issue_of_branch(head_ref)
     if issue is None:
         return None
-    info = github.issue(issue)
+    state = latest_spec_state(services, repo, issue)
+    if state is not None:
+        return SpecText.of(state.issue, state.title, state.body)
+    info = github.issue(issue)  # a branch whose run is gone: the issue as it is now
     return SpecText.of(info.number, info.title, info.body)
 
 
@@ -142,7 +150,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
             team,
             checkout,
             files,
-            _spec_of(github, pull.head_ref),
+            spec_for_pull(services, github, job.repo, pull.head_ref),
             pull=job.pull,
             title=pull.title,
             reviewers=reviewers,
