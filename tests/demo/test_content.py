@@ -18,11 +18,18 @@ from bot.demo import (
     demo_spec_not_ready,
 )
 from bot.evidence import link_criteria
+from bot.localhub import LocalHub
 from bot.scripted import load_script
 from bot.spec import lint, parse_spec
-from tests.demo.checkout import run_suite, seed_checkout
+from tests.demo.checkout import git, run_suite, seed_checkout
 
 AGENT_ROLES = ("planner", "implementer", *REVIEWER_ROLES)
+
+
+def repo_files() -> list[str]:
+    """Every file of the demo repository, relative to it, sorted."""
+    repo = demo_repo_dir()
+    return sorted(str(path.relative_to(repo)) for path in repo.rglob("*") if path.is_file())
 
 
 def test_accessors_return_the_shipped_files():
@@ -59,7 +66,7 @@ def test_the_not_ready_spec_is_stopped_by_the_gate():
 def test_the_seeded_repository_is_a_tool_config_only_python_project(tmp_path: Path):
     """The repository needs no install (no [project] table) and its own tests pass as seeded."""
     repo = demo_repo_dir()
-    files = sorted(str(p.relative_to(repo)) for p in repo.rglob("*") if p.is_file())
+    files = repo_files()
     assert 8 <= len(files) <= 15, files
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in files)
     pyproject = tomllib.loads((repo / "pyproject.toml").read_text("utf-8"))
@@ -72,6 +79,21 @@ def test_the_seeded_repository_is_a_tool_config_only_python_project(tmp_path: Pa
     # Before the feature, no test speaks for any criterion.
     criteria = [c.text for c in parse_spec(demo_spec().body).criteria]
     assert {e.status for e in link_criteria(criteria, run)} == {"unverified"}
+
+
+def test_localhub_seeds_every_file_of_the_repository(tmp_path: Path):
+    """A localhub repository seeded from the directory holds exactly its files on main."""
+    local = LocalHub(data_dir=tmp_path / "hub")
+    try:
+        local.add_repo("northwind/invoices", source=demo_repo_dir())
+        bare = local.hub.repo_path("northwind/invoices")
+        listed = git(bare, "ls-tree", "-r", "--name-only", "main").split()
+    finally:
+        local.close()
+    repo = demo_repo_dir()
+    assert sorted(listed) == sorted(
+        str(p.relative_to(repo)) for p in repo.rglob("*") if p.is_file()
+    )
 
 
 def test_the_script_loads_and_covers_every_agent_role():

@@ -35,6 +35,7 @@ from bot.review import Finding, ReviewSubmission, Severity
 from bot.scripted import ScriptedModelServer, start_scripted_model
 from bot.spec import parse_spec
 from bot.untrusted import delimit
+from bot.workspace import WorkspaceConfig, detect_commands
 from tests.demo.checkout import (
     commit_all,
     file_patches,
@@ -276,3 +277,15 @@ def test_every_model_call_was_answered_by_a_named_turn(loop: Loop):
     assert turns["correctness-round-1-reports-invalid-operation"] == 1
     assert turns["correctness-round-2"] == 1
     assert len(loop.ledger.calls()) == len(entries)
+
+
+def test_detection_makes_a_venv_with_pytest_and_installs_nothing(loop: Loop, tmp_path: Path):
+    """specbot's detection sees a Python project with nothing to install: a venv and pytest."""
+    plan = detect_commands(
+        loop.checkout, WorkspaceConfig(), venv_dir=tmp_path / "venv", report_path=tmp_path / "r.xml"
+    )
+    assert plan.kind == "python"
+    assert len(plan.setup) == 2, plan.setup
+    assert "-m venv" in plan.setup[0]
+    assert plan.setup[1].startswith("python -c 'import pytest'")
+    assert plan.test is not None and plan.test.startswith("python -m pytest")
