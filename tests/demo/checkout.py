@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.evidence import TestRun, parse_junit
+from bot.ports import FileDiff
 
 BASE = "main"
 IDENTITY = ("-c", "user.name=Demo Tester", "-c", "user.email=demo@example.invalid")
@@ -42,6 +43,26 @@ def file_patches(checkout: Path, base: str = BASE) -> dict[str, str]:
     """Each changed file's unified-diff patch against ``base``, as GitHub's ``files[].patch``."""
     names = git(checkout, "diff", "--name-only", f"{base}...HEAD").split()
     return {name: git(checkout, "diff", f"{base}...HEAD", "--", name) for name in names}
+
+
+def file_diffs(checkout: Path, base: str = BASE) -> list[FileDiff]:
+    """The changed files against ``base`` as a pull request lists them (status, patch, counts)."""
+    statuses = {"A": "added", "M": "modified", "D": "removed"}
+    diffs = []
+    for row in git(checkout, "diff", "--name-status", f"{base}...HEAD").splitlines():
+        letter, path = row.split("\t", 1)
+        patch = git(checkout, "diff", f"{base}...HEAD", "--", path)
+        body = patch.split("\n@@", 1)[-1].splitlines()
+        diffs.append(
+            FileDiff(
+                path=path,
+                status=statuses.get(letter[0], "modified"),
+                patch=patch,
+                additions=sum(1 for line in body if line.startswith("+")),
+                deletions=sum(1 for line in body if line.startswith("-")),
+            )
+        )
+    return diffs
 
 
 def shell_env() -> dict[str, str]:

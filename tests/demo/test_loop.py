@@ -28,6 +28,7 @@ from bot.agents import (
     run_agent,
 )
 from bot.agents.tools import Workspace
+from bot.analysers import BanditAnalyser, RuffAnalyser, run_analysers
 from bot.demo import demo_question, demo_repo_dir, demo_script_path, demo_spec
 from bot.diffs import parse_hunks, place
 from bot.evidence import CriterionEvidence, TestRun, link_criteria
@@ -38,6 +39,7 @@ from bot.untrusted import delimit
 from bot.workspace import WorkspaceConfig, detect_commands
 from tests.demo.checkout import (
     commit_all,
+    file_diffs,
     file_patches,
     git,
     run_suite,
@@ -250,6 +252,20 @@ def test_the_follow_up_fixes_the_finding_with_a_test_and_the_suite_still_passes(
     assert len(loop.second.run.cases) == len(loop.first.run.cases) + 4
     changed = git(loop.checkout, "diff", "--name-only", "HEAD~1", "HEAD").split()
     assert changed == [FINDING_PATH, "tests/test_csv_import.py"]
+
+
+@pytest.mark.parametrize("commits_back", [1, 0], ids=["round-1", "round-2"])
+def test_the_analysers_find_nothing_above_nit(loop: Loop, tmp_path: Path, commits_back: int):
+    """ruff and bandit, the swarm's deterministic members, find nothing above nit in a round."""
+    checkout = tmp_path / "round"
+    git(loop.checkout, "worktree", "add", "-q", "--detach", str(checkout), f"HEAD~{commits_back}")
+    try:
+        outcomes = run_analysers([RuffAnalyser(), BanditAnalyser()], checkout, file_diffs(checkout))
+    finally:
+        git(loop.checkout, "worktree", "remove", "--force", str(checkout))
+    assert [o.status.value for o in outcomes] == ["ok", "ok"], [o.detail for o in outcomes]
+    found = [f for o in outcomes for f in o.report.submission.findings]
+    assert all(f.severity == Severity.NIT for f in found), found
 
 
 def test_round_two_reports_nothing_above_nit(loop: Loop):
