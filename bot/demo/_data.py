@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,12 @@ class DemoDataError(Exception):
     """The demo's package data is missing or malformed (a broken installation)."""
 
 
-class DemoSpec(BaseModel):
+@dataclass(frozen=True)
+class DemoSpec:
     """An issue the demo opens: its title and its Markdown body."""
 
-    model_config = ConfigDict(frozen=True)
-
-    title: str = Field(min_length=1)
-    body: str = Field(min_length=1)
+    title: str
+    body: str
 
 
 class _IssueEntry(BaseModel):
