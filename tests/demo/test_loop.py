@@ -305,3 +305,22 @@ def test_detection_makes_a_venv_with_pytest_and_installs_nothing(loop: Loop, tmp
     assert "-m venv" in plan.setup[0]
     assert plan.setup[1].startswith("python -c 'import pytest'")
     assert plan.test is not None and plan.test.startswith("python -m pytest")
+
+
+def test_the_first_round_comes_out_the_same_through_the_streaming_api(loop: Loop, tmp_path: Path):
+    """Streamed replies (tool inputs as JSON deltas) leave the same tree as the first round."""
+    checkout = seed_checkout(demo_repo_dir(), tmp_path / "checkout")
+    server = start_scripted_model(demo_script_path())
+    model = AnthropicModel(api_key="demo-key", model=MODEL, base_url=server.base_url, stream=True)
+    try:
+        agents = Agents(checkout, model, UsageLedger(PriceTable.bundled()))
+        task = "# Implement the plan\n\nAs planned."
+        outcome = agents.run("implementer", load_role("implementer"), task)
+    finally:
+        model.close()
+        server.stop()
+    assert outcome.status == "completed", outcome.message
+    assert all(entry.stream for entry in server.log.entries(path="/v1/messages"))
+    commit_all(checkout, "Streamed round")
+    streamed_tree = git(checkout, "rev-parse", "HEAD^{tree}")
+    assert streamed_tree == git(loop.checkout, "rev-parse", "HEAD~1^{tree}")
