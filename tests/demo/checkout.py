@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from bot.evidence import TestRun, parse_junit
@@ -37,6 +39,16 @@ def commit_all(checkout: Path, message: str) -> None:
     """Commit every change of the working tree (what specbot does after an agent's round)."""
     git(checkout, "add", "-A")
     git(checkout, "commit", "-q", "-m", message)
+
+
+@contextmanager
+def worktree_at(checkout: Path, revision: str, path: Path) -> Iterator[Path]:
+    """A detached worktree of ``checkout`` at ``revision`` in ``path``, removed afterwards."""
+    git(checkout, "worktree", "add", "-q", "--detach", str(path), revision)
+    try:
+        yield path
+    finally:
+        git(checkout, "worktree", "remove", "--force", str(path))
 
 
 def file_patches(checkout: Path, base: str = BASE) -> dict[str, str]:

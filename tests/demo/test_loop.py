@@ -8,6 +8,8 @@ serving ``script.yaml``, on a git checkout of the seeded repository.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +30,7 @@ from bot.agents import (
     run_agent,
 )
 from bot.agents.tools import Workspace
-from bot.analysers import BanditAnalyser, RuffAnalyser, run_analysers
+from bot.analysers import Analyser, BanditAnalyser, RuffAnalyser, run_analysers
 from bot.demo import demo_question, demo_repo_dir, demo_script_path, demo_spec
 from bot.diffs import parse_hunks, place
 from bot.evidence import CriterionEvidence, TestRun, link_criteria
@@ -45,6 +47,7 @@ from tests.demo.checkout import (
     run_suite,
     seed_checkout,
     shell_env,
+    worktree_at,
 )
 
 FINDING_PATH = "invoices/csv_import.py"
@@ -235,11 +238,36 @@ def test_round_one_has_exactly_one_major_finding_on_an_added_line(loop: Loop):
     assert placement.inline and not placement.moved
 
 
-def test_the_defect_the_finding_names_is_real_in_the_first_version(loop: Loop):
-    """In the first version's file, the finding's line is the handler that misses the error."""
+BAD_PRICE = (
+    "from invoices import parse_line_items\n"
+    "parse_line_items('description,quantity,unit_price\\nWidget,2,abc\\n')"
+)
+
+
+def _error_for_bad_price(loop: Loop, commits_back: int, tmp_path: Path) -> str:
+    """The last line of the traceback that parsing a price of "abc" gives at a commit."""
+    revision, path = f"HEAD~{commits_back}", tmp_path / f"at-{commits_back}"
+    with worktree_at(loop.checkout, revision, path) as checkout:
+        done = subprocess.run(
+            [sys.executable, "-B", "-c", BAD_PRICE],
+            cwd=checkout,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1, done.stdout + done.stderr
+    return done.stderr.strip().splitlines()[-1]
+
+
+def test_the_finding_is_a_real_defect_that_the_follow_up_fixes(loop: Loop, tmp_path: Path):
+    """The first version lets decimal.InvalidOperation escape on line 38; the fix names the line."""
     first = git(loop.checkout, "show", f"HEAD~1:{FINDING_PATH}").splitlines()
     assert first[37].strip() == "except ValueError:"
     assert first[36].strip() == 'unit_price = Decimal(row["unit_price"])'
+    assert _error_for_bad_price(loop, 1, tmp_path).startswith("decimal.InvalidOperation")
+    fixed = _error_for_bad_price(loop, 0, tmp_path)
+    assert fixed == "invoices.models.InvoiceError: line 2: unit_price 'abc' is not a number"
 
 
 def test_the_follow_up_fixes_the_finding_with_a_test_and_the_suite_still_passes(loop: Loop):
@@ -257,12 +285,9 @@ def test_the_follow_up_fixes_the_finding_with_a_test_and_the_suite_still_passes(
 @pytest.mark.parametrize("commits_back", [1, 0], ids=["round-1", "round-2"])
 def test_the_analysers_find_nothing_above_nit(loop: Loop, tmp_path: Path, commits_back: int):
     """ruff and bandit, the swarm's deterministic members, find nothing above nit in a round."""
-    checkout = tmp_path / "round"
-    git(loop.checkout, "worktree", "add", "-q", "--detach", str(checkout), f"HEAD~{commits_back}")
-    try:
-        outcomes = run_analysers([RuffAnalyser(), BanditAnalyser()], checkout, file_diffs(checkout))
-    finally:
-        git(loop.checkout, "worktree", "remove", "--force", str(checkout))
+    analysers: list[Analyser] = [RuffAnalyser(), BanditAnalyser()]
+    with worktree_at(loop.checkout, f"HEAD~{commits_back}", tmp_path / "round") as checkout:
+        outcomes = run_analysers(analysers, checkout, file_diffs(checkout))
     assert [o.status.value for o in outcomes] == ["ok", "ok"], [o.detail for o in outcomes]
     found = [f for o in outcomes for f in o.report.submission.findings]
     assert all(f.severity == Severity.NIT for f in found), found
