@@ -20,7 +20,7 @@ from github import Auth, Github
 from bot.offline._stack import APP_ID, OfflineStack, start_stack
 from bot.offline._timeline import STEPS, Watch
 
-REPO = "acme/widgets"
+REPO = "acme/invoices"
 USER, USER_TOKEN = "alice", "ghp_demo_alice"
 INSTALLATION_ID = 100
 Echo = Callable[[str], None]
