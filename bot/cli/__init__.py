@@ -15,6 +15,8 @@ from bot.cli import model as model_command
 from bot.cli.config import config_app
 from bot.cli.lint import lint_command
 from bot.cli.localhub import localhub
+from bot.cli.review import review_command
+from bot.cli.run import run_command
 from bot.cli.runs import runs_app
 from bot.cli.serve import serve as serve_command
 from bot.cli.worker import worker as worker_command
@@ -30,6 +32,8 @@ HELP = """specbot turns a GitHub issue written as a specification into a reviewe
   specbot localhub --seed seed.yml --port 8800 a local GitHub for dry runs
   specbot model --script demo.yaml --port 8801 a scripted model server
   specbot worker                       serve durable runs from the database
+  specbot run spec.md --repo .         implement a spec on a new local branch
+  specbot review --repo . --base main  review a local diff
 """
 
 app = typer.Typer(
@@ -70,6 +74,8 @@ app.add_typer(config_app, name="config")
 app.add_typer(runs_app, name="runs")
 app.command("model")(model_command.model)
 app.command("localhub")(localhub)
+app.command("run")(run_command)
+app.command("review")(review_command)
 
 
 def main() -> None:

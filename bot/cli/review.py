@@ -1,0 +1,136 @@
+"""``specbot review``: the reviewer swarm on a local diff, no GitHub."""
+
+from __future__ import annotations
+
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.run import fail, load_config, load_settings, read_text_file
+
+EXIT_NO_BLOCKER = 0
+EXIT_CHANGES_REQUESTED = 1
+
+
+class ReviewFormat(StrEnum):
+    """How the review is printed."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def parse_reviewers(given: str | None, configured: list[str]) -> tuple[str, ...]:
+    """``--reviewers a,b`` (each a known reviewer role), else the configured review swarm."""
+    from bot.agents import REVIEWER_ROLES
+
+    if given is None:
+        return tuple(name for name in configured if name in REVIEWER_ROLES)
+    names = tuple(dict.fromkeys(part.strip() for part in given.split(",") if part.strip()))
+    unknown = [name for name in names if name not in REVIEWER_ROLES]
+    if unknown:
+        fail("review", f"unknown reviewer {unknown[0]!r}; known: {', '.join(REVIEWER_ROLES)}")
+    return names
+
+
+def review_command(
+    base: Annotated[
+        str, typer.Option("--base", help="What the changes are compared with (a branch or commit).")
+    ],
+    repo: Annotated[Path, typer.Option("--repo", "-r", help="The local git repository.")] = Path(
+        "."
+    ),
+    head: Annotated[str, typer.Option("--head", help="The changed commit.")] = "HEAD",
+    spec: Annotated[
+        Path | None, typer.Option("--spec", help="The specification the changes implement.")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Configuration file (default: the repository's)."),
+    ] = None,
+    reviewers: Annotated[
+        str | None,
+        typer.Option("--reviewers", help="Comma-separated reviewer roles (default: the config's)."),
+    ] = None,
+    no_analysers: Annotated[
+        bool, typer.Option("--no-analysers", help="Do not run ruff, bandit and semgrep.")
+    ] = False,
+    no_model: Annotated[
+        bool, typer.Option("--no-model", help="No model reviewers: the analysers only.")
+    ] = False,
+    output: Annotated[
+        ReviewFormat, typer.Option("--format", "-f", help="text, json or markdown.")
+    ] = ReviewFormat.text,
+) -> None:
+    """Review `git diff BASE...HEAD`: exit 0 no blocking finding, 1 changes requested, 2 usage."""
+    from bot.local import (
+        LocalGitError,
+        NoModelError,
+        Progress,
+        ReviewRequest,
+        has_uncommitted_changes,
+        repository_root,
+        resolve_commit,
+        review_json,
+        review_local,
+        review_markdown,
+        review_text,
+        team_from_settings,
+    )
+    from bot.review import ReviewPolicy
+    from bot.work import SpecText
+
+    settings = load_settings("review")
+    try:
+        root = repository_root(repo)
+        base_sha = resolve_commit(root, base)
+        head_sha = resolve_commit(root, head)
+    except LocalGitError as exc:
+        fail("review", str(exc))
+    repo_config = load_config("review", root, base_sha, config)
+    configured = repo_config.flows["review"].agents if "review" in repo_config.flows else []
+    if no_model and reviewers is not None:
+        fail("review", "--reviewers names model reviewers; it cannot go with --no-model")
+    names = () if no_model else parse_reviewers(reviewers, configured)
+    if not names and no_analysers:
+        fail("review", "nothing to run: no model reviewer and --no-analysers")
+    spec_text = None
+    if spec is not None:
+        from bot.cli.run import spec_title
+
+        body = read_text_file("review", spec)
+        spec_text = SpecText.of(0, spec_title(body, spec), body)
+    progress = Progress(lambda line: typer.echo(line, err=True))
+    try:
+        team = team_from_settings(settings, progress, with_model=bool(names))
+    except NoModelError as exc:
+        fail("review", f"{exc}; or use --no-model for the analysers only")
+    if head == "HEAD" and has_uncommitted_changes(root):
+        progress.say("note: uncommitted changes are not reviewed (only commits up to HEAD)")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    request = ReviewRequest(
+        repo=root,
+        base_ref=base,
+        head_ref=head,
+        base_sha=base_sha,
+        head_sha=head_sha,
+        spec=spec_text,
+        reviewers=names,
+        analysers=not no_analysers,
+        policy=ReviewPolicy(),
+        work_dir=Path(tempfile.mkdtemp(prefix="review-", dir=settings.data_dir)),
+    )
+    review = review_local(request, team, progress)
+    shown = {
+        ReviewFormat.text: review_text,
+        ReviewFormat.json: review_json,
+        ReviewFormat.markdown: review_markdown,
+    }[output](review)
+    typer.echo(shown)
+    if review.incomplete:
+        typer.echo(f"specbot review: incomplete: {'; '.join(review.incomplete)}", err=True)
+    blocked = review.verdict == "request_changes" or bool(review.incomplete)
+    raise typer.Exit(EXIT_CHANGES_REQUESTED if blocked else EXIT_NO_BLOCKER)

@@ -1,0 +1,41 @@
+"""The model every agent of a local command calls, from settings: the real API or a script."""
+
+from __future__ import annotations
+
+from bot.agents import ModelRequest, ModelResponse, PermanentModelError, RunBudget
+from bot.local._progress import Progress
+from bot.settings import Settings
+from bot.work import Team
+
+NO_MODEL = (
+    "no model configured: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a proxy or"
+    " `specbot model --script` server)"
+)
+
+
+class NoModelError(Exception):
+    """Settings name no model; the message says which variables to set."""
+
+
+def _no_model_call(request: ModelRequest) -> ModelResponse:
+    """The model of a command run without one: any call is a bug, said plainly."""
+    raise PermanentModelError(f"no model in this run ({request.agent} asked for one)")
+
+
+def team_from_settings(settings: Settings, progress: Progress, *, with_model: bool = True) -> Team:
+    """A ``Team`` on the configured model (or none), secrets redacted, budget from settings."""
+    if not with_model:
+        return Team(call_model=_no_model_call, model_name="none", isolate=settings.isolate_agents)
+    if settings.anthropic_api_key is None:
+        raise NoModelError(NO_MODEL)
+    from bot.adapters.anthropic_model import resilient_model_from_settings
+
+    model = resilient_model_from_settings(settings)
+    return Team(
+        call_model=model.complete,
+        model_name=settings.model,
+        budget=RunBudget.from_settings(settings),
+        isolate=settings.isolate_agents,
+        redact=settings.secret_values(),
+        on_event=progress.on_agent_event,
+    )
