@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -12,6 +13,7 @@ import typer
 if TYPE_CHECKING:
     from bot.config import RepoConfig
     from bot.settings import Settings
+    from bot.spec import Verdict
 
 EXIT_DONE = 0
 EXIT_NOT_DONE = 1
@@ -126,7 +128,7 @@ def run_command(
         run_text,
         team_from_settings,
     )
-    from bot.spec import lint, render_json, render_text
+    from bot.spec import lint
     from bot.work import SpecText
 
     text = read_text_file("run", spec)
@@ -145,12 +147,7 @@ def run_command(
         fail("run", str(exc))
     verdict = lint(text, repo_config.gate)
     if not verdict.ready:
-        shown = (
-            render_json(verdict)
-            if output is RunFormat.json
-            else render_text(verdict, source=str(spec))
-        )
-        typer.echo(shown)
+        print_verdict(verdict, str(spec), json_output=output is RunFormat.json)
         typer.echo("specbot run: the spec is not ready; nothing was run", err=True)
         raise typer.Exit(EXIT_NOT_DONE)
     spec_text = SpecText.of(0, spec_title(text, spec), text)
@@ -198,3 +195,18 @@ def check_venv(command: str, venv: Path | None) -> Path | None:
     if venv is not None and not (venv / "bin" / "python").exists():
         fail(command, f"{venv}: not a virtual environment (no bin/python)")
     return venv
+
+
+def print_verdict(verdict: Verdict, source: str, *, json_output: bool) -> None:
+    """The gate's verdict as ``specbot lint`` prints it (text or the JSON contract)."""
+    from bot.spec import render_json, render_text
+
+    if json_output:
+        typer.echo(render_json(verdict))
+        return
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 100  # piped output has no width to fit
+    console.print(render_text(verdict, source=source))
