@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.run import fail, load_config, load_settings, read_text_file
+from bot.cli.run import fail, find_commit, load_config, load_settings, read_text_file, spec_title
 
 EXIT_NO_BLOCKER = 0
 EXIT_CHANGES_REQUESTED = 1
@@ -67,13 +67,10 @@ def review_command(
 ) -> None:
     """Review `git diff BASE...HEAD`: exit 0 no blocking finding, 1 changes requested, 2 usage."""
     from bot.local import (
-        LocalGitError,
         NoModelError,
         Progress,
         ReviewRequest,
         has_uncommitted_changes,
-        repository_root,
-        resolve_commit,
         review_json,
         review_local,
         review_markdown,
@@ -84,12 +81,8 @@ def review_command(
     from bot.work import SpecText
 
     settings = load_settings("review")
-    try:
-        root = repository_root(repo)
-        base_sha = resolve_commit(root, base)
-        head_sha = resolve_commit(root, head)
-    except LocalGitError as exc:
-        fail("review", str(exc))
+    root, base_sha = find_commit("review", repo, base)
+    head_sha = find_commit("review", root, head)[1]
     repo_config = load_config("review", root, base_sha, config)
     configured = repo_config.flows["review"].agents if "review" in repo_config.flows else []
     if no_model and reviewers is not None:
@@ -99,8 +92,6 @@ def review_command(
         fail("review", "nothing to run: no model reviewer and --no-analysers")
     spec_text = None
     if spec is not None:
-        from bot.cli.run import spec_title
-
         body = read_text_file("review", spec)
         spec_text = SpecText.of(0, spec_title(body, spec), body)
     progress = Progress(lambda line: typer.echo(line, err=True))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import time
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -112,17 +112,12 @@ def run_command(
     ] = RunFormat.text,
 ) -> None:
     """Implement SPEC.md on a new branch: exit 0 committed with tests passing, 1 not, 2 usage."""
-    from bot.branches import slugify
     from bot.local import (
-        LocalGitError,
         NoModelError,
         Progress,
         RunRequest,
-        check_branch_name,
-        free_branch,
         has_uncommitted_changes,
-        repository_root,
-        resolve_commit,
+        require_model,
         run_json,
         run_spec,
         run_text,
@@ -133,16 +128,11 @@ def run_command(
 
     text = read_text_file("run", spec)
     settings = load_settings("run")
-    try:
-        root = repository_root(repo)
-        base_sha = resolve_commit(root, base)
-    except LocalGitError as exc:
-        fail("run", str(exc))
+    root, base_sha = find_commit("run", repo, base)
     repo_config = load_config("run", root, base_sha, config)
     given_venv = check_venv("run", venv or settings.workspace_venv)
-    progress = Progress(lambda line: typer.echo(line, err=True))
     try:
-        team = team_from_settings(settings, progress)
+        require_model(settings)
     except NoModelError as exc:
         fail("run", str(exc))
     verdict = lint(text, repo_config.gate)
@@ -151,19 +141,12 @@ def run_command(
         typer.echo("specbot run: the spec is not ready; nothing was run", err=True)
         raise typer.Exit(EXIT_NOT_DONE)
     spec_text = SpecText.of(0, spec_title(text, spec), text)
-    try:
-        if branch is not None:
-            check_branch_name(root, branch)
-            if free_branch(root, branch) != branch:
-                fail("run", f"branch {branch} already exists in {root}; choose another name")
-            name = branch
-        else:
-            name = free_branch(root, f"specbot/local-{slugify(spec_text.title) or 'spec'}")
-    except LocalGitError as exc:
-        fail("run", str(exc))
-    if has_uncommitted_changes(root) and base == "HEAD":
+    name = pick_branch(root, branch, spec_text.title)
+    progress = Progress(lambda line: typer.echo(line, err=True))
+    team = team_from_settings(settings, progress)
+    if base == "HEAD" and has_uncommitted_changes(root):
         progress.say("note: uncommitted changes in the repository are not part of the run")
-    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (settings.data_dir / "local").mkdir(parents=True, exist_ok=True)
     request = RunRequest(
         repo=root,
         spec_name=str(spec),
@@ -171,7 +154,7 @@ def run_command(
         base_sha=base_sha,
         branch=name,
         config=repo_config,
-        work_dir=settings.data_dir / "local" / f"{root.name}-{stamp}-{name.rsplit('/', 1)[-1]}",
+        work_dir=Path(tempfile.mkdtemp(prefix=f"{root.name}-", dir=settings.data_dir / "local")),
         data_dir=settings.data_dir,
         venv=given_venv,
         isolate=settings.isolate_agents,
@@ -180,6 +163,33 @@ def run_command(
     report = run_spec(request, team, progress)
     typer.echo(run_json(report) if output is RunFormat.json else run_text(report))
     raise typer.Exit(EXIT_DONE if report.ok else EXIT_NOT_DONE)
+
+
+def find_commit(command: str, repo: Path, ref: str) -> tuple[Path, str]:
+    """The repository's top folder and the sha of ``ref``, or a usage error."""
+    from bot.local import LocalGitError, repository_root, resolve_commit
+
+    try:
+        root = repository_root(repo)
+        return root, resolve_commit(root, ref)
+    except LocalGitError as exc:
+        fail(command, str(exc))
+
+
+def pick_branch(root: Path, given: str | None, title: str) -> str:
+    """``--branch`` if valid and new, else ``specbot/local-<slug>`` (suffixed when taken)."""
+    from bot.branches import slugify
+    from bot.local import LocalGitError, check_branch_name, free_branch
+
+    try:
+        if given is None:
+            return free_branch(root, f"specbot/local-{slugify(title) or 'spec'}")
+        check_branch_name(root, given)
+        if free_branch(root, given) != given:
+            fail("run", f"branch {given} already exists in {root}; choose another name")
+        return given
+    except LocalGitError as exc:
+        fail("run", str(exc))
 
 
 def spec_title(text: str, path: Path) -> str:

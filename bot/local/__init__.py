@@ -16,7 +16,7 @@ from bot.local._git import (
     repository_root,
     resolve_commit,
 )
-from bot.local._model import NO_MODEL, NoModelError, team_from_settings
+from bot.local._model import NO_MODEL, NoModelError, require_model, team_from_settings
 from bot.local._progress import Progress, StageRecord
 from bot.local._render import review_json, review_markdown, review_text, run_json, run_text
 from bot.local._report import RunReport, TestSummary, UsageSummary
@@ -44,6 +44,7 @@ __all__ = [
     "has_uncommitted_changes",
     "local_diff",
     "read_at",
+    "require_model",
     "repository_root",
     "resolve_commit",
     "review_json",

@@ -22,12 +22,17 @@ def _no_model_call(request: ModelRequest) -> ModelResponse:
     raise PermanentModelError(f"no model in this run ({request.agent} asked for one)")
 
 
+def require_model(settings: Settings) -> None:
+    """``NoModelError`` unless settings name a model (checked before any work starts)."""
+    if settings.anthropic_api_key is None:
+        raise NoModelError(NO_MODEL)
+
+
 def team_from_settings(settings: Settings, progress: Progress, *, with_model: bool = True) -> Team:
     """A ``Team`` on the configured model (or none), secrets redacted, budget from settings."""
     if not with_model:
         return Team(call_model=_no_model_call, model_name="none", isolate=settings.isolate_agents)
-    if settings.anthropic_api_key is None:
-        raise NoModelError(NO_MODEL)
+    require_model(settings)
     from bot.adapters.anthropic_model import resilient_model_from_settings
 
     model = resilient_model_from_settings(settings)

@@ -11,7 +11,9 @@ from bot.scripted import ScriptedModelServer
 DATA = Path(__file__).parent / "data"
 SPEC = DATA / "subtract-spec.md"
 # Ten lines of header, so that a finding on line 1 lies outside the hunk that adds subtract.
-OPS = "".join(f"# calc.ops, line {n}\n" for n in range(1, 11)) + "def add(a, b):\n    return a + b\n"
+OPS = (
+    "".join(f"# calc.ops, line {n}\n" for n in range(1, 11)) + "def add(a, b):\n    return a + b\n"
+)
 SUBTRACT = (
     "\n\ndef subtract(a, b):\n"
     "    if not isinstance(a, int) or not isinstance(b, int):\n"
