@@ -5,11 +5,15 @@ from __future__ import annotations
 import tempfile
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.run import fail, find_commit, load_config, load_settings, read_text_file, spec_title
+
+if TYPE_CHECKING:
+    from bot.local import LocalReview
+    from bot.work import SpecText
 
 EXIT_NO_BLOCKER = 0
 EXIT_CHANGES_REQUESTED = 1
@@ -71,14 +75,10 @@ def review_command(
         Progress,
         ReviewRequest,
         has_uncommitted_changes,
-        review_json,
         review_local,
-        review_markdown,
-        review_text,
         team_from_settings,
     )
     from bot.review import ReviewPolicy
-    from bot.work import SpecText
 
     settings = load_settings("review")
     root, base_sha = find_commit("review", repo, base)
@@ -90,10 +90,7 @@ def review_command(
     names = () if no_model else parse_reviewers(reviewers, configured)
     if not names and no_analysers:
         fail("review", "nothing to run: no model reviewer and --no-analysers")
-    spec_text = None
-    if spec is not None:
-        body = read_text_file("review", spec)
-        spec_text = SpecText.of(0, spec_title(body, spec), body)
+    spec_text = read_spec(spec)
     progress = Progress(lambda line: typer.echo(line, err=True))
     try:
         team = team_from_settings(settings, progress, with_model=bool(names))
@@ -115,13 +112,30 @@ def review_command(
         work_dir=Path(tempfile.mkdtemp(prefix="review-", dir=settings.data_dir)),
     )
     review = review_local(request, team, progress)
-    shown = {
+    raise typer.Exit(print_review(review, output))
+
+
+def read_spec(path: Path | None) -> SpecText | None:
+    """``--spec FILE`` as the reviewers' specification, or None."""
+    from bot.work import SpecText
+
+    if path is None:
+        return None
+    body = read_text_file("review", path)
+    return SpecText.of(0, spec_title(body, path), body)
+
+
+def print_review(review: LocalReview, output: ReviewFormat) -> int:
+    """Print the review; the exit status (1 when changes are requested or a member failed)."""
+    from bot.local import review_json, review_markdown, review_text
+
+    render = {
         ReviewFormat.text: review_text,
         ReviewFormat.json: review_json,
         ReviewFormat.markdown: review_markdown,
-    }[output](review)
-    typer.echo(shown)
+    }[output]
+    typer.echo(render(review))
     if review.incomplete:
         typer.echo(f"specbot review: incomplete: {'; '.join(review.incomplete)}", err=True)
     blocked = review.verdict == "request_changes" or bool(review.incomplete)
-    raise typer.Exit(EXIT_CHANGES_REQUESTED if blocked else EXIT_NO_BLOCKER)
+    return EXIT_CHANGES_REQUESTED if blocked else EXIT_NO_BLOCKER

@@ -90,7 +90,7 @@ def run_command(
         typer.Option("--branch", "-b", help="New branch name (default: specbot/local-<slug>)."),
     ] = None,
     base: Annotated[
-        str, typer.Option("--base", help="Commit the branch starts from (default: HEAD).")
+        str, typer.Option("--base", help="Commit the branch starts from.")
     ] = "HEAD",
     config: Annotated[
         Path | None,

@@ -72,6 +72,7 @@ class _State:
 
     reason: str = ""
     implemented: bool = False
+    unchanged: bool = False  # the implementer left every file as it was
     commit: str | None = None
     published: bool = False
     files: list[str] = field(default_factory=list)
@@ -226,6 +227,7 @@ def _commit(
             )
             if sha is None:
                 notes.append("nothing to commit: the implementer changed no file")
+                state.unchanged = True
                 state.reason = state.reason or "the implementer changed no file"
                 return
             state.commit = sha
@@ -270,7 +272,9 @@ def _finish(
     ok = state.published and state.tests is not None and state.tests.status == "passed"
     ok = ok and not state.reason
     # An implementation that did not reach the user's repository stays where it is.
-    kept = request.keep_checkout or (state.implemented and not state.published)
+    kept = request.keep_checkout or (
+        state.implemented and not state.published and not state.unchanged
+    )
     if not kept:
         shutil.rmtree(request.work_dir, ignore_errors=True)
     calls = team.ledger.calls()

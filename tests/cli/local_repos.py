@@ -10,6 +10,7 @@ from bot.scripted import ScriptedModelServer
 
 DATA = Path(__file__).parent / "data"
 SPEC = DATA / "subtract-spec.md"
+API_KEY = "test-key-for-local-runs"
 # Ten lines of header, so that a finding on line 1 lies outside the hunk that adds subtract.
 OPS = (
     "".join(f"# calc.ops, line {n}\n" for n in range(1, 11)) + "def add(a, b):\n    return a + b\n"
@@ -62,7 +63,7 @@ def model_env(data_dir: Path, server: ScriptedModelServer | None) -> dict[str, s
     network)."""
     return {
         "ANTHROPIC_BASE_URL": server.base_url if server is not None else "",
-        "ANTHROPIC_API_KEY": "test-key-for-local-runs" if server is not None else "",
+        "ANTHROPIC_API_KEY": API_KEY if server is not None else "",
         "SPECBOT_DATA_DIR": str(data_dir),
         "SPECBOT_WORKSPACE_VENV": sys.prefix,
     }

@@ -11,7 +11,15 @@ import pytest
 import yaml
 
 from bot.scripted import ScriptedModelServer, start_scripted_model
-from tests.cli.local_repos import DATA, SPEC, git, make_calc_repo, model_env, model_requests
+from tests.cli.local_repos import (
+    API_KEY,
+    DATA,
+    SPEC,
+    git,
+    make_calc_repo,
+    model_env,
+    model_requests,
+)
 from tests.conftest import RunSpecbot
 
 BRANCH = "specbot/local-subtract-two-numbers"
@@ -99,10 +107,12 @@ def test_json_reports_branch_commit_tests_criteria_and_usage(
 def test_failing_tests_are_committed_and_exit_1(
     run_specbot: RunSpecbot, repo: Path, tmp_path: Path
 ) -> None:
-    """When the tests fail the work is still committed on the branch, and the run says why."""
+    """When the tests fail the work is still committed on the branch, and the run says why;
+    the API key an agent's shell prints is redacted before the model sees it."""
     wrong_test = {
         "when": {"role": "Role: implementer", "turn": 0},
         "reply": [
+            {"tool_use": {"name": "bash", "input": {"command": f"echo {API_KEY}"}}},
             {
                 "tool_use": {
                     "name": "str_replace_based_edit_tool",
@@ -112,15 +122,19 @@ def test_failing_tests_are_committed_and_exit_1(
                         "file_text": "def test_c1_wrong():\n    assert 5 - 3 == 3\n",
                     },
                 }
-            }
+            },
         ],
     }
     server = start_scripted_model(run_script_with(wrong_test))
     try:
         env = model_env(tmp_path / "data", server)
         result = run_specbot("run", str(SPEC), "--repo", str(repo), env=env)
+        second_turn = server.log.entries(path="/v1/messages")[2].body
     finally:
         server.stop()
+    # What the agent's shell printed reached the model with the API key redacted.
+    tool_results = json.dumps(second_turn["messages"][-1])
+    assert "<redacted>" in tool_results and API_KEY not in tool_results
     assert result.returncode == 1, result.stderr
     assert "NOT done: the tests failed (1 passed, 1 failed" in result.stdout
     assert "1. [NOT met (a test failed)]" in result.stdout
@@ -227,3 +241,31 @@ def test_missing_spec_file_exits_2(run_specbot: RunSpecbot, repo: Path, tmp_path
     missing = tmp_path / "nope.md"
     result = run_specbot("run", str(missing), "--repo", str(repo), env=model_env(tmp_path, None))
     assert_one_line_error(result, f"{missing}: no such file")
+
+
+def test_model_refusing_the_key_ends_the_run_with_the_reason(
+    run_specbot: RunSpecbot, repo: Path, tmp_path: Path
+) -> None:
+    """A model error (401: wrong key) ends the run with exit 1 and the model's message."""
+    server = start_scripted_model({"api_key": "another-key", "turns": []})
+    try:
+        env = model_env(tmp_path / "data", server)
+        result = run_specbot("run", str(SPEC), "--repo", str(repo), env=env)
+    finally:
+        server.stop()
+    assert result.returncode == 1, result.stderr
+    assert "NOT done: no plan: 401 authentication_error" in result.stdout
+    assert "specbot/" not in git(repo, "branch", "--list")
+
+
+def test_run_budget_stops_the_implementer_and_says_so(
+    run_specbot: RunSpecbot, repo: Path, model: ScriptedModelServer, tmp_path: Path
+) -> None:
+    """With SPECBOT_RUN_MAX_TOKENS spent by the planner, the implementer never starts: exit 1
+    and the budget named; nothing was changed, so no branch."""
+    env = model_env(tmp_path / "data", model) | {"SPECBOT_RUN_MAX_TOKENS": "100"}
+    result = run_specbot("run", str(SPEC), "--repo", str(repo), env=env)
+    assert result.returncode == 1, result.stderr
+    assert "NOT done: the implementer stopped early (budget_exceeded" in result.stdout
+    assert "branch:  none created" in result.stdout
+    assert model_requests(model) == 1
