@@ -232,7 +232,12 @@ def export_tree(repo: Path, commit: str, dest: Path) -> Path:
             raise LocalGitError(f"git archive failed: {reason}")
         archive.seek(0)
         with tarfile.open(fileobj=archive, mode="r:") as tar:
-            tar.extractall(dest, filter="data")  # the data filter refuses links out of dest
+            # Files and folders only: a link in the repository could point out of ``dest``.
+            members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]
+            if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
+                tar.extractall(dest, members=members, filter="data")
+            else:
+                tar.extractall(dest, members=members)
     return dest
 
 
