@@ -89,9 +89,7 @@ def run_command(
         str | None,
         typer.Option("--branch", "-b", help="New branch name (default: specbot/local-<slug>)."),
     ] = None,
-    base: Annotated[
-        str, typer.Option("--base", help="Commit the branch starts from.")
-    ] = "HEAD",
+    base: Annotated[str, typer.Option("--base", help="Commit the branch starts from.")] = "HEAD",
     config: Annotated[
         Path | None,
         typer.Option("--config", "-c", help="Configuration file (default: the repository's)."),

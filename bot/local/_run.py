@@ -47,6 +47,8 @@ from bot.workspace import (
 )
 
 _SUBJECT_CHARS = 72
+# Caches an agent's own test runs leave in the checkout; never part of the work.
+_CACHE_PATTERNS = ("__pycache__/", "*.py[cod]", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/")
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ def run_spec(request: RunRequest, team: Team, progress: Progress) -> RunReport:
     checkout = request.work_dir / "checkout"
     with progress.stage("checkout", f"a private checkout of {request.base_sha[:12]}") as notes:
         clone_for_run(request.repo, request.base_sha, request.branch, checkout)
+        _exclude_caches(checkout)
         notes.append(f"branch {request.branch}")
     environment = RunEnvironment(home=request.data_dir / "home", isolate_tests=request.isolate)
     commands = _setup(request, checkout, environment, progress, state)
@@ -104,6 +107,14 @@ def run_spec(request: RunRequest, team: Team, progress: Progress) -> RunReport:
         ):
             _commit(request, checkout, snapshot, progress, state)
     return _finish(request, team, checkout, progress, state)
+
+
+def _exclude_caches(checkout: Path) -> None:
+    """Keep tool caches out of the commit (before the guard's snapshot, which keeps them)."""
+    exclude = checkout / ".git" / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    with exclude.open("a", encoding="utf-8") as handle:
+        handle.write("# caches of the agents' test runs\n" + "\n".join(_CACHE_PATTERNS) + "\n")
 
 
 def _setup(
