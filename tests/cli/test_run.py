@@ -43,10 +43,10 @@ def model() -> Iterator[ScriptedModelServer]:
 
 
 def run_script_with(implementer_turn: dict[str, Any]) -> dict[str, Any]:
-    """The run script with the implementer's editing turn replaced."""
+    """The run script's planner, then an implementer that takes one turn and is done."""
     script = yaml.safe_load(RUN_SCRIPT.read_text(encoding="utf-8"))
-    script["turns"][1] = implementer_turn
-    return dict(script)
+    done = {"when": {"role": "Role: implementer", "turn": 1}, "reply": [{"text": "Done."}]}
+    return {"turns": [script["turns"][0], implementer_turn, done]}
 
 
 def test_ready_spec_is_committed_on_a_new_branch(
