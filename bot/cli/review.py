@@ -32,6 +32,10 @@ def parse_reviewers(given: str | None, configured: list[str]) -> tuple[str, ...]
     from bot.agents import REVIEWER_ROLES
 
     if given is None:
+        skipped = [name for name in configured if name not in REVIEWER_ROLES]
+        if skipped:
+            # Custom agents of the App's configuration have no built-in reviewer role here.
+            typer.echo(f"note: not run locally (no reviewer role): {', '.join(skipped)}", err=True)
         return tuple(name for name in configured if name in REVIEWER_ROLES)
     names = tuple(dict.fromkeys(part.strip() for part in given.split(",") if part.strip()))
     unknown = [name for name in names if name not in REVIEWER_ROLES]

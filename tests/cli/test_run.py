@@ -270,3 +270,34 @@ def test_run_budget_stops_the_implementer_and_says_so(
     assert "NOT done: the implementer stopped early (budget_exceeded" in result.stdout
     assert "branch:  none created" in result.stdout
     assert model_requests(model) == 1
+
+
+def test_invalid_configuration_exits_2_naming_its_line(
+    run_specbot: RunSpecbot, repo: Path, model: ScriptedModelServer, tmp_path: Path
+) -> None:
+    """A configuration with an unknown key is a usage error naming the file and line."""
+    config = tmp_path / "specbot.yml"
+    config.write_text("workspace:\n  tset: pytest\n", encoding="utf-8")
+    env = model_env(tmp_path / "data", model)
+    result = run_specbot("run", str(SPEC), "--repo", str(repo), "--config", str(config), env=env)
+    assert_one_line_error(result, f"{config}:2: workspace.tset: unknown key")
+    assert model_requests(model) == 0
+
+
+def test_repository_configuration_at_the_base_commit_applies(
+    run_specbot: RunSpecbot, repo: Path, model: ScriptedModelServer, tmp_path: Path
+) -> None:
+    """`.github/specbot.yml` committed at the base commit applies: its gate promotes the
+    missing performance target (a warning by default) to an error, so the spec is not ready."""
+    spec = tmp_path / "no-target.md"
+    text = SPEC.read_text(encoding="utf-8").replace(", within 1 ms per call", "")
+    spec.write_text(text, encoding="utf-8")
+    (repo / ".github").mkdir()
+    (repo / ".github" / "specbot.yml").write_text("gate:\n  promote: [CMP-006]\n", encoding="utf-8")
+    git(repo, "add", ".github/specbot.yml")
+    git(repo, "commit", "--quiet", "-m", "specbot configuration")
+    env = model_env(tmp_path / "data", model)
+    result = run_specbot("run", str(spec), "--repo", str(repo), env=env)
+    assert result.returncode == 1, result.stderr
+    assert "error     CMP-006" in result.stdout
+    assert model_requests(model) == 0
