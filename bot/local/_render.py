@@ -34,6 +34,10 @@ def run_text(report: RunReport) -> str:
         lines.append(f"         git log -p {report.base[:12]}..{report.branch}")
     else:
         lines.append("branch:  none created")
+    if report.plan:
+        lines.append(f"plan:    {_clip(report.plan)}")
+    if report.implementer_summary:
+        lines.append(f"agent:   {_clip(report.implementer_summary)}")
     if report.files_changed:
         lines.append(f"files:   {len(report.files_changed)} changed")
         lines.extend(f"         {path}" for path in report.files_changed)
@@ -53,6 +57,12 @@ def run_text(report: RunReport) -> str:
         lines.append(f"checkout kept at {report.checkout}")
     lines.append(_usage(report.usage))
     return "\n".join(lines)
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    """One line of model text for the terminal: control characters out, at most ``limit``."""
+    flat = " ".join(_printable(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _indent(text: str) -> list[str]:

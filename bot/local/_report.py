@@ -89,6 +89,8 @@ class RunReport(BaseModel):
     branch: str | None
     commit: str | None
     files_changed: tuple[str, ...]
+    plan: str  # the planner's summary ("" when there was no plan)
+    implementer_summary: str  # the implementer's closing reply
     tests: TestSummary | None
     criteria: tuple[CriterionEvidence, ...]
     stages: tuple[StageRecord, ...]

@@ -75,6 +75,8 @@ class _State:
     reason: str = ""
     implemented: bool = False
     unchanged: bool = False  # the implementer left every file as it was
+    plan: str = ""  # the planner's summary
+    summary: str = ""  # the implementer's closing words
     commit: str | None = None
     published: bool = False
     files: list[str] = field(default_factory=list)
@@ -157,6 +159,7 @@ def _plan_and_implement(
     try:
         with progress.stage("plan", "the planner reads the code and submits a plan") as notes:
             plan = plan_work(team, checkout, request.spec)
+            state.plan = plan.summary.strip()
             notes.append(f"{len(plan.steps)} step(s): {plan.summary.strip()[:120]}")
     except (WorkError, ModelError) as exc:
         state.reason = f"no plan: {exc}"
@@ -173,6 +176,7 @@ def _plan_and_implement(
                 shell_env=venv_environment(commands.venv_dir),
             )
             notes.append(f"{outcome.status} after {outcome.turns} turn(s)")
+            state.summary = outcome.final_text.strip()
             if outcome.status != "completed":
                 raise WorkError(
                     f"the implementer stopped early ({outcome.status}: {outcome.message})"
@@ -300,6 +304,8 @@ def _finish(
         branch=request.branch if state.published else None,
         commit=state.commit if state.published else None,
         files_changed=tuple(state.files),
+        plan=state.plan,
+        implementer_summary=state.summary,
         tests=state.tests,
         criteria=tuple(state.criteria),
         stages=tuple(progress.stages),

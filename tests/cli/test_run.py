@@ -73,6 +73,8 @@ def test_ready_spec_is_committed_on_a_new_branch(
     assert "- [met] 1. `subtract(5, 3)` returns `2`." in message
     assert "test_c2_three_minus_five" in message
     assert "removed the new file .github/workflows/ci.yml" in message
+    assert "plan:    Add subtract next to add in calc/ops.py" in result.stdout
+    assert "agent:   Done: subtract added to calc/ops.py" in result.stdout
     assert "tests:   passed" in result.stdout
     assert "3 passed, 0 failed" in result.stdout
     assert "1. [met]" in result.stdout and "2. [met]" in result.stdout
