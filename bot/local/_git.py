@@ -3,7 +3,7 @@
 A local run never works in the user's checkout: it clones the repository (``--shared``, so the
 clone costs seconds and no copy of the history) into a folder of its own, where agents work,
 and fetches the finished branch back. The clone has its own ``.git`` folder, so the guard can
-put back what an agent changed there, and an agent never sees the user's git config or hooks.
+put back what an agent changed there, and git never runs the user's hooks in it.
 """
 
 from __future__ import annotations
