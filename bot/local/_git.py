@@ -124,7 +124,9 @@ def clone_for_run(repo: Path, base_sha: str, branch: str, dest: Path) -> Path:
     repository; the objects are shared read-only through git's alternates.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
-    git(dest.parent, "clone", "--quiet", "--shared", "--no-checkout", str(repo), str(dest))
+    # No template: hooks from the user's init.templateDir must not run in the checkout.
+    clone = ("clone", "--quiet", "--template=", "--shared", "--no-checkout", str(repo), str(dest))
+    git(dest.parent, *clone)
     git(dest, "checkout", "--quiet", "-b", branch, base_sha)
     git(dest, "remote", "remove", "origin")
     return dest
