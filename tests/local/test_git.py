@@ -96,3 +96,22 @@ def test_read_at_and_resolve_commit(repo: Path) -> None:
     for bad in ("no-such-branch", "--all"):
         with pytest.raises(LocalGitError, match="is not a"):
             resolve_commit(repo, bad)
+
+
+def test_clone_runs_no_hook_from_the_users_git_template(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A post-checkout hook in the user's init.templateDir is not installed or run."""
+    template = tmp_path / "template"
+    (template / "hooks").mkdir(parents=True)
+    marker = tmp_path / "hook-ran"
+    hook = template / "hooks" / "post-checkout"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\n", encoding="utf-8")
+    hook.chmod(0o755)
+    config = tmp_path / "gitconfig"
+    config.write_text(f"[init]\n\ttemplateDir = {template}\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    checkout = clone_for_run(repo, resolve_commit(repo, "HEAD"), "b", tmp_path / "run" / "co")
+    assert (checkout / "calc" / "ops.py").is_file()
+    assert not marker.exists()
+    assert not (checkout / ".git" / "hooks" / "post-checkout").exists()
