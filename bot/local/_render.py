@@ -32,6 +32,10 @@ def run_text(report: RunReport) -> str:
     if report.branch is not None and report.commit is not None:
         lines.append(f"branch:  {report.branch} ({report.commit[:12]}, from {report.base[:12]})")
         lines.append(f"         git log -p {report.base[:12]}..{report.branch}")
+        lines.append(
+            f"         specbot review --repo {report.repo} --base {report.base[:12]}"
+            f" --head {report.branch}"
+        )
     else:
         lines.append("branch:  none created")
     if report.plan:
