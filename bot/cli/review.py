@@ -75,6 +75,7 @@ def review_command(
 ) -> None:
     """Review `git diff BASE...HEAD`: exit 0 no blocking finding, 1 changes requested, 2 usage."""
     from bot.local import (
+        LocalGitError,
         NoModelError,
         Progress,
         ReviewRequest,
@@ -115,7 +116,10 @@ def review_command(
         policy=ReviewPolicy(),
         work_dir=Path(tempfile.mkdtemp(prefix="review-", dir=settings.data_dir)),
     )
-    review = review_local(request, team, progress)
+    try:
+        review = review_local(request, team, progress)
+    except LocalGitError as exc:  # e.g. base and head share no history
+        fail("review", str(exc))
     raise typer.Exit(print_review(review, output))
 
 

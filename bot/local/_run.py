@@ -95,10 +95,14 @@ def run_spec(request: RunRequest, team: Team, progress: Progress) -> RunReport:
     """Run every stage on a private checkout; the report says what happened and why."""
     state = _State()
     checkout = request.work_dir / "checkout"
-    with progress.stage("checkout", f"a private checkout of {request.base_sha[:12]}") as notes:
-        clone_for_run(request.repo, request.base_sha, request.branch, checkout)
-        _exclude_caches(checkout)
-        notes.append(f"branch {request.branch}")
+    try:
+        with progress.stage("checkout", f"a private checkout of {request.base_sha[:12]}") as notes:
+            clone_for_run(request.repo, request.base_sha, request.branch, checkout)
+            _exclude_caches(checkout)
+            notes.append(f"branch {request.branch}")
+    except (LocalGitError, OSError) as exc:
+        state.reason = f"the private checkout could not be made: {exc}"
+        return _finish(request, team, checkout, progress, state)
     environment = RunEnvironment(home=request.data_dir / "home", isolate_tests=request.isolate)
     commands = _setup(request, checkout, environment, progress, state)
     if commands is not None:

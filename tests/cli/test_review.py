@@ -224,3 +224,19 @@ def test_not_a_repository_exits_2(run_specbot: RunSpecbot, tmp_path: Path) -> No
         "review", "--repo", str(tmp_path), "--base", "main", env=model_env(tmp_path, None)
     )
     assert_one_line_error(result, "not a git repository")
+
+
+def test_unrelated_histories_exit_2(
+    run_specbot: RunSpecbot, repo: Path, model: ScriptedModelServer, tmp_path: Path
+) -> None:
+    """A base that shares no history with head cannot be diffed like a pull request: exit 2."""
+    git(repo, "checkout", "--quiet", "--orphan", "elsewhere")
+    git(repo, "commit", "--quiet", "-m", "an unrelated root")
+    env = model_env(tmp_path / "data", model)
+    result = run_specbot(
+        "review", "--repo", str(repo), "--base", "elsewhere", "--head", "feature", env=env
+    )
+    assert result.returncode == 2, result.stdout
+    assert "Traceback" not in result.stderr
+    assert "specbot review: git diff failed" in result.stderr.splitlines()[-1]
+    assert model_requests(model) == 0
