@@ -38,6 +38,8 @@ def parse_reviewers(given: str | None, configured: list[str]) -> tuple[str, ...]
             typer.echo(f"note: not run locally (no reviewer role): {', '.join(skipped)}", err=True)
         return tuple(name for name in configured if name in REVIEWER_ROLES)
     names = tuple(dict.fromkeys(part.strip() for part in given.split(",") if part.strip()))
+    if not names:
+        fail("review", f"--reviewers names no reviewer; known: {', '.join(REVIEWER_ROLES)}")
     unknown = [name for name in names if name not in REVIEWER_ROLES]
     if unknown:
         fail("review", f"unknown reviewer {unknown[0]!r}; known: {', '.join(REVIEWER_ROLES)}")

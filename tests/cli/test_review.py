@@ -188,6 +188,7 @@ def assert_one_line_error(result: Any, fragment: str) -> None:
         (["--base", "nope"], "'nope' is not a commit"),
         (["--base", "main", "--head", "nope"], "'nope' is not a commit"),
         (["--base", "main", "--reviewers", "security,poet"], "unknown reviewer 'poet'"),
+        (["--base", "main", "--reviewers", " , "], "--reviewers names no reviewer"),
         (["--base", "main", "--no-model", "--no-analysers"], "nothing to run"),
         (["--base", "main", "--spec", "missing.md"], "missing.md: no such file"),
     ],
