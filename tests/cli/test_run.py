@@ -303,3 +303,23 @@ def test_repository_configuration_at_the_base_commit_applies(
     assert result.returncode == 1, result.stderr
     assert "error     CMP-006" in result.stdout
     assert model_requests(model) == 0
+
+
+def test_failed_setup_stops_before_any_model_call(
+    run_specbot: RunSpecbot, repo: Path, model: ScriptedModelServer, tmp_path: Path
+) -> None:
+    """A configured setup command that fails ends the run (exit 1, the command named) before
+    the planner; with --keep-checkout the private checkout is kept and its path printed."""
+    config = tmp_path / "specbot.yml"
+    config.write_text("workspace:\n  setup: 'exit 3'\n  test: pytest\n", encoding="utf-8")
+    env = model_env(tmp_path / "data", model)
+    result = run_specbot(
+        "run", str(SPEC), "--repo", str(repo), "-c", str(config), "--keep-checkout", env=env
+    )
+    assert result.returncode == 1, result.stderr
+    assert "NOT done: setup failed: the setup command `exit 3` exited 3" in result.stdout
+    assert "✗ setup (" in result.stderr
+    assert model_requests(model) == 0
+    kept = result.stdout.split("checkout kept at ", 1)[1].splitlines()[0]
+    assert (Path(kept) / "calc" / "ops.py").is_file()
+    assert "specbot/" not in git(repo, "branch", "--list")
