@@ -158,7 +158,11 @@ def run_command(
         isolate=settings.isolate_agents,
         keep_checkout=keep_checkout,
     )
-    report = run_spec(request, team, progress)
+    try:
+        report = run_spec(request, team, progress)
+    except KeyboardInterrupt:
+        typer.echo(f"specbot run: interrupted; the work so far is in {request.work_dir}", err=True)
+        raise typer.Exit(130) from None
     typer.echo(run_json(report) if output is RunFormat.json else run_text(report))
     raise typer.Exit(EXIT_DONE if report.ok else EXIT_NOT_DONE)
 

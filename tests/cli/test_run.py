@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +24,7 @@ from tests.cli.local_repos import (
     model_env,
     model_requests,
 )
-from tests.conftest import RunSpecbot
+from tests.conftest import ROOT, RunSpecbot
 
 BRANCH = "specbot/local-subtract-two-numbers"
 RUN_SCRIPT = DATA / "run-script.yaml"
@@ -322,4 +326,31 @@ def test_failed_setup_stops_before_any_model_call(
     assert model_requests(model) == 0
     kept = result.stdout.split("checkout kept at ", 1)[1].splitlines()[0]
     assert (Path(kept) / "calc" / "ops.py").is_file()
+    assert "specbot/" not in git(repo, "branch", "--list")
+
+
+def test_interrupt_keeps_the_work_and_says_where(repo: Path, tmp_path: Path) -> None:
+    """Ctrl-C during the planner: exit 130, one line naming the folder that keeps the work,
+    and the user's repository without a new branch."""
+    server = start_scripted_model(
+        {"turns": [{"when": {"role": "Role: planner"}, "latency": 30, "reply": [{"text": "."}]}]}
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **model_env(tmp_path / "data", server)}
+    command = [sys.executable, "-m", "bot", "run", str(SPEC), "--repo", str(repo)]
+    try:
+        with subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        ) as process:
+            assert process.stderr is not None
+            for line in process.stderr:
+                if line.startswith("… plan"):
+                    break
+            process.send_signal(signal.SIGINT)
+            stderr = process.stderr.read()
+            assert process.wait(timeout=30) == 130
+    finally:
+        server.stop()
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("specbot run: interrupted; the work so far is in ")
+    assert Path(last.rsplit(" ", 1)[1], "checkout", "calc", "ops.py").is_file()
     assert "specbot/" not in git(repo, "branch", "--list")
