@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.local import RunReport, run_text
 from bot.scripted import ScriptedModelServer, start_scripted_model
 from tests.cli.local_repos import (
     API_KEY,
@@ -59,12 +60,10 @@ def test_ready_spec_is_committed_on_a_new_branch(
     """A ready spec ends as one commit on a new branch with the implementer's files, tests
     passed and each criterion linked to its test; the user's branch and files are untouched."""
     git(repo, "branch", BRANCH)  # the default name is taken: the run picks the next one
-    result = run_specbot(
-        "run", str(SPEC), "--repo", str(repo), env=model_env(tmp_path / "data", model)
-    )
+    env = model_env(tmp_path / "data", model)
+    result = run_specbot("run", str(SPEC), "--repo", str(repo), "--format", "json", env=env)
     assert result.returncode == 0, result.stderr + result.stdout
     branch = f"{BRANCH}-2"
-    assert f"branch:  {branch}" in result.stdout
     assert git(repo, "rev-list", "--count", f"main..{branch}").strip() == "1"
     assert git(repo, "rev-parse", BRANCH) == git(repo, "rev-parse", "main")
     tree = git(repo, "ls-tree", "-r", "--name-only", branch).split()
@@ -77,38 +76,36 @@ def test_ready_spec_is_committed_on_a_new_branch(
     assert "- [met] 1. `subtract(5, 3)` returns `2`." in message
     assert "test_c2_three_minus_five" in message
     assert "removed the new file .github/workflows/ci.yml" in message
-    assert "plan:    Add subtract next to add in calc/ops.py" in result.stdout
-    assert "agent:   Done: subtract added to calc/ops.py" in result.stdout
-    assert "tests:   passed" in result.stdout
-    assert "3 passed, 0 failed" in result.stdout
-    assert "1. [met]" in result.stdout and "2. [met]" in result.stdout
-    assert "tests.test_subtract::test_c1_five_minus_three" in result.stdout
-    assert "model: 4 call(s)" in result.stdout
     for stage in ("checkout", "setup", "plan", "implement", "guard", "test", "criteria"):
         assert f"✓ {stage} (" in result.stderr
+    assert "    implementer › create tests/test_subtract.py" in result.stderr
     # The user's checkout: same branch, same files, their uncommitted file still there.
     assert git(repo, "symbolic-ref", "--short", "HEAD").strip() == "main"
     assert git(repo, "status", "--porcelain").strip() == "?? notes.txt"
     assert not (repo / "tests" / "test_subtract.py").exists()
     assert not list((tmp_path / "data" / "local").iterdir())  # the private checkout is gone
+    assert_json_report(result.stdout, repo, branch, model)
 
 
-def test_json_reports_branch_commit_tests_criteria_and_usage(
-    run_specbot: RunSpecbot, repo: Path, model: ScriptedModelServer, tmp_path: Path
-) -> None:
-    """`--format json` gives the branch, commit, files, test counts, criteria and tokens."""
-    env = model_env(tmp_path / "data", model)
-    result = run_specbot("run", str(SPEC), "--repo", str(repo), "--format", "json", env=env)
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+def assert_json_report(stdout: str, repo: Path, branch: str, model: ScriptedModelServer) -> None:
+    """The JSON report of a successful run, and the text summary made from it."""
+    report = json.loads(stdout)
     assert report["ok"] is True and report["outcome"] == "committed"
-    assert report["branch"] == BRANCH
-    assert report["commit"] == git(repo, "rev-parse", BRANCH).strip()
+    assert report["branch"] == branch
+    assert report["commit"] == git(repo, "rev-parse", branch).strip()
     assert sorted(report["files_changed"]) == ["calc/ops.py", "tests/test_subtract.py"]
     assert (report["tests"]["status"], report["tests"]["passed"]) == ("passed", 3)
     assert [c["status"] for c in report["criteria"]] == ["met", "met"]
     assert report["usage"]["calls"] == model_requests(model) == 4
     assert report["usage"]["input_tokens"] > 0 and report["usage"]["output_tokens"] > 0
+    text = run_text(RunReport.model_validate(report))
+    assert f"branch:  {branch} ({report['commit'][:12]}" in text
+    assert "plan:    Add subtract next to add in calc/ops.py" in text
+    assert "agent:   Done: subtract added to calc/ops.py" in text
+    assert "tests:   passed" in text and "3 passed, 0 failed" in text
+    assert "1. [met]" in text and "2. [met]" in text
+    assert "tests.test_subtract::test_c1_five_minus_three" in text
+    assert "model: 4 call(s)" in text
 
 
 def test_failing_tests_are_committed_and_exit_1(
