@@ -147,7 +147,7 @@ def run_command(
     (settings.data_dir / "local").mkdir(parents=True, exist_ok=True)
     request = RunRequest(
         repo=root,
-        spec_name=str(spec),
+        spec_name=spec_name(spec, root),
         spec=spec_text,
         base_sha=base_sha,
         branch=name,
@@ -192,6 +192,14 @@ def pick_branch(root: Path, given: str | None, title: str) -> str:
         return given
     except LocalGitError as exc:
         fail("run", str(exc))
+
+
+def spec_name(spec: Path, root: Path) -> str:
+    """How the commit names the spec: its path in the repository, else its file name."""
+    resolved = spec.resolve()
+    if resolved.is_relative_to(root.resolve()):
+        return resolved.relative_to(root.resolve()).as_posix()
+    return spec.name
 
 
 def spec_title(text: str, path: Path) -> str:

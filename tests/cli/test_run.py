@@ -73,6 +73,7 @@ def test_ready_spec_is_committed_on_a_new_branch(
     assert "def subtract(a, b):" in git(repo, "show", f"{branch}:calc/ops.py")
     message = git(repo, "log", "-1", "--format=%B", branch)
     assert message.startswith("specbot: Subtract two numbers\n")
+    assert "Implements subtract-spec.md (specbot run, local)." in message
     assert "- [met] 1. `subtract(5, 3)` returns `2`." in message
     assert "test_c2_three_minus_five" in message
     assert "removed the new file .github/workflows/ci.yml" in message
