@@ -16,6 +16,8 @@ from bot.cli.config import config_app
 from bot.cli.demo import demo as demo_command
 from bot.cli.lint import lint_command
 from bot.cli.localhub import localhub
+from bot.cli.review import review_command
+from bot.cli.run import run_command
 from bot.cli.runs import runs_app
 from bot.cli.serve import serve as serve_command
 from bot.cli.worker import worker as worker_command
@@ -32,6 +34,8 @@ HELP = """specbot turns a GitHub issue written as a specification into a reviewe
   specbot model --script demo.yaml --port 8801 a scripted model server
   specbot worker                       serve durable runs from the database
   specbot demo                         the whole loop offline, on a scripted model
+  specbot run spec.md --repo .         implement a spec on a new local branch
+  specbot review --repo . --base main  review a local diff
 """
 
 app = typer.Typer(
@@ -73,6 +77,8 @@ app.add_typer(runs_app, name="runs")
 app.command("model")(model_command.model)
 app.command("localhub")(localhub)
 app.command("demo")(demo_command)
+app.command("run")(run_command)
+app.command("review")(review_command)
 
 
 def main() -> None:
