@@ -85,7 +85,6 @@ def review_command(
         review_local,
         team_from_settings,
     )
-    from bot.review import ReviewPolicy
 
     settings = load_settings("review")
     root, base_sha = find_commit("review", repo, base)
@@ -115,7 +114,7 @@ def review_command(
         spec=spec_text,
         reviewers=names,
         analysers=not no_analysers,
-        policy=ReviewPolicy(),
+        policy=repo_config.review,
         work_dir=Path(tempfile.mkdtemp(prefix="review-", dir=settings.data_dir)),
     )
     try:

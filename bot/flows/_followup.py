@@ -35,7 +35,7 @@ from bot.work import (
     prepare,
     venv_environment,
 )
-from bot.workspace import RunEnvironment, restore_before_commit, snapshot_git
+from bot.workspace import RunEnvironment, exclude_caches, restore_before_commit, snapshot_git
 
 log = structlog.get_logger("specbot.flows")
 router: IngestRouter = Router()
@@ -221,6 +221,7 @@ def _work(context: StageContext, data: object) -> FollowUpJob:
     checkout = workspaces.checkout(
         job.repo, context.run_id, pull.head_ref, pull.base_ref, github.clone_url()
     )
+    exclude_caches(checkout)
     team = services.team()
     try:
         if job.question_from is not None:

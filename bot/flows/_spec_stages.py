@@ -33,7 +33,13 @@ from bot.work import (
     test,
     venv_environment,
 )
-from bot.workspace import CommandPlan, RunEnvironment, restore_before_commit, snapshot_git
+from bot.workspace import (
+    CommandPlan,
+    RunEnvironment,
+    exclude_caches,
+    restore_before_commit,
+    snapshot_git,
+)
 
 MAX_PATCH_BYTES = 5_000_000
 _DIFF_PATH = re.compile(r"^diff --git a/(.+?) b/(.+)$", re.MULTILINE)
@@ -78,7 +84,9 @@ def _checkout(tools: StageTools, run: SpecRun, stage: str) -> Path:
     clone_url = tools.github.clone_url()
     workspaces.refresh_mirror(run.repo, clone_url, credentials)
     key = f"{run.run_id}/{stage}"
-    return workspaces.checkout(run.repo, key, run.branch, run.base, clone_url)
+    checkout = workspaces.checkout(run.repo, key, run.branch, run.base, clone_url)
+    exclude_caches(checkout)
+    return checkout
 
 
 def _commands(

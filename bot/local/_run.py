@@ -42,13 +42,12 @@ from bot.workspace import (
     GitSnapshot,
     GuardError,
     RunEnvironment,
+    exclude_caches,
     restore_before_commit,
     snapshot_git,
 )
 
 _SUBJECT_CHARS = 72
-# Caches an agent's own test runs leave in the checkout; never part of the work.
-_CACHE_PATTERNS = ("__pycache__/", "*.py[cod]", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/")
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ def run_spec(request: RunRequest, team: Team, progress: Progress) -> RunReport:
     try:
         with progress.stage("checkout", f"a private checkout of {request.base_sha[:12]}") as notes:
             clone_for_run(request.repo, request.base_sha, request.branch, checkout)
-            _exclude_caches(checkout)
+            exclude_caches(checkout)
             notes.append(f"branch {request.branch}")
     except (LocalGitError, OSError) as exc:
         state.reason = f"the private checkout could not be made: {exc}"
@@ -113,14 +112,6 @@ def run_spec(request: RunRequest, team: Team, progress: Progress) -> RunReport:
         ):
             _commit(request, checkout, snapshot, progress, state)
     return _finish(request, team, checkout, progress, state)
-
-
-def _exclude_caches(checkout: Path) -> None:
-    """Keep tool caches out of the commit (before the guard's snapshot, which keeps them)."""
-    exclude = checkout / ".git" / "info" / "exclude"
-    exclude.parent.mkdir(parents=True, exist_ok=True)
-    with exclude.open("a", encoding="utf-8") as handle:
-        handle.write("# caches of the agents' test runs\n" + "\n".join(_CACHE_PATTERNS) + "\n")
 
 
 def _setup(

@@ -83,6 +83,18 @@ def restore_protected(checkout: Path, base: str, allow_paths: Sequence[str] = ()
     return notes[::-1]
 
 
+# Caches an agent's own test runs leave in the checkout; never part of the work.
+CACHE_PATTERNS = ("__pycache__/", "*.py[cod]", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/")
+
+
+def exclude_caches(checkout: Path) -> None:
+    """Keep the caches of test runs (``__pycache__``, ``.pytest_cache``...) out of commits."""
+    exclude = checkout / ".git" / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    with exclude.open("a", encoding="utf-8") as handle:
+        handle.write("# caches of the agents' test runs\n" + "\n".join(CACHE_PATTERNS) + "\n")
+
+
 def exclude_untracked(checkout: Path) -> list[str]:
     """Keep what setup left in the checkout (build folders, egg-info) out of every commit.
 
