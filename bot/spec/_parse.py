@@ -50,7 +50,9 @@ def _section_text(doc: Document, span: SectionSpan) -> str:
 def _criteria(doc: Document) -> list[Criterion]:
     criteria: list[Criterion] = []
     scenario: list[Line] = []
+    item_end = -1  # the last line of the checklist item just read, -1 after anything else
     for line in doc.lines:
+        continues_item = item_end == line.number - 1
         if line.criterion == "gherkin":
             if scenario and scenario[-1].number != line.number - 1:
                 criteria.append(_scenario(doc, scenario))
@@ -61,6 +63,13 @@ def _criteria(doc: Document) -> list[Criterion]:
             criteria.append(_scenario(doc, scenario))
             scenario = []
         if line.cls == "C" and line.criterion is not None:
+            if continues_item and line.criterion == "section" and line.text[:1].isspace():
+                # A checklist item wrapped onto an indented line is one criterion, not two.
+                last = criteria[-1]
+                text = f"{last.text} {criterion_text(line.text)}"
+                criteria[-1] = last.model_copy(update={"text": text})
+                item_end = line.number
+                continue
             criteria.append(
                 Criterion(
                     line=line.number,
@@ -70,6 +79,9 @@ def _criteria(doc: Document) -> list[Criterion]:
                     section=doc.section_of(line).kind,
                 )
             )
+            item_end = line.number if line.criterion == "checklist" else -1
+        else:
+            item_end = -1
     if scenario:
         criteria.append(_scenario(doc, scenario))
     return criteria
