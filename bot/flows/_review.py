@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.branches import is_specbot_branch, issue_of_branch
 from bot.flows._services import Services, current
 from bot.flows._tracking import upsert_tracking
-from bot.flows._trigger import where
+from bot.flows._trigger import may_trigger, where
 from bot.ingest import IngestRouter
 from bot.orchestra import (
     Pipeline,
@@ -41,7 +41,7 @@ from bot.work import ReviewResult, SpecText, Team, review_changes
 log = structlog.get_logger("specbot.flows")
 router: IngestRouter = Router()
 CHECK_NAME = "specbot/review"
-REVIEW_MARKER = "<!-- specbot:review:{sha} -->"
+REVIEW_MARKER = "<!-- specbot:review:{run_id} -->"
 
 
 class ReviewJob(BaseModel):
@@ -100,6 +100,29 @@ def on_push(event: Event, context: StageContext) -> None:
     start_review_run(current(), job)
 
 
+@router.register("check_run", action="rerequested")
+def on_rerun(event: Event, context: StageContext) -> None:
+    """ "Re-run" on specbot's check run reviews that commit again."""
+    check = event.payload.get("check_run")
+    place = where(event)
+    if place is None or not isinstance(check, dict) or check.get("name") != CHECK_NAME:
+        return
+    pulls = [p for p in check.get("pull_requests") or [] if isinstance(p, dict)]
+    if not pulls:
+        return
+    services = current()
+    github = services.github(place.repo, place.installation_id)
+    number = int(pulls[0]["number"])
+    if not may_trigger(event, github, services.repo_config(github), number):
+        return
+    head = str(check["head_sha"])
+    job = ReviewJob(
+        repo=place.repo, installation_id=place.installation_id, pull=number, head_sha=head
+    )
+    run_id = f"{review_workflow_id(place.repo, number, head)}/rerun-{check['id']}"
+    start_review_run(services, job, run_id)
+
+
 def _check(context: StageContext, data: object) -> ReviewJob:
     assert isinstance(data, ReviewJob)
     job = data
@@ -130,7 +153,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
     job = data
     services = current()
     github = services.github(job.repo, job.installation_id)
-    marker = REVIEW_MARKER.format(sha=job.head_sha)
+    marker = REVIEW_MARKER.format(run_id=context.run_id)
     existing = github.find_own_review(job.pull, marker)
     if existing is not None:  # posted before a crash: finish the check run only
         log.info("review already posted", review_id=existing)

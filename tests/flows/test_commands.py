@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from github import Auth, Github
 
 from bot.flows._commands import HELP
-from tests.flows.stack_fixtures import READY_SPEC, REPO, implement_script, start, wait_for
+from bot.offline import WEBHOOK_SECRET
+from bot.webhooks import sign
+from tests.flows.stack_fixtures import (
+    INSTALLATION_ID,
+    READY_SPEC,
+    REPO,
+    implement_script,
+    start,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -111,3 +123,53 @@ def test_question_gets_an_answer_and_no_commit(tmp_path: Path, app_key_pem: Path
         found = wait_for(reply, what="the answer")
         assert "Two decimals keep millimetres readable" in found.body
         assert repo.get_pull(pull.number).head.sha == head
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "data/github/webhooks/examples"
+
+
+def test_rerunning_the_check_reviews_the_commit_again(tmp_path: Path, app_key_pem: Path) -> None:
+    """GitHub's check_run.rerequested for specbot/review starts a second review of that head."""
+    with start(tmp_path, app_key_pem, implement_script()) as stack:
+        repo = _repo(stack)
+        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+        stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
+        pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
+        check = wait_for(
+            lambda: next(
+                (
+                    c
+                    for c in repo.get_commit(pull.head.sha).get_check_runs()
+                    if c.status == "completed"
+                ),
+                None,
+            ),
+            what="the first check run",
+        )
+        payload = json.loads((EXAMPLES / "check_run/rerequested.payload.json").read_text())
+        payload["check_run"].update(
+            id=check.id,
+            name="specbot/review",
+            head_sha=pull.head.sha,
+            pull_requests=[{"number": pull.number, "head": {"sha": pull.head.sha}}],
+        )
+        payload["repository"] = repo.raw_data
+        payload["installation"] = {"id": INSTALLATION_ID}
+        payload["sender"] = {"login": "alice", "type": "User", "id": 2}
+        body = json.dumps(payload).encode()
+        response = httpx.post(
+            stack.webhook_url,
+            content=body,
+            headers={
+                "X-GitHub-Event": "check_run",
+                "X-GitHub-Delivery": str(uuid.uuid4()),
+                "X-Hub-Signature-256": sign(body, WEBHOOK_SECRET),
+                "Content-Type": "application/json",
+            },
+        )
+        assert response.status_code == 202
+        reviews = wait_for(
+            lambda: [r for r in repo.get_pull(pull.number).get_reviews()][1:],
+            what="the second review",
+        )
+        assert reviews[0].commit_id == pull.head.sha
