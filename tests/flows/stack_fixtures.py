@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.offline import APP_ID, OfflineStack, start_stack
+from bot.scripted import LoggedRequest
 
 REPO = "acme/widgets"
 INSTALLATION_ID = 100
@@ -286,14 +287,16 @@ def settle(stack: OfflineStack, timeout: float = 90.0) -> None:
             return False
         seen = len(stack.hub.deliveries())
         time.sleep(0.3)  # a run that just ended may still be firing its last webhook
-        return stack.hub.wait_for_deliveries(timeout=5) and idle() and (
-            len(stack.hub.deliveries()) == seen
+        return (
+            stack.hub.wait_for_deliveries(timeout=5)
+            and idle()
+            and (len(stack.hub.deliveries()) == seen)
         )
 
     wait_for(quiet, timeout=timeout, what="every delivery and run to finish")
 
 
-def model_requests(stack: OfflineStack) -> list[dict[str, Any]]:
+def model_requests(stack: OfflineStack) -> list[LoggedRequest]:
     """Every ``/v1/messages`` request the scripted model received."""
     return list(stack.model.log.entries(path="/v1/messages"))
 
@@ -316,9 +319,11 @@ def wait_for_run_end(stack: OfflineStack, run_id: str, timeout: float = 90.0) ->
     """Wait until the durable run ``run_id`` finished; its final status."""
     return str(
         wait_for(
-            lambda: stack.engine.exists(run_id)
-            and stack.engine.status(run_id) in FINISHED
-            and stack.engine.status(run_id),
+            lambda: (
+                stack.engine.exists(run_id)
+                and stack.engine.status(run_id) in FINISHED
+                and stack.engine.status(run_id)
+            ),
             timeout=timeout,
             what=f"run {run_id} to finish",
         )

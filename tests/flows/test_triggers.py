@@ -80,6 +80,5 @@ def test_people_without_write_access_bots_and_specbot_itself_start_nothing(
             "renovate[bot]",
             "specbot[bot]",
         }
-        senders = {d["payload"]["sender"]["login"]: d["payload"]["sender"]["type"] for d in commands}
-        assert senders["renovate[bot]"] == "Bot"
-
+        senders = {d["payload"]["sender"]["login"]: d["payload"]["sender"] for d in commands}
+        assert senders["renovate[bot]"]["type"] == "Bot"
