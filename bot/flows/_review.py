@@ -156,6 +156,8 @@ def _review(context: StageContext, data: object) -> ReviewJob:
         )
     finally:
         workspaces.remove(checkout)
+    if services.runs.status(context.run_id) == "CANCELLED":
+        return _superseded(github, job)
     own_pull = is_specbot_branch(pull.head_ref)
 
     def post_once() -> int:
@@ -186,6 +188,20 @@ def _review(context: StageContext, data: object) -> ReviewJob:
 
         after_review(services, github, job, pull.head_ref)
     return job
+
+
+def _superseded(github: RepoGitHub, job: ReviewJob) -> ReviewJob:
+    """A newer push cancelled this run while its swarm worked: post nothing, say so."""
+    log.info("review superseded by a newer push: not posted", head_sha=job.head_sha)
+    assert job.check_run_id is not None
+    github.complete_check_run(
+        job.check_run_id,
+        "cancelled",
+        "Superseded",
+        "A newer commit was pushed: its review replaces this one.",
+        [],
+    )
+    return job.model_copy(update={"conclusion": "cancelled"})
 
 
 def _not_reviewed(result: ReviewResult) -> str:
