@@ -92,4 +92,3 @@ def test_null_bodies_in_githubs_example_payloads(tmp_path: Path, app_key_pem: Pa
         assert stack.engine.run_ids("review:") == []
         assert model_requests(stack) == []
         assert repo.get_pulls(state="all").totalCount == 0
-
