@@ -69,7 +69,7 @@ class App:
             raise AssertionError(f"specbot serve exited with {self.process.returncode}")
         try:
             with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                return response.status == 200
+                return int(response.status) == 200
         except (urllib.error.URLError, ConnectionError):
             return False
 

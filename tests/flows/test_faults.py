@@ -3,6 +3,8 @@ faults) on the routes a run uses: the run still ends with its pull request, once
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,12 @@ def _with_model_faults(script: dict[str, Any]) -> dict[str, Any]:
     return script
 
 
+def _active_faults(stack: OfflineStack) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(f"{stack.hub.admin_url}/faults", timeout=10) as response:
+        rules: list[dict[str, Any]] = json.loads(response.read())
+    return rules
+
+
 def _faulted(stack: OfflineStack) -> list[tuple[str, str, int]]:
     return [
         (r["method"], r["path"], r["status"])
@@ -88,7 +96,7 @@ def test_a_run_survives_github_errors_rate_limits_and_an_overloaded_model(
         stack.hub.label(REPO, number, ["spec"], as_user="alice")
         settle(stack, timeout=120)
 
-        assert stack.hub.hub.faults.rules() == {}, "a fault was never met"
+        assert _active_faults(stack) == [], "a fault was never met"
         assert len(_faulted(stack)) == len(GITHUB_FAULTS)
         failed_model_calls = [r for r in model_requests(stack) if r.status != 200]
         assert sorted(r.status for r in failed_model_calls) == [429, 429, 529, 529]

@@ -24,7 +24,7 @@ from tests.flows.stack_fixtures import (
 
 pytestmark = pytest.mark.slow
 
-SLOW_SECONDS = 4.0
+SLOW_SECONDS = 6.0  # long enough for the push's webhook to cancel the run meanwhile
 
 
 def _slow_reviews() -> list[dict[str, Any]]:
