@@ -102,8 +102,7 @@ def services(tmp_path: Path, app_key_pem: Path) -> Iterator[tuple[RunningHub, Sc
 def _environment(
     hub: RunningHub, model: ScriptedModelServer, tmp_path: Path, key: Path
 ) -> dict[str, str]:
-    data = tmp_path / "app-data"
-    data.mkdir(exist_ok=True)
+    data = tmp_path / "app-data"  # made by specbot serve
     keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
     return {
         **{name: os.environ[name] for name in keep if name in os.environ},
