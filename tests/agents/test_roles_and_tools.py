@@ -18,6 +18,7 @@ ALL_ROLES = [
     "implementer",
     "performance",
     "planner",
+    "responder",
     "security",
     "spec-conformance",
     "style",
