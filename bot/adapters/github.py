@@ -50,11 +50,12 @@ class SpecbotRetry(GithubRetry):
 
 
 def is_transient_error(exc: BaseException) -> bool:
-    """True for a failure worth another try later: a 5xx (after the reads' own retries, or a
-    POST that is never repeated blindly) or GitHub unreachable for a moment."""
+    """True for a failure worth another try later: a 5xx (a POST is never repeated blindly; a
+    read whose own retries all met 5xx ends as ``RetryError``) or GitHub unreachable."""
     if isinstance(exc, GithubException):
         return exc.status >= 500
-    return isinstance(exc, (requests.ConnectionError, requests.Timeout))
+    transient = (requests.ConnectionError, requests.Timeout, requests.exceptions.RetryError)
+    return isinstance(exc, transient)
 
 
 def make_retry(total: int = 5, max_rate_limit_wait: float = 900.0) -> GithubRetry:

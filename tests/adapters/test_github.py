@@ -177,6 +177,7 @@ def test_transient_errors_are_server_errors_and_lost_connections() -> None:
 
     assert is_transient_error(GithubException(502, {"message": "Bad Gateway"}, {}))
     assert is_transient_error(requests.ConnectionError("refused"))
+    assert is_transient_error(requests.exceptions.RetryError("too many 502 error responses"))
     assert not is_transient_error(GithubException(422, {"message": "Validation Failed"}, {}))
     assert not is_transient_error(GithubException(404, {"message": "Not Found"}, {}))
     assert not is_transient_error(ValueError("bad input"))
