@@ -175,8 +175,10 @@ class RepoGitHub(Protocol):
         """Reply in the thread of an inline review comment."""
         ...
 
-    def start_check_run(self, sha: str, name: str, details_url: str | None) -> int:
-        """Create an in-progress check run; returns its id."""
+    def start_check_run(
+        self, sha: str, name: str, details_url: str | None, external_id: str | None = None
+    ) -> int:
+        """Create an in-progress check run (or find the one with ``external_id``); its id."""
         ...
 
     def complete_check_run(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import requests
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
 from github.ContentFile import ContentFile
 from github.IssueComment import IssueComment
@@ -46,6 +47,15 @@ class SpecbotRetry(GithubRetry):
         if method.upper() == "POST" and status_code >= 500:
             return False
         return super().is_retry(method, status_code, has_retry_after)
+
+
+def is_transient_error(exc: BaseException) -> bool:
+    """True for a failure worth another try later: a 5xx (a POST is never repeated blindly; a
+    read whose own retries all met 5xx ends as ``RetryError``) or GitHub unreachable."""
+    if isinstance(exc, GithubException):
+        return exc.status >= 500
+    transient = (requests.ConnectionError, requests.Timeout, requests.exceptions.RetryError)
+    return isinstance(exc, transient)
 
 
 def make_retry(total: int = 5, max_rate_limit_wait: float = 900.0) -> GithubRetry:
@@ -305,11 +315,20 @@ class PyGithubRepo:
         """Reply in an inline comment's thread."""
         self._repo.get_pull(number).create_review_comment_reply(comment_id, body)
 
-    def start_check_run(self, sha: str, name: str, details_url: str | None) -> int:
-        """Create an in-progress check run."""
+    def start_check_run(
+        self, sha: str, name: str, details_url: str | None, external_id: str | None = None
+    ) -> int:
+        """Create an in-progress check run; with ``external_id``, first look for the one a
+        failed earlier try may have created."""
+        if external_id:
+            for found in self._repo.get_commit(sha).get_check_runs(check_name=name):
+                if found.external_id == external_id:
+                    return int(found.id)
         kwargs: dict[str, Any] = {"status": "in_progress"}
         if details_url:
             kwargs["details_url"] = details_url
+        if external_id:
+            kwargs["external_id"] = external_id
         return self._repo.create_check_run(name=name, head_sha=sha, **kwargs).id
 
     def complete_check_run(
@@ -349,4 +368,11 @@ class PyGithubRepo:
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-__all__ = ["GithubException", "PyGithubRepo", "SpecbotRetry", "make_client", "make_retry"]
+__all__ = [
+    "GithubException",
+    "PyGithubRepo",
+    "SpecbotRetry",
+    "is_transient_error",
+    "make_client",
+    "make_retry",
+]

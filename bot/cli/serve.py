@@ -94,7 +94,8 @@ def check_database(settings: Settings) -> None:
             ) from None
         return
     if settings.database_url.startswith("sqlite"):
-        return  # the engine creates the file; a bad path is reported when it does
+        _make_sqlite_directory(settings.database_url)
+        return  # the engine creates the file
     try:
         probe_database(settings.database_url)
     except Exception as exc:
@@ -104,8 +105,27 @@ def check_database(settings: Settings) -> None:
         ) from None
 
 
+def _make_sqlite_directory(url: str) -> None:
+    """Create the folder of a SQLite database file, as for the default one in the data dir."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return
+    folder = Path(database).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StartupError(
+            f"SPECBOT_DATABASE_URL: cannot create {folder}: {exc.strerror or type(exc).__name__}"
+        ) from None
+
+
 def serving_catalog(references: list[str] | None, router: IngestRouter) -> Catalog:
-    """The catalog a worker in this process serves: the flows' plus the ingest pipeline."""
+    """The catalog a worker in this process serves: the flows' plus the ingest pipeline over
+    ``router``."""
     from bot.cli.worker import _default_references, load_catalog
     from bot.ingest import INGEST_PIPELINE, ingest_catalog
 

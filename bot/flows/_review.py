@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.branches import is_specbot_branch, issue_of_branch
 from bot.flows._services import Services, current
 from bot.flows._tracking import upsert_tracking
+from bot.flows._transient import retry_transient
 from bot.flows._trigger import may_trigger, where
 from bot.ingest import IngestRouter
 from bot.orchestra import (
@@ -128,7 +129,12 @@ def _check(context: StageContext, data: object) -> ReviewJob:
     job = data
     services = current()
     github = services.github(job.repo, job.installation_id)
-    check_id = github.start_check_run(job.head_sha, CHECK_NAME, services.run_url(context.run_id))
+    check_id = retry_transient(
+        lambda: github.start_check_run(
+            job.head_sha, CHECK_NAME, services.run_url(context.run_id), external_id=context.run_id
+        ),
+        "opening the check run",
+    )
     return job.model_copy(update={"check_run_id": check_id})
 
 
@@ -182,10 +188,16 @@ def _review(context: StageContext, data: object) -> ReviewJob:
         )
     finally:
         workspaces.remove(checkout)
-    review_id = existing
+    if services.runs.status(context.run_id) == "CANCELLED":
+        return _superseded(github, job)
     own_pull = is_specbot_branch(pull.head_ref)
-    if review_id is None:
-        review_id = _post(github, job, result, files, own_pull, marker)
+
+    def post_once() -> int:
+        # A POST that failed with a 5xx may have been posted all the same: look first.
+        found = github.find_own_review(job.pull, marker)
+        return found if found is not None else _post(github, job, result, files, own_pull, marker)
+
+    review_id = existing if existing is not None else retry_transient(post_once, "posting")
     conclusion = check_conclusion(list(result.findings), result.event)
     assert job.check_run_id is not None
     github.complete_check_run(
@@ -250,6 +262,20 @@ def _track_review(
         }
     )
     upsert_tracking(github, issue, state.report(), state.comment_id)
+
+
+def _superseded(github: RepoGitHub, job: ReviewJob) -> ReviewJob:
+    """A newer push cancelled this run while its swarm worked: post nothing, say so."""
+    log.info("review superseded by a newer push: not posted", head_sha=job.head_sha)
+    assert job.check_run_id is not None
+    github.complete_check_run(
+        job.check_run_id,
+        "cancelled",
+        "Superseded",
+        "A newer commit was pushed: its review replaces this one.",
+        [],
+    )
+    return job.model_copy(update={"conclusion": "cancelled"})
 
 
 def _not_reviewed(result: ReviewResult) -> str:

@@ -2,7 +2,8 @@
 
 ``spec_stage`` turns a function ``(StageTools, SpecRun) -> SpecRun`` into a pipeline stage that
 marks itself running in the tracking comment, times itself, adds the tokens and cost its agents
-used, and ends the run with a clear outcome (never silently) when the work cannot go on.
+used, runs again after a transient GitHub failure (its effects are idempotent), and ends the
+run with a clear outcome (never silently) when the work cannot go on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.agents import BudgetExceededError, ModelError
 from bot.flows._services import Services, current
 from bot.flows._state import SpecRun
 from bot.flows._tracking import upsert_tracking
+from bot.flows._transient import RETRY_DELAYS, is_transient_error, wait_before_retry
 from bot.orchestra import Stage, StageContext
 from bot.ports import RepoGitHub
 from bot.tracking import StageState
@@ -91,26 +93,43 @@ def spec_stage(name: str, function: SpecStageFunction, *, always: bool = False) 
 
 
 def _execute(name: str, function: SpecStageFunction, tools: StageTools, run: SpecRun) -> SpecRun:
+    """The stage, tried again after a transient GitHub failure; any other failure ends the run."""
+    for delay in (*RETRY_DELAYS, None):
+        started = time.monotonic()
+        try:
+            return _attempt(name, function, tools, run, started)
+        except Exception as exc:  # said in the tracking comment; the run ends, never silently
+            if delay is not None and is_transient_error(exc):
+                wait_before_retry(f"stage {name}", exc, delay)
+                continue
+            log.exception("stage failed")
+            return _fail(name, tools, run, exc, time.monotonic() - started)
+    raise AssertionError("unreachable: the last try returns or fails")
+
+
+def _attempt(
+    name: str, function: SpecStageFunction, tools: StageTools, run: SpecRun, started: float
+) -> SpecRun:
     if not run.stopped:
         run = tools.track(run.with_stage(name, StageState.RUNNING))
-    started = time.monotonic()
     log.info("stage started")
-    try:
-        after = function(tools, run)
-    except Exception as exc:  # said in the tracking comment; the run ends, never silently
-        log.exception("stage failed")
-        seconds = time.monotonic() - started
-        after = _with_usage(run, tools.team).with_stage(
-            name, StageState.FAILED, seconds, str(exc)[:200]
-        )
-        after = after.stop(_failure_text(name, exc), _retry_hint(run))
-        return tools.track(after)
+    after = function(tools, run)
     seconds = time.monotonic() - started
     after = _with_usage(after, tools.team)
     current_state = next(s.state for s in after.stages if s.name == name)
     if current_state in (StageState.RUNNING, StageState.PENDING):
         after = after.with_stage(name, StageState.DONE, seconds, _detail(after, name))
     log.info("stage finished", seconds=round(seconds, 3), stopped=after.stopped)
+    return tools.track(after)
+
+
+def _fail(
+    name: str, tools: StageTools, run: SpecRun, exc: BaseException, seconds: float
+) -> SpecRun:
+    after = _with_usage(run, tools.team).with_stage(
+        name, StageState.FAILED, seconds, str(exc)[:200]
+    )
+    after = after.stop(_failure_text(name, exc), _retry_hint(run))
     return tools.track(after)
 
 

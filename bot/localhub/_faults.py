@@ -23,6 +23,8 @@ class FaultRule(BaseModel):
     status: int = Field(default=500)
     latency_ms: int = Field(default=0, ge=0)
     rate_limit: bool = False
+    # seconds until X-RateLimit-Reset of a ``rate_limit`` fault; None: the caller's real window
+    reset_after: int | None = Field(default=None, ge=0)
     secondary_rate_limit: bool = False
     retry_after: int = Field(default=60, ge=0)
     drop_webhooks: float = Field(default=0.0, ge=0.0, le=1.0)
@@ -37,6 +39,7 @@ class FaultDecision:
     status: int | None = None
     rate_limit: bool = False
     secondary_retry_after: int | None = None
+    rate_limit_reset_after: int | None = None
 
 
 ALLOWED_STATUSES = (500, 502, 503)
@@ -94,6 +97,7 @@ class Faults:
         latency = 0
         status: int | None = None
         rate_limit = False
+        reset_after: int | None = None
         retry_after: int | None = None
         with self._lock:
             for ident, rule in list(self._rules.items()):
@@ -106,12 +110,13 @@ class Faults:
                 latency += rule.latency_ms
                 if rule.rate_limit:
                     rate_limit = True
+                    reset_after = rule.reset_after if reset_after is None else reset_after
                 elif rule.secondary_rate_limit:
                     retry_after = rule.retry_after
                 elif status is None and rule.error_rate and self._random.random() < rule.error_rate:
                     status = rule.status
                 self._consume(ident, rule)
-        return FaultDecision(latency, status, rate_limit, retry_after)
+        return FaultDecision(latency, status, rate_limit, retry_after, reset_after)
 
     def drops_delivery(self, event: str, action: str | None) -> bool:
         """Whether a webhook delivery of ``event.action`` is lost on the way."""

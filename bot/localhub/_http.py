@@ -173,6 +173,9 @@ def _fault_error(
     if decision.rate_limit:
         window = hub.rates.take(who.bucket, who.kind, resource)
         headers = {**window.headers(), "X-RateLimit-Remaining": "0"}
+        if decision.rate_limit_reset_after is not None:
+            reset = int(time.time()) + decision.rate_limit_reset_after
+            headers["X-RateLimit-Reset"] = str(reset)
         return ApiError(
             403,
             f"API rate limit exceeded for {who.login or 'this address'}.",

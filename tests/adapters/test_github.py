@@ -151,3 +151,33 @@ def test_clone_and_push_with_installation_credentials(
     sha = spaces.commit_all(checkout, "Add NEW.md", GitIdentity(name="specbot", email="s@x.org"))
     assert spaces.push(checkout, "specbot/issue-9-x", gh.git_credentials()) == sha
     assert gh.branch_sha("specbot/issue-9-x") == sha
+
+
+def test_a_check_run_with_an_external_id_is_created_once(gh: PyGithubRepo, hub: RunningHub) -> None:
+    """Starting a check run again with the same external id (a retry after a 5xx that may have
+    created it) returns the first one; another external id gets its own."""
+    sha = hub.push(REPO, "topic", {"a.txt": "a\n"}, as_user="alice")
+    first = gh.start_check_run(sha, "specbot/review", None, external_id="review:1")
+    assert gh.start_check_run(sha, "specbot/review", None, external_id="review:1") == first
+    other = gh.start_check_run(sha, "specbot/review", None, external_id="review:2")
+    assert other != first
+    runs = [c for c in hub.state()["check_runs"].values() if c["head_sha"] == sha]
+    assert sorted((c["id"], c["external_id"]) for c in runs) == [
+        (first, "review:1"),
+        (other, "review:2"),
+    ]
+
+
+def test_transient_errors_are_server_errors_and_lost_connections() -> None:
+    """5xx and connection failures are worth another try; 4xx and our own errors are not."""
+    import requests
+    from github import GithubException
+
+    from bot.adapters.github import is_transient_error
+
+    assert is_transient_error(GithubException(502, {"message": "Bad Gateway"}, {}))
+    assert is_transient_error(requests.ConnectionError("refused"))
+    assert is_transient_error(requests.exceptions.RetryError("too many 502 error responses"))
+    assert not is_transient_error(GithubException(422, {"message": "Validation Failed"}, {}))
+    assert not is_transient_error(GithubException(404, {"message": "Not Found"}, {}))
+    assert not is_transient_error(ValueError("bad input"))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.offline import APP_ID, OfflineStack, start_stack
+from bot.scripted import LoggedRequest
 
 REPO = "acme/widgets"
 INSTALLATION_ID = 100
@@ -262,3 +263,92 @@ def wait_for(check: Callable[[], Any], timeout: float = 90.0, what: str = "condi
             return found
         time.sleep(0.2)
     raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+
+
+# -- robustness helpers ------------------------------------------------------------------
+
+FINISHED = ("SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED")
+
+
+def hub_client(stack: OfflineStack, token: str = "ghp_alice") -> Any:
+    """PyGithub on localhub as the owner of ``token`` (alice by default), without pacing."""
+    from github import Auth, Github
+
+    return Github(
+        base_url=stack.hub.api_url,
+        auth=Auth.Token(token),
+        seconds_between_requests=0,
+        seconds_between_writes=0,
+    )
+
+
+def settle(stack: OfflineStack, timeout: float = 90.0) -> None:
+    """Wait until localhub sent every delivery and every run they started has finished.
+
+    Runs make specbot comment and push, which fires more deliveries: wait until a whole pass
+    finds nothing new and nothing running.
+    """
+
+    def idle() -> bool:
+        runs = stack.engine.run_ids("")
+        return all(stack.engine.status(run) in FINISHED for run in runs)
+
+    def quiet() -> bool:
+        if not stack.hub.wait_for_deliveries(timeout=timeout) or not idle():
+            return False
+        seen = len(stack.hub.deliveries())
+        time.sleep(0.3)  # a run that just ended may still be firing its last webhook
+        return (
+            stack.hub.wait_for_deliveries(timeout=5)
+            and idle()
+            and (len(stack.hub.deliveries()) == seen)
+        )
+
+    wait_for(quiet, timeout=timeout, what="every delivery and run to finish")
+
+
+def model_requests(stack: OfflineStack) -> list[LoggedRequest]:
+    """Every ``/v1/messages`` request the scripted model received."""
+    return list(stack.model.log.entries(path="/v1/messages"))
+
+
+def own_comments(stack: OfflineStack, issue: int) -> list[dict[str, Any]]:
+    """The comments specbot posted on ``issue`` (from localhub's state), oldest first."""
+    comments = stack.hub.state()["issue_comments"].values()
+    return sorted(
+        (c for c in comments if c["number"] == issue and c["user"] == "specbot[bot]"),
+        key=lambda c: int(c["id"]),
+    )
+
+
+def tracking_comments(stack: OfflineStack, issue: int) -> list[dict[str, Any]]:
+    """specbot's tracking comments on ``issue``."""
+    return [c for c in own_comments(stack, issue) if "specbot:tracking" in c["body"]]
+
+
+def wait_for_run_end(stack: OfflineStack, run_id: str, timeout: float = 90.0) -> str:
+    """Wait until the durable run ``run_id`` finished; its final status."""
+    return str(
+        wait_for(
+            lambda: (
+                stack.engine.exists(run_id)
+                and stack.engine.status(run_id) in FINISHED
+                and stack.engine.status(run_id)
+            ),
+            timeout=timeout,
+            what=f"run {run_id} to finish",
+        )
+    )
+
+
+def start_with_users(
+    tmp_path: Path, key: Path, script: dict[str, Any], roles: dict[str, str], **settings: Any
+) -> OfflineStack:
+    """``start`` over a seed with more users, each with a token ``ghp_<login>`` and a role."""
+    seeded = seed(tmp_path, key)
+    for login, role in roles.items():
+        seeded["users"].append({"login": login, "token": f"ghp_{login.removesuffix('[bot]')}"})
+        seeded["repos"][0]["collaborators"][login] = role
+    return start_stack(
+        seeded, script, tmp_path / "data", key, SPECBOT_WORKSPACE_VENV=Path(sys.prefix), **settings
+    )

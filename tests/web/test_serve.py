@@ -168,6 +168,11 @@ def test_bad_signature_and_sigint(server: Server) -> None:
         (None, {"GITHUB_PRIVATE_KEY_PATH": "/nonexistent/key.pem"}, "GITHUB_PRIVATE_KEY_PATH:"),
         (None, {"GITHUB_APP_ID": "twelve"}, "GITHUB_APP_ID"),
         (None, {"GITHUB_PRIVATE_KEY_PATH": "__self__"}, "GITHUB_PRIVATE_KEY_PATH: not a PEM"),
+        (
+            None,
+            {"SPECBOT_DATABASE_URL": "sqlite:////proc/specbot/db.sqlite"},
+            "SPECBOT_DATABASE_URL: cannot create /proc/specbot",
+        ),
     ],
 )
 def test_startup_refusals_name_the_setting(
