@@ -20,6 +20,7 @@ from tests.flows.stack_fixtures import (
     settle,
     start,
     tracking_comments,
+    wait_for,
 )
 
 pytestmark = pytest.mark.slow
@@ -110,7 +111,11 @@ def test_a_run_survives_github_errors_rate_limits_and_an_overloaded_model(
         assert len(commits) == 1
         assert "Specbot-Run: spec:" in commits[0].commit.message
         assert len(tracking_comments(stack, number)) == 1
-        assert f"#{pull.number} is open" in tracking_comments(stack, number)[0]["body"]
+        wait_for(
+            lambda: f"Pull request #{pull.number} reviewed at"
+            in tracking_comments(stack, number)[0]["body"],
+            what="the review's verdict in the tracking comment",
+        )
         reviews = list(pull.get_reviews())
         assert len(reviews) == 1
         checks = list(repo.get_commit(pull.head.sha).get_check_runs())
