@@ -15,6 +15,7 @@ from bot.flows._review import ReviewJob, start_review_run
 from bot.flows._services import ACTIVE, Services, current
 from bot.flows._spec import spec_prefix, trigger_spec
 from bot.flows._state import SpecRun
+from bot.flows._tracking import note_cancelled, tracking_key
 from bot.flows._trigger import is_self, may_trigger, where
 from bot.ingest import IngestRouter
 from bot.orchestra import StageContext, issue_partition, review_prefix, review_workflow_id
@@ -90,6 +91,8 @@ def _obey(
         active = services.active_runs(prefix)
         for run in active:
             services.runs.cancel(run)
+        if active and not is_pull:
+            note_cancelled(github, number, tracking_key(repo, number), event.sender_login or "")
         return f"Cancelled {len(active)} run(s)." if active else "Nothing is running here."
     if verb == "approve" and not is_pull:
         return _approve(services, repo, number)

@@ -37,7 +37,10 @@ class StageTools:
     context: StageContext
 
     def track(self, run: SpecRun) -> SpecRun:
-        """Write the run's state into the tracking comment now."""
+        """Write the run's state into the tracking comment now (not once it was cancelled:
+        a newer run, or the person who cancelled it, owns the comment then)."""
+        if self.services.runs.status(run.run_id) == "CANCELLED":
+            return run
         return report(self.github, run)
 
 

@@ -28,3 +28,19 @@ def upsert_tracking(
         return github.create_comment(issue, body).id
     github.edit_comment(comment_id, body)
     return comment_id
+
+
+def note_cancelled(github: RepoGitHub, issue: int, key: str, login: str) -> bool:
+    """Say in the tracking comment that ``login`` cancelled the run; False if there is none."""
+    found = github.find_own_comment(issue, marker(key))
+    if found is None:
+        return False
+    note = f"**Cancelled by @{login}.** Comment `/specbot retry` to run it again."
+    blocks = found.body.split("\n\n")
+    # The comment is: marker, heading, then the outcome in bold when there is one.
+    if len(blocks) > 2 and blocks[2].startswith("**"):
+        blocks[2] = note
+    else:
+        blocks.insert(min(2, len(blocks)), note)
+    github.edit_comment(found.id, "\n\n".join(blocks))
+    return True

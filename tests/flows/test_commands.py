@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -173,3 +174,33 @@ def test_rerunning_the_check_reviews_the_commit_again(tmp_path: Path, app_key_pe
             what="the second review",
         )
         assert reviews[0].commit_id == pull.head.sha
+
+
+def test_cancel_stops_the_run_and_says_so(tmp_path: Path, app_key_pem: Path) -> None:
+    """/specbot cancel while the planner works: no PR, a reply, and the tracking comment says so."""
+    script = implement_script()
+    [plan] = [turn for turn in script["turns"] if turn["name"] == "plan"]
+    plan["latency"] = 2.0
+    with start(tmp_path, app_key_pem, script) as stack:
+        repo = _repo(stack)
+        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+        number = issue["number"]
+        stack.hub.label(REPO, number, ["spec"], as_user="alice")
+        wait_for(lambda: stack.model.log.entries(path="/v1/messages"), what="the planner")
+        stack.hub.comment(REPO, number, "/specbot cancel", as_user="alice")
+        wait_for(
+            lambda: any(
+                c.body == "Cancelled 1 run(s)." for c in repo.get_issue(number).get_comments()
+            ),
+            what="the reply to cancel",
+        )
+        [run] = stack.services.runs.run_ids(f"spec:{REPO}#{number}:")
+        wait_for(lambda: stack.services.runs.status(run) == "CANCELLED", what="the cancelled run")
+        time.sleep(3.0)  # the planner's answer arrives; nothing may follow it
+        tracking = [
+            c for c in repo.get_issue(number).get_comments() if "specbot:tracking" in c.body
+        ]
+        assert len(tracking) == 1 and "Cancelled by @alice." in tracking[0].body
+        assert repo.get_pulls(state="all").totalCount == 0
+        implementer = [e for e in stack.model.log.entries(path="/v1/messages") if e.turn != "plan"]
+        assert implementer == []

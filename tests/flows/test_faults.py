@@ -112,8 +112,10 @@ def test_a_run_survives_github_errors_rate_limits_and_an_overloaded_model(
         assert "Specbot-Run: spec:" in commits[0].commit.message
         assert len(tracking_comments(stack, number)) == 1
         wait_for(
-            lambda: f"Pull request #{pull.number} reviewed at"
-            in tracking_comments(stack, number)[0]["body"],
+            lambda: (
+                f"Pull request #{pull.number} reviewed at"
+                in tracking_comments(stack, number)[0]["body"]
+            ),
             what="the review's verdict in the tracking comment",
         )
         reviews = list(pull.get_reviews())
