@@ -9,11 +9,14 @@ fails is not retried here but by the durable step around it, which first looks f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import functools
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import structlog
 from github import Auth, Github, GithubException, GithubRetry, UnknownObjectException
 from github.ContentFile import ContentFile
 from github.IssueComment import IssueComment
@@ -32,6 +35,7 @@ from bot.ports import (
 )
 from bot.review import ANNOTATIONS_PER_REQUEST, Annotation, ReviewDraft
 
+log = structlog.get_logger("specbot.github")
 _PERMISSIONS: tuple[Permission, ...] = ("admin", "maintain", "write", "triage", "read", "none")
 _METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "POST", "PATCH"})
 
@@ -123,6 +127,31 @@ def _next_link(link_header: str) -> str | None:
     return None
 
 
+MAX_RESET_WAIT_SECONDS = 900.0
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def waits_for_reset(method: _F) -> _F:
+    """Before a write: when the last response said no request is left, sleep until the reset.
+
+    GitHub answers every request 403 until ``X-RateLimit-Reset`` once ``X-RateLimit-Remaining``
+    is 0; waiting first spends no request on a refusal (the retry policy handles a 403 too).
+    """
+
+    @functools.wraps(method)
+    def paced(self: PyGithubRepo, *args: Any, **kwargs: Any) -> Any:
+        requester = self._client.requester
+        remaining, limit = requester.rate_limiting
+        if limit > 0 and remaining == 0:
+            wait = requester.rate_limiting_resettime - time.time() + 1.0
+            if 0 < wait <= MAX_RESET_WAIT_SECONDS:
+                log.warning("GitHub rate limit reached: waiting for its reset", seconds=wait)
+                time.sleep(wait)
+        return method(self, *args, **kwargs)
+
+    return paced  # type: ignore[return-value]
+
+
 class PyGithubRepo:
     """One repository through one authenticated PyGithub client."""
 
@@ -152,10 +181,12 @@ class PyGithubRepo:
         issue.update()
         return _issue_info(issue)
 
+    @waits_for_reset
     def react_to_issue(self, number: int, reaction: Reaction) -> None:
         """Add a reaction to an issue or pull request."""
         self._repo.get_issue(number).create_reaction(reaction)
 
+    @waits_for_reset
     def react_to_comment(self, comment_id: int, reaction: Reaction) -> None:
         """Add a reaction to an issue comment."""
         self._issue_comment(comment_id).create_reaction(reaction)
@@ -172,6 +203,7 @@ class PyGithubRepo:
                 )
         return None
 
+    @waits_for_reset
     def create_comment(self, number: int, body: str) -> CommentInfo:
         """Post a conversation comment."""
         comment = self._repo.get_issue(number).create_comment(body)
@@ -179,10 +211,12 @@ class PyGithubRepo:
             id=comment.id, body=comment.body, author=comment.user.login, html_url=comment.html_url
         )
 
+    @waits_for_reset
     def edit_comment(self, comment_id: int, body: str) -> None:
         """Replace a comment's body."""
         self._issue_comment(comment_id).edit(body)
 
+    @waits_for_reset
     def set_status(
         self, sha: str, context: str, state: StatusState, description: str, url: str | None
     ) -> None:
@@ -222,10 +256,12 @@ class PyGithubRepo:
                 return _pull_info(pull)
         return None
 
+    @waits_for_reset
     def open_pull(self, head: str, base: str, title: str, body: str) -> PullInfo:
         """Open a pull request."""
         return _pull_info(self._repo.create_pull(base=base, head=head, title=title, body=body))
 
+    @waits_for_reset
     def update_pull(self, number: int, title: str, body: str) -> None:
         """Change a pull request's title and body."""
         self._repo.get_pull(number).edit(title=title, body=body)
@@ -249,6 +285,7 @@ class PyGithubRepo:
             for item in self._repo.get_pull(number).get_files()
         ]
 
+    @waits_for_reset
     def post_review(self, number: int, commit_sha: str, draft: ReviewDraft) -> int:
         """Post one review with its inline comments; returns the review id."""
         comments: list[dict[str, Any]] = []
@@ -311,10 +348,12 @@ class PyGithubRepo:
             for item in self._get_pages(f"{self._repo.url}/pulls/{number}/comments")
         ]
 
+    @waits_for_reset
     def reply_to_review_comment(self, number: int, comment_id: int, body: str) -> None:
         """Reply in an inline comment's thread."""
         self._repo.get_pull(number).create_review_comment_reply(comment_id, body)
 
+    @waits_for_reset
     def start_check_run(
         self, sha: str, name: str, details_url: str | None, external_id: str | None = None
     ) -> int:
@@ -331,6 +370,7 @@ class PyGithubRepo:
             kwargs["external_id"] = external_id
         return self._repo.create_check_run(name=name, head_sha=sha, **kwargs).id
 
+    @waits_for_reset
     def complete_check_run(
         self,
         check_run_id: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -181,3 +182,19 @@ def test_transient_errors_are_server_errors_and_lost_connections() -> None:
     assert not is_transient_error(GithubException(422, {"message": "Validation Failed"}, {}))
     assert not is_transient_error(GithubException(404, {"message": "Not Found"}, {}))
     assert not is_transient_error(ValueError("bad input"))
+
+
+def test_a_write_waits_for_the_reset_when_no_request_is_left(
+    gh: PyGithubRepo, hub: RunningHub
+) -> None:
+    """After a response saying 0 requests remain, the next write sleeps until the reset."""
+    number = hub.open_issue("acme/widgets", "Paced", "body", as_user="alice")["number"]
+    gh.issue(number)  # a first response fills the client's rate-limit state
+    requester = gh._client.requester
+    requester.rate_limiting = (0, 5000)  # as GitHub's X-RateLimit-Remaining: 0 sets it
+    requester.rate_limiting_resettime = int(time.time()) + 1
+    started = time.monotonic()
+    gh.create_comment(number, "after the reset")
+    assert time.monotonic() - started >= 1.0
+    posts = [r for r in hub.requests() if r["method"] == "POST" and r["path"].endswith("/comments")]
+    assert [r["status"] for r in posts] == [201]
