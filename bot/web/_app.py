@@ -1,9 +1,12 @@
 """The webhook server: ``POST /webhook`` stores each verified delivery durably, then answers.
 
 Order of work per delivery: size (413 before reading an oversized body), signature over the
-raw bytes (401, nothing stored), headers and JSON (400), then the ingest run is enqueued under
-``delivery:<X-GitHub-Delivery>`` and only then is 202 sent. A redelivery finds the run already
-stored and changes nothing. Handlers run later, in a worker, never in the request.
+raw bytes (401, nothing stored), headers and JSON (400), then ONE row in the inbox
+(``INSERT ... ON CONFLICT (delivery_id) DO NOTHING``, committed) and only then 202. A
+redelivery finds its row and changes nothing. The inbox pump (a thread started by the
+lifespan, and one in each worker) turns stored rows into ingest runs ``delivery:<id>``;
+handlers run later, in a worker, never in the request. The request never calls the durable
+engine: its cost is the HMAC, the JSON check, and one pooled insert.
 """
 
 from __future__ import annotations
@@ -13,15 +16,21 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from bot.adapters.durable import Engine, EngineClient, probe_database
-from bot.ingest import INGEST_PIPELINE, INGEST_QUEUE, IngestRouter
+from bot.adapters.durable import (
+    Engine,
+    EngineClient,
+    Inbox,
+    InboxPump,
+    inbox_engine,
+    probe_database,
+)
+from bot.ingest import IngestRouter
 from bot.orchestra import delivery_workflow_id
 from bot.settings import Settings
 from bot.web._body import read_capped_body
@@ -32,6 +41,9 @@ _DELIVERY_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 # Bodies above this are verified and decoded off the event loop (HMAC and JSON of megabytes).
 _INLINE_BODY_BYTES = 64 * 1024
 HEALTH_TIMEOUT_SECONDS = 3.0
+# On shutdown the pump gets this long to start the runs of deliveries still pending (each is
+# one insert); whatever is left waits in the inbox for the next pump, here or in a worker.
+PUMP_DRAIN_SECONDS = 5.0
 
 log = structlog.get_logger("specbot.web")
 
@@ -43,13 +55,15 @@ def create_app(
     *,
     launch_engine: bool = True,
     drain_seconds: float = 0.0,
+    pump: bool = True,
 ) -> FastAPI:
     """The FastAPI app; an ``Engine`` is launched in its lifespan unless ``launch_engine`` is off.
 
     With an ``Engine`` this process also runs the ingest runs (and every other run of the
     engine's catalog); with an ``EngineClient`` it only stores deliveries for the workers.
-    On shutdown the engine gives running work ``drain_seconds``; how many runs were left
-    unfinished (recovered later) is put in ``app.state.unfinished_runs``.
+    Unless ``pump`` is off, the lifespan also runs the inbox pump that starts the stored
+    deliveries' runs. On shutdown the engine gives running work ``drain_seconds``; how many
+    runs were left unfinished (recovered later) is put in ``app.state.unfinished_runs``.
     """
     if (
         settings.github_webhook_secret is None
@@ -59,21 +73,28 @@ def create_app(
     secret = settings.github_webhook_secret.get_secret_value()
     store = engine_or_client
     database_url = store.settings.database_url
+    inbox = Inbox(inbox_engine(database_url))
+    running: list[InboxPump] = []  # the lifespan's pump, for the request to wake
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.unfinished_runs = 0
-        if not (isinstance(store, Engine) and launch_engine):
-            yield
-            return
-        # Off the event loop: DBOS refuses blocking calls inside it.
-        await asyncio.to_thread(store.launch)
+        launched = store if isinstance(store, Engine) and launch_engine else None
+        if launched is not None:
+            # Off the event loop: DBOS refuses blocking calls inside it.
+            await asyncio.to_thread(launched.launch)
+        if pump:
+            running.append(await asyncio.to_thread(_start_pump, store, database_url))
         try:
             yield
         finally:
-            app.state.unfinished_runs = await asyncio.to_thread(
-                store.shutdown, drain_seconds=drain_seconds
-            )
+            if running:
+                await asyncio.to_thread(_stop_pump, running.pop(), store)
+            if launched is not None:
+                app.state.unfinished_runs = await asyncio.to_thread(
+                    launched.shutdown, drain_seconds=drain_seconds
+                )
+            inbox.dispose()
 
     app = FastAPI(
         title="specbot", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
@@ -89,7 +110,7 @@ def create_app(
             github_event=request.headers.get("x-github-event", "")[:100],
         )
         try:
-            event = await _verified_event(request, secret)
+            event, body = await _verified_event(request, secret)
         except WebhookError as exc:
             log.warning("delivery refused", status=exc.status, reason=str(exc))
             return JSONResponse({"status": "refused", "error": str(exc)}, status_code=exc.status)
@@ -101,11 +122,17 @@ def create_app(
         if not handlers:
             log.info("event not handled", action=event.action, repo=event.repo_full_name)
             return JSONResponse({"status": "ignored"}, status_code=202)
+        content_type = request.headers.get("content-type", "application/json")
         try:
-            outcome = await run_in_threadpool(_store, store, event)
+            stored = await run_in_threadpool(
+                inbox.put, event.delivery_id, event.name, content_type, body
+            )
         except Exception as exc:  # the database is down: GitHub shows the failure, redeliver
             log.error("delivery not stored", error=_summary(exc))
             return JSONResponse({"status": "unavailable"}, status_code=503)
+        if stored and running:
+            running[0].notify()
+        outcome = "queued" if stored else "duplicate"
         run_id = delivery_workflow_id(event.delivery_id)
         log.info(
             "delivery " + outcome,
@@ -121,7 +148,7 @@ def create_app(
     async def healthz() -> JSONResponse:
         try:
             await asyncio.wait_for(
-                asyncio.to_thread(_check_ready, store, database_url),
+                asyncio.to_thread(_check_ready, store, inbox, database_url),
                 timeout=HEALTH_TIMEOUT_SECONDS + 1,
             )
         except Exception as exc:
@@ -132,7 +159,7 @@ def create_app(
     return app
 
 
-async def _verified_event(request: Request, secret: str) -> Event:
+async def _verified_event(request: Request, secret: str) -> tuple[Event, bytes]:
     body = await read_capped_body(request, MAX_BODY_BYTES)
     headers = dict(request.headers)
     if len(body) > _INLINE_BODY_BYTES:
@@ -141,7 +168,7 @@ async def _verified_event(request: Request, secret: str) -> Event:
         event = event_from_http(headers, body, secret)
     if not _DELIVERY_ID.fullmatch(event.delivery_id):
         raise MalformedDelivery("X-GitHub-Delivery is not a delivery id")
-    return event
+    return event, body
 
 
 def _summary(exc: BaseException) -> str:
@@ -150,22 +177,25 @@ def _summary(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first_line[:300]}"
 
 
-def _check_ready(store: Engine | EngineClient, database_url: str) -> None:
-    """Raise unless the database takes a new connection and holds the engine's tables."""
+def _check_ready(store: Engine | EngineClient, inbox: Inbox, database_url: str) -> None:
+    """Raise unless the database takes a new connection and holds the engine's and our tables."""
     probe_database(database_url, timeout_seconds=HEALTH_TIMEOUT_SECONDS)
     store.exists(delivery_workflow_id("healthz"))
+    inbox.check()
 
 
-def _store(store: Engine | EngineClient, event: Event) -> str:
-    """Enqueue the ingest run of ``event``; ``queued``, or ``duplicate`` if it was stored."""
-    run_id = delivery_workflow_id(event.delivery_id)
-    if store.exists(run_id):
-        return "duplicate"
-    # The stored form of ``Delivery`` built directly: a model round trip would copy the payload.
-    data: dict[str, Any] = {
-        "event": event.name,
-        "delivery_id": event.delivery_id,
-        "payload": event.payload,
-    }
-    store.start_pipeline(INGEST_PIPELINE, data, workflow_id=run_id, queue=INGEST_QUEUE)
-    return "queued"
+def _start_pump(store: Engine | EngineClient, database_url: str) -> InboxPump:
+    """The inbox pump on its own connections, started (its first rounds drain the backlog)."""
+    client = store if isinstance(store, EngineClient) else EngineClient(store.settings)
+    pump = InboxPump(Inbox(inbox_engine(database_url)), client)
+    pump.start()
+    return pump
+
+
+def _stop_pump(pump: InboxPump, store: Engine | EngineClient) -> None:
+    left = pump.stop(drain_seconds=PUMP_DRAIN_SECONDS)
+    if left:
+        log.warning("deliveries left in the inbox for the next pump", pending=left)
+    pump.inbox.dispose()
+    if pump.client is not store:
+        pump.client.close()
