@@ -20,13 +20,13 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from bot.adapters.durable import (
     Engine,
     EngineClient,
     Inbox,
     InboxPump,
+    Received,
     inbox_engine,
     probe_database,
 )
@@ -34,10 +34,13 @@ from bot.ingest import IngestRouter
 from bot.orchestra import delivery_workflow_id
 from bot.settings import Settings
 from bot.web._body import read_capped_body
+from bot.web._intake import IntakeWriter
 from bot.webhooks import MAX_BODY_BYTES, Event, MalformedDelivery, WebhookError, event_from_http
 
 # GitHub's delivery ids are GUIDs; anything else is refused before it names a durable run.
 _DELIVERY_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+# Event names are snake_case words (``issue_comment``); they name the stored row's event.
+_EVENT_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 # Bodies above this are verified and decoded off the event loop (HMAC and JSON of megabytes).
 _INLINE_BODY_BYTES = 64 * 1024
 HEALTH_TIMEOUT_SECONDS = 3.0
@@ -55,15 +58,16 @@ def create_app(
     *,
     launch_engine: bool = True,
     drain_seconds: float = 0.0,
-    pump: bool = True,
+    pump: bool | None = None,
 ) -> FastAPI:
     """The FastAPI app; an ``Engine`` is launched in its lifespan unless ``launch_engine`` is off.
 
     With an ``Engine`` this process also runs the ingest runs (and every other run of the
-    engine's catalog); with an ``EngineClient`` it only stores deliveries for the workers.
-    Unless ``pump`` is off, the lifespan also runs the inbox pump that starts the stored
-    deliveries' runs. On shutdown the engine gives running work ``drain_seconds``; how many
-    runs were left unfinished (recovered later) is put in ``app.state.unfinished_runs``.
+    engine's catalog), and the lifespan runs the inbox pump that starts the stored
+    deliveries' runs. With an ``EngineClient`` it only stores deliveries: the pumps of the
+    ``specbot worker`` processes start their runs (``pump=True`` runs one here too). On
+    shutdown the engine gives running work ``drain_seconds``; how many runs were left
+    unfinished (recovered later) is put in ``app.state.unfinished_runs``.
     """
     if (
         settings.github_webhook_secret is None
@@ -74,20 +78,30 @@ def create_app(
     store = engine_or_client
     database_url = store.settings.database_url
     inbox = Inbox(inbox_engine(database_url))
-    running: list[InboxPump] = []  # the lifespan's pump, for the request to wake
+    if pump is None:
+        pump = isinstance(store, Engine)
+    running: list[InboxPump] = []  # the lifespan's pump, woken when a delivery is stored
+
+    def wake_pump() -> None:
+        for pump in running:
+            pump.notify()
+
+    writer = IntakeWriter(inbox, on_stored=wake_pump)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.unfinished_runs = 0
+        writer.start()
         launched = store if isinstance(store, Engine) and launch_engine else None
         if launched is not None:
             # Off the event loop: DBOS refuses blocking calls inside it.
             await asyncio.to_thread(launched.launch)
         if pump:
-            running.append(await asyncio.to_thread(_start_pump, store, database_url))
+            running.append(await asyncio.to_thread(_start_pump, store, inbox))
         try:
             yield
         finally:
+            writer.stop()  # uvicorn has answered every request by now
             if running:
                 await asyncio.to_thread(_stop_pump, running.pop(), store)
             if launched is not None:
@@ -122,11 +136,11 @@ def create_app(
         if not handlers:
             log.info("event not handled", action=event.action, repo=event.repo_full_name)
             return JSONResponse({"status": "ignored"}, status_code=202)
-        content_type = request.headers.get("content-type", "application/json")
+        # Only its media type matters to the decoder; the rest is cut to the column's size.
+        content_type = request.headers.get("content-type", "application/json")[:200]
+        received = Received(event.delivery_id, event.name, content_type, body)
         try:
-            stored = await run_in_threadpool(
-                inbox.put, event.delivery_id, event.name, content_type, body
-            )
+            stored = await asyncio.wrap_future(writer.submit(received))
         except Exception as exc:  # the database is down: GitHub shows the failure, redeliver
             log.error("delivery not stored", error=_summary(exc))
             return JSONResponse({"status": "unavailable"}, status_code=503)
@@ -168,6 +182,8 @@ async def _verified_event(request: Request, secret: str) -> tuple[Event, bytes]:
         event = event_from_http(headers, body, secret)
     if not _DELIVERY_ID.fullmatch(event.delivery_id):
         raise MalformedDelivery("X-GitHub-Delivery is not a delivery id")
+    if not _EVENT_NAME.fullmatch(event.name):
+        raise MalformedDelivery("X-GitHub-Event is not an event name")
     return event, body
 
 
@@ -184,10 +200,11 @@ def _check_ready(store: Engine | EngineClient, inbox: Inbox, database_url: str) 
     inbox.check()
 
 
-def _start_pump(store: Engine | EngineClient, database_url: str) -> InboxPump:
-    """The inbox pump on its own connections, started (its first rounds drain the backlog)."""
+def _start_pump(store: Engine | EngineClient, inbox: Inbox) -> InboxPump:
+    """The inbox pump, started (its first rounds drain the backlog); it shares the inbox so
+    that on SQLite its writes and the requests' take turns (see ``Inbox``)."""
     client = store if isinstance(store, EngineClient) else EngineClient(store.settings)
-    pump = InboxPump(Inbox(inbox_engine(database_url)), client)
+    pump = InboxPump(inbox, client)
     pump.start()
     return pump
 
@@ -196,6 +213,5 @@ def _stop_pump(pump: InboxPump, store: Engine | EngineClient) -> None:
     left = pump.stop(drain_seconds=PUMP_DRAIN_SECONDS)
     if left:
         log.warning("deliveries left in the inbox for the next pump", pending=left)
-    pump.inbox.dispose()
     if pump.client is not store:
         pump.client.close()

@@ -66,9 +66,10 @@ def test_every_example_is_stored_once_and_dispatched(
 
 
 def test_same_delivery_twice_is_one_run(
-    client: TestClient, engine: Engine, recorder: Recorder
+    client: TestClient, engine: Engine, inbox: Inbox, recorder: Recorder
 ) -> None:
-    """A redelivery (same X-GitHub-Delivery) answers duplicate and the handler runs once."""
+    """A redelivery (same X-GitHub-Delivery) answers duplicate, is one inbox row, and the
+    handler runs once."""
     body = example("issues", "labeled.payload.json")
     headers = signed_headers("issues", body, delivery="dup-1")
     first = client.post("/webhook", content=body, headers=headers)
@@ -76,6 +77,7 @@ def test_same_delivery_twice_is_one_run(
     assert first.status_code == second.status_code == 202
     assert first.json() == {"status": "queued", "run_id": "delivery:dup-1"}
     assert second.json() == {"status": "duplicate", "run_id": "delivery:dup-1"}
+    assert stored_ids(inbox) == ["dup-1"]
     wait_for(lambda: recorder.received)
     engine.result("delivery:dup-1", timeout=10)
     third = client.post("/webhook", content=body, headers=headers)
@@ -83,6 +85,7 @@ def test_same_delivery_twice_is_one_run(
     time.sleep(0.5)  # a wrongly re-queued run would be picked up within the queue's poll
     assert recorder.received == [("issues", "dup-1")]
     assert engine.run_ids("delivery:") == ["delivery:dup-1"]
+    assert stored_ids(inbox) == ["dup-1"]
 
 
 @pytest.mark.parametrize(
@@ -94,6 +97,7 @@ def test_same_delivery_twice_is_one_run(
         ("no-event", 400),
         ("no-delivery", 400),
         ("bad-delivery-id", 400),
+        ("bad-event-name", 400),
         ("malformed-json", 400),
         ("json-array", 400),
     ],
@@ -116,6 +120,8 @@ def test_refused_deliveries_store_nothing(
         del headers["X-GitHub-Delivery"]
     elif mutate == "bad-delivery-id":
         headers["X-GitHub-Delivery"] = "../../etc/passwd"
+    elif mutate == "bad-event-name":
+        headers["X-GitHub-Event"] = "issues; drop table"
     elif mutate == "malformed-json":
         body = b'{"action": "opened", '
         headers = signed_headers("issues", body)

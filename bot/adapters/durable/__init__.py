@@ -6,7 +6,13 @@ root, so ``specbot lint`` stays fast.
 
 from bot.adapters.durable._client import EngineClient
 from bot.adapters.durable._engine import Engine
-from bot.adapters.durable._inbox import Inbox, InboxDelivery, InboxEntry, inbox_engine
+from bot.adapters.durable._inbox import (
+    Inbox,
+    InboxDelivery,
+    InboxEntry,
+    Received,
+    inbox_engine,
+)
 from bot.adapters.durable._pipelines import StageFailedError
 from bot.adapters.durable._pump import InboxPump
 from bot.adapters.durable._settings import EngineSettings, RunFailedError, RunInfo, engine_settings
@@ -21,6 +27,7 @@ __all__ = [
     "InboxDelivery",
     "InboxEntry",
     "InboxPump",
+    "Received",
     "RunFailedError",
     "RunInfo",
     "StageFailedError",

@@ -2,14 +2,18 @@
 
 Storing a delivery is one ``INSERT ... ON CONFLICT (delivery_id) DO NOTHING`` on a pooled
 connection, so a redelivery of the same ``X-GitHub-Delivery`` changes nothing and the
-request never waits for the durable engine. The inbox pump (``_pump.py``) later claims the
-pending rows, starts their ingest runs and marks them done; done rows stay for a while as an
-audit trail (what arrived, when, and when its run was started) and are then pruned.
+request never waits for the durable engine. The inbox pump (``_pump.py``) later takes the
+pending rows, starts their ingest runs and marks them done, in one transaction; done rows
+stay for a while as an audit trail (what arrived, when, and when its run was started) and
+are then pruned.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +25,16 @@ from bot.adapters.durable._tables import INBOX, sqlalchemy_url
 # How long a request may wait for SQLite's write lock: GitHub gives up after 10 s, and a 503
 # it sees is better than a 202 it never gets.
 INTAKE_BUSY_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Received:
+    """One verified delivery to store: its ids, the content type and the body as received."""
+
+    delivery_id: str
+    event: str
+    content_type: str
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,11 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def _due(now_ms: int) -> sa.ColumnElement[bool]:
+    """Rows whose run is still to be started and not waiting out a retry delay."""
+    return sa.and_(INBOX.c.done_ms.is_(None), INBOX.c.next_attempt_ms <= now_ms)
+
+
 def inbox_engine(database_url: str) -> sa.Engine:
     """A small connection pool on the engine's database for the inbox (the request path)."""
     url = sqlalchemy_url(database_url)
@@ -59,13 +78,24 @@ def inbox_engine(database_url: str) -> sa.Engine:
 
 
 class Inbox:
-    """Store deliveries once by id; claim, finish, retry and prune them for the pump."""
+    """Store deliveries once by id; claim, finish, retry and prune them for the pump.
+
+    Share one ``Inbox`` between the request path and the pump of a process: on SQLite its
+    write transactions then take turns on a lock in the process. SQLite allows one writer at
+    a time, and a writer that finds the file locked sleeps in growing steps (1, 2, 5, 10 ms
+    and on) before it tries again, so threads of one process racing for the file would add
+    those sleeps to every acknowledgement; a lock hands the turn over at once.
+    """
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
         insert: Any = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         # Built once: SQLAlchemy caches the compiled form, so each request only binds values.
         self._put = insert(INBOX).on_conflict_do_nothing(index_elements=["delivery_id"])
+        # PostgreSQL locks rows, not the database: no turn-taking needed there.
+        self._turn: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        )
 
     @property
     def engine(self) -> sa.Engine:
@@ -76,18 +106,38 @@ class Inbox:
         """Close the pool's connections."""
         self._engine.dispose()
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """A write transaction on the inbox's database, committed on exit (see the class)."""
+        with self._turn, self._engine.begin() as connection:
+            yield connection
+
     # the request path ------------------------------------------------------------------------
     def put(self, delivery_id: str, event: str, content_type: str, body: bytes) -> bool:
         """Store one delivery, committed on return; False if its id was already stored."""
-        row = {
-            "delivery_id": delivery_id,
-            "event": event,
-            "content_type": content_type,
-            "body": body,
-            "received_ms": _now_ms(),
-        }
-        with self._engine.begin() as connection:
-            return connection.execute(self._put, row).rowcount == 1
+        return self.put_many([Received(delivery_id, event, content_type, body)])[0]
+
+    def put_many(self, deliveries: list[Received]) -> list[bool]:
+        """Store deliveries in one transaction (one commit); for each, False if already stored.
+
+        A repeated id within the list is stored once, and False for its later copies.
+        """
+        received_ms = _now_ms()
+        with self.transaction() as connection:
+            return [
+                connection.execute(
+                    self._put,
+                    {
+                        "delivery_id": item.delivery_id,
+                        "event": item.event,
+                        "content_type": item.content_type,
+                        "body": item.body,
+                        "received_ms": received_ms,
+                    },
+                ).rowcount
+                == 1
+                for item in deliveries
+            ]
 
     def check(self) -> None:
         """Raise unless the inbox table can be read (the readiness probe)."""
@@ -95,27 +145,40 @@ class Inbox:
             connection.execute(sa.select(INBOX.c.delivery_id).limit(1)).first()
 
     # the pump --------------------------------------------------------------------------------
-    def claim(self, owner: str, *, limit: int, lease_seconds: float) -> list[InboxDelivery]:
-        """Lease up to ``limit`` pending deliveries to ``owner``, oldest first.
+    def has_pending(self) -> bool:
+        """Whether any delivery waits for its run now (a read: no write lock when idle)."""
+        query = sa.select(INBOX.c.delivery_id).where(_due(_now_ms())).limit(1)
+        with self._engine.connect() as connection:
+            return connection.execute(query).first() is not None
 
-        A row is pending while not done and its lease (if any) has run out. The UPDATE
-        re-checks both conditions on every row it changes, and PostgreSQL's ``SKIP LOCKED``
-        lets concurrent claims pass each other's rows, so two pumps never lease one row at
-        once; on SQLite the write lock serialises claims.
+    def take_in(
+        self, connection: sa.Connection, *, limit: int, only: list[str] | None = None
+    ) -> list[InboxDelivery]:
+        """Mark up to ``limit`` due deliveries done inside the caller's transaction, oldest
+        first, and return them: the caller starts their runs before it commits.
+
+        The rows stay locked until the commit: PostgreSQL's ``SKIP LOCKED`` lets another
+        pump's concurrent take pass them by, and on SQLite this UPDATE takes the database's
+        write lock first thing. If the caller's transaction rolls back, the rows are due
+        again. ``only`` restricts the take to these ids.
         """
         now = _now_ms()
-        pending = sa.and_(INBOX.c.done_ms.is_(None), INBOX.c.lease_until_ms <= now)
+        due = _due(now)
+        if only is not None:
+            due = sa.and_(due, INBOX.c.delivery_id.in_(only))
         oldest = (
             sa.select(INBOX.c.delivery_id)
-            .where(pending)
+            .where(due)
             .order_by(INBOX.c.received_ms)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        claim = (
+        take = (
             INBOX.update()
-            .where(INBOX.c.delivery_id.in_(oldest.scalar_subquery()), pending)
-            .values(claimed_by=owner, lease_until_ms=now + int(lease_seconds * 1000))
+            # ``due`` again on the outer UPDATE: PostgreSQL re-checks it on a row that another
+            # transaction changed while this one waited, so a row is never taken twice.
+            .where(INBOX.c.delivery_id.in_(oldest.scalar_subquery()), due)
+            .values(done_ms=now, error=None)
             .returning(
                 INBOX.c.delivery_id,
                 INBOX.c.event,
@@ -125,8 +188,7 @@ class Inbox:
                 INBOX.c.received_ms,
             )
         )
-        with self._engine.begin() as connection:
-            rows = list(connection.execute(claim).all())
+        rows = list(connection.execute(take).all())
         rows.sort(key=lambda row: (row.received_ms, row.delivery_id))
         return [
             InboxDelivery(
@@ -135,50 +197,29 @@ class Inbox:
             for row in rows
         ]
 
-    def finish(self, delivery_ids: list[str], *, error: str | None = None) -> None:
-        """Mark deliveries done (their runs exist), or given up on with ``error``."""
-        if not delivery_ids:
-            return
-        with self._engine.begin() as connection:
-            self.finish_in(connection, delivery_ids, error=error)
-
-    def finish_in(
-        self, connection: sa.Connection, delivery_ids: list[str], *, error: str | None = None
-    ) -> None:
-        """``finish`` inside the caller's transaction (the one that enqueued the runs)."""
+    def give_up_in(self, connection: sa.Connection, delivery_id: str, error: str) -> None:
+        """Record why a taken delivery has no run (it stays done: it would never get one)."""
         connection.execute(
-            INBOX.update()
-            .where(INBOX.c.delivery_id.in_(delivery_ids), INBOX.c.done_ms.is_(None))
-            .values(done_ms=_now_ms(), claimed_by=None, lease_until_ms=0, error=error)
+            INBOX.update().where(INBOX.c.delivery_id == delivery_id).values(error=error)
         )
 
     def retry_later(self, delivery_id: str, error: str, *, delay_seconds: float) -> None:
-        """Count a failed attempt and keep the delivery pending, claimable after ``delay``."""
-        with self._engine.begin() as connection:
+        """Count a failed attempt; the delivery stays pending and is due after ``delay``."""
+        with self.transaction() as connection:
             connection.execute(
                 INBOX.update()
                 .where(INBOX.c.delivery_id == delivery_id, INBOX.c.done_ms.is_(None))
                 .values(
                     attempts=INBOX.c.attempts + 1,
                     error=error,
-                    claimed_by=None,
-                    lease_until_ms=_now_ms() + int(delay_seconds * 1000),
+                    next_attempt_ms=_now_ms() + int(delay_seconds * 1000),
                 )
             )
-
-    def release(self, owner: str) -> int:
-        """Give back ``owner``'s unfinished leases (a pump stopping); returns how many."""
-        with self._engine.begin() as connection:
-            return connection.execute(
-                INBOX.update()
-                .where(INBOX.c.claimed_by == owner, INBOX.c.done_ms.is_(None))
-                .values(claimed_by=None, lease_until_ms=0)
-            ).rowcount
 
     def prune(self, *, older_than_seconds: float) -> int:
         """Delete rows done more than ``older_than_seconds`` ago; returns how many."""
         cutoff = _now_ms() - int(older_than_seconds * 1000)
-        with self._engine.begin() as connection:
+        with self.transaction() as connection:
             return connection.execute(
                 INBOX.delete().where(INBOX.c.done_ms.is_not(None), INBOX.c.done_ms < cutoff)
             ).rowcount

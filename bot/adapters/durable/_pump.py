@@ -2,33 +2,31 @@
 
 It runs in every process that serves webhooks (started and stopped by the app's lifespan)
 and in every ``specbot worker`` that serves the ingest pipeline, so a ``--no-worker`` front
-end's inbox is drained even while it is down. Each round claims a batch of pending rows,
-then, in ONE transaction on the same database, enqueues each row's run ``delivery:<id>``
-and marks the row done: a row is done exactly when its run exists, and a crash anywhere
-leaves either both or neither.
+end's inbox is drained even while it is down. Each round is ONE transaction on the engine's
+database: take a batch of due rows (marking them done), enqueue each row's run
+``delivery:<id>``, commit. A row is done exactly when its run exists; a crash anywhere
+leaves both or neither, and the rows are due again for the next round or the next pump.
 
-Several pumps on one database (servers and workers on PostgreSQL) take their batches with a
-lease (``Inbox.claim``: ``SKIP LOCKED``, a row leased to one pump at a time), so they do not
-spend work on the same rows. Correctness does not rest on the lease: the run id is derived
-from the delivery id and enqueueing an existing id returns the existing run unchanged, so a
-pump whose lease ran out while another took the row over (a stalled process) starts nothing
-twice. The lease only keeps the normal case cheap, and makes a crashed pump's rows free again
-after ``lease_seconds``.
+Several pumps on one database (servers and workers on PostgreSQL) do not need leases: the
+rows a round takes stay locked until it commits, and a concurrent round passes them by
+(``SKIP LOCKED``; on SQLite the database's single write lock serialises rounds), so no two
+pumps start the same batch, and a pump that dies mid-round just releases its locks. The
+deterministic run id is the second line: enqueueing an id that exists returns the existing
+run unchanged, so even a row taken twice (say, restored from a backup) starts one run.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 import time
-import uuid
 from typing import Any
 
+import sqlalchemy as sa
 import structlog
 
 from bot.adapters.durable._client import EngineClient
-from bot.adapters.durable._inbox import Inbox, InboxDelivery
+from bot.adapters.durable._inbox import Inbox, InboxDelivery, inbox_engine
+from bot.adapters.durable._settings import EngineSettings
 from bot.ingest import INGEST_PIPELINE, INGEST_QUEUE, Delivery
 from bot.orchestra import delivery_workflow_id
 from bot.webhooks import WebhookError, decode_payload
@@ -46,9 +44,7 @@ class InboxPump:
         inbox: Inbox,
         client: EngineClient,
         *,
-        owner: str | None = None,
         batch: int = 25,
-        lease_seconds: float = 30.0,
         idle_seconds: float = 0.2,
         retention_seconds: float = 7 * DAY_SECONDS,
         prune_every_seconds: float = 600.0,
@@ -56,10 +52,7 @@ class InboxPump:
     ) -> None:
         self.inbox = inbox
         self.client = client
-        # Unique per pump: a lease names the pump that holds it, not the host.
-        self.owner = owner or f"{client.settings.executor_id}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
         self.batch = batch
-        self.lease_seconds = lease_seconds
         self.idle_seconds = idle_seconds
         self.retention_seconds = retention_seconds
         self.prune_every_seconds = prune_every_seconds
@@ -69,6 +62,22 @@ class InboxPump:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._next_prune = 0.0
+        self._owns_connections = False
+
+    @classmethod
+    def connect(cls, settings: EngineSettings, **options: Any) -> InboxPump:
+        """A pump with its own connections to the engine's database (``close`` ends them)."""
+        pump = cls(Inbox(inbox_engine(settings.database_url)), EngineClient(settings), **options)
+        pump._owns_connections = True
+        return pump
+
+    def close(self, *, drain_seconds: float = 0.0) -> int:
+        """``stop``, then close the connections ``connect`` opened; returns rows left due."""
+        left = self.stop(drain_seconds=drain_seconds)
+        if self._owns_connections:
+            self.inbox.dispose()
+            self.client.close()
+        return left
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -82,10 +91,8 @@ class InboxPump:
         self._wake.set()
 
     def stop(self, *, drain_seconds: float = 0.0) -> int:
-        """Stop the thread, keep pumping for up to ``drain_seconds``; returns rows left pending.
-
-        Rows still leased to this pump are released, so another pump takes them at once.
-        """
+        """Stop the thread, keep pumping for up to ``drain_seconds``; returns rows left due
+        (-1 if the database could not be asked)."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -95,7 +102,6 @@ class InboxPump:
         try:
             while time.monotonic() < deadline and self.pump_once():
                 pass
-            self.inbox.release(self.owner)
             return self.inbox.pending_count()
         except Exception as exc:  # the database is gone: the rows wait for the next pump
             log.warning("inbox pump stopped without draining", error=_summary(exc))
@@ -103,54 +109,56 @@ class InboxPump:
 
     # work ------------------------------------------------------------------------------------
     def pump_once(self) -> int:
-        """Claim one batch and start its runs; returns how many rows it settled."""
-        rows = self.inbox.claim(self.owner, limit=self.batch, lease_seconds=self.lease_seconds)
-        if not rows:
+        """Start the runs of one batch of due deliveries; returns how many rows it settled."""
+        if not self.inbox.has_pending():
             return 0
-        ready: list[tuple[InboxDelivery, dict[str, Any]]] = []
+        taken: list[InboxDelivery] = []
+        try:
+            with self.inbox.transaction() as connection:
+                taken = self.inbox.take_in(connection, limit=self.batch)
+                self._start_runs(connection, taken)
+        except Exception as exc:
+            if not taken:
+                raise
+            # Rolled back: find the delivery that failed, and start the others.
+            log.warning("inbox batch failed, starting one by one", error=_summary(exc))
+            for row in taken:
+                self._start_one(row)
+        self.started_runs += len(taken)
+        return len(taken)
+
+    def _start_runs(self, connection: sa.Connection, rows: list[InboxDelivery]) -> None:
         for row in rows:
             try:
-                ready.append((row, stored_delivery(row)))
+                data = stored_delivery(row)
             except (WebhookError, ValueError) as exc:
-                # Verified at intake, so this is a bug or a hand-edited row: keep it, say why.
-                log.error(
-                    "inbox delivery cannot be read",
-                    delivery_id=row.delivery_id,
-                    error=_summary(exc),
-                )
-                self.inbox.finish([row.delivery_id], error=_summary(exc))
-        try:
-            self._start_runs(ready)
-        except Exception as exc:
-            log.warning("inbox batch failed, starting one by one", error=_summary(exc))
-            for item in ready:
-                self._start_one(item)
-        return len(rows)
+                # Verified at intake, so a bug or a hand-edited row: keep it, say why.
+                error = _summary(exc)
+                log.error("inbox delivery unreadable", delivery_id=row.delivery_id, error=error)
+                self.inbox.give_up_in(connection, row.delivery_id, error)
+                continue
+            self.client.start_pipeline_in(
+                connection,
+                INGEST_PIPELINE,
+                data,
+                workflow_id=delivery_workflow_id(row.delivery_id),
+                queue=INGEST_QUEUE,
+            )
 
-    def _start_runs(self, ready: list[tuple[InboxDelivery, dict[str, Any]]]) -> None:
-        if not ready:
+    def _start_one(self, row: InboxDelivery) -> None:
+        try:
+            with self.inbox.transaction() as connection:
+                again = self.inbox.take_in(connection, limit=1, only=[row.delivery_id])
+                self._start_runs(connection, again)
             return
-        with self.inbox.engine.begin() as connection:
-            for row, data in ready:
-                self.client.start_pipeline_in(
-                    connection,
-                    INGEST_PIPELINE,
-                    data,
-                    workflow_id=delivery_workflow_id(row.delivery_id),
-                    queue=INGEST_QUEUE,
-                )
-            self.inbox.finish_in(connection, [row.delivery_id for row, _ in ready])
-        self.started_runs += len(ready)
-
-    def _start_one(self, item: tuple[InboxDelivery, dict[str, Any]]) -> None:
-        row = item[0]
-        try:
-            self._start_runs([item])
         except Exception as exc:
             error = _summary(exc)
+        try:
             if row.attempts + 1 >= self.max_attempts:
                 log.error("inbox delivery given up", delivery_id=row.delivery_id, error=error)
-                self.inbox.finish([row.delivery_id], error=error)
+                with self.inbox.transaction() as connection:
+                    self.inbox.take_in(connection, limit=1, only=[row.delivery_id])
+                    self.inbox.give_up_in(connection, row.delivery_id, error)
                 return
             delay = min(2.0**row.attempts, 300.0)
             log.warning(
@@ -160,9 +168,9 @@ class InboxPump:
                 retry_in_s=delay,
                 error=error,
             )
-            # If the database is down this fails too; the lease then runs out and it is retried.
-            with contextlib.suppress(Exception):
-                self.inbox.retry_later(row.delivery_id, error, delay_seconds=delay)
+            self.inbox.retry_later(row.delivery_id, error, delay_seconds=delay)
+        except Exception as exc:  # the database is down: the row stays due, tried next round
+            log.warning("inbox pump cannot record a failure", error=_summary(exc))
 
     def _run(self) -> None:
         failures = 0

@@ -47,12 +47,12 @@ INBOX = sa.Table(
     sa.Column("content_type", sa.String(200), nullable=False),
     sa.Column("body", sa.LargeBinary, nullable=False),
     sa.Column("received_ms", sa.BigInteger, nullable=False),
-    sa.Column("claimed_by", sa.String(200), nullable=True),
-    sa.Column("lease_until_ms", sa.BigInteger, nullable=False, server_default="0"),
+    # After a failed attempt to start its run, the row waits until then (backoff).
+    sa.Column("next_attempt_ms", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("done_ms", sa.BigInteger, nullable=True),
-    # The pump's claim reads pending rows oldest first; pruning reads old done rows.
+    # The pump takes pending rows oldest first; pruning reads old done rows.
     sa.Index("ix_specbot_inbox_pending", "done_ms", "received_ms"),
 )
 

@@ -1,0 +1,90 @@
+"""The request path's writer: one thread that stores verified deliveries, many per commit.
+
+Requests hand their delivery to the writer and await its answer; the writer takes whatever
+has queued up since its last commit and stores it in one transaction (group commit). At a
+few deliveries per second every commit holds one row, as before; under a burst one commit
+(one fsync, one turn on SQLite's write lock) serves every request that arrived meanwhile,
+so the cost per delivery falls as the rate rises instead of queueing behind the disk. Each
+request still gets its 202 only after the commit that holds its row.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+
+from bot.adapters.durable import Inbox, Received
+
+# The most rows one commit takes: a bound on how long one transaction holds the write lock.
+MAX_BATCH = 200
+
+_Pending = tuple[Received, "Future[bool]"]
+
+
+class IntakeWriter:
+    """Stores deliveries on its own thread; ``submit`` returns a future of "newly stored"."""
+
+    def __init__(self, inbox: Inbox, *, on_stored: Callable[[], None] | None = None) -> None:
+        self._inbox = inbox
+        self._on_stored = on_stored
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the writer thread."""
+        self._thread = threading.Thread(target=self._run, name="specbot-intake", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Store what was submitted, then end the thread."""
+        if self._thread is None:
+            return
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+        self._thread = None
+
+    def submit(self, delivery: Received) -> Future[bool]:
+        """Queue ``delivery``; the future is True once stored, False for a known id."""
+        if self._thread is None:
+            raise RuntimeError("the intake writer is not running")
+        future: Future[bool] = Future()
+        self._queue.put((delivery, future))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stopping = False
+            while len(batch) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            self._write(batch)
+            if stopping:
+                return
+
+    def _write(self, batch: list[_Pending]) -> None:
+        try:
+            stored = self._inbox.put_many([delivery for delivery, _ in batch])
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0][1].set_exception(exc)
+                return
+            # One bad row (say, an over-long header on PostgreSQL) must not fail the others.
+            for item in batch:
+                self._write([item])
+            return
+        for (_, future), new in zip(batch, stored, strict=True):
+            future.set_result(new)
+        if self._on_stored is not None and any(stored):
+            self._on_stored()
