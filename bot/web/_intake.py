@@ -80,7 +80,7 @@ class IntakeWriter:
             if len(batch) == 1:
                 batch[0][1].set_exception(exc)
                 return
-            # One bad row (say, an over-long header on PostgreSQL) must not fail the others.
+            # One bad row must not fail the others: store them one by one.
             for item in batch:
                 self._write([item])
             return

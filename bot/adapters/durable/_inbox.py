@@ -90,8 +90,22 @@ class Inbox:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
         insert: Any = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        # Built once: SQLAlchemy caches the compiled form, so each request only binds values.
-        self._put = insert(INBOX).on_conflict_do_nothing(index_elements=["delivery_id"])
+        columns = ("delivery_id", "event", "content_type", "body", "received_ms")
+        # RETURNING tells a new row from a known id (psycopg's rowcount is -1 here).
+        put = (
+            insert(INBOX)
+            .values({name: sa.bindparam(name) for name in columns})
+            .on_conflict_do_nothing(index_elements=["delivery_id"])
+            .returning(INBOX.c.delivery_id)
+        )
+        # Compiled once into the driver's own SQL and run on the pooled driver connection:
+        # through SQLAlchemy's execution layer this insert cost about 0.2 ms of CPU more than
+        # the insert itself, paid on every acknowledgement.
+        compiled = put.compile(dialect=engine.dialect)
+        self._put_sql = compiled.string
+        self._put_order: tuple[str, ...] | None = (
+            tuple(compiled.positiontup) if compiled.positiontup else None
+        )
         # PostgreSQL locks rows, not the database: no turn-taking needed there.
         self._turn: contextlib.AbstractContextManager[Any] = (
             threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
@@ -123,21 +137,32 @@ class Inbox:
         A repeated id within the list is stored once, and False for its later copies.
         """
         received_ms = _now_ms()
-        with self.transaction() as connection:
-            return [
-                connection.execute(
-                    self._put,
-                    {
+        stored: list[bool] = []
+        with self._turn:
+            driver = self._engine.raw_connection()  # from the pool; back to it on close
+            try:
+                cursor = driver.cursor()
+                for item in deliveries:
+                    values: dict[str, object] = {
                         "delivery_id": item.delivery_id,
                         "event": item.event,
                         "content_type": item.content_type,
                         "body": item.body,
                         "received_ms": received_ms,
-                    },
-                ).rowcount
-                == 1
-                for item in deliveries
-            ]
+                    }
+                    order = self._put_order
+                    cursor.execute(
+                        self._put_sql, tuple(values[k] for k in order) if order else values
+                    )
+                    stored.append(cursor.fetchone() is not None)
+                cursor.close()
+                driver.commit()
+            except BaseException:
+                driver.rollback()
+                raise
+            finally:
+                driver.close()
+        return stored
 
     def check(self) -> None:
         """Raise unless the inbox table can be read (the readiness probe)."""
