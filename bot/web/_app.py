@@ -77,7 +77,7 @@ def create_app(
     secret = settings.github_webhook_secret.get_secret_value()
     store = engine_or_client
     database_url = store.settings.database_url
-    inbox = Inbox(inbox_engine(database_url))
+    inbox = Inbox(inbox_engine(database_url, background_checkpoints=True))
     if pump is None:
         pump = isinstance(store, Engine)
     running: list[InboxPump] = []  # the lifespan's pump, woken when a delivery is stored

@@ -15,10 +15,16 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 
+import structlog
+
 from bot.adapters.durable import Inbox, Received
 
 # The most rows one commit takes: a bound on how long one transaction holds the write lock.
 MAX_BATCH = 200
+# How often the log is checkpointed, off the request path (SQLite; see ``inbox_engine``).
+CHECKPOINT_SECONDS = 1.0
+
+log = structlog.get_logger("specbot.web")
 
 _Pending = tuple[Received, "Future[bool]"]
 
@@ -31,11 +37,19 @@ class IntakeWriter:
         self._on_stored = on_stored
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
+        self._checkpoints: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def start(self) -> None:
-        """Start the writer thread."""
+        """Start the writer thread, and the checkpoint thread on SQLite."""
+        self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="specbot-intake", daemon=True)
         self._thread.start()
+        if self._inbox.engine.dialect.name == "sqlite":
+            self._checkpoints = threading.Thread(
+                target=self._checkpoint, name="specbot-checkpoint", daemon=True
+            )
+            self._checkpoints.start()
 
     def stop(self) -> None:
         """Store what was submitted, then end the thread."""
@@ -44,6 +58,11 @@ class IntakeWriter:
         self._queue.put(None)
         self._thread.join(timeout=30)
         self._thread = None
+        self._stop.set()
+        if self._checkpoints is not None:
+            self._checkpoints.join(timeout=30)
+            self._checkpoints = None
+        self._checkpoint_once()
 
     def submit(self, delivery: Received) -> Future[bool]:
         """Queue ``delivery``; the future is True once stored, False for a known id."""
@@ -72,6 +91,16 @@ class IntakeWriter:
             self._write(batch)
             if stopping:
                 return
+
+    def _checkpoint(self) -> None:
+        while not self._stop.wait(CHECKPOINT_SECONDS):
+            self._checkpoint_once()
+
+    def _checkpoint_once(self) -> None:
+        try:
+            self._inbox.checkpoint()
+        except Exception as exc:  # the next one tries again; the log only grows meanwhile
+            log.warning("checkpoint failed", error=f"{type(exc).__name__}: {exc}"[:300])
 
     def _write(self, batch: list[_Pending]) -> None:
         try:

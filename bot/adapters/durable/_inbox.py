@@ -69,12 +69,27 @@ def _due(now_ms: int) -> sa.ColumnElement[bool]:
     return sa.and_(INBOX.c.done_ms.is_(None), INBOX.c.next_attempt_ms <= now_ms)
 
 
-def inbox_engine(database_url: str) -> sa.Engine:
-    """A small connection pool on the engine's database for the inbox (the request path)."""
+def inbox_engine(database_url: str, *, background_checkpoints: bool = False) -> sa.Engine:
+    """A small connection pool on the engine's database for the inbox.
+
+    ``background_checkpoints`` (SQLite): these connections never checkpoint the write-ahead
+    log themselves; the owner calls ``Inbox.checkpoint`` from another thread instead. By
+    default SQLite checkpoints inside the commit that grows the log past 1,000 pages, so
+    every few seconds one acknowledgement would wait for 4 MB to be copied and synced.
+    """
     url = sqlalchemy_url(database_url)
-    if url.startswith("sqlite"):
-        return sa.create_engine(url, connect_args={"timeout": INTAKE_BUSY_TIMEOUT_SECONDS})
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=4, max_overflow=8, pool_timeout=5.0)
+    if not url.startswith("sqlite"):
+        return sa.create_engine(
+            url, pool_pre_ping=True, pool_size=4, max_overflow=8, pool_timeout=5.0
+        )
+    engine = sa.create_engine(url, connect_args={"timeout": INTAKE_BUSY_TIMEOUT_SECONDS})
+    if background_checkpoints:
+
+        @sa.event.listens_for(engine, "connect")
+        def _no_checkpoint_on_commit(driver: Any, _record: object) -> None:
+            driver.execute("PRAGMA wal_autocheckpoint=0")
+
+    return engine
 
 
 class Inbox:
@@ -163,6 +178,15 @@ class Inbox:
             finally:
                 driver.close()
         return stored
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log into the SQLite file without blocking writers (PASSIVE).
+
+        Nothing to do on PostgreSQL. See ``inbox_engine(background_checkpoints=True)``.
+        """
+        if self._engine.dialect.name == "sqlite":
+            with self._engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
 
     def check(self) -> None:
         """Raise unless the inbox table can be read (the readiness probe)."""
