@@ -11,6 +11,7 @@ are then pruned.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -20,11 +21,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.adapters.durable._sqlite_writes import (
+    begin_immediate,
+    configure_sqlite_inbox,
+    end_transaction,
+)
 from bot.adapters.durable._tables import INBOX, sqlalchemy_url
 
-# How long a request may wait for SQLite's write lock: GitHub gives up after 10 s, and a 503
+# How long a write may wait for SQLite's write lock: GitHub gives up after 10 s, and a 503
 # it sees is better than a 202 it never gets.
-INTAKE_BUSY_TIMEOUT_SECONDS = 5.0
+LOCK_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -82,24 +88,18 @@ def inbox_engine(database_url: str, *, background_checkpoints: bool = False) -> 
         return sa.create_engine(
             url, pool_pre_ping=True, pool_size=4, max_overflow=8, pool_timeout=5.0
         )
-    engine = sa.create_engine(url, connect_args={"timeout": INTAKE_BUSY_TIMEOUT_SECONDS})
-    if background_checkpoints:
-
-        @sa.event.listens_for(engine, "connect")
-        def _no_checkpoint_on_commit(driver: Any, _record: object) -> None:
-            driver.execute("PRAGMA wal_autocheckpoint=0")
-
+    engine = sa.create_engine(url)
+    configure_sqlite_inbox(engine, background_checkpoints=background_checkpoints)
     return engine
 
 
 class Inbox:
     """Store deliveries once by id; claim, finish, retry and prune them for the pump.
 
-    Share one ``Inbox`` between the request path and the pump of a process: on SQLite its
-    write transactions then take turns on a lock in the process. SQLite allows one writer at
-    a time, and a writer that finds the file locked sleeps in growing steps (1, 2, 5, 10 ms
-    and on) before it tries again, so threads of one process racing for the file would add
-    those sleeps to every acknowledgement; a lock hands the turn over at once.
+    On SQLite every write transaction begins with ``BEGIN IMMEDIATE``, polled for the lock
+    (see ``_sqlite_writes``). Share one ``Inbox`` between the request path and the pump of
+    a process: their writes then also take turns on a lock in the process, which hands the
+    turn over at once instead of through the database file.
     """
 
     def __init__(self, engine: sa.Engine) -> None:
@@ -121,9 +121,10 @@ class Inbox:
         self._put_order: tuple[str, ...] | None = (
             tuple(compiled.positiontup) if compiled.positiontup else None
         )
+        self._sqlite = engine.dialect.name == "sqlite"
         # PostgreSQL locks rows, not the database: no turn-taking needed there.
         self._turn: contextlib.AbstractContextManager[Any] = (
-            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+            threading.Lock() if self._sqlite else contextlib.nullcontext()
         )
 
     @property
@@ -138,8 +139,22 @@ class Inbox:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sa.Connection]:
         """A write transaction on the inbox's database, committed on exit (see the class)."""
-        with self._turn, self._engine.begin() as connection:
-            yield connection
+        if not self._sqlite:
+            with self._engine.begin() as connection:
+                yield connection
+            return
+        with self._turn, self._engine.connect() as connection:
+            driver = connection.connection.driver_connection
+            assert isinstance(driver, sqlite3.Connection)
+            begin_immediate(driver, wait_seconds=LOCK_WAIT_SECONDS)
+            try:
+                yield connection
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                end_transaction(driver, commit=False)
+                raise
+            end_transaction(driver, commit=True)  # when nothing went through SQLAlchemy
 
     # the request path ------------------------------------------------------------------------
     def put(self, delivery_id: str, event: str, content_type: str, body: bytes) -> bool:
@@ -154,9 +169,13 @@ class Inbox:
         received_ms = _now_ms()
         stored: list[bool] = []
         with self._turn:
-            driver = self._engine.raw_connection()  # from the pool; back to it on close
+            pooled = self._engine.raw_connection()  # from the pool; back to it on close
+            driver = pooled.driver_connection
             try:
-                cursor = driver.cursor()
+                if self._sqlite:
+                    assert isinstance(driver, sqlite3.Connection)
+                    begin_immediate(driver, wait_seconds=LOCK_WAIT_SECONDS)
+                cursor = pooled.cursor()
                 for item in deliveries:
                     values: dict[str, object] = {
                         "delivery_id": item.delivery_id,
@@ -171,12 +190,12 @@ class Inbox:
                     )
                     stored.append(cursor.fetchone() is not None)
                 cursor.close()
-                driver.commit()
+                pooled.commit()
             except BaseException:
-                driver.rollback()
+                pooled.rollback()
                 raise
             finally:
-                driver.close()
+                pooled.close()
         return stored
 
     def checkpoint(self) -> None:

@@ -44,7 +44,7 @@ class InboxPump:
         inbox: Inbox,
         client: EngineClient,
         *,
-        batch: int = 25,
+        batch: int = 10,
         idle_seconds: float = 0.2,
         retention_seconds: float = 7 * DAY_SECONDS,
         prune_every_seconds: float = 600.0,
