@@ -184,8 +184,8 @@ def _percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)]
 
 
-def stored_counts(database_url: str, tag: str) -> tuple[int, int]:
-    """How many deliveries of this benchmark run the inbox holds, and how many runs exist."""
+def stored_counts(database_url: str, tag: str) -> tuple[int, int, int]:
+    """This benchmark run's deliveries in the inbox, those still pending, and runs started."""
     from bot.adapters.durable import EngineClient, EngineSettings, Inbox, inbox_engine
 
     inbox = Inbox(inbox_engine(database_url))
@@ -197,7 +197,8 @@ def stored_counts(database_url: str, tag: str) -> tuple[int, int]:
         database_url=database_url, application_version="bench", executor_id="bench"
     )
     with EngineClient(settings) as client:
-        return len(rows), len(client.run_ids(f"delivery:{tag}-"))
+        runs = len(client.run_ids(f"delivery:{tag}-"))
+    return len(rows), sum(1 for row in rows if row.done_ms is None), runs
 
 
 def main() -> None:
@@ -233,7 +234,7 @@ def main() -> None:
                 process.send_signal(signal.SIGTERM)
             for process in [server, *workers]:
                 process.wait(timeout=60)
-        stored, runs = stored_counts(database_url, tag)
+        stored, pending, runs = stored_counts(database_url, tag)
     ms = [value * 1000 for value in latencies]
     mode = "with worker in process"
     if options.no_worker:
@@ -248,8 +249,11 @@ def main() -> None:
     )
     # The inbox pumps run where runs are served: in serve with its worker, or in the workers.
     pumped = not options.no_worker or options.workers > 0
-    expected_runs = f"expected {len(ms)}" if pumped else "expected 0: no worker, no pump"
-    print(f"stored in the inbox: {stored} (expected {len(ms)}); runs: {runs} ({expected_runs})")
+    print(
+        f"stored in the inbox: {stored} (expected {len(ms)}); runs started: {runs}, "
+        f"still pending: {pending}"
+        + ("" if pumped else " (no worker, so no pump: the workers would start them)")
+    )
 
 
 if __name__ == "__main__":
