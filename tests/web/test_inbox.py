@@ -3,6 +3,7 @@ deliveries stored once, turned into exactly one run each, by however many pumps.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from bot.adapters.durable import (
     inbox_engine,
 )
 from bot.web._intake import IntakeWriter
+from tests.conftest import RunSpecbot
 from tests.orchestra.conftest import postgres_url  # noqa: F401  (a fixture)
 from tests.web.conftest import example
 
@@ -227,3 +229,21 @@ def test_stored_body_is_kept_byte_for_byte(inbox: Inbox, settings: EngineSetting
     with EngineClient(settings) as client:
         drain(InboxPump.connect(settings), inbox)
         assert client.run_ids("delivery:") == ["delivery:form"]
+
+
+def test_runs_inbox_lists_deliveries(
+    settings: EngineSettings, inbox: Inbox, run_specbot: RunSpecbot
+) -> None:
+    """``specbot runs inbox`` lists stored deliveries, newest first, and which still wait."""
+    store(inbox, 2)
+    drain(InboxPump.connect(settings), inbox)
+    store(inbox, 1, prefix="late")
+    env = {"SPECBOT_DATABASE_URL": settings.database_url}
+    listed = run_specbot("runs", "inbox", env=env)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    # Newest first; deliveries stored in one commit share a time and come by id.
+    assert [line.split()[1] for line in lines] == ["late-0", "d-0", "d-1"]
+    assert "pending" in lines[0] and "run started" in lines[1]
+    waiting = run_specbot("runs", "inbox", "--pending", "--json", env=env)
+    assert [row["delivery_id"] for row in json.loads(waiting.stdout)] == ["late-0"]
