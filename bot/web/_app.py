@@ -83,22 +83,22 @@ def create_app(
     running: list[InboxPump] = []  # the lifespan's pump, woken when a delivery is stored
 
     def wake_pump() -> None:
-        for pump in running:
-            pump.notify()
+        for started in running:
+            started.notify()
 
     writer = IntakeWriter(inbox, on_stored=wake_pump)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.unfinished_runs = 0
-        writer.start()
         launched = store if isinstance(store, Engine) and launch_engine else None
         if launched is not None:
             # Off the event loop: DBOS refuses blocking calls inside it.
             await asyncio.to_thread(launched.launch)
-        if pump:
-            running.append(await asyncio.to_thread(_start_pump, store, inbox))
+        writer.start()
         try:
+            if pump:
+                running.append(await asyncio.to_thread(_start_pump, store, inbox))
             yield
         finally:
             writer.stop()  # uvicorn has answered every request by now
@@ -144,8 +144,6 @@ def create_app(
         except Exception as exc:  # the database is down: GitHub shows the failure, redeliver
             log.error("delivery not stored", error=_summary(exc))
             return JSONResponse({"status": "unavailable"}, status_code=503)
-        if stored and running:
-            running[0].notify()
         outcome = "queued" if stored else "duplicate"
         run_id = delivery_workflow_id(event.delivery_id)
         log.info(
