@@ -1,9 +1,10 @@
 """``specbot serve``: the GitHub App's webhook server, with a worker in the same process.
 
 Start-up checks every setting the App needs and refuses with one line naming the first one
-missing or wrong. ``--no-worker`` only accepts deliveries (``specbot worker`` processes then
-run them). Stops on SIGTERM or SIGINT: in-flight requests finish, running work gets
-``--drain`` seconds, and what is left is recovered by the next worker to start.
+missing or wrong. ``--no-worker`` only accepts deliveries into the webhook inbox
+(``specbot worker`` processes then start and run them). Stops on SIGTERM or SIGINT:
+in-flight requests finish, running work gets ``--drain`` seconds, and what is left is
+recovered by the next worker to start.
 """
 
 from __future__ import annotations

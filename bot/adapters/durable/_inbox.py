@@ -94,7 +94,7 @@ def inbox_engine(database_url: str, *, background_checkpoints: bool = False) -> 
 
 
 class Inbox:
-    """Store deliveries once by id; claim, finish, retry and prune them for the pump.
+    """Store deliveries once by id; hand them to the pump, retry and prune them.
 
     On SQLite every write transaction begins with ``BEGIN IMMEDIATE``, polled for the lock
     (see ``_sqlite_writes``). Share one ``Inbox`` between the request path and the pump of
