@@ -4,9 +4,11 @@ deliveries stored once, turned into exactly one run each, by however many pumps.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -247,3 +249,32 @@ def test_runs_inbox_lists_deliveries(
     assert "pending" in lines[0] and "run started" in lines[1]
     waiting = run_specbot("runs", "inbox", "--pending", "--json", env=env)
     assert [row["delivery_id"] for row in json.loads(waiting.stdout)] == ["late-0"]
+
+
+def test_sqlite_write_waits_for_another_writer(tmp_path: Path) -> None:
+    """While another connection holds SQLite's write lock, a store waits for it (polling, not
+    failing at once) and succeeds as soon as the lock is released."""
+    database = f"sqlite:///{tmp_path / 'locked.sqlite'}"
+    EngineClient(
+        EngineSettings(database_url=database, application_version="t", executor_id="t"),
+        create_schema=True,
+    ).close()
+    found = Inbox(inbox_engine(database, background_checkpoints=True))
+    other = sqlite3.connect(
+        tmp_path / "locked.sqlite", isolation_level=None, check_same_thread=False
+    )
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(0.3, other.execute, args=("COMMIT",))
+        release.start()
+        started = time.monotonic()
+        assert found.put("waited", "issues", "application/json", BODY) is True
+        assert time.monotonic() - started >= 0.25
+        release.join()
+        with found.engine.connect() as connection:
+            autocheckpoint = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+        assert autocheckpoint == 0, "the request path must not checkpoint inside a commit"
+        assert [entry.delivery_id for entry in found.entries()] == ["waited"]
+    finally:
+        other.close()
+        found.dispose()
