@@ -57,7 +57,7 @@ class InboxPump:
         self.retention_seconds = retention_seconds
         self.prune_every_seconds = prune_every_seconds
         self.max_attempts = max_attempts
-        self.started_runs = 0
+        self.started_runs = 0  # runs this pump enqueued (a repeat of an existing id counts)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -116,18 +116,19 @@ class InboxPump:
         try:
             with self.inbox.transaction() as connection:
                 taken = self.inbox.take_in(connection, limit=self.batch)
-                self._start_runs(connection, taken)
+                started = self._start_runs(connection, taken)
         except Exception as exc:
             if not taken:
                 raise
             # Rolled back: find the delivery that failed, and start the others.
             log.warning("inbox batch failed, starting one by one", error=_summary(exc))
-            for row in taken:
-                self._start_one(row)
-        self.started_runs += len(taken)
+            started = sum(self._start_one(row) for row in taken)
+        self.started_runs += started
         return len(taken)
 
-    def _start_runs(self, connection: sa.Connection, rows: list[InboxDelivery]) -> None:
+    def _start_runs(self, connection: sa.Connection, rows: list[InboxDelivery]) -> int:
+        """Enqueue the rows' runs in the caller's transaction; returns how many."""
+        started = 0
         for row in rows:
             try:
                 data = stored_delivery(row)
@@ -144,13 +145,15 @@ class InboxPump:
                 workflow_id=delivery_workflow_id(row.delivery_id),
                 queue=INGEST_QUEUE,
             )
+            started += 1
+        return started
 
-    def _start_one(self, row: InboxDelivery) -> None:
+    def _start_one(self, row: InboxDelivery) -> int:
+        """Start one row's run alone; on failure count the attempt. Returns runs started."""
         try:
             with self.inbox.transaction() as connection:
                 again = self.inbox.take_in(connection, limit=1, only=[row.delivery_id])
-                self._start_runs(connection, again)
-            return
+                return self._start_runs(connection, again)
         except Exception as exc:
             error = _summary(exc)
         try:
@@ -159,7 +162,7 @@ class InboxPump:
                 with self.inbox.transaction() as connection:
                     self.inbox.take_in(connection, limit=1, only=[row.delivery_id])
                     self.inbox.give_up_in(connection, row.delivery_id, error)
-                return
+                return 0
             delay = min(2.0**row.attempts, 300.0)
             log.warning(
                 "inbox delivery not started, retrying",
@@ -171,10 +174,13 @@ class InboxPump:
             self.inbox.retry_later(row.delivery_id, error, delay_seconds=delay)
         except Exception as exc:  # the database is down: the row stays due, tried next round
             log.warning("inbox pump cannot record a failure", error=_summary(exc))
+        return 0
 
     def _run(self) -> None:
         failures = 0
         while not self._stop.is_set():
+            # Cleared before the round: a delivery stored during it wakes the next one at once.
+            self._wake.clear()
             try:
                 settled = self.pump_once()
                 self._prune_now_and_then()
@@ -187,7 +193,6 @@ class InboxPump:
                 continue  # more may be waiting
             pause = self.idle_seconds if not failures else min(0.5 * 2**failures, 10.0)
             self._wake.wait(pause)
-            self._wake.clear()
 
     def _prune_now_and_then(self) -> None:
         now = time.monotonic()
