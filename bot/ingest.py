@@ -1,8 +1,9 @@
 """The ingest pipeline: one durable run per webhook delivery that hands the event to the Router.
 
-The web server only stores a delivery (enqueues this pipeline under ``delivery:<id>``) and
-answers; the dispatch happens here, inside the durable engine, so a crash between the
-acknowledgement and the handlers loses nothing and a redelivery (same id) is the same run.
+The web server only stores a delivery (one row in the webhook inbox) and answers; an inbox
+pump then enqueues this pipeline under ``delivery:<id>``, and the dispatch happens here,
+inside the durable engine, so a crash between the acknowledgement and the handlers loses
+nothing and a redelivery (same id) is the same run.
 Every process that serves runs builds the same pipeline from the same Router.
 """
 

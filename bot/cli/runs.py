@@ -1,5 +1,6 @@
 """``specbot runs``: look at durable runs and act on them from any machine that reaches the
-database: the dead-letter list, retry of a dead letter, cancellation, status."""
+database: the dead-letter list, retry of a dead letter, cancellation, status, and the webhook
+inbox (deliveries stored by ``serve`` and when their runs started)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 runs_app = typer.Typer(
     name="runs",
-    help="Dead letters, retries, cancellation and status of runs.",
+    help="Dead letters, retries, cancellation and status of runs; the webhook inbox.",
     no_args_is_help=True,
 )
 
@@ -92,3 +93,51 @@ def status(workflow_id: Annotated[str, typer.Argument(help="The run to look at."
         except KeyError as exc:
             typer.echo(f"specbot runs: {exc.args[0]}", err=True)
             raise typer.Exit(2) from None
+
+
+@runs_app.command("inbox")
+def inbox(
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Only deliveries whose run is not started yet.")
+    ] = False,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many rows.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+) -> None:
+    """List stored webhook deliveries, newest first: when each arrived, when its run started."""
+    import sqlalchemy as sa
+
+    from bot.adapters.durable import Inbox, engine_settings, inbox_engine
+    from bot.settings import Settings
+
+    database_url = engine_settings(Settings(), executor_id="specbot-cli").database_url
+    store = Inbox(inbox_engine(database_url))
+    try:
+        entries = store.entries(pending_only=pending, limit=limit)
+    except sa.exc.SQLAlchemyError as exc:
+        shown = sa.make_url(database_url).render_as_string(hide_password=True)
+        typer.echo(
+            f"specbot runs: cannot read the inbox in {shown}: {type(exc).__name__}", err=True
+        )
+        raise typer.Exit(2) from None
+    finally:
+        store.dispose()
+    if as_json:
+        typer.echo(json.dumps([entry.__dict__ for entry in entries], indent=2))
+        return
+    if not entries:
+        typer.echo("no pending deliveries" if pending else "no deliveries")
+    for entry in entries:
+        started = "pending" if entry.done_ms is None else f"run started {_clock(entry.done_ms)}"
+        error = f"  last error: {entry.error}" if entry.error else ""
+        typer.echo(
+            f"{_clock(entry.received_ms)}  {entry.delivery_id}  {entry.event}  {started}"
+            f"  (attempts {entry.attempts}){error}"
+        )
+
+
+def _clock(epoch_ms: int) -> str:
+    """An inbox timestamp as UTC ISO 8601 to the second."""
+    import datetime
+
+    moment = datetime.datetime.fromtimestamp(epoch_ms / 1000, tz=datetime.UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,13 +1,15 @@
 """``specbot serve``: the GitHub App's webhook server, with a worker in the same process.
 
 Start-up checks every setting the App needs and refuses with one line naming the first one
-missing or wrong. ``--no-worker`` only accepts deliveries (``specbot worker`` processes then
-run them). Stops on SIGTERM or SIGINT: in-flight requests finish, running work gets
-``--drain`` seconds, and what is left is recovered by the next worker to start.
+missing or wrong. ``--no-worker`` only accepts deliveries into the webhook inbox
+(``specbot worker`` processes then start and run them). Stops on SIGTERM or SIGINT:
+in-flight requests finish, running work gets ``--drain`` seconds, and what is left is
+recovered by the next worker to start.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import os
@@ -200,6 +202,7 @@ def _run(
     # that a clean return (exit 0) instead of a KeyboardInterrupt or a kill by SIGTERM.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _ignore_after_shutdown)
+    _freeze_startup_objects()
     try:
         uvicorn.Server(config).run()
     finally:
@@ -207,6 +210,16 @@ def _run(
             store.close()
     unfinished: Any = getattr(app.state, "unfinished_runs", 0)
     return int(unfinished)
+
+
+def _freeze_startup_objects() -> None:
+    """Keep what start-up made (modules, classes, the app) out of the cyclic collector.
+
+    They live as long as the process, yet every full collection walked all of them again:
+    on the webhook benchmark one took 120 to 200 ms, and every request in flight waited.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def _ignore_after_shutdown(_signum: int, _frame: FrameType | None) -> None:

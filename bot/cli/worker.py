@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from bot.orchestra import Catalog
 
 DEFAULT_CATALOG = "bot.flows:catalog"
+# On SIGTERM the inbox pump gets at most this long to start the runs of pending deliveries.
+PUMP_DRAIN_SECONDS = 5.0
 
 
 def load_catalog(references: list[str]) -> Catalog:
@@ -92,7 +94,8 @@ def worker(
     except ValueError as exc:
         typer.echo(f"specbot worker: {exc}", err=True)
         raise typer.Exit(2) from None
-    from bot.adapters.durable import Engine, engine_settings
+    from bot.adapters.durable import Engine, InboxPump, engine_settings
+    from bot.ingest import INGEST_PIPELINE
     from bot.settings import Settings
 
     process_settings = Settings()
@@ -119,6 +122,11 @@ def worker(
     signal.signal(signal.SIGINT, _request_stop)
     engine = Engine(settings, served)
     engine.launch()
+    # A worker that runs deliveries also starts their runs from the webhook inbox, so the
+    # inbox of a ``serve --no-worker`` front end is drained by its workers.
+    pump = InboxPump.connect(settings) if INGEST_PIPELINE in served.pipelines else None
+    if pump is not None:
+        pump.start()
     typer.echo(
         f"specbot worker {settings.executor_id} ready (version {settings.application_version})"
     )
@@ -127,6 +135,8 @@ def worker(
         while not stop.wait(0.5):
             pass
     finally:
+        if pump is not None:
+            pump.close(drain_seconds=min(drain, PUMP_DRAIN_SECONDS))
         unfinished = engine.shutdown(drain_seconds=drain)
     left = f" ({unfinished} unfinished run(s) left for recovery)" if unfinished else ""
     typer.echo(f"specbot worker {settings.executor_id} stopped{left}")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.durable import Engine, engine_settings
+from bot.adapters.durable import Engine, Inbox, engine_settings, inbox_engine
 from bot.ingest import IngestRouter, ingest_catalog
 from bot.orchestra import StageContext
 from bot.routing import Router
@@ -62,6 +62,19 @@ def engine(web_settings: Settings, recorder: Recorder) -> Iterator[Engine]:
     settings = engine_settings(web_settings, executor_id="web-test")
     built = Engine(settings, ingest_catalog(recorder.router))
     yield built
+
+
+@pytest.fixture
+def inbox(web_settings: Settings) -> Iterator[Inbox]:
+    """The webhook inbox of the test's database, read directly."""
+    found = Inbox(inbox_engine(web_settings.resolved_database_url()))
+    yield found
+    found.dispose()
+
+
+def stored_ids(inbox: Inbox) -> list[str]:
+    """Ids of every delivery the inbox holds, sorted."""
+    return sorted(entry.delivery_id for entry in inbox.entries(limit=10_000))
 
 
 def example(event: str, name: str = "") -> bytes:

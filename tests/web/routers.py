@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 
-from bot.ingest import IngestRouter
+from bot.ingest import IngestRouter, ingest_catalog
 from bot.orchestra import StageContext
 from bot.routing import Router
 from bot.webhooks import Event
@@ -29,3 +29,7 @@ def record(event: Event, context: StageContext) -> None:
     }
     with open(os.environ["SPECBOT_TEST_RECORD"], "a", encoding="utf-8") as record_file:
         record_file.write(json.dumps(line) + "\n")
+
+
+# For ``specbot worker --catalog tests.web.routers:recording_catalog``.
+recording_catalog = ingest_catalog(recording)

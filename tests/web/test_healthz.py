@@ -7,7 +7,7 @@ from contextlib import closing
 
 from fastapi.testclient import TestClient
 
-from bot.adapters.durable import EngineClient, engine_settings
+from bot.adapters.durable import EngineClient, Inbox, InboxPump, engine_settings, inbox_engine
 from bot.settings import Settings
 from bot.web import create_app
 from tests.web.conftest import Recorder, example, signed_headers
@@ -35,20 +35,30 @@ def test_healthz_follows_the_database(web_settings: Settings, recorder: Recorder
 
 
 def test_front_end_only_stores_for_the_workers(web_settings: Settings, recorder: Recorder) -> None:
-    """With an EngineClient the delivery is stored (ENQUEUED) and no handler runs here."""
+    """A front end (EngineClient) stores the delivery in the inbox and starts no run; a pump
+    started later (as in a worker) turns it into one ENQUEUED run, and no handler runs here."""
     web_settings.data_dir.mkdir(parents=True)
     client_store = EngineClient(engine_settings(web_settings), create_schema=True)
+    inbox = Inbox(inbox_engine(web_settings.resolved_database_url()))
     try:
         with TestClient(create_app(web_settings, client_store, recorder.router)) as client:
             body = example("issues", "opened.payload.json")
             headers = signed_headers("issues", body, delivery="front-1")
-            assert client.post("/webhook", content=body, headers=headers).status_code == 202
+            first = client.post("/webhook", content=body, headers=headers)
+            assert (first.status_code, first.json()["status"]) == (202, "queued")
             again = client.post("/webhook", content=body, headers=headers)
             assert again.json()["status"] == "duplicate"
+        assert [entry.delivery_id for entry in inbox.entries(pending_only=True)] == ["front-1"]
+        assert client_store.run_ids("delivery:") == []
+        pump = InboxPump.connect(engine_settings(web_settings))
+        pump.start()
+        assert pump.close(drain_seconds=10) == 0
         assert client_store.run_ids("delivery:") == ["delivery:front-1"]
         assert client_store.status("delivery:front-1") == "ENQUEUED"
+        assert inbox.pending_count() == 0
         assert recorder.received == []
     finally:
+        inbox.dispose()
         client_store.close()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.adapters.durable import EngineClient, engine_settings, probe_database
+from bot.adapters.durable import EngineClient, InboxPump, engine_settings, probe_database
 from bot.settings import Settings
 from bot.web import create_app
 from tests.orchestra.conftest import postgres_url  # noqa: F401  (a fixture)
@@ -15,7 +15,8 @@ pytestmark = pytest.mark.postgres
 
 
 def test_front_end_on_a_new_postgres_database(postgres_url: str, recorder: Recorder) -> None:  # noqa: F811
-    """serve --no-worker's store sets up a new database, stores once, and reports ready."""
+    """serve --no-worker's store sets up a new database, stores once, reports ready, and a
+    pump turns the stored delivery into one run."""
     settings = Settings(GITHUB_WEBHOOK_SECRET=SECRET, SPECBOT_DATABASE_URL=postgres_url)
     store = EngineClient(engine_settings(settings), create_schema=True)
     try:
@@ -28,6 +29,10 @@ def test_front_end_on_a_new_postgres_database(postgres_url: str, recorder: Recor
             )
             again = client.post("/webhook", content=body, headers=headers)
             assert again.json()["status"] == "duplicate"
+        assert store.run_ids("delivery:") == []
+        pump = InboxPump.connect(engine_settings(settings))
+        pump.start()
+        assert pump.close(drain_seconds=10) == 0
         assert store.run_ids("delivery:") == ["delivery:pg-1"]
     finally:
         store.close()

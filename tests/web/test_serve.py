@@ -20,6 +20,7 @@ import pytest
 from bot.localhub import RunningHub
 from tests.conftest import ROOT, RunSpecbot
 from tests.hub_fixtures import APP_ID, WEBHOOK_SECRET
+from tests.orchestra.workers import WorkerProcess
 from tests.web.conftest import example, signed_headers
 
 
@@ -198,8 +199,11 @@ def test_startup_refusals_name_the_setting(
 
 
 @pytest.mark.slow
-def test_no_worker_only_stores(tmp_path: Path, app_key_pem: Path) -> None:
-    """With --no-worker a new database is set up, deliveries are stored, and none is dispatched."""
+def test_no_worker_stores_and_a_worker_started_later_dispatches(
+    tmp_path: Path, app_key_pem: Path
+) -> None:
+    """With --no-worker a new database is set up and deliveries wait in the inbox; a
+    ``specbot worker`` started after the server stopped drains them: one run, one dispatch."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), **app_environment(tmp_path, app_key_pem)}
     command = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--no-worker"]
@@ -212,10 +216,11 @@ def test_no_worker_only_stores(tmp_path: Path, app_key_pem: Path) -> None:
         wait_until_ready(server)
         body = example("issues", "labeled.payload.json")
         headers = signed_headers("issues", body, delivery="no-worker-1", secret=WEBHOOK_SECRET)
-        request = urllib.request.Request(server.url + "/webhook", body, headers, method="POST")
-        with urllib.request.urlopen(request, timeout=5) as response:
-            assert response.status == 202
-            assert json.loads(response.read())["status"] == "queued"
+        for expected in ("queued", "duplicate"):
+            request = urllib.request.Request(server.url + "/webhook", body, headers, method="POST")
+            with urllib.request.urlopen(request, timeout=5) as response:
+                assert response.status == 202
+                assert json.loads(response.read())["status"] == expected
         time.sleep(0.5)
         assert server.received() == []
         code, logged = server.stop()
@@ -224,10 +229,32 @@ def test_no_worker_only_stores(tmp_path: Path, app_key_pem: Path) -> None:
         if process.poll() is None:
             process.kill()
             process.communicate()
-    from bot.adapters.durable import EngineClient, EngineSettings
+    from bot.adapters.durable import EngineClient, EngineSettings, Inbox, inbox_engine
 
     database = f"sqlite:///{tmp_path / 'data' / 'specbot.sqlite'}"
     settings = EngineSettings(database_url=database, application_version="t", executor_id="t")
-    with EngineClient(settings) as client:
-        assert client.run_ids("delivery:") == ["delivery:no-worker-1"]
-        assert client.status("delivery:no-worker-1") == "ENQUEUED"
+    inbox = Inbox(inbox_engine(database))
+    try:
+        assert [entry.delivery_id for entry in inbox.entries(pending_only=True)] == ["no-worker-1"]
+        with EngineClient(settings) as client:
+            assert client.run_ids("delivery:") == []
+        worker = WorkerProcess(
+            database,
+            "late-worker",
+            env={"SPECBOT_TEST_RECORD": str(server.record)},
+            flags={"catalog": "tests.web.routers:recording_catalog"},
+        )
+        try:
+            worker.wait_ready()
+            wait_for_records(server, 1)
+            assert worker.stop() == 0, "".join(worker.errors)
+        finally:
+            worker.kill()
+        assert [(line["delivery_id"], line["run_id"]) for line in server.received()] == [
+            ("no-worker-1", "delivery:no-worker-1")
+        ]
+        assert inbox.pending_count() == 0
+        with EngineClient(settings) as client:
+            assert client.run_ids("delivery:") == ["delivery:no-worker-1"]
+    finally:
+        inbox.dispose()

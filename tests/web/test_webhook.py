@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.adapters.durable import Engine
+from bot.adapters.durable import Engine, Inbox
 from bot.settings import Settings
 from bot.web import create_app
 from bot.webhooks import MAX_BODY_BYTES
@@ -20,6 +20,7 @@ from tests.web.conftest import (
     example_paths,
     json_body,
     signed_headers,
+    stored_ids,
 )
 
 
@@ -58,15 +59,17 @@ def test_every_example_is_stored_once_and_dispatched(
         if handled:
             sent.append((event, headers["X-GitHub-Delivery"]))
     assert sent, "no example was handled"
-    assert sorted(engine.run_ids("delivery:")) == sorted(f"delivery:{d}" for _, d in sent)
+    expected_runs = sorted(f"delivery:{d}" for _, d in sent)
+    wait_for(lambda: sorted(engine.run_ids("delivery:")) == expected_runs)
     wait_for(lambda: len(recorder.received) >= len(sent))
     assert sorted(recorder.received) == sorted(sent)
 
 
 def test_same_delivery_twice_is_one_run(
-    client: TestClient, engine: Engine, recorder: Recorder
+    client: TestClient, engine: Engine, inbox: Inbox, recorder: Recorder
 ) -> None:
-    """A redelivery (same X-GitHub-Delivery) answers duplicate and the handler runs once."""
+    """A redelivery (same X-GitHub-Delivery) answers duplicate, is one inbox row, and the
+    handler runs once."""
     body = example("issues", "labeled.payload.json")
     headers = signed_headers("issues", body, delivery="dup-1")
     first = client.post("/webhook", content=body, headers=headers)
@@ -74,6 +77,7 @@ def test_same_delivery_twice_is_one_run(
     assert first.status_code == second.status_code == 202
     assert first.json() == {"status": "queued", "run_id": "delivery:dup-1"}
     assert second.json() == {"status": "duplicate", "run_id": "delivery:dup-1"}
+    assert stored_ids(inbox) == ["dup-1"]
     wait_for(lambda: recorder.received)
     engine.result("delivery:dup-1", timeout=10)
     third = client.post("/webhook", content=body, headers=headers)
@@ -81,6 +85,7 @@ def test_same_delivery_twice_is_one_run(
     time.sleep(0.5)  # a wrongly re-queued run would be picked up within the queue's poll
     assert recorder.received == [("issues", "dup-1")]
     assert engine.run_ids("delivery:") == ["delivery:dup-1"]
+    assert stored_ids(inbox) == ["dup-1"]
 
 
 @pytest.mark.parametrize(
@@ -92,12 +97,13 @@ def test_same_delivery_twice_is_one_run(
         ("no-event", 400),
         ("no-delivery", 400),
         ("bad-delivery-id", 400),
+        ("bad-event-name", 400),
         ("malformed-json", 400),
         ("json-array", 400),
     ],
 )
 def test_refused_deliveries_store_nothing(
-    client: TestClient, engine: Engine, recorder: Recorder, mutate: str, status: int
+    client: TestClient, engine: Engine, inbox: Inbox, mutate: str, status: int
 ) -> None:
     """A bad signature is 401, bad headers or JSON 400, and no run is stored for either."""
     body = example("issues", "opened.payload.json")
@@ -114,6 +120,8 @@ def test_refused_deliveries_store_nothing(
         del headers["X-GitHub-Delivery"]
     elif mutate == "bad-delivery-id":
         headers["X-GitHub-Delivery"] = "../../etc/passwd"
+    elif mutate == "bad-event-name":
+        headers["X-GitHub-Event"] = "issues; drop table"
     elif mutate == "malformed-json":
         body = b'{"action": "opened", '
         headers = signed_headers("issues", body)
@@ -123,19 +131,25 @@ def test_refused_deliveries_store_nothing(
     response = client.post("/webhook", content=body, headers=headers)
     assert response.status_code == status, response.text
     assert response.json()["status"] == "refused"
+    assert stored_ids(inbox) == []
     assert engine.run_ids("") == []
 
 
-def test_oversized_body_is_refused_from_content_length(client: TestClient, engine: Engine) -> None:
+def test_oversized_body_is_refused_from_content_length(
+    client: TestClient, engine: Engine, inbox: Inbox
+) -> None:
     """A Content-Length over 25 MB is refused with 413 and nothing is stored."""
     headers = signed_headers("issues", b"{}")
     headers["Content-Length"] = str(MAX_BODY_BYTES + 1)
     response = client.post("/webhook", content=b"{}", headers=headers)
     assert response.status_code == 413
+    assert stored_ids(inbox) == []
     assert engine.run_ids("") == []
 
 
-def test_oversized_streamed_body_is_refused(client: TestClient, engine: Engine) -> None:
+def test_oversized_streamed_body_is_refused(
+    client: TestClient, engine: Engine, inbox: Inbox
+) -> None:
     """A body streamed without Content-Length is cut off at 25 MB with 413, nothing stored."""
     chunk = b" " * (1024 * 1024)
 
@@ -145,6 +159,7 @@ def test_oversized_streamed_body_is_refused(client: TestClient, engine: Engine) 
 
     response = client.post("/webhook", content=chunks(), headers=signed_headers("issues", b"{}"))
     assert response.status_code == 413
+    assert stored_ids(inbox) == []
     assert engine.run_ids("") == []
 
 
@@ -189,9 +204,14 @@ def test_missing_secret_refuses_to_build(
         create_app(settings, engine, recorder.router)
 
 
-def test_large_valid_delivery_is_stored(client: TestClient, engine: Engine) -> None:
-    """A big but allowed body (2 MB) is verified off the loop and stored."""
+def test_large_valid_delivery_is_stored(
+    client: TestClient, engine: Engine, inbox: Inbox, recorder: Recorder
+) -> None:
+    """A big but allowed body (2 MB) is verified off the loop, stored as sent, and dispatched."""
     body = json_body({"action": "opened", "padding": "x" * (2 * 1024 * 1024)})
-    response = client.post("/webhook", content=body, headers=signed_headers("issues", body))
+    headers = signed_headers("issues", body, delivery="big-1")
+    response = client.post("/webhook", content=body, headers=headers)
     assert response.status_code == 202, response.text
-    assert len(engine.run_ids("delivery:")) == 1
+    assert stored_ids(inbox) == ["big-1"]
+    wait_for(lambda: engine.run_ids("delivery:") == ["delivery:big-1"])
+    wait_for(lambda: recorder.received == [("issues", "big-1")])

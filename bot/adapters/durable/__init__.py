@@ -6,7 +6,15 @@ root, so ``specbot lint`` stays fast.
 
 from bot.adapters.durable._client import EngineClient
 from bot.adapters.durable._engine import Engine
+from bot.adapters.durable._inbox import (
+    Inbox,
+    InboxDelivery,
+    InboxEntry,
+    Received,
+    inbox_engine,
+)
 from bot.adapters.durable._pipelines import StageFailedError
+from bot.adapters.durable._pump import InboxPump
 from bot.adapters.durable._settings import EngineSettings, RunFailedError, RunInfo, engine_settings
 from bot.adapters.durable._tables import EventLog, WorkerRoster, probe_database
 
@@ -15,10 +23,16 @@ __all__ = [
     "EngineClient",
     "EngineSettings",
     "EventLog",
+    "Inbox",
+    "InboxDelivery",
+    "InboxEntry",
+    "InboxPump",
+    "Received",
     "RunFailedError",
     "RunInfo",
     "StageFailedError",
     "WorkerRoster",
     "engine_settings",
+    "inbox_engine",
     "probe_database",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import sqlalchemy as sa
 from dbos import DBOS, DBOSClient, DBOSPortableJSONSerializer, EnqueueOptions
 
 from bot.adapters.durable._coordinators import COORDINATOR_WORKFLOW
@@ -13,7 +14,7 @@ from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_let
 from bot.adapters.durable._pipelines import PIPELINE_WORKFLOW
 from bot.adapters.durable._settings import FINAL_STATUSES, EngineSettings, RunFailedError
 from bot.adapters.durable._swarms import SWARM_WORKFLOW
-from bot.adapters.durable._tables import create_engine, use_write_ahead_log
+from bot.adapters.durable._tables import create_engine, create_tables
 from bot.orchestra import DeadLetter, JsonObject
 
 
@@ -31,7 +32,7 @@ class EngineClient:
             DBOS.migrate(settings.database_url)
             tables = create_engine(settings.database_url)
             try:
-                use_write_ahead_log(tables)
+                create_tables(tables)  # specbot's own, the webhook inbox among them
             finally:
                 tables.dispose()
         self._client = DBOSClient(
@@ -80,6 +81,29 @@ class EngineClient:
         return self.enqueue(
             PIPELINE_WORKFLOW, queue, name, data, workflow_id, workflow_id=workflow_id, **kw
         )
+
+    def start_pipeline_in(
+        self,
+        connection: sa.Connection,
+        name: str,
+        data: JsonObject,
+        *,
+        workflow_id: str,
+        queue: str = "pipelines",
+    ) -> str:
+        """Enqueue a pipeline run inside the caller's open transaction on the engine's database.
+
+        The run exists once the caller commits, together with whatever else that transaction
+        wrote; a ``workflow_id`` that exists already is left as it is.
+        """
+        options: EnqueueOptions = {
+            "workflow_name": PIPELINE_WORKFLOW,
+            "queue_name": queue,
+            "workflow_id": workflow_id,
+            "app_version": self.settings.application_version,
+        }
+        self._client.enqueue_in_transaction(connection, options, name, data, workflow_id)
+        return workflow_id
 
     def start_swarm(
         self, name: str, artifact: JsonObject, *, workflow_id: str, queue: str = "review", **kw: Any

@@ -1,4 +1,4 @@
-"""specbot's own tables beside the engine's: the append-only event log and worker heartbeats."""
+"""specbot's own tables beside the engine's: the event log, worker heartbeats, the webhook inbox."""
 
 from __future__ import annotations
 
@@ -35,6 +35,25 @@ WORKERS = sa.Table(
     sa.Column("application_version", sa.String(100), nullable=False),
     sa.Column("started_ms", sa.BigInteger, nullable=False),
     sa.Column("last_seen_ms", sa.BigInteger, nullable=False),
+)
+
+# Verified webhook deliveries as received, stored before the 202 and turned into ingest runs
+# by the inbox pump (see ``_inbox.py``). A row is pending until ``done_ms`` is set.
+INBOX = sa.Table(
+    "specbot_inbox",
+    METADATA,
+    sa.Column("delivery_id", sa.String(100), primary_key=True),
+    sa.Column("event", sa.String(100), nullable=False),
+    sa.Column("content_type", sa.String(200), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("received_ms", sa.BigInteger, nullable=False),
+    # After a failed attempt to start its run, the row waits until then (backoff).
+    sa.Column("next_attempt_ms", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("done_ms", sa.BigInteger, nullable=True),
+    # The pump takes pending rows oldest first; pruning reads old done rows.
+    sa.Index("ix_specbot_inbox_pending", "done_ms", "received_ms"),
 )
 
 
