@@ -35,6 +35,7 @@ from bot.orchestra import delivery_workflow_id
 from bot.settings import Settings
 from bot.web._body import read_capped_body
 from bot.web._intake import IntakeWriter
+from bot.web._runs import run_pages
 from bot.webhooks import MAX_BODY_BYTES, Event, MalformedDelivery, WebhookError, event_from_http
 
 # GitHub's delivery ids are GUIDs; anything else is refused before it names a durable run.
@@ -168,6 +169,7 @@ def create_app(
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "up"})
 
+    app.include_router(run_pages(store, secret))
     return app
 
 
