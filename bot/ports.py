@@ -87,6 +87,11 @@ class GitIdentity(_Value):
     email: str
 
 
+def bot_identity(login: str) -> GitIdentity:
+    """How the App's commits are signed: its ``<slug>[bot]`` login and GitHub's no-reply mail."""
+    return GitIdentity(name=login, email=f"{login}@users.noreply.github.com")
+
+
 class RepoGitHub(Protocol):
     """What specbot does on one repository, on behalf of one installation or token."""
 

@@ -8,7 +8,6 @@ counted per pull request; past the configured maximum specbot asks a person to t
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from bot.flows._services import Services, current
 from bot.flows._trigger import is_self, may_trigger, where
 from bot.ingest import IngestRouter
 from bot.orchestra import Pipeline, Stage, StageContext, issue_partition
-from bot.ports import GitIdentity, PullInfo, RepoGitHub, ReviewCommentInfo
+from bot.ports import PullInfo, RepoGitHub, ReviewCommentInfo, bot_identity
 from bot.review import defuse_mentions
 from bot.routing import Router
 from bot.untrusted import delimit
@@ -33,6 +32,7 @@ from bot.work import (
     command_plan,
     follow_up,
     prepare,
+    shell_base_env,
     venv_environment,
 )
 from bot.workspace import RunEnvironment, exclude_caches, restore_before_commit, snapshot_git
@@ -93,6 +93,15 @@ def _thread_text(comments: list[ReviewCommentInfo], root: int) -> str:
     return "\n\n".join(f"{c.author} on {c.path}:{c.line}: {c.body}" for c in chain)
 
 
+def review_threads(comments: list[ReviewCommentInfo], review_id: object) -> list[Thread]:
+    """The threads a review started, each with its whole text (replies included)."""
+    return [
+        Thread(reply_to=c.id, path=c.path, line=c.line, text=_thread_text(comments, c.id))
+        for c in comments
+        if c.review_id == review_id and c.in_reply_to_id is None
+    ]
+
+
 def after_review(services: Services, github: RepoGitHub, job: object, head_ref: str) -> str:
     """After the swarm requested changes on specbot's pull request: a round, or a person.
 
@@ -111,12 +120,7 @@ def after_review(services: Services, github: RepoGitHub, job: object, head_ref: 
             "review still requests changes. A person should take it from here.",
         )
         return f"specbot stopped after {done} follow-up round(s): a person should take over."
-    comments = github.review_comments(job.pull)
-    own = [c for c in comments if c.review_id == job.review_id and c.in_reply_to_id is None]
-    threads = [
-        Thread(reply_to=c.id, path=c.path, line=c.line, text=_thread_text(comments, c.id))
-        for c in own
-    ]
+    threads = review_threads(github.review_comments(job.pull), job.review_id)
     follow = FollowUpJob(
         repo=job.repo,
         installation_id=job.installation_id,
@@ -145,12 +149,7 @@ def on_review(event: Event, context: StageContext) -> None:
         event, github, services.repo_config(github), number
     ):
         return
-    comments = github.review_comments(number)
-    own = [c for c in comments if c.review_id == review.get("id") and c.in_reply_to_id is None]
-    threads = [
-        Thread(reply_to=c.id, path=c.path, line=c.line, text=_thread_text(comments, c.id))
-        for c in own
-    ]
+    threads = review_threads(github.review_comments(number), review.get("id"))
     body = str(review.get("body") or "")
     if body.strip():
         threads.insert(0, Thread(reply_to=0, path="", line=None, text=f"review: {body}"))
@@ -287,17 +286,14 @@ def _round(
             threads=_delimited(job),
             commands=commands,
             allow_paths=config.workspace.allow_paths,
-            shell_env=venv_environment(commands.venv_dir, _base_env()),
+            shell_env=venv_environment(commands.venv_dir, shell_base_env()),
         )
         summary = outcome.final_text.strip()
         restore_before_commit(
             checkout, f"origin/{pull.base_ref}", snapshot, config.workspace.allow_paths
         )
         message = f"Follow-up round {job.round} on #{job.pull}\n\n{summary[:2000]}\n\n{trailer}"
-        login = github.bot_login
-        sha = workspaces.commit_all(
-            checkout, message, GitIdentity(name=login, email=f"{login}@users.noreply.github.com")
-        )
+        sha = workspaces.commit_all(checkout, message, bot_identity(github.bot_login))
         if sha is None:
             _reply_all(github, job, run_id, summary or "No change was needed.")
             return job.model_copy(update={"outcome": "no change"})
@@ -305,11 +301,6 @@ def _round(
     head = workspaces.head_sha(checkout)
     _reply_all(github, job, run_id, f"Changed in {head[:12]}.\n\n{summary}".strip())
     return job.model_copy(update={"outcome": "pushed", "commit": head})
-
-
-def _base_env() -> dict[str, str]:
-    keep = ("PATH", "LANG", "LC_ALL", "TZ")
-    return {name: os.environ[name] for name in keep if name in os.environ}
 
 
 def _reply_all(github: RepoGitHub, job: FollowUpJob, run_id: str, text: str) -> None:

@@ -8,7 +8,6 @@ on the branch, and the pull request is found by its head branch before one is op
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from bot.branches import slugify
 from bot.flows._stage import StageTools
 from bot.flows._state import SpecRun
 from bot.orchestra import review_workflow_id
-from bot.ports import GitIdentity, StatusState
+from bot.ports import StatusState, bot_identity
 from bot.pull_request import pull_title, render_pull_body
 from bot.spec import lint, render_markdown
 from bot.tracking import StageState
@@ -30,6 +29,7 @@ from bot.work import (
     plan_work,
     prepare,
     render_plan,
+    shell_base_env,
     test,
     venv_environment,
 )
@@ -143,7 +143,7 @@ def implement_stage(tools: StageTools, run: SpecRun) -> SpecRun:
             PlanSubmission.model_validate(run.plan),
             commands,
             allow_paths=allow,
-            shell_env=venv_environment(commands.venv_dir, _clean_env(tools)),
+            shell_env=venv_environment(commands.venv_dir, shell_base_env()),
         )
         notes = restore_before_commit(checkout, f"origin/{run.base}", snapshot, allow)
         patch = tools.services.workspaces.staged_patch(checkout)
@@ -168,12 +168,6 @@ def implement_stage(tools: StageTools, run: SpecRun) -> SpecRun:
     if not patch.strip():
         raise WorkError("the implementer changed nothing")
     return run.with_stage("implement", StageState.DONE, None, f"{files} file(s) changed")
-
-
-def _clean_env(tools: StageTools) -> dict[str, str]:
-    """The shell's base environment: PATH and locale only, never this process's secrets."""
-    keep = ("PATH", "LANG", "LC_ALL", "TZ")
-    return {name: os.environ[name] for name in keep if name in os.environ}
 
 
 def test_stage(tools: StageTools, run: SpecRun) -> SpecRun:
@@ -203,11 +197,6 @@ def test_stage(tools: StageTools, run: SpecRun) -> SpecRun:
     )
     run = run.with_stage("test", StageState.DONE, None, detail)
     return run.with_stage("self-check", StageState.DONE, 0.0, f"{met} of {len(evidence)} met")
-
-
-def _identity(tools: StageTools) -> GitIdentity:
-    login = tools.github.bot_login
-    return GitIdentity(name=login, email=f"{login}@users.noreply.github.com")
 
 
 def _changed_files(patch: str) -> list[str]:
@@ -240,7 +229,9 @@ def publish(tools: StageTools, run: SpecRun) -> SpecRun:
         trailer = f"Specbot-Run: {run.run_id}"
         if not any(trailer in message for message in workspaces.log_messages(checkout, run.base)):
             workspaces.apply_patch(checkout, run.patch)
-            workspaces.commit_all(checkout, _commit_message(run), _identity(tools))
+            workspaces.commit_all(
+                checkout, _commit_message(run), bot_identity(tools.github.bot_login)
+            )
             workspaces.push(checkout, run.branch, github.git_credentials())
         head = workspaces.head_sha(checkout)
     finally:

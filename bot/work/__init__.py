@@ -23,7 +23,7 @@ from bot.work._reviewing import (
     review_changes,
 )
 from bot.work._spec import SpecText
-from bot.work._team import Team, venv_environment
+from bot.work._team import Team, shell_base_env, venv_environment
 
 __all__ = [
     "DEFAULT_REVIEW_BUDGET",
@@ -41,6 +41,7 @@ __all__ = [
     "prepare",
     "render_plan",
     "review_changes",
+    "shell_base_env",
     "test",
     "venv_environment",
 ]

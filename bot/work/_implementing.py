@@ -93,12 +93,19 @@ def implement(
         plan=render_plan(plan),
         test_command=f"`{commands.test}`" if commands.test else "the project's tests",
     )
+    return _implementer(team, checkout, task, allow_paths, shell_env)
+
+
+def _implementer(
+    team: Team,
+    checkout: Path,
+    task: str,
+    allow_paths: Sequence[str],
+    shell_env: Mapping[str, str] | None,
+) -> AgentOutcome:
+    """The implementer on ``task``, its editor kept off the protected paths."""
     return team.run(
-        "implementer",
-        task,
-        checkout,
-        denied=editor_denied_paths(allow_paths),
-        shell_env=shell_env,
+        "implementer", task, checkout, denied=editor_denied_paths(allow_paths), shell_env=shell_env
     )
 
 
@@ -125,13 +132,7 @@ def follow_up(
         spec=delimit(spec.body, f"issue #{spec.number}", clean=False),
         test_command=f"`{commands.test}`" if commands.test else "the project's tests",
     )
-    return team.run(
-        "implementer",
-        task,
-        checkout,
-        denied=editor_denied_paths(allow_paths),
-        shell_env=shell_env,
-    )
+    return _implementer(team, checkout, task, allow_paths, shell_env)
 
 
 def answer(

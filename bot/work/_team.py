@@ -33,6 +33,12 @@ def _ignore(event_type: str, payload: dict[str, Any]) -> None:
     """An ``on_event`` that records nothing."""
 
 
+def shell_base_env() -> dict[str, str]:
+    """What an agent's shell starts from: PATH and locale, never this process's secrets."""
+    keep = ("PATH", "LANG", "LC_ALL", "TZ")
+    return {name: os.environ[name] for name in keep if name in os.environ}
+
+
 def venv_environment(
     venv_dir: Path | None, base: Mapping[str, str] | None = None
 ) -> dict[str, str]:

@@ -352,3 +352,8 @@ def start_with_users(
     return start_stack(
         seeded, script, tmp_path / "data", key, SPECBOT_WORKSPACE_VENV=Path(sys.prefix), **settings
     )
+
+
+def alice_repo(stack: OfflineStack) -> Any:
+    """The seeded repository through the REST API as alice sees it."""
+    return hub_client(stack).get_repo(REPO)

@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pytest
-from github import Auth, Github
 
 from bot.flows._commands import HELP
 from bot.offline import WEBHOOK_SECRET
@@ -19,17 +18,13 @@ from tests.flows.stack_fixtures import (
     INSTALLATION_ID,
     READY_SPEC,
     REPO,
+    alice_repo,
     implement_script,
     start,
     wait_for,
 )
 
 pytestmark = pytest.mark.slow
-
-
-def _repo(stack: Any) -> Any:
-    client = Github(base_url=stack.hub.api_url, auth=Auth.Token("ghp_alice"))
-    return client.get_repo(REPO)
 
 
 def _reply_after(repo: Any, issue: int, count: int) -> list[Any]:
@@ -40,7 +35,7 @@ def _reply_after(repo: Any, issue: int, count: int) -> list[Any]:
 def test_help_explain_and_status_answer_in_comments(tmp_path: Path, app_key_pem: Path) -> None:
     """Each command gets its own reply; none of them calls the model."""
     with start(tmp_path, app_key_pem, implement_script()) as stack:
-        repo = _repo(stack)
+        repo = alice_repo(stack)
         issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
         number = issue["number"]
         stack.hub.comment(REPO, number, "/specbot help", as_user="alice")
@@ -62,7 +57,7 @@ def test_plan_approval_waits_for_approve(tmp_path: Path, app_key_pem: Path) -> N
     """With plan_approval the run posts the plan and stops; /specbot approve opens the PR."""
     config = "plan_approval: true\n"
     with start(tmp_path, app_key_pem, implement_script(), config=config) as stack:
-        repo = _repo(stack)
+        repo = alice_repo(stack)
         issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
         number = issue["number"]
         stack.hub.label(REPO, number, ["spec"], as_user="alice")
@@ -95,7 +90,7 @@ def test_question_gets_an_answer_and_no_commit(tmp_path: Path, app_key_pem: Path
         "reply": [{"text": "Two decimals keep millimetres readable; the spec asks for it."}],
     }
     with start(tmp_path, app_key_pem, implement_script([answer])) as stack:
-        repo = _repo(stack)
+        repo = alice_repo(stack)
         issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
         stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
         pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
@@ -132,7 +127,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "data/github/webhooks/examples"
 def test_rerunning_the_check_reviews_the_commit_again(tmp_path: Path, app_key_pem: Path) -> None:
     """GitHub's check_run.rerequested for specbot/review starts a second review of that head."""
     with start(tmp_path, app_key_pem, implement_script()) as stack:
-        repo = _repo(stack)
+        repo = alice_repo(stack)
         issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
         stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
         pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
@@ -182,7 +177,7 @@ def test_cancel_stops_the_run_and_says_so(tmp_path: Path, app_key_pem: Path) -> 
     [plan] = [turn for turn in script["turns"] if turn["name"] == "plan"]
     plan["latency"] = 2.0
     with start(tmp_path, app_key_pem, script) as stack:
-        repo = _repo(stack)
+        repo = alice_repo(stack)
         issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
         number = issue["number"]
         stack.hub.label(REPO, number, ["spec"], as_user="alice")

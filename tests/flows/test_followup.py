@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from github import Auth, Github
 
 from tests.flows.stack_fixtures import (
     READY_SPEC,
     REPO,
+    alice_repo,
     implement_script,
     review_turn,
     start,
@@ -57,10 +57,6 @@ def followup_turns() -> list[dict[str, Any]]:
     ]
 
 
-def _client(stack: Any) -> Github:
-    return Github(base_url=stack.hub.api_url, auth=Auth.Token("ghp_alice"))
-
-
 def test_swarm_findings_start_one_round_that_fixes_and_replies(
     tmp_path: Path, app_key_pem: Path
 ) -> None:
@@ -68,7 +64,7 @@ def test_swarm_findings_start_one_round_that_fixes_and_replies(
     with start(tmp_path, app_key_pem, implement_script(followup_turns())) as stack:
         issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
         stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
-        repo = _client(stack).get_repo(REPO)
+        repo = alice_repo(stack)
         pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
 
         def two_reviews() -> list[Any]:

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from github import Auth, Github
 
 from tests.flows.stack_fixtures import (
     NOT_READY_SPEC,
     READY_SPEC,
     REPO,
+    alice_repo,
     implement_script,
     start,
     wait_for,
@@ -19,10 +19,6 @@ from tests.flows.stack_fixtures import (
 from tests.flows.test_followup import FINDING, FIXED_CHECK, followup_turns
 
 pytestmark = pytest.mark.slow
-
-
-def _repo(stack: Any) -> Any:
-    return Github(base_url=stack.hub.api_url, auth=Auth.Token("ghp_alice")).get_repo(REPO)
 
 
 def _open_pull(repo: Any) -> Any:
@@ -38,7 +34,7 @@ def test_editing_a_spec_that_was_not_ready_runs_the_gate_again(
 ) -> None:
     """Not ready -> the author edits the body -> ready -> a PR; still one tracking comment."""
     with start(tmp_path, app_key_pem, implement_script()) as stack:
-        repo = _repo(stack)
+        repo = alice_repo(stack)
         issue = stack.hub.open_issue(REPO, "Convert inches", NOT_READY_SPEC, as_user="alice")
         number = issue["number"]
         stack.hub.label(REPO, number, ["spec"], as_user="alice")
@@ -61,7 +57,7 @@ def test_an_edit_mid_run_cancels_the_run_and_starts_another(
     [plan] = [turn for turn in script["turns"] if turn["name"] == "plan"]
     plan["latency"] = 2.0
     with start(tmp_path, app_key_pem, script) as stack:
-        repo = _repo(stack)
+        repo = alice_repo(stack)
         issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
         number = issue["number"]
         stack.hub.label(REPO, number, ["spec"], as_user="alice")
@@ -88,7 +84,7 @@ def test_a_person_requesting_changes_starts_a_round(tmp_path: Path, app_key_pem:
     """alice requests changes on a line -> specbot commits a fix and replies in her thread."""
     turns = followup_turns()[1:]  # the implementer's follow-up, no swarm finding
     with start(tmp_path, app_key_pem, implement_script(turns)) as stack:
-        repo = _repo(stack)
+        repo = alice_repo(stack)
         issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
         stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
         pull = wait_for(lambda: _open_pull(repo), what="a PR")
@@ -124,7 +120,7 @@ def test_past_the_round_limit_specbot_asks_a_person(tmp_path: Path, app_key_pem:
     config = "flows:\n  follow-up:\n    max_rounds: 0\n"
     turns = followup_turns()[:1]  # the swarm's finding only
     with start(tmp_path, app_key_pem, implement_script(turns), config=config) as stack:
-        repo = _repo(stack)
+        repo = alice_repo(stack)
         issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
         stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
         pull = wait_for(lambda: _open_pull(repo), what="a PR")

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from github import Auth, Github
 
-from tests.flows.stack_fixtures import READY_SPEC, REPO, implement_script, start, wait_for
+from tests.flows.stack_fixtures import (
+    READY_SPEC,
+    REPO,
+    alice_repo,
+    implement_script,
+    start,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 PUBLIC = "https://specbot.example.com"
@@ -20,7 +26,7 @@ def test_the_tracking_comment_links_a_page_only_its_readers_can_open(
 ) -> None:
     """The signed link shows the run's stages; without or with a wrong signature: 404."""
     with start(tmp_path, app_key_pem, implement_script(), SPECBOT_PUBLIC_URL=PUBLIC) as stack:
-        repo = Github(base_url=stack.hub.api_url, auth=Auth.Token("ghp_alice")).get_repo(REPO)
+        repo = alice_repo(stack)
         issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
         number = issue["number"]
         stack.hub.label(REPO, number, ["spec"], as_user="alice")

@@ -4,31 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
-from github import Auth, Github
 
 from tests.flows.stack_fixtures import (
     NEW_SIZES,
     NOT_READY_SPEC,
     READY_SPEC,
     REPO,
+    alice_repo,
     implement_script,
     start,
     wait_for,
 )
 
 pytestmark = pytest.mark.slow
-
-
-def _client(stack: Any) -> Github:
-    return Github(
-        base_url=stack.hub.api_url,
-        auth=Auth.Token("ghp_alice"),
-        seconds_between_requests=0,
-        seconds_between_writes=0,
-    )
 
 
 def test_ready_spec_becomes_a_reviewed_pull_request(tmp_path: Path, app_key_pem: Path) -> None:
@@ -38,8 +28,7 @@ def test_ready_spec_becomes_a_reviewed_pull_request(tmp_path: Path, app_key_pem:
     with start(tmp_path, app_key_pem, implement_script()) as stack:
         issue = stack.hub.open_issue(REPO, "Convert inches", body, as_user="alice")
         stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
-        gh = _client(stack)
-        repo = gh.get_repo(REPO)
+        repo = alice_repo(stack)
         pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
         sent = json.dumps([e.body for e in stack.model.log.entries(path="/v1/messages")])
         assert "inches_to_mm" in sent and '<untrusted source=\\"issue #1\\">' in sent
@@ -78,8 +67,7 @@ def test_not_ready_spec_gets_the_gate_and_no_pull_request(
     with start(tmp_path, app_key_pem, implement_script()) as stack:
         issue = stack.hub.open_issue(REPO, "Better sizes", NOT_READY_SPEC, as_user="alice")
         stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
-        gh = _client(stack)
-        repo = gh.get_repo(REPO)
+        repo = alice_repo(stack)
         comment = wait_for(
             lambda: next(
                 (
