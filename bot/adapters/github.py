@@ -237,9 +237,8 @@ class PyGithubRepo:
         return found.decoded_content.decode("utf-8", errors="replace")
 
     def default_branch(self) -> str:
-        """The repository's default branch."""
-        repo = self._client.get_repo(self.full_name)
-        return repo.default_branch
+        """The repository's default branch (read once per adapter)."""
+        return self._repo.default_branch
 
     def branch_sha(self, branch: str) -> str | None:
         """The commit ``branch`` points at, None if it does not exist."""
@@ -402,7 +401,7 @@ class PyGithubRepo:
 
     def clone_url(self) -> str:
         """The HTTPS clone URL, without credentials."""
-        parts = urlsplit(self._client.get_repo(self.full_name).clone_url)
+        parts = urlsplit(self._repo.clone_url)
         host = parts.hostname or ""
         netloc = f"{host}:{parts.port}" if parts.port else host
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

@@ -8,6 +8,7 @@ installation is kept for the life of the process, so its token is reused across 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -61,6 +62,9 @@ def private_key_from(settings: Settings) -> str:
     return text.strip() + "\n"
 
 
+MAX_CACHED_REPOS = 256
+
+
 class GitHubApp:
     """The App: per-installation repository clients and the App's own ``<slug>[bot]`` login."""
 
@@ -71,6 +75,9 @@ class GitHubApp:
         self.pace_writes = pace_writes
         self._app_auth = Auth.AppAuth(app_id, private_key)
         self._clients: dict[int, tuple[Github, Auth.AppInstallationAuth]] = {}
+        # One adapter per (installation, repository): its repository object is fetched once
+        # (default branch, clone URL), not once per stage. Least recently used ones are dropped.
+        self._repos: OrderedDict[tuple[int, str], PyGithubRepo] = OrderedDict()
         self._lock = threading.Lock()
         self._bot_login: str | None = None
 
@@ -113,9 +120,20 @@ class GitHubApp:
             return found
 
     def repo(self, installation_id: int, full_name: str) -> PyGithubRepo:
-        """A ``RepoGitHub`` for one repository of an installation."""
+        """A ``RepoGitHub`` for one repository of an installation (kept for later calls)."""
+        key = (installation_id, full_name)
+        with self._lock:
+            found = self._repos.get(key)
+            if found is not None:
+                self._repos.move_to_end(key)
+                return found
         github, auth = self.client(installation_id)
-        return PyGithubRepo(github, auth, full_name, bot_login=self.bot_login())
+        made = PyGithubRepo(github, auth, full_name, bot_login=self.bot_login())
+        with self._lock:
+            self._repos[key] = made
+            while len(self._repos) > MAX_CACHED_REPOS:
+                self._repos.popitem(last=False)
+        return made
 
     def close(self) -> None:
         """Close every installation client's connections."""
@@ -123,3 +141,4 @@ class GitHubApp:
             for github, _auth in self._clients.values():
                 github.close()
             self._clients.clear()
+            self._repos.clear()

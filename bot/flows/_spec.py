@@ -12,6 +12,7 @@ import time
 import structlog
 
 from bot.branches import issue_branch
+from bot.config import RepoConfig
 from bot.flows import _spec_stages as stages
 from bot.flows._services import ACTIVE, Services, current
 from bot.flows._stage import spec_stage
@@ -78,7 +79,13 @@ def _acknowledge(github: RepoGitHub, issue: int, comment_id: int | None) -> None
         github.react_to_comment(comment_id, "eyes")
 
 
-def trigger_spec(event: Event, *, comment_id: int | None = None, suffix: str = "") -> str | None:
+def trigger_spec(
+    event: Event,
+    *,
+    comment_id: int | None = None,
+    suffix: str = "",
+    config: RepoConfig | None = None,
+) -> str | None:
     """Start a spec run for the delivery's issue if its sender may; returns the run id."""
     place = where(event)
     issue = event.payload.get("issue")
@@ -87,7 +94,9 @@ def trigger_spec(event: Event, *, comment_id: int | None = None, suffix: str = "
     services = current()
     github = services.github(place.repo, place.installation_id)
     number = int(issue["number"])
-    if not may_trigger(event, github, services.repo_config(github), number):
+    if config is None:
+        config = services.repo_config(github)
+    if not may_trigger(event, github, config, number):
         return None
     _acknowledge(github, number, comment_id)
     return start_spec_run(services, place.repo, place.installation_id, issue, suffix=suffix)
@@ -102,9 +111,10 @@ def on_labeled(event: Event, context: StageContext) -> None:
         return
     services = current()
     github = services.github(place.repo, place.installation_id)
-    if label.get("name") != services.repo_config(github).triggers.label:
+    config = services.repo_config(github)
+    if label.get("name") != config.triggers.label:
         return
-    trigger_spec(event)
+    trigger_spec(event, config=config)
 
 
 @router.register("issues", action="edited")
@@ -119,7 +129,8 @@ def on_edited(event: Event, context: StageContext) -> None:
         return  # a title-only edit changes nothing in the spec
     services = current()
     github = services.github(place.repo, place.installation_id)
-    label = services.repo_config(github).triggers.label
+    config = services.repo_config(github)
+    label = config.triggers.label
     names = {str(item.get("name")) for item in issue.get("labels") or [] if isinstance(item, dict)}
     if label not in names:
         return
@@ -128,7 +139,7 @@ def on_edited(event: Event, context: StageContext) -> None:
         return
     latest = earlier[-1]
     if services.runs.status(latest) in ACTIVE or _was_not_ready(services, latest):
-        trigger_spec(event)
+        trigger_spec(event, config=config)
 
 
 def latest_spec_state(services: Services, repo: str, issue: int) -> SpecRun | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.agents.tools import PlanSubmission
 from bot.branches import slugify
+from bot.config import RepoConfig
 from bot.flows._stage import StageTools
 from bot.flows._state import SpecRun
 from bot.orchestra import review_workflow_id
@@ -53,6 +54,7 @@ def gate(tools: StageTools, run: SpecRun) -> SpecRun:
     run = run.model_copy(
         update={
             "base": base,
+            "config": config.model_dump(mode="json"),
             "ready": verdict.ready,
             "gate_markdown": render_markdown(verdict),
             "started_at": run.started_at,
@@ -89,11 +91,18 @@ def _checkout(tools: StageTools, run: SpecRun, stage: str) -> Path:
     return checkout
 
 
+def run_config(tools: StageTools, run: SpecRun) -> RepoConfig:
+    """The repository's configuration as the run's gate read it (one read per run)."""
+    if run.config is not None:
+        return RepoConfig.model_validate(run.config)
+    return tools.services.repo_config(tools.github, run.base or None)
+
+
 def _commands(
     tools: StageTools, run: SpecRun, checkout: Path
 ) -> tuple[CommandPlan, RunEnvironment]:
     services = tools.services
-    config = services.repo_config(tools.github, run.base)
+    config = run_config(tools, run)
     report_path = services.cache_dir / "reports" / f"{slugify(run.run_id, 80)}.xml"
     commands = command_plan(checkout, config.workspace, services.venv_dir(run.repo), report_path)
     environment = RunEnvironment(isolate_tests=services.settings.isolate_agents)
@@ -116,8 +125,7 @@ def plan(tools: StageTools, run: SpecRun) -> SpecRun:
     run = run.model_copy(
         update={"plan": submitted.model_dump(mode="json"), "plan_markdown": render_plan(submitted)}
     ).with_stage("plan", StageState.DONE, None, f"{steps} step(s)")
-    config = tools.services.repo_config(tools.github)
-    if config.plan_approval:
+    if run_config(tools, run).plan_approval:
         run = run.model_copy(update={"awaiting_approval": True})
         return run.stop(
             "The plan is ready and waits for approval:\n\n" + run.plan_markdown,
@@ -134,8 +142,7 @@ def implement_stage(tools: StageTools, run: SpecRun) -> SpecRun:
     try:
         commands, _environment = _commands(tools, run, checkout)
         snapshot = snapshot_git(checkout)
-        config = tools.services.repo_config(tools.github, run.base)
-        allow = config.workspace.allow_paths
+        allow = run_config(tools, run).workspace.allow_paths
         outcome = implement(
             tools.team,
             checkout,

@@ -30,6 +30,7 @@ class SpecRun(BaseModel):
     branch: str
     tracking_key: str
     base: str = ""
+    config: dict[str, object] | None = None  # .github/specbot.yml as the gate read it
     comment_id: int | None = None
     stages: list[Stage] = Field(default_factory=lambda: [Stage(name=n) for n in SPEC_STAGES])
     gate_markdown: str = ""

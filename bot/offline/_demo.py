@@ -7,6 +7,7 @@ prints each step as GitHub shows it. Succeeds only if every step happened.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ REPO = "acme/invoices"
 USER, USER_TOKEN = "alice", "ghp_demo_alice"
 INSTALLATION_ID = 100
 Echo = Callable[[str], None]
+_SHA = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -164,9 +166,11 @@ def _watch(
 
 
 def _route_kind(path: str) -> str:
-    """``/api/v3/repos/acme/widgets/issues/1/comments`` -> ``issues/comments``."""
-    parts = path.split("/")[6:] if path.startswith("/api/v3/repos/") else path.split("/")[3:]
-    return "/".join(part for part in parts if not part.isdigit()) or path
+    """``/api/v3/repos/acme/invoices/issues/1/comments`` -> ``issues/comments``."""
+    in_repo = path.startswith("/api/v3/repos/")
+    parts = (path.split("/")[6:] or ["repository"]) if in_repo else path.split("/")[3:]
+    kept = [p for p in parts if not p.isdigit() and not _SHA.fullmatch(p)]
+    return "/".join(kept) or path
 
 
 def _count(stack: OfflineStack, report: DemoReport) -> None:
