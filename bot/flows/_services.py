@@ -66,12 +66,24 @@ class Services:
         """The repository as the App's installation sees it."""
         return self.repo_for(full_name, installation_id)
 
-    def team(self) -> Team:
-        """A fresh team (model, ledger, budget) for one stage of a run."""
+    def team(self, tokens_used: int = 0, cost_used: float = 0.0, seconds_used: float = 0.0) -> Team:
+        """A fresh team for one stage of a run, with what is left of the run's budget."""
+        budget = RunBudget.from_settings(self.settings)
+        left = RunBudget(
+            max_tokens=None
+            if budget.max_tokens is None
+            else max(1, budget.max_tokens - tokens_used),
+            max_cost_usd=None
+            if budget.max_cost_usd is None
+            else max(1e-9, budget.max_cost_usd - cost_used),
+            max_seconds=None
+            if budget.max_seconds is None
+            else max(1e-3, budget.max_seconds - seconds_used),
+        )
         return Team(
             call_model=self.call_model,
             model_name=self.settings.model,
-            budget=RunBudget.from_settings(self.settings),
+            budget=left,
             isolate=self.settings.isolate_agents,
             redact=self.settings.secret_values(),
         )

@@ -87,7 +87,11 @@ def spec_stage(name: str, function: SpecStageFunction, *, always: bool = False) 
             return run
         services = current()
         github = services.github(run.repo, run.installation_id)
-        team = services.team()
+        team = services.team(
+            tokens_used=run.input_tokens + run.output_tokens,
+            cost_used=run.cost_usd,
+            seconds_used=max(0.0, time.time() - run.started_at) if run.started_at else 0.0,
+        )
         tools = StageTools(services=services, github=github, team=team, context=context)
         with structlog.contextvars.bound_contextvars(run_id=run.run_id, stage=name):
             return _execute(name, function, tools, run)
