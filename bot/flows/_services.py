@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.adapters.git import GitWorkspaces
-from bot.agents import ModelCall, RunBudget
+from bot.agents import ModelCall, ModelRequest, ModelResponse, RunBudget
 from bot.config import DEFAULT_PATH, ConfigError, RepoConfig, load_repo_config
 from bot.ports import RepoGitHub
 from bot.run_links import run_link
 from bot.settings import Settings
-from bot.work import Team
+from bot.work import Team, WorkError
 
 
 class Runs(Protocol):
@@ -66,8 +66,18 @@ class Services:
         """The repository as the App's installation sees it."""
         return self.repo_for(full_name, installation_id)
 
-    def team(self, tokens_used: int = 0, cost_used: float = 0.0, seconds_used: float = 0.0) -> Team:
-        """A fresh team for one stage of a run, with what is left of the run's budget."""
+    def team(
+        self,
+        tokens_used: int = 0,
+        cost_used: float = 0.0,
+        seconds_used: float = 0.0,
+        run_id: str | None = None,
+    ) -> Team:
+        """A fresh team for one stage of a run, with what is left of the run's budget.
+
+        With ``run_id``, every model call first checks the run was not cancelled, so a run
+        superseded by an edit or ``/specbot cancel`` stops spending at its next call.
+        """
         budget = RunBudget.from_settings(self.settings)
         left = RunBudget(
             max_tokens=None
@@ -81,12 +91,20 @@ class Services:
             else max(1e-3, budget.max_seconds - seconds_used),
         )
         return Team(
-            call_model=self.call_model,
+            call_model=self.call_model if run_id is None else self._unless_cancelled(run_id),
             model_name=self.settings.model,
             budget=left,
             isolate=self.settings.isolate_agents,
             redact=self.settings.secret_values(),
         )
+
+    def _unless_cancelled(self, run_id: str) -> ModelCall:
+        def call(request: ModelRequest) -> ModelResponse:
+            if self.runs.status(run_id) == "CANCELLED":
+                raise WorkError("the run was cancelled")
+            return self.call_model(request)
+
+        return call
 
     @property
     def cache_dir(self) -> Path:

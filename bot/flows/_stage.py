@@ -91,6 +91,7 @@ def spec_stage(name: str, function: SpecStageFunction, *, always: bool = False) 
             tokens_used=run.input_tokens + run.output_tokens,
             cost_used=run.cost_usd,
             seconds_used=max(0.0, time.time() - run.started_at) if run.started_at else 0.0,
+            run_id=run.run_id,
         )
         tools = StageTools(services=services, github=github, team=team, context=context)
         with structlog.contextvars.bound_contextvars(run_id=run.run_id, stage=name):

@@ -37,8 +37,12 @@ def test_the_budget_stops_the_run_with_the_work_pushed(tmp_path: Path, app_key_p
 
         body = wait_for(stopped, what="the budget stop in the tracking comment")
         assert "token budget reached" in body and "/specbot retry" in body
-        branches = [b.name for b in repo.get_branches()]
-        [branch] = [name for name in branches if name.startswith(f"specbot/issue-{number}-")]
+        [branch] = wait_for(
+            lambda: [
+                b.name for b in repo.get_branches() if b.name.startswith(f"specbot/issue-{number}-")
+            ],
+            what="the branch with the work so far",
+        )
         assert f"`{branch}`" in body
         content = repo.get_contents("widgets/sizes.py", ref=branch)
         assert not isinstance(content, list) and "inches_to_mm" in content.decoded_content.decode()

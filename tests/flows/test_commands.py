@@ -74,8 +74,10 @@ def test_plan_approval_waits_for_approve(tmp_path: Path, app_key_pem: Path) -> N
         stack.hub.comment(REPO, number, "/specbot approve", as_user="alice")
         pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
         assert f"Closes #{number}" in pull.body
-        tracking = repo.get_issue(number).get_comment(tracking.id)
-        assert f"#{pull.number}" in tracking.body
+        wait_for(
+            lambda: f"#{pull.number}" in repo.get_issue(number).get_comment(tracking.id).body,
+            what="the pull request in the tracking comment",
+        )
         planner_calls = [
             e for e in stack.model.log.entries(path="/v1/messages") if e.turn == "plan"
         ]

@@ -55,7 +55,14 @@ def test_ready_spec_becomes_a_reviewed_pull_request(tmp_path: Path, app_key_pem:
         comments = [c for c in repo.get_issue(issue["number"]).get_comments()]
         tracking = [c for c in comments if "specbot:tracking" in c.body or "specbot ·" in c.body]
         assert len(tracking) == 1
-        assert f"#{pull.number}" in tracking[0].body
+        issue_view = repo.get_issue(issue["number"])
+        wait_for(
+            lambda: (
+                f"Pull request #{pull.number} reviewed at"
+                in issue_view.get_comment(tracking[0].id).body
+            ),
+            what="the review's verdict in the tracking comment",
+        )
         rollup = repo.get_issue(issue["number"]).raw_data["reactions"]
         assert rollup["eyes"] == 1
 
