@@ -16,7 +16,7 @@ from bot.flows._services import ACTIVE, Services, current
 from bot.flows._spec import spec_prefix, trigger_spec
 from bot.flows._state import SpecRun
 from bot.flows._tracking import note_cancelled, tracking_key
-from bot.flows._trigger import is_self, may_trigger, where
+from bot.flows._trigger import may_trigger, where
 from bot.ingest import IngestRouter
 from bot.orchestra import StageContext, issue_partition, review_prefix, review_workflow_id
 from bot.ports import RepoGitHub
@@ -54,8 +54,6 @@ def on_comment(event: Event, context: StageContext) -> None:
     services = current()
     github = services.github(place.repo, place.installation_id)
     number = int(issue["number"])
-    if is_self(event, github):
-        return
     if not may_trigger(event, github, services.repo_config(github), number):
         return
     comment_id = int(comment["id"])

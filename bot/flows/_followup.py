@@ -27,15 +27,12 @@ from bot.webhooks import Event
 from bot.work import (
     SpecText,
     Team,
-    WorkError,
     answer,
-    command_plan,
     follow_up,
-    prepare,
     shell_base_env,
     venv_environment,
 )
-from bot.workspace import RunEnvironment, exclude_caches, restore_before_commit, snapshot_git
+from bot.workspace import exclude_caches, restore_before_commit, snapshot_git
 
 log = structlog.get_logger("specbot.flows")
 router: IngestRouter = Router()
@@ -145,9 +142,7 @@ def on_review(event: Event, context: StageContext) -> None:
     services = current()
     github = services.github(place.repo, place.installation_id)
     number = int(pull["number"])
-    if is_self(event, github) or not may_trigger(
-        event, github, services.repo_config(github), number
-    ):
+    if not may_trigger(event, github, services.repo_config(github), number):
         return
     threads = review_threads(github.review_comments(number), review.get("id"))
     body = str(review.get("body") or "")
@@ -263,14 +258,9 @@ def _round(
     summary = ""
     if commit is None:
         config = services.repo_config(github, pull.base_ref)
-        report_path = services.cache_dir / "reports" / f"{job.pull}-{job.round}.xml"
-        commands = command_plan(
-            checkout, config.workspace, services.venv_dir(job.repo), report_path
+        commands, _environment = services.set_up(
+            checkout, job.repo, config.workspace, f"{job.pull}-{job.round}"
         )
-        environment = RunEnvironment(isolate_tests=services.settings.isolate_agents)
-        failure = prepare(checkout, commands, environment).failure()
-        if failure is not None:
-            raise WorkError(failure)
         snapshot = snapshot_git(checkout)
         from bot.flows._review import spec_for_pull
 

@@ -61,11 +61,6 @@ class ReviewJob(BaseModel):
     conclusion: str = ""
 
 
-def review_queue_options(repo: str) -> dict[str, Any]:
-    """Reviews go on the ``review`` queue, a few per repository at a time."""
-    return {"queue": "review", "partition": repo}
-
-
 def start_review_run(services: Services, job: ReviewJob, workflow_id: str | None = None) -> str:
     """Start the review of ``job``'s head commit; cancel older reviews of the same pull request."""
     run_id = workflow_id or review_workflow_id(job.repo, job.pull, job.head_sha)
@@ -74,7 +69,11 @@ def start_review_run(services: Services, job: ReviewJob, workflow_id: str | None
             log.info("a newer push supersedes a review", cancelled=older, by=run_id)
             services.runs.cancel(older)
     return services.runs.start_pipeline(
-        "review", job.model_dump(mode="json"), workflow_id=run_id, **review_queue_options(job.repo)
+        "review",
+        job.model_dump(mode="json"),
+        workflow_id=run_id,
+        queue="review",
+        partition=job.repo,  # a few reviews per repository at a time
     )
 
 
@@ -160,9 +159,6 @@ def _review(context: StageContext, data: object) -> ReviewJob:
     services = current()
     github = services.github(job.repo, job.installation_id)
     marker = REVIEW_MARKER.format(run_id=context.run_id)
-    existing = github.find_own_review(job.pull, marker)
-    if existing is not None:  # posted before a crash: finish the check run only
-        log.info("review already posted", review_id=existing)
     pull = github.pull(job.pull)
     config = services.repo_config(github, pull.base_ref)
     files = github.pull_files(job.pull)
@@ -193,11 +189,12 @@ def _review(context: StageContext, data: object) -> ReviewJob:
     own_pull = is_specbot_branch(pull.head_ref)
 
     def post_once() -> int:
-        # A POST that failed with a 5xx may have been posted all the same: look first.
+        # Posted before a crash, or by a POST that failed with a 5xx after GitHub saved it:
+        # look first, so the review is posted once.
         found = github.find_own_review(job.pull, marker)
         return found if found is not None else _post(github, job, result, files, own_pull, marker)
 
-    review_id = existing if existing is not None else retry_transient(post_once, "posting")
+    review_id = retry_transient(post_once, "posting")
     conclusion = check_conclusion(list(result.findings), result.event)
     assert job.check_run_id is not None
     github.complete_check_run(

@@ -19,7 +19,8 @@ from bot.config import DEFAULT_PATH, ConfigError, RepoConfig, load_repo_config
 from bot.ports import RepoGitHub
 from bot.run_links import run_link
 from bot.settings import Settings
-from bot.work import Team, WorkError
+from bot.work import Team, WorkError, command_plan, prepare
+from bot.workspace import CommandPlan, RunEnvironment, WorkspaceConfig
 
 
 class Runs(Protocol):
@@ -116,6 +117,18 @@ class Services:
         if self.settings.workspace_venv is not None:
             return self.settings.workspace_venv
         return self.cache_dir / "venvs" / full_name.replace("/", "__")
+
+    def set_up(
+        self, checkout: Path, repo: str, workspace: WorkspaceConfig, report_name: str
+    ) -> tuple[CommandPlan, RunEnvironment]:
+        """Run the checkout's setup commands; ``WorkError`` saying which one failed."""
+        report_path = self.cache_dir / "reports" / f"{report_name}.xml"
+        commands = command_plan(checkout, workspace, self.venv_dir(repo), report_path)
+        environment = RunEnvironment(isolate_tests=self.settings.isolate_agents)
+        failure = prepare(checkout, commands, environment).failure()
+        if failure is not None:
+            raise WorkError(failure)
+        return commands, environment
 
     def run_url(self, run_id: str) -> str | None:
         """The run's page (a signed link), when a public URL is configured."""

@@ -14,9 +14,9 @@ from pathlib import Path
 from bot.agents.tools import PlanSubmission
 from bot.branches import slugify
 from bot.config import RepoConfig
+from bot.flows._review import ReviewJob, start_review_run
 from bot.flows._stage import StageTools
 from bot.flows._state import SpecRun
-from bot.orchestra import review_workflow_id
 from bot.ports import StatusState, bot_identity
 from bot.pull_request import pull_title, render_pull_body
 from bot.spec import lint, render_markdown
@@ -25,10 +25,8 @@ from bot.work import (
     SpecText,
     WorkError,
     check_criteria,
-    command_plan,
     implement,
     plan_work,
-    prepare,
     render_plan,
     shell_base_env,
     test,
@@ -101,16 +99,8 @@ def run_config(tools: StageTools, run: SpecRun) -> RepoConfig:
 def _commands(
     tools: StageTools, run: SpecRun, checkout: Path
 ) -> tuple[CommandPlan, RunEnvironment]:
-    services = tools.services
-    config = run_config(tools, run)
-    report_path = services.cache_dir / "reports" / f"{slugify(run.run_id, 80)}.xml"
-    commands = command_plan(checkout, config.workspace, services.venv_dir(run.repo), report_path)
-    environment = RunEnvironment(isolate_tests=services.settings.isolate_agents)
-    setup = prepare(checkout, commands, environment)
-    failure = setup.failure()
-    if failure is not None:
-        raise WorkError(failure)
-    return commands, environment
+    workspace = run_config(tools, run).workspace
+    return tools.services.set_up(checkout, run.repo, workspace, slugify(run.run_id, 80))
 
 
 def plan(tools: StageTools, run: SpecRun) -> SpecRun:
@@ -263,7 +253,10 @@ def publish(tools: StageTools, run: SpecRun) -> SpecRun:
         github.update_pull(pull.number, title, body)
     run = run.model_copy(update={"pull": pull.number, "pull_url": pull.html_url})
     run = run.with_link("pull request", pull.html_url)
-    start_review(tools, run.repo, run.installation_id, pull.number, head)
+    job = ReviewJob(
+        repo=run.repo, installation_id=run.installation_id, pull=pull.number, head_sha=head
+    )
+    start_review_run(tools.services, job)
     met = sum(1 for item in run.evidence if item.status == "met")
     run = run.model_copy(
         update={
@@ -273,16 +266,3 @@ def publish(tools: StageTools, run: SpecRun) -> SpecRun:
         }
     )
     return run.with_stage("publish", StageState.DONE, None, f"#{pull.number}")
-
-
-def start_review(tools: StageTools, repo: str, installation: int, pull: int, head: str) -> str:
-    """Start the review run of one head commit (a webhook for the same push collapses into it)."""
-    from bot.flows._review import ReviewJob, review_queue_options
-
-    job = ReviewJob(repo=repo, installation_id=installation, pull=pull, head_sha=head)
-    return tools.services.runs.start_pipeline(
-        "review",
-        job.model_dump(mode="json"),
-        workflow_id=review_workflow_id(repo, pull, head),
-        **review_queue_options(repo),
-    )

@@ -64,9 +64,7 @@ def _with_usage(run: SpecRun, team: Team) -> SpecRun:
 
 
 def _failure_text(name: str, exc: BaseException) -> str:
-    if isinstance(exc, WorkError):
-        return f"Stopped at {name}: {exc}"
-    if isinstance(exc, BudgetExceededError):
+    if isinstance(exc, (WorkError, BudgetExceededError)):
         return f"Stopped at {name}: {exc}"
     if isinstance(exc, ModelError):
         return f"Stopped at {name}: the model is unavailable ({type(exc).__name__}: {exc})"

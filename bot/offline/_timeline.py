@@ -80,8 +80,13 @@ def _reviews(watch: Watch) -> list[Any]:
     return [] if pull is None else list(pull.get_reviews())
 
 
-def _completed_checks(watch: Watch, sha: str) -> list[Any]:
-    return [c for c in watch.repo.get_commit(sha).get_check_runs() if c.status == "completed"]
+def _check_line(watch: Watch, head_key: str) -> str | None:
+    """The completed check run on the head a review probe noted, as a line."""
+    sha = watch.found.get(head_key, "")
+    checks = [c for c in watch.repo.get_commit(sha).get_check_runs() if c.status == "completed"]
+    if not checks:
+        return None
+    return f"check run {checks[0].name}: {checks[0].conclusion} ({checks[0].html_url})"
 
 
 def first_review(watch: Watch) -> str | None:
@@ -98,10 +103,7 @@ def first_review(watch: Watch) -> str | None:
 
 def first_check(watch: Watch) -> str | None:
     """The check run of the first review."""
-    checks = _completed_checks(watch, watch.found.get("first_head", ""))
-    if not checks:
-        return None
-    return f"check run {checks[0].name}: {checks[0].conclusion} ({checks[0].html_url})"
+    return _check_line(watch, "first_head")
 
 
 def follow_up_commit(watch: Watch) -> str | None:
@@ -135,10 +137,7 @@ def second_review(watch: Watch) -> str | None:
 
 def second_check(watch: Watch) -> str | None:
     """The check run of the second review."""
-    checks = _completed_checks(watch, watch.found.get("second_head", ""))
-    if not checks:
-        return None
-    return f"check run {checks[0].name}: {checks[0].conclusion} ({checks[0].html_url})"
+    return _check_line(watch, "second_head")
 
 
 STEPS: tuple[tuple[str, Probe], ...] = (
