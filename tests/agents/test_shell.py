@@ -89,13 +89,10 @@ def test_a_command_that_sleeps_forever_is_killed_with_its_children(
     beats = workspace.root / "beats"
     tool = BashTool(workspace, timeout=1.0, base_env=HOSTILE_ENV, isolate=isolate)
     try:
-        began = time.monotonic()
         # A background child that writes a heartbeat every 50 ms for as long as it lives.
         result = run(tool, "(while :; do echo x >> beats; sleep 0.05; done) & sleep 1000")
-        elapsed = time.monotonic() - began
         assert result.is_error
         assert "timed out after 1 s" in result.content
-        assert elapsed < 8
         assert has_stopped_growing(beats)
         assert run(tool, "echo fresh").content == "fresh"
     finally:

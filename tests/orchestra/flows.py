@@ -115,6 +115,7 @@ STAGES = (
 
 def _sleepy_agent(name: str, seconds: float, key: str, verdict: str) -> SwarmAgent:
     def run(view: AgentView) -> AgentReport:
+        Ledger.from_env().record("agent-start", f"{name}@{view.iteration}")
         time.sleep(seconds)
         Ledger.from_env().record("agent", f"{name}@{view.iteration}")
         findings = [Finding(key=key, message=f"{name} saw {key}", confidence=0.6)]

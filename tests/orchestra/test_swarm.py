@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 
@@ -27,13 +27,14 @@ from tests.orchestra.ledger import Ledger
 def test_five_agents_of_one_second_finish_together(
     start_engine: StartEngine, ledger: Ledger
 ) -> None:
-    """Five agents taking 1 s each run in parallel: the swarm is done in under 1.5 s."""
+    """Five agents taking 1 s each run in parallel: every one starts before any finishes."""
     engine = start_engine(flows.catalog)
-    started = time.monotonic()
     run = engine.start_swarm("reviewers", {"pr": 7}, workflow_id="swarm-1", queue=None)
     result = engine.result(run, timeout=30)
-    elapsed = time.monotonic() - started
-    assert elapsed < 1.5, f"swarm took {elapsed:.2f} s from start to result"
+    last_start = max(at for _, _, at in ledger.rows("agent-start"))
+    first_end = min(at for _, _, at in ledger.rows("agent"))
+    assert len(ledger.rows("agent-start")) == 5
+    assert last_start < first_end, "the agents ran one after another, not side by side"
     board = Blackboard.model_validate(result)
     assert sorted(c.agent for c in board.contributions) == [
         "correctness",
@@ -102,8 +103,10 @@ def test_iteration_limit_ends_a_swarm_without_consensus(
 def test_time_box_leaves_slow_agents_out(start_engine: StartEngine, ledger: Ledger) -> None:
     """An agent still working when the time box ends is recorded as missing, not waited for."""
 
+    released = threading.Event()
+
     def slow(view: AgentView) -> AgentReport:
-        time.sleep(2.0)
+        released.wait(60)  # finishes only when the test lets it: the time box must not wait
         return AgentReport(confidence=1.0)
 
     swarm = Swarm(
@@ -114,11 +117,12 @@ def test_time_box_leaves_slow_agents_out(start_engine: StartEngine, ledger: Ledg
         max_iterations=3,
     )
     engine = start_engine(Catalog().add(*flows.FAST_QUEUES, swarm))
-    started = time.monotonic()
-    board = Blackboard.model_validate(
-        engine.result(engine.start_swarm("boxed", {}, workflow_id="b", queue=None))
-    )
-    assert time.monotonic() - started < 1.9
+    try:
+        board = Blackboard.model_validate(
+            engine.result(engine.start_swarm("boxed", {}, workflow_id="b", queue=None), timeout=30)
+        )
+    finally:
+        released.set()
     assert [c.agent for c in board.contributions] == ["quick"]
     assert board.missing and board.missing[0].startswith("slow@1")
     assert board.consensus.rule == "time_box"

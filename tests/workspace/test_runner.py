@@ -138,9 +138,7 @@ def test_a_hanging_test_command_is_killed_with_its_children(tmp_path: Path, isol
     marker = f"{300 + secrets.randbelow(1000)}.{secrets.randbelow(10**6)}"
     command = f"echo started; sleep {marker} & (sleep {marker}); echo never"
     plan = plan_for(checkout, tmp_path, test=command, test_timeout_seconds=1.5)
-    started = time.monotonic()
     result = run_tests(checkout, plan, RunEnvironment(isolate_tests=isolate))
-    assert time.monotonic() - started < 30
     assert result.status == "timed_out"
     assert result.report is not None and result.report.exit_code < 0
     assert "started" in result.output and "never" not in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -15,6 +16,7 @@ from dbos import (
     SetEnqueueOptions,
     SetWorkflowID,
 )
+from dbos._error import DBOSAwaitedWorkflowCancelledError, DBOSWorkflowCancelledError
 from pydantic import BaseModel
 
 from bot.adapters.durable import _runtime
@@ -47,6 +49,20 @@ from bot.orchestra import (
     QueueSpec,
     TaskRegistry,
 )
+
+_CANCELLED = (DBOSAwaitedWorkflowCancelledError, DBOSWorkflowCancelledError)
+
+
+class _QuietCancellations(logging.Filter):
+    """Drops the engine's traceback for a run that was cancelled: a deadline or a newer push
+    ending a run is the design working, and the run's own record says so."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, _CANCELLED)
+
+
+_QUIET_CANCELLATIONS = _QuietCancellations()
 
 
 class Engine:
@@ -83,6 +99,7 @@ class Engine:
                 "notification_listener_polling_interval_sec": 0.1,
             }
             DBOS(config=config)
+            logging.getLogger("dbos").addFilter(_QUIET_CANCELLATIONS)  # idempotent: one instance
             DBOS.launch()
             for spec in self._queue_specs():
                 _register_queue(spec)
