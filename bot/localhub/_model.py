@@ -46,6 +46,7 @@ class Repo(BaseModel):
     default_branch: str = "main"
     description: str | None = None
     collaborators: dict[str, str] = Field(default_factory=dict)
+    fork_of: str | None = None  # the parent's full name when this repository is a fork
     labels: dict[str, Label] = Field(default_factory=dict)
     next_number: int = 1
     created_at: str
@@ -63,6 +64,7 @@ class PullInfo(BaseModel):
 
     head_ref: str
     head_sha: str
+    head_repo: str | None = None  # the fork the head branch lives in; None: this repository
     base_ref: str
     base_sha: str
     draft: bool = False

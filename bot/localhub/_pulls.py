@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.localhub import _forks as forks
 from bot.localhub import _gitrepo as gitrepo
 from bot.localhub._errors import ApiError, missing_field, not_found, validation_failed
 from bot.localhub._hub import Hub
@@ -31,25 +32,18 @@ def get_pull(hub: Hub, repo: Repo, number: int) -> Issue:
     return found
 
 
-def _head_ref(head: str, repo: Repo) -> str:
-    """``owner:branch`` or ``branch`` as the head of a pull request in the same repository."""
-    owner, sep, branch = head.partition(":")
-    if sep and owner.lower() != repo.owner.lower():
-        raise validation_failed(
-            "PullRequest", "head", message=f"Head repository {owner} is not a fork"
-        )
-    return branch if sep else head
-
-
 def create_pull(hub: Hub, repo: Repo, author: str, fields: dict[str, Any]) -> Issue:
     """Open a pull request; fires ``pull_request.opened``."""
     for name in ("title", "head", "base"):
         if not fields.get(name) and not (name == "title" and fields.get("issue")):
             raise missing_field("PullRequest", name)
     path = hub.repo_path(repo.full_name)
-    head = _head_ref(str(fields["head"]), repo)
+    head, fork = forks.head_of(hub, repo, str(fields["head"]))
     base = str(fields["base"])
-    head_sha = gitrepo.resolve(path, f"refs/heads/{head}")
+    if fork is None:
+        head_sha = gitrepo.resolve(path, f"refs/heads/{head}")
+    else:
+        head_sha = forks.fetch_head(hub, fork, head, repo)
     base_sha = gitrepo.resolve(path, f"refs/heads/{base}")
     if head_sha is None:
         raise validation_failed("PullRequest", "head", message=f"head does not exist: {head}")
@@ -66,6 +60,7 @@ def create_pull(hub: Hub, repo: Repo, author: str, fields: dict[str, Any]) -> Is
                 and other.pull is not None
                 and other.state == "open"
                 and (other.pull.head_ref, other.pull.base_ref) == (head, base)
+                and other.pull.head_repo == (fork.full_name if fork else None)
             ):
                 raise validation_failed(
                     "PullRequest",
@@ -90,12 +85,15 @@ def create_pull(hub: Hub, repo: Repo, author: str, fields: dict[str, Any]) -> Is
             pull=PullInfo(
                 head_ref=head,
                 head_sha=head_sha,
+                head_repo=fork.full_name if fork else None,
                 base_ref=base,
                 base_sha=base_sha,
                 draft=bool(fields.get("draft", False)),
             ),
         )
         hub.state.issues[issue_key(repo.full_name, number)] = issue
+    if fork is not None:
+        forks.pin_head(hub, issue)
     emit_issue_event(hub, issue, "opened", author)
     return issue
 
@@ -116,14 +114,15 @@ def on_branch_update(
     hub: Hub, repo: Repo, branch: str, before: str, after: str, sender: str
 ) -> None:
     """After a push: move open pull requests' heads and bases, firing ``synchronize``."""
-    synced: list[Issue] = []
+    synced = forks.sync_fork_push(hub, repo, branch, after) if repo.fork_of else []
     with hub.lock:
         for issue in hub.state.issues.values():
             if issue.repo != repo.full_name or issue.pull is None or issue.state != "open":
                 continue
             if issue.pull.base_ref == branch and after != gitrepo.ZERO_SHA:
                 issue.pull.base_sha = after
-            if issue.pull.head_ref == branch and after != gitrepo.ZERO_SHA:
+            own_head = issue.pull.head_repo is None  # not a fork's branch of the same name
+            if own_head and issue.pull.head_ref == branch and after != gitrepo.ZERO_SHA:
                 issue.pull.head_sha = after
                 issue.updated_at = hub.now()
                 synced.append(issue)

@@ -148,7 +148,7 @@ def repository(
         "visibility": "private" if repo.private else "public",
         "html_url": hub.html_url(repo.full_name),
         "description": repo.description,
-        "fork": False,
+        "fork": repo.fork_of is not None,
         "url": url,
         "git_url": f"{hub.public_url}/{repo.full_name}.git",
         "ssh_url": f"git@localhost:{repo.full_name}.git",

@@ -146,7 +146,9 @@ def pull(hub: Hub, item: Issue, extra: dict[str, Any] | None = None) -> dict[str
         "assignees": [user(hub, login) for login in item.assignees],
         "requested_reviewers": [],
         "requested_teams": [],
-        "head": _branch_end(hub, item.repo, item.pull.head_ref, item.pull.head_sha),
+        "head": _branch_end(
+            hub, item.pull.head_repo or item.repo, item.pull.head_ref, item.pull.head_sha
+        ),
         "base": _branch_end(hub, item.repo, item.pull.base_ref, item.pull.base_sha),
         "_links": {key: {"href": value} for key, value in links.items()},
         "author_association": author_association(hub, item.repo, item.user),

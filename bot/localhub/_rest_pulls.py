@@ -27,6 +27,16 @@ def _pull(call: Call, *, level: str = "read", role: str = "read") -> Issue:
     return pulls.get_pull(call.hub, repo, call.number("pull_number"))
 
 
+def _head_is(item: Issue, owner: str, head: str) -> bool:
+    """The ``head`` filter: ``owner:branch`` matches that owner's branch only (forks apart)."""
+    assert item.pull is not None
+    head_owner = item.pull.head_repo.split("/")[0] if item.pull.head_repo else owner
+    wanted_owner, sep, branch = head.partition(":")
+    if not sep:
+        return item.pull.head_ref == head
+    return item.pull.head_ref == branch and head_owner.lower() == wanted_owner.lower()
+
+
 def list_pulls(call: Call) -> Reply:
     """``GET /repos/{owner}/{repo}/pulls``."""
     repo = call.repo(scope="pull_requests")
@@ -41,7 +51,7 @@ def list_pulls(call: Call) -> Reply:
         if i.repo == repo.full_name
         and i.pull is not None
         and (state == "all" or i.state == state)
-        and (head is None or i.pull.head_ref == head.partition(":")[2] or i.pull.head_ref == head)
+        and (head is None or _head_is(i, repo.owner, head))
         and (base is None or i.pull.base_ref == base)
     ]
     found.sort(key=lambda i: i.number, reverse=call.query.get("direction", "desc") == "desc")

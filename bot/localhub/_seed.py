@@ -47,6 +47,9 @@ class SeedRepo(_Strict):
     private: bool = False
     description: str | None = None
     collaborators: dict[str, Role] = Field(default_factory=dict)
+    fork_of: str | None = Field(
+        default=None, description="A fork of this (earlier) repository: its history, its owner."
+    )
 
 
 class SeedInstallation(_Strict):
@@ -148,7 +151,12 @@ def add_repo(hub: Hub, spec: SeedRepo) -> Repo:
     owner_account = hub.ensure_user(owner)
     path = hub.repo_path(spec.full_name)
     source = spec.source
-    if source is not None and ((source / ".git").exists() or (source / "HEAD").is_file()):
+    parent = hub.find_repo(spec.fork_of) if spec.fork_of is not None else None
+    if spec.fork_of is not None and parent is None:
+        raise SeedError(f"seed: {spec.full_name}: fork of unknown repository {spec.fork_of}")
+    if parent is not None:
+        gitrepo.clone_bare(hub.repo_path(parent.full_name), path, parent.default_branch)
+    elif source is not None and ((source / ".git").exists() or (source / "HEAD").is_file()):
         gitrepo.clone_bare(source, path, spec.default_branch)
     else:
         gitrepo.init_bare(path, spec.default_branch)
@@ -167,9 +175,10 @@ def add_repo(hub: Hub, spec: SeedRepo) -> Repo:
         owner=owner,
         name=name,
         private=spec.private,
-        default_branch=spec.default_branch,
+        default_branch=parent.default_branch if parent is not None else spec.default_branch,
         description=spec.description,
         collaborators=dict(spec.collaborators),
+        fork_of=parent.full_name if parent is not None else None,
         created_at=now,
         updated_at=now,
         pushed_at=now,
