@@ -1,4 +1,4 @@
-"""Names of the branches specbot pushes (pure).
+"""Names of the branches specbot pushes, and the trailer of its commits (pure).
 
 One branch per issue across rounds and retries: ``specbot/issue-<n>-<slug>``. The slug comes
 from the issue title at the first run; later runs find the branch by its ``specbot/issue-<n>-``
@@ -11,6 +11,8 @@ import re
 import unicodedata
 
 BRANCH_PREFIX = "specbot/"
+RUN_TRAILER = "Specbot-Run"
+_TRAILER_LINE = re.compile(rf"{RUN_TRAILER}:[ \t]*\S.*")
 _MAX_SLUG = 40
 
 
@@ -49,3 +51,16 @@ def issue_of_branch(ref: str) -> int | None:
     """The issue number a specbot branch belongs to, or None for any other branch."""
     match = re.fullmatch(r"specbot/issue-(\d+)-.*", ref.removeprefix("refs/heads/"))
     return int(match.group(1)) if match else None
+
+
+def has_run_trailer(message: str) -> bool:
+    """True when a commit message ends with specbot's ``Specbot-Run: <run id>`` trailer.
+
+    Trailers are lines of the message's last paragraph; the same words anywhere else (quoted
+    in the body, say) do not count.
+    """
+    paragraphs = [part for part in re.split(r"\n[ \t]*\n", message.strip()) if part.strip()]
+    if not paragraphs:
+        return False
+    lines = paragraphs[-1].splitlines()
+    return any(_TRAILER_LINE.fullmatch(line.strip()) for line in lines)

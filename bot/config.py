@@ -2,7 +2,8 @@
 
 Sections: ``gate:`` (the spec-quality gate), ``agents:`` and ``flows:`` (the team, see
 ``bot.orchestra.config``), ``workspace:`` (setup and test commands, protected paths, see
-``bot.workspace``); more sections join ``RepoConfig`` as features land.
+``bot.workspace``), ``review:`` (the verdict policy, pull requests from forks); more sections
+join ``RepoConfig`` as features land.
 Unknown keys are errors (a typo must not silently turn a setting off), every key has a
 default (an empty file is a valid configuration), and errors name the line of the bad key.
 """
@@ -40,6 +41,18 @@ class TriggerConfig(BaseModel):
     )
 
 
+class ReviewConfig(ReviewPolicy):
+    """``review:``: when the review requests changes, and whether forks are reviewed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    forks: bool = Field(
+        default=False,
+        description="Review pull requests from forks when a person with write access asks "
+        "('/specbot review'); their code and text come from outside the repository.",
+    )
+
+
 class RepoConfig(TeamConfig):
     """Everything a repository can configure in ``.github/specbot.yml``.
 
@@ -58,8 +71,10 @@ class RepoConfig(TeamConfig):
         default=False,
         description="Post the plan and wait for '/specbot approve' before implementing.",
     )
-    review: ReviewPolicy = Field(
-        default_factory=ReviewPolicy, description="When the review requests changes."
+    review: ReviewConfig = Field(
+        default_factory=ReviewConfig,
+        description="When the review requests changes; whether pull requests from forks are "
+        "reviewed.",
     )
 
 

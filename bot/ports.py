@@ -56,6 +56,7 @@ class PullInfo(_Value):
     base_ref: str
     state: str
     html_url: str
+    from_fork: bool  # the head branch lives in another repository (or one since deleted)
 
 
 class FileDiff(_Value):
@@ -144,6 +145,10 @@ class RepoGitHub(Protocol):
         """The commit a branch points at, None if the branch does not exist."""
         ...
 
+    def commit_message(self, sha: str) -> str:
+        """The full message of commit ``sha`` (trailers included)."""
+        ...
+
     def find_open_pull(self, head_branch: str) -> PullInfo | None:
         """The open pull request whose head is ``head_branch`` in this repository."""
         ...
@@ -218,7 +223,7 @@ class Workspaces(Protocol):
     def checkout(
         self, full_name: str, run_key: str, branch: str, base_ref: str, clone_url: str
     ) -> Path:
-        """A fresh checkout of ``branch`` for one run."""
+        """A fresh checkout of ``branch`` (or of a full ref: ``refs/pull/7/head``) for one run."""
         ...
 
     def commit_all(self, checkout: Path, message: str, author: GitIdentity) -> str | None:

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.branches import (
+    has_run_trailer,
     is_specbot_branch,
     issue_branch,
     issue_branch_prefix,
@@ -70,3 +71,15 @@ def test_every_branch_is_a_valid_git_ref(title: str, number: int) -> None:
     )
     assert result.returncode == 0, branch
     assert issue_of_branch(branch) == number
+
+
+def test_the_run_trailer_counts_only_as_a_trailer() -> None:
+    """The trailer in the last paragraph is specbot's mark; quoted in the body, without a run
+    id, or in another key it is not."""
+    assert has_run_trailer("Add x (#1)\n\nDone.\n\nRefs #1\nSpecbot-Run: spec:acme/w#1:ab12")
+    assert has_run_trailer("Follow-up round 1 on #2\n\nFixed.\n\nSpecbot-Run: follow-up:x\n")
+    assert not has_run_trailer("Add x\n\nSpecbot-Run: spec:1 is quoted here\n\nSigned-off-by: m")
+    assert not has_run_trailer("Add x\n\nSpecbot-Run:")
+    assert not has_run_trailer("Add x\n\nX-Specbot-Run: spec:1")
+    assert not has_run_trailer("Add x\n\nNot-Specbot-Run: spec:1")
+    assert not has_run_trailer("")

@@ -74,8 +74,10 @@ class GitWorkspaces:
     ) -> Path:
         """A fresh checkout of ``branch`` (from the mirror; created from ``base_ref`` if new).
 
-        The checkout shares the mirror's objects (``clone --shared``) so it costs seconds even
-        for a large repository, and its ``origin`` is the public clone URL, without a token.
+        ``branch`` may also be a full ref of the mirror, such as ``refs/pull/7/head`` (where a
+        pull request from a fork keeps its commits). The checkout shares the mirror's objects
+        (``clone --shared``) so it costs seconds even for a large repository, and its
+        ``origin`` is the public clone URL, without a token.
         """
         mirror = self._mirror_path(full_name)
         dest = self.cache_dir / "runs" / run_key.replace("/", "_").replace(":", "_")
@@ -83,9 +85,14 @@ class GitWorkspaces:
         dest.parent.mkdir(parents=True, exist_ok=True)
         repo = Repo.clone_from(str(mirror), str(dest), shared=True, no_checkout=True)
         env = _auth_env(None)
-        remote_branches = _run(repo, env, "branch", "branch", "-r", "--list", f"origin/{branch}")
-        start = f"origin/{branch}" if remote_branches.strip() else f"origin/{base_ref}"
-        _run(repo, env, "checkout", "checkout", "-q", "-B", branch, start)
+        if branch.startswith("refs/"):
+            local = branch.removeprefix("refs/")
+            _run(repo, env, "fetch", "fetch", "--quiet", "origin", f"+{branch}:refs/heads/{local}")
+            _run(repo, env, "checkout", "checkout", "-q", local)
+        else:
+            listed = _run(repo, env, "branch", "branch", "-r", "--list", f"origin/{branch}")
+            start = f"origin/{branch}" if listed.strip() else f"origin/{base_ref}"
+            _run(repo, env, "checkout", "checkout", "-q", "-B", branch, start)
         _run(repo, env, "remote set-url", "remote", "set-url", "origin", clone_url)
         return dest
 

@@ -106,6 +106,8 @@ def _issue_info(issue: Any) -> IssueInfo:
 
 
 def _pull_info(pull: PullRequest) -> PullInfo:
+    # GitHub sends ``head.repo: null`` when the fork was deleted: a fork all the same
+    head_repo = pull.head.raw_data.get("repo")
     return PullInfo(
         number=pull.number,
         title=pull.title or "",
@@ -115,6 +117,7 @@ def _pull_info(pull: PullRequest) -> PullInfo:
         base_ref=pull.base.ref,
         state=pull.state,
         html_url=pull.html_url,
+        from_fork=not isinstance(head_repo, dict) or head_repo.get("id") != pull.base.repo.id,
     )
 
 
@@ -247,12 +250,17 @@ class PyGithubRepo:
         except UnknownObjectException:
             return None
 
+    def commit_message(self, sha: str) -> str:
+        """The full message of commit ``sha`` (one GET of the commit)."""
+        return str(self._repo.get_commit(sha).commit.message)
+
     def find_open_pull(self, head_branch: str) -> PullInfo | None:
         """The open pull request from ``head_branch`` of this repository, if any."""
         owner = self.full_name.split("/", 1)[0]
         for pull in self._repo.get_pulls(state="open", head=f"{owner}:{head_branch}"):
-            if pull.head.ref == head_branch:
-                return _pull_info(pull)
+            found = _pull_info(pull)
+            if found.head_ref == head_branch and not found.from_fork:
+                return found
         return None
 
     @waits_for_reset

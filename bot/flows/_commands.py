@@ -12,6 +12,7 @@ import structlog
 
 from bot.commands import VERBS, find_command
 from bot.flows._review import ReviewJob, start_review_run
+from bot.flows._review_trust import may_review
 from bot.flows._services import ACTIVE, Services, current
 from bot.flows._spec import spec_prefix, trigger_spec
 from bot.flows._state import SpecRun
@@ -111,6 +112,8 @@ def _review(
     place = where(event)
     assert place is not None
     pull = github.pull(number)
+    if not may_review(services, github, pull):
+        return None  # a fork's pull request where forks are not reviewed: said once on it
     job = ReviewJob(
         repo=place.repo, installation_id=place.installation_id, pull=number, head_sha=pull.head_sha
     )

@@ -15,6 +15,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.commands import mentions
+from bot.flows._review_trust import from_fork
 from bot.flows._services import Services, current
 from bot.flows._trigger import is_self, may_trigger, where
 from bot.ingest import IngestRouter
@@ -139,6 +140,9 @@ def on_review(event: Event, context: StageContext) -> None:
         return
     if str(review.get("state", "")).lower() != "changes_requested":
         return
+    if from_fork(pull):  # specbot never pushes to, nor runs rounds on, a fork's branch
+        log.info("no follow-up: a pull request from a fork", pull=pull.get("number"))
+        return
     services = current()
     github = services.github(place.repo, place.installation_id)
     number = int(pull["number"])
@@ -171,6 +175,9 @@ def on_mention(event: Event, context: StageContext) -> None:
     text = str(comment.get("body") or "")
     name = github.bot_login.removesuffix("[bot]")
     if is_self(event, github) or not mentions(text, name):
+        return
+    if from_fork(pull):
+        log.info("no follow-up: a pull request from a fork", pull=pull.get("number"))
         return
     number = int(pull["number"])
     if not may_trigger(event, github, services.repo_config(github), number):
@@ -210,6 +217,8 @@ def _work(context: StageContext, data: object) -> FollowUpJob:
     services = current()
     github = services.github(job.repo, job.installation_id)
     pull = github.pull(job.pull)
+    if pull.from_fork:  # its branch is not in this repository: nothing to check out or push
+        return job.model_copy(update={"outcome": "from a fork: not followed up"})
     workspaces = services.workspaces
     workspaces.refresh_mirror(job.repo, github.clone_url(), github.git_credentials())
     checkout = workspaces.checkout(

@@ -15,6 +15,13 @@ import structlog
 from pydantic import BaseModel, ConfigDict
 
 from bot.branches import is_specbot_branch, issue_of_branch
+from bot.flows._review_trust import (
+    forks_allowed,
+    from_fork,
+    is_own_commit,
+    may_review,
+    refuse_fork,
+)
 from bot.flows._services import Services, current
 from bot.flows._tracking import upsert_tracking
 from bot.flows._transient import retry_transient
@@ -81,7 +88,7 @@ def start_review_run(services: Services, job: ReviewJob, workflow_id: str | None
 @router.register("pull_request", action="reopened")
 @router.register("pull_request", action="synchronize")
 def on_push(event: Event, context: StageContext) -> None:
-    """Review every new head commit of specbot's own pull requests."""
+    """Review every new head commit of specbot's own pull requests: its branch, its commit."""
     place = where(event)
     pull = event.payload.get("pull_request")
     if place is None or not isinstance(pull, dict):
@@ -91,13 +98,22 @@ def on_push(event: Event, context: StageContext) -> None:
         return  # other pull requests are reviewed on request: /specbot review
     if (pull.get("state") or "open") != "open":
         return
+    services = current()
+    github = services.github(place.repo, place.installation_id)
+    number = int(pull["number"])
+    if from_fork(pull):  # a branch name proves nothing: never automatic
+        if not forks_allowed(services, github):
+            refuse_fork(github, number)
+        return
+    if not is_own_commit(github, str(head["sha"])):
+        return  # someone else's push: reviewed when a person asks
     job = ReviewJob(
         repo=place.repo,
         installation_id=place.installation_id,
-        pull=int(pull["number"]),
+        pull=number,
         head_sha=str(head["sha"]),
     )
-    start_review_run(current(), job)
+    start_review_run(services, job)
 
 
 @router.register("check_run", action="rerequested")
@@ -114,6 +130,8 @@ def on_rerun(event: Event, context: StageContext) -> None:
     github = services.github(place.repo, place.installation_id)
     number = int(pulls[0]["number"])
     if not may_trigger(event, github, services.repo_config(github), number):
+        return
+    if not may_review(services, github, github.pull(number)):
         return
     head = str(check["head_sha"])
     job = ReviewJob(
@@ -165,9 +183,12 @@ def _review(context: StageContext, data: object) -> ReviewJob:
     earlier = posted_fingerprints(comment.body for comment in github.review_comments(job.pull))
     workspaces = services.workspaces
     workspaces.refresh_mirror(job.repo, github.clone_url(), github.git_credentials())
+    # a fork's branch is not in this repository (a branch here may even share its name)
+    head = f"refs/pull/{job.pull}/head" if pull.from_fork else pull.head_ref
     checkout = workspaces.checkout(
-        job.repo, context.run_id, pull.head_ref, pull.base_ref, github.clone_url()
+        job.repo, context.run_id, head, pull.base_ref, github.clone_url()
     )
+    own_pull = is_specbot_branch(pull.head_ref) and not pull.from_fork
     team = services.team()
     try:
         reviewers = config.flows["review"].agents if "review" in config.flows else []
@@ -175,7 +196,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
             team,
             checkout,
             files,
-            spec_for_pull(services, github, job.repo, pull.head_ref),
+            spec_for_pull(services, github, job.repo, pull.head_ref) if own_pull else None,
             pull=job.pull,
             title=pull.title,
             reviewers=reviewers,
@@ -186,7 +207,6 @@ def _review(context: StageContext, data: object) -> ReviewJob:
         workspaces.remove(checkout)
     if services.runs.status(context.run_id) == "CANCELLED":
         return _superseded(github, job)
-    own_pull = is_specbot_branch(pull.head_ref)
 
     def post_once() -> int:
         # Posted before a crash, or by a POST that failed with a 5xx after GitHub saved it:

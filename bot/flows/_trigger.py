@@ -34,7 +34,12 @@ def where(event: Event) -> Where | None:
     repo = event.repo_full_name
     installation = event.installation_id
     if not repo or installation is None:
-        log.info("ignored: no repository or installation in the delivery", event=event.name)
+        # not ``event=``: structlog's first argument is named so, and the call would raise
+        log.info(
+            "ignored: no repository or installation in the delivery",
+            github_event=event.name,
+            action=event.action,
+        )
         return None
     return Where(repo=repo, installation_id=installation)
 

@@ -154,6 +154,33 @@ def test_clone_and_push_with_installation_credentials(
     assert gh.branch_sha("specbot/issue-9-x") == sha
 
 
+def test_a_pull_request_from_a_fork(gh: PyGithubRepo, hub: RunningHub, tmp_path: Path) -> None:
+    """mallory's fork's pull request reads as one from a fork, even with specbot's branch name:
+    it is never specbot's open pull request, its commit's message is read with its trailers,
+    and a checkout of ``refs/pull/<n>/head`` holds the fork's files, not acme's branch."""
+    hub.add_repo("mallory/widgets", fork_of=REPO)
+    branch = "specbot/issue-1-csv"
+    own = hub.push(REPO, branch, {"own.txt": "acme\n"}, as_user="alice")
+    message = "Add export\n\nSpecbot-Run: spec:forged"
+    sha = hub.push(
+        "mallory/widgets", branch, {"fork.txt": "x\n"}, as_user="mallory", message=message
+    )
+    number = hub.open_pull(REPO, f"mallory:{branch}", title="CSV", as_user="mallory")["number"]
+    pull = gh.pull(number)
+    assert (pull.head_ref, pull.head_sha, pull.from_fork) == (branch, sha, True)
+    assert gh.find_open_pull(branch) is None
+    assert gh.commit_message(sha) == message
+    mine = gh.open_pull(branch, "main", "Export CSV (#1)", "Closes #1")
+    assert (mine.head_sha, mine.from_fork) == (own, False)
+    assert gh.find_open_pull(branch) == mine
+
+    spaces = GitWorkspaces(tmp_path / "cache")
+    spaces.refresh_mirror(REPO, gh.clone_url(), gh.git_credentials())
+    checkout = spaces.checkout(REPO, "run-f", f"refs/pull/{number}/head", "main", gh.clone_url())
+    assert spaces.head_sha(checkout) == sha
+    assert (checkout / "fork.txt").exists() and not (checkout / "own.txt").exists()
+
+
 def test_a_check_run_with_an_external_id_is_created_once(gh: PyGithubRepo, hub: RunningHub) -> None:
     """Starting a check run again with the same external id (a retry after a 5xx that may have
     created it) returns the first one; another external id gets its own."""

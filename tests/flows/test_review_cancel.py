@@ -46,7 +46,8 @@ def _slow_reviews() -> list[dict[str, Any]]:
 
 
 def test_a_newer_push_cancels_the_older_review(tmp_path: Path, app_key_pem: Path) -> None:
-    """While the swarm reviews specbot's first commit, alice pushes a second one: the first
+    """While the swarm reviews specbot's first commit, specbot pushes a second one (a follow-up
+    commit, with its run trailer: only specbot's own commits are reviewed on a push): the first
     review run ends CANCELLED without posting, its check run ends cancelled, and the review
     of the new head posts the pull request's only review and a completed check run."""
     with start(tmp_path, app_key_pem, implement_script(_slow_reviews())) as stack:
@@ -65,8 +66,8 @@ def test_a_newer_push_cancels_the_older_review(tmp_path: Path, app_key_pem: Path
             REPO,
             pull.head.ref,
             {"widgets/extra.py": '"""More sizes later."""\n'},
-            as_user="alice",
-            message="Add a placeholder module",
+            as_user="specbot[bot]",
+            message="Add a placeholder module\n\nSpecbot-Run: follow-up:placeholder",
             start_from=pull.head.ref,
         )
         first = review_workflow_id(REPO, pull.number, first_head)
