@@ -93,15 +93,24 @@ def test_a_readers_fork_pull_request_named_like_specbots_is_not_reviewed(
 ) -> None:
     """mallory (read access) opens a pull request from her fork's ``specbot/issue-1-x`` branch,
     its commit carrying a forged trailer, and pushes to it again; alice asks for a review: no
-    review run starts, no model hears of it, and the pull request gets one notice saying why
-    and how to allow reviews of forks."""
+    review run starts, nor does alice's "Re-run" of a check on its head; no model hears of it,
+    and the pull request gets one notice saying why and how to allow reviews of forks."""
     with _start(tmp_path, app_key_pem) as stack:
         number = _fork_pull(stack)
         settle(stack)
-        stack.hub.push(
+        head = stack.hub.push(
             FORK, SPOOFED, {"widgets/more.py": "X = 1\n"}, as_user="mallory", start_from=SPOOFED
         )
         stack.hub.comment(REPO, number, "/specbot review", as_user="alice")
+        settle(stack)
+        rerun = json.loads(example("check_run", "rerequested.payload.json"))
+        rerun["check_run"].update(
+            id=7, name="specbot/review", head_sha=head, pull_requests=[{"number": number}]
+        )
+        rerun["repository"] = hub_client(stack).get_repo(REPO).raw_data
+        rerun["installation"] = {"id": INSTALLATION_ID}
+        rerun["sender"].update(login="alice", type="User")
+        assert wait_for_run_end(stack, _post(stack, "check_run", rerun)["run_id"]) == "SUCCESS"
         settle(stack)
 
         assert model_requests(stack) == []
