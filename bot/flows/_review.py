@@ -105,15 +105,16 @@ def on_push(event: Event, context: StageContext) -> None:
         if not forks_allowed(services, github):
             refuse_fork(github, number)
         return
-    if not is_own_commit(github, str(head["sha"])):
+    sha = str(head["sha"])
+    run_id = review_workflow_id(place.repo, number, sha)
+    if run_id in services.runs.run_ids(run_id):
+        return  # under review already: publish starts the review of what it pushed
+    if not is_own_commit(github, sha):
         return  # someone else's push: reviewed when a person asks
     job = ReviewJob(
-        repo=place.repo,
-        installation_id=place.installation_id,
-        pull=number,
-        head_sha=str(head["sha"]),
+        repo=place.repo, installation_id=place.installation_id, pull=number, head_sha=sha
     )
-    start_review_run(services, job)
+    start_review_run(services, job, run_id)
 
 
 @router.register("check_run", action="rerequested")
