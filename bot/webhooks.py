@@ -17,6 +17,9 @@ from typing import Any
 
 # GitHub caps payloads at 25 MB and does not deliver larger ones; anything bigger is not GitHub.
 MAX_BODY_BYTES = 25 * 1024 * 1024
+# GitHub's payloads nest about a dozen levels; deeper is not GitHub, and would only reach code
+# (encoders, validators, the engine's serializer) that recurses once per level.
+MAX_DEPTH = 64
 
 
 class WebhookError(Exception):
@@ -132,13 +135,58 @@ def decode_payload(body: bytes, content_type: str | None) -> dict[str, Any]:
         raise MalformedDelivery(f"unsupported content type {media_type!r}")
     if not raw:
         raise MalformedDelivery("empty body")
+    return parse_json_object(raw, "payload")
+
+
+def parse_json_object(raw: str | bytes, what: str) -> dict[str, Any]:
+    """``raw`` decoded as a JSON object of GitHub's shape, or ``MalformedDelivery`` saying why.
+
+    Every way the decoder can refuse text ends here as one error: invalid UTF-8 or JSON,
+    nesting past the interpreter's recursion limit, integers past its digit limit, and the
+    non-standard ``NaN``/``Infinity`` tokens Python would otherwise accept.
+    """
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedDelivery(f"body is not valid JSON: {exc}") from exc
+        data = json.loads(raw, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as exc:
+        raise MalformedDelivery(f"Problems parsing JSON: {what}: {exc}") from None
+    except UnicodeDecodeError:
+        raise MalformedDelivery(f"Problems parsing JSON: {what} is not UTF-8") from None
+    except RecursionError:
+        raise MalformedDelivery(f"Problems parsing JSON: {what} is nested too deep") from None
+    except ValueError as exc:  # int() past sys.get_int_max_str_digits(), or a refused constant
+        raise MalformedDelivery(f"Problems parsing JSON: {what}: {_first_line(exc)}") from None
     if not isinstance(data, dict):
-        raise MalformedDelivery("payload must be a JSON object")
+        raise MalformedDelivery(f"{what} must be a JSON object")
+    if _nested_deeper_than(data, MAX_DEPTH):
+        raise MalformedDelivery(f"Problems parsing JSON: {what} nests deeper than {MAX_DEPTH}")
     return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    if "digits" in text:
+        return "a number has too many digits"
+    return (text.splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _nested_deeper_than(data: object, limit: int) -> bool:
+    """Whether ``data`` holds containers more than ``limit`` levels deep (no recursion)."""
+    level: list[object] = [data]
+    for _ in range(limit):
+        below: list[object] = []
+        for item in level:
+            if isinstance(item, dict):
+                below.extend(v for v in item.values() if isinstance(v, dict | list))
+            elif isinstance(item, list):
+                below.extend(v for v in item if isinstance(v, dict | list))
+        if not below:
+            return False
+        level = below
+    return True
 
 
 def event_from_http(headers: Mapping[str, str], body: bytes, secret: str) -> Event:
@@ -165,10 +213,5 @@ def event_from_action(event_name: str, event_path_text: str, run_id: str) -> Eve
 
     Actions has no delivery id; the workflow run id (plus attempt) identifies it instead.
     """
-    try:
-        data = json.loads(event_path_text)
-    except json.JSONDecodeError as exc:
-        raise MalformedDelivery(f"GITHUB_EVENT_PATH is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise MalformedDelivery("GITHUB_EVENT_PATH must hold a JSON object")
+    data = parse_json_object(event_path_text, "GITHUB_EVENT_PATH")
     return Event(name=event_name, delivery_id=f"actions-{run_id}", payload=data)
