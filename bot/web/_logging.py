@@ -12,6 +12,26 @@ import sys
 
 import structlog
 
+# Libraries whose DEBUG lines carry bodies: the anthropic SDK logs whole requests (prompts,
+# issue text), the HTTP clients and PyGithub log payloads, SQLAlchemy logs statement
+# parameters (stored webhook bodies), the engine logs run inputs. Whatever level specbot runs
+# at, these stay at the floor given here, so a log never holds a body.
+QUIET_FLOORS: dict[str, int] = {
+    "anthropic": logging.INFO,
+    "httpx": logging.INFO,
+    "httpx2": logging.INFO,
+    "httpcore": logging.INFO,
+    "httpcore2": logging.INFO,
+    "urllib3": logging.INFO,
+    "github": logging.INFO,
+    "git": logging.INFO,
+    "dbos": logging.INFO,
+    "sqlalchemy": logging.WARNING,
+    "psycopg": logging.INFO,
+    "hpack": logging.INFO,
+    "uvicorn": logging.INFO,
+}
+
 _SHARED: list[structlog.types.Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_logger_name,
@@ -51,3 +71,10 @@ def configure_logging(level: str = "INFO") -> None:
         # Their own handlers would print a second, unstructured copy of each line.
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    keep_bodies_out_of_logs(numeric)
+
+
+def keep_bodies_out_of_logs(level: int) -> None:
+    """Hold the libraries that log bodies at their floor, or higher when ``level`` is higher."""
+    for name, floor in QUIET_FLOORS.items():
+        logging.getLogger(name).setLevel(max(level, floor))
