@@ -9,6 +9,8 @@ snapshot taken before the agents start is put back, and hooks added since are de
 
 from __future__ import annotations
 
+import os
+import posixpath
 import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -56,10 +58,14 @@ def editor_denied_paths(allow_paths: Sequence[str] = ()) -> tuple[str, ...]:
 
 def protected_changes(checkout: Path, base: str, allow_paths: Sequence[str] = ()) -> list[str]:
     """Paths changed since ``base`` (committed, staged, unstaged or new) that are protected."""
+    return [p for p in _changed_paths(checkout, base) if is_protected(p, allow_paths)]
+
+
+def _changed_paths(checkout: Path, base: str) -> list[str]:
+    """Paths changed since ``base``: committed, staged, unstaged or new (not ignored)."""
     changed = _git(checkout, "diff", "--name-only", "-z", "--no-renames", base, "--")
     new = _git(checkout, "ls-files", "--others", "--exclude-standard", "-z")
-    paths = {p for p in (changed + new).split("\0") if p}
-    return sorted(p for p in paths if is_protected(p, allow_paths))
+    return sorted({p for p in (changed + new).split("\0") if p})
 
 
 def restore_protected(checkout: Path, base: str, allow_paths: Sequence[str] = ()) -> list[str]:
@@ -170,7 +176,40 @@ def restore_before_commit(
     agent's filters or hooks there when it does.
     """
     notes = restore_git(checkout, snapshot)
-    return notes + restore_protected(checkout, base, allow_paths)
+    notes += restore_protected(checkout, base, allow_paths)
+    return notes + drop_escaping_symlinks(checkout, base)
+
+
+def drop_escaping_symlinks(checkout: Path, base: str) -> list[str]:
+    """Leave out every new or changed symlink whose target is absolute or outside the checkout.
+
+    Such a link committed and pushed would point readers' and CI's checkouts at files of the
+    machine that cloned it (``/etc/...``, the service's data directory, ``../..``). The path
+    goes back to its content at ``base`` if it had any; one note per link for the PR.
+    """
+    notes = []
+    for path in _changed_paths(checkout, base):
+        target = checkout / path
+        if not target.is_symlink():
+            continue
+        pointed = os.readlink(target)
+        if not _leaves_checkout(path, pointed):
+            continue
+        target.unlink()
+        if _exists_at(checkout, base, path):
+            _git(checkout, "checkout", base, "--", path)
+        else:
+            _git(checkout, "rm", "--cached", "--quiet", "--ignore-unmatch", "--", path)
+        notes.append(f"left out the symlink {path} -> {pointed}: it points outside the repository")
+    return notes
+
+
+def _leaves_checkout(path: str, pointed: str) -> bool:
+    """Whether a link at ``path`` (relative to the checkout) to ``pointed`` escapes it."""
+    if posixpath.isabs(pointed):
+        return True
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), pointed))
+    return joined == ".." or joined.startswith("../")
 
 
 def _git_dir(checkout: Path) -> Path:

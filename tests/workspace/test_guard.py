@@ -249,3 +249,38 @@ def test_before_a_commit_git_state_goes_back_first(checkout: tuple[Path, str]) -
     assert notes[0].startswith("restored .git/config")
     assert notes[1] == "reverted the change to .github/specbot.yml: agents may not change it"
     assert not witness.exists()
+
+
+def test_symlinks_out_of_the_checkout_are_left_out_of_the_commit(
+    checkout: tuple[Path, str],
+) -> None:
+    """Absolute links and links climbing out are dropped (or put back); links inside stay."""
+    root, base = checkout
+    snapshot = snapshot_git(root)
+    (root / "docs").mkdir()
+    (root / "leak").symlink_to("/etc/passwd")
+    (root / "docs" / "up").symlink_to("../../../data/app.pem")
+    (root / "docs" / "sneaky").symlink_to("../src/../../outside")
+    (root / "docs" / "app.py").symlink_to("../src/app.py")  # inside: a fair link
+    (root / "src" / "app.py").unlink()
+    (root / "src" / "app.py").symlink_to("/proc/1/root/etc/hostname")
+    git(root, "add", "docs/up")
+    git(root, "commit", "-q", "-m", "the agent committed one itself")
+    notes = restore_before_commit(root, base, snapshot)
+    git(root, "add", "--all")
+    links = [
+        line.split("\t")[1]
+        for line in git(root, "ls-files", "-s").splitlines()
+        if line.startswith("120000 ")
+    ]
+    assert links == ["docs/app.py"]
+    assert (root / "src" / "app.py").read_text() == "print('v1')\n"
+    assert not (root / "src" / "app.py").is_symlink()
+    assert sorted(n for n in notes if n.startswith("left out the symlink")) == [
+        "left out the symlink docs/sneaky -> ../src/../../outside: it points outside the"
+        " repository",
+        "left out the symlink docs/up -> ../../../data/app.pem: it points outside the repository",
+        "left out the symlink leak -> /etc/passwd: it points outside the repository",
+        "left out the symlink src/app.py -> /proc/1/root/etc/hostname: it points outside the"
+        " repository",
+    ]
