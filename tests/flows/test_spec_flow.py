@@ -95,3 +95,39 @@ def test_not_ready_spec_gets_the_gate_and_no_pull_request(
         assert repo.get_pulls(state="all").totalCount == 0
         requests = stack.model.log.entries(path="/v1/messages")
         assert requests == []
+
+
+def test_symlinks_out_of_the_checkout_never_reach_the_pull_request(
+    tmp_path: Path, app_key_pem: Path
+) -> None:
+    """An implementer's links to server paths are left out of the push; the PR names them."""
+    script = implement_script()
+    links = {
+        "name": "implement-links",
+        "times": 1,
+        "when": {"role": "Role: implementer", "turn": 2},
+        "reply": [
+            {
+                "tool_use": {
+                    "name": "bash",
+                    "input": {
+                        "command": "ln -s /etc/passwd leak && ln -s ../../../.. widgets/up"
+                        " && ln -s sizes.py widgets/alias.py"
+                    },
+                }
+            }
+        ],
+    }
+    turns = script["turns"]
+    done = next(t for t in turns if t["name"] == "implement-done")
+    done["when"]["turn"] = 3
+    turns.insert(turns.index(done), links)
+    with start(tmp_path, app_key_pem, script) as stack:
+        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+        stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
+        repo = alice_repo(stack)
+        pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
+        files = {f.filename for f in pull.get_files()}
+        assert files == {"widgets/sizes.py", "tests/test_inches.py", "widgets/alias.py"}
+        assert "left out the symlink leak -> /etc/passwd" in pull.body
+        assert "left out the symlink widgets/up -> ../../../.." in pull.body
