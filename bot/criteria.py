@@ -207,8 +207,13 @@ def check_summary(rows: Sequence[CriterionRow], tests: TestReport | None, sha: s
 
 def pull_section(rows: Sequence[CriterionRow], tests: TestReport | None, sha: str) -> str:
     """The pull request body's criteria section, in step with the check."""
+    proven = sum(1 for row in rows if row.state == "proven")
+    waived = sum(1 for row in rows if row.state == "waived")
+    counts = f"{proven} of {len(rows)} met by passing tests" + (
+        f", {waived} waived" if waived else ""
+    )
     return "\n\n".join(
-        [f"{SECTION_HEADING} ({title(rows)})", criteria_table(rows), tests_line(tests, sha)]
+        [f"{SECTION_HEADING} ({counts})", criteria_table(rows), tests_line(tests, sha)]
     )
 
 

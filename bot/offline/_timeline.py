@@ -83,7 +83,8 @@ def _reviews(watch: Watch) -> list[Any]:
 def _check_line(watch: Watch, head_key: str) -> str | None:
     """The completed check run on the head a review probe noted, as a line."""
     sha = watch.found.get(head_key, "")
-    checks = [c for c in watch.repo.get_commit(sha).get_check_runs() if c.status == "completed"]
+    runs = watch.repo.get_commit(sha).get_check_runs(check_name="specbot/review")
+    checks = [c for c in runs if c.status == "completed"]
     if not checks:
         return None
     return f"check run {checks[0].name}: {checks[0].conclusion} ({checks[0].html_url})"
