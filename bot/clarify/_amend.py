@@ -58,7 +58,8 @@ def _rewrite_line(lines: list[str], question: Question, answer: Sequence[str]) -
         return False
     prefix = _MARKER_PREFIX.match(lines[index])
     kept = prefix.group(1) if prefix else ""
-    lines[index] = kept + " ".join(part.strip() for part in answer if part.strip())
+    bare = (_MARKER_PREFIX.sub("", part, count=1).strip() for part in answer)
+    lines[index] = kept + " ".join(part for part in bare if part)
     return True
 
 
