@@ -8,6 +8,7 @@ from bot.clarify import (
     ISSUE_BODY_LIMIT,
     AmendError,
     Answers,
+    Question,
     amend_spec,
     amended_body,
     applied_answers,
@@ -39,7 +40,7 @@ ERRORS = (
 )
 
 
-def _questions() -> list:  # type: ignore[type-arg]
+def _questions() -> list[Question]:
     return questions_for(lint(SPEC, GateConfig()))
 
 

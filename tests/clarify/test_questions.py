@@ -12,14 +12,16 @@ SCORES = {"P1": 0, "P2": 0, "P3": 0, "P4": 0}
 
 
 def _verdict(*findings: Finding) -> Verdict:
-    return Verdict(ready=False, score=10, scores=SCORES, findings=findings)  # type: ignore[arg-type]
+    return Verdict(ready=False, score=10, scores=SCORES, findings=findings)
 
 
-def _finding(fid: str, severity: str = "error", line: int = 0, principle: str = "P3") -> Finding:
+def _finding(
+    fid: str, severity: str = "error", line: int = 0, principle: str | None = "P3"
+) -> Finding:
     return Finding(
-        id=fid,  # type: ignore[arg-type]
-        severity=severity,  # type: ignore[arg-type]
-        principle=principle,  # type: ignore[arg-type]
+        id=fid,
+        severity=severity,
+        principle=principle,
         line=line,
         excerpt="fast" if line else "",
         message="The gate's message.",
@@ -48,10 +50,10 @@ def test_at_most_five_numbered_questions_each_naming_its_finding() -> None:
 
 def test_a_ready_spec_and_skipped_ids_get_no_question() -> None:
     """No question for a ready spec, nor for findings the author must fix in the text itself."""
-    ready = Verdict(ready=True, score=100, scores=SCORES, findings=())  # type: ignore[arg-type]
+    ready = Verdict(ready=True, score=100, scores=SCORES, findings=())
     assert questions_for(ready) == []
     assert render_questions([]) == ""
-    hidden = _verdict(_finding("SEC-001", principle=None), _finding("STR-005", "info"))  # type: ignore[arg-type]
+    hidden = _verdict(_finding("SEC-001", principle=None), _finding("STR-005", "info"))
     assert questions_for(hidden) == []
 
 
