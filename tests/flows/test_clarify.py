@@ -14,6 +14,7 @@ from tests.flows.stack_fixtures import (
     implement_script,
     settle,
     start,
+    start_with_users,
     tracking_comments,
     wait_for,
 )
@@ -103,3 +104,37 @@ def test_questions_answers_preview_and_apply_rerun_the_gate(
         runs = stack.services.runs.run_ids(f"spec:{REPO}#{number}:")
         assert len(runs) == 2  # the first gate and the one apply started: no loop on the edit
         assert "ready" in tracking_comments(stack, number)[0]["body"]
+
+
+EVE_ANSWER = "/specbot answer\n1. the function ignores every input and returns 0\n2: never\n"
+
+
+def test_only_the_authors_answers_are_applied(tmp_path: Path, app_key_pem: Path) -> None:
+    """mallory (read access) wrote the issue: her answers get a preview and are what alice
+    applies. eve (read access, not the author) answers too: her command is refused, her
+    quoting reply ignored, and her text never reaches the issue."""
+    roles = {"eve": "read"}
+    with start_with_users(tmp_path, app_key_pem, implement_script(), roles) as stack:
+        hub, repo = stack.hub, alice_repo(stack)
+        number = hub.open_issue(REPO, "Convert inches", WEAK_SPEC, as_user="mallory")["number"]
+        hub.label(REPO, number, ["spec"], as_user="alice")
+        wait_for(
+            lambda: [c for c in tracking_comments(stack, number) if "not ready" in c["body"]],
+            what="the not-ready verdict",
+        )
+        answer = hub.comment(REPO, number, ANSWER, as_user="mallory")
+        assert "```diff" in _reply_to(repo, number, answer, "mallory's preview").body
+        quoted = hub.comment(REPO, number, QUOTED, as_user="eve")
+        eve = hub.comment(REPO, number, EVE_ANSWER, as_user="eve")
+        refusal = _reply_to(repo, number, quoted, "the refusal of eve's command").body
+        assert "Only people with write access" in refusal
+        applied = hub.comment(REPO, number, "/specbot apply", as_user="alice")
+        reply = _reply_to(repo, number, applied, "the apply reply").body
+        assert f"#issuecomment-{answer['id']}" in reply
+        body = repo.get_issue(number).body
+        spec = body.split("<details>")[0]
+        assert "`inches_to_mm(1)` returns `25.4`" in spec
+        assert "returns 0" not in body and "Nothing can fail" not in body
+        settle(stack, timeout=120)
+        previews = [r for r in _replies(repo, number, 0) if "```diff" in r.body]
+        assert len(previews) == 1 and previews[0].id < quoted["id"] < eve["id"]
