@@ -13,6 +13,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.branches import is_specbot_branch, slugify
+from bot.commands import find_command
 from bot.criteria import (
     WaiveError,
     Waiver,
@@ -116,7 +117,10 @@ def criteria_stage(context: StageContext, data: object) -> CriteriaResult:
         tests=tests,
         findings=job.criteria_findings,
     )
-    return publish(github, result, pull.body or "", _waivers(github, job.pull))
+    return retry_transient(
+        lambda: publish(github, result, pull, _waivers(github, job.pull)),
+        "publishing the criteria check",
+    )
 
 
 def _waivers(github: RepoGitHub, pull: int) -> dict[int, Waiver]:
@@ -125,9 +129,10 @@ def _waivers(github: RepoGitHub, pull: int) -> dict[int, Waiver]:
 
 
 def publish(
-    github: RepoGitHub, result: CriteriaResult, body: str, waivers: dict[int, Waiver]
+    github: RepoGitHub, result: CriteriaResult, pull: PullInfo, waivers: dict[int, Waiver]
 ) -> CriteriaResult:
-    """Complete the check run and keep the pull request's criteria table in step."""
+    """Complete the check run and keep the pull request's criteria table in step (both
+    writes are whole replacements, so a repeat after a failure changes nothing more)."""
     rows = criteria_rows(result.evidence, waivers, result.findings)
     outcome = conclusion(rows)
     assert result.check_run_id is not None
@@ -138,9 +143,9 @@ def publish(
         check_summary(rows, result.tests, result.head_sha),
         [],
     )
+    body = (pull.body or "").replace("\r\n", "\n")
     new_body = replace_pull_section(body, pull_section(rows, result.tests, result.head_sha))
-    if new_body != body.replace("\r\n", "\n"):
-        pull = github.pull(result.pull)  # the title must be sent with the body
+    if new_body != body:  # no write when nothing changed
         github.update_pull(result.pull, pull.title, new_body)
     return result.model_copy(update={"conclusion": outcome})
 
@@ -165,8 +170,6 @@ def obey_waive(
     """``/specbot waive N reason`` (write access): record it, then recompute the check."""
     comment = event.payload.get("comment")
     text = str(comment.get("body") or "") if isinstance(comment, dict) else ""
-    from bot.commands import find_command
-
     command = find_command(text)
     pull = github.pull(number)
     if not is_specbot_branch(pull.head_ref):
@@ -189,5 +192,5 @@ def obey_waive(
     stored = _stored(services, github.full_name, number, pull.head_sha)
     if stored is None:
         return None  # the check of this head is still being computed: it reads the waiver
-    publish(github, stored, pull.body or "", waivers)
+    publish(github, stored, pull, waivers)
     return None
