@@ -31,6 +31,15 @@ TIED = {
 }
 
 
+def _calls(stack: Any) -> list[str]:
+    """The GitHub API calls specbot made so far, as ``METHOD path``."""
+    return [
+        f"{r['method']} {r['path']}"
+        for r in stack.hub.requests()
+        if r.get("caller") == "specbot[bot]"
+    ]
+
+
 def _criteria_check(repo: Any, sha: str, conclusion: str | None = None) -> Any:
     for check in repo.get_commit(sha).get_check_runs(check_name="specbot/criteria"):
         if check.status == "completed" and conclusion in (None, check.conclusion):
@@ -67,9 +76,14 @@ def test_criteria_proven_waived_and_broken_by_a_persons_push(
         )
         assert "(3 of 4 met by passing tests)" in body and f"Closes #{number}" in body
 
-        hub.comment(REPO, pull.number, "/specbot waive 1 looks fine", as_user="mallory")
+        settle(stack, timeout=120)
+        calls_before = len(_calls(stack))
         hub.comment(REPO, pull.number, "/specbot waive 4 benchmarked separately", as_user="alice")
         waived = wait_for(lambda: _criteria_check(repo, first, "success"), what="the waiver")
+        settle(stack)
+        # config, permission, eyes, the PR, its comments, the record, the check, the PR body
+        assert len(_calls(stack)) - calls_before == 8, _calls(stack)[calls_before:]
+        hub.comment(REPO, pull.number, "/specbot waive 1 looks fine", as_user="mallory")
         assert waived.id == check.id
         assert waived.output.title == "3 of 4 criteria proven, 1 waived"
         assert "waived by @alice: benchmarked separately" in waived.output.summary
