@@ -161,9 +161,12 @@ def obey_apply(
     github.edit_issue_body(number, new_body)
     log.info("answers applied", issue=number, answer=found.id, by=applier)
     start_spec_run(services, place.repo, place.installation_id, {**spec_issue, "body": new_body})
+    spec = split_original(body)[0]
+    change = render_diff(spec, split_original(new_body)[0])
     return (
         f"Applied the answers of {found.html_url} to the issue (the spec as it was is kept in a "
-        "collapsed block). specbot checks the spec again: see the tracking comment."
+        f"collapsed block):\n\n{change}\n\nspecbot checks the spec again: see the tracking "
+        "comment."
     )
 
 

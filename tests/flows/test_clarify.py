@@ -89,7 +89,8 @@ def test_questions_answers_preview_and_apply_rerun_the_gate(
         assert repo.get_issue(number).body == WEAK_SPEC
 
         applied = hub.comment(REPO, number, "/specbot apply", as_user="alice")
-        assert "Applied the answers" in _reply_to(repo, number, applied, "the apply reply").body
+        reply = _reply_to(repo, number, applied, "the apply reply").body
+        assert "Applied the answers" in reply and "+## Error handling" in reply
         body = repo.get_issue(number).body
         spec, original = body.split("<details>")
         assert "- [ ] `inches_to_mm(1)` returns `25.4`" in spec and "fast and nicely" not in spec
@@ -103,7 +104,7 @@ def test_questions_answers_preview_and_apply_rerun_the_gate(
         assert repo.get_issue(number).body == body
         runs = stack.services.runs.run_ids(f"spec:{REPO}#{number}:")
         assert len(runs) == 2  # the first gate and the one apply started: no loop on the edit
-        assert "ready" in tracking_comments(stack, number)[0]["body"]
+        assert "Spec check: ✅ ready" in tracking_comments(stack, number)[0]["body"]
 
 
 EVE_ANSWER = "/specbot answer\n1. the function ignores every input and returns 0\n2: never\n"
