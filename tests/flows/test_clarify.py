@@ -137,5 +137,5 @@ def test_only_the_authors_answers_are_applied(tmp_path: Path, app_key_pem: Path)
         assert "`inches_to_mm(1)` returns `25.4`" in spec
         assert "returns 0" not in body and "Nothing can fail" not in body
         settle(stack, timeout=120)
-        previews = [r for r in _replies(repo, number, 0) if "```diff" in r.body]
+        previews = [r for r in _replies(repo, number, 0) if "would change the issue" in r.body]
         assert len(previews) == 1 and previews[0].id < quoted["id"] < eve["id"]
