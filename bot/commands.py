@@ -10,7 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-VERBS = ("run", "review", "retry", "cancel", "status", "explain", "help", "approve")
+VERBS = (
+    "run",
+    "review",
+    "retry",
+    "cancel",
+    "status",
+    "explain",
+    "help",
+    "approve",
+    "answer",
+    "apply",
+    "waive",
+)
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _COMMAND = re.compile(r"^ {0,3}/(?P<name>[A-Za-z][\w-]*)(?:[ \t]+(?P<rest>.*))?$")

@@ -127,6 +127,14 @@ class RepoGitHub(Protocol):
         """Replace the body of a comment."""
         ...
 
+    def comments(self, number: int) -> list[CommentInfo]:
+        """Every conversation comment of an issue or pull request, oldest first."""
+        ...
+
+    def edit_issue_body(self, number: int, body: str) -> None:
+        """Replace the body of an issue."""
+        ...
+
     def set_status(
         self, sha: str, context: str, state: StatusState, description: str, url: str | None
     ) -> None:

@@ -219,6 +219,25 @@ class PyGithubRepo:
         """Replace a comment's body."""
         self._issue_comment(comment_id).edit(body)
 
+    def comments(self, number: int) -> list[CommentInfo]:
+        """Every conversation comment, oldest first (raw pages: one request per 100)."""
+        return [
+            CommentInfo(
+                id=int(item["id"]),
+                body=item.get("body") or "",
+                author=(item.get("user") or {}).get("login", "ghost"),
+                html_url=item.get("html_url") or "",
+            )
+            for item in self._get_pages(f"{self._repo.url}/issues/{number}/comments")
+        ]
+
+    @waits_for_reset
+    def edit_issue_body(self, number: int, body: str) -> None:
+        """Replace an issue's body (one PATCH, no read first)."""
+        self._repo._requester.requestJsonAndCheck(
+            "PATCH", f"{self._repo.url}/issues/{number}", input={"body": body}
+        )
+
     @waits_for_reset
     def set_status(
         self, sha: str, context: str, state: StatusState, description: str, url: str | None

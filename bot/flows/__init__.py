@@ -7,7 +7,7 @@ pipeline and the flows' pipelines (spec, spec-approved, review, follow-up) with 
 
 from __future__ import annotations
 
-from bot.flows import _commands, _followup, _installations, _review, _spec
+from bot.flows import _clarify, _commands, _followup, _installations, _review, _spec
 from bot.flows._services import (
     Services,
     ServicesError,
@@ -23,7 +23,12 @@ from bot.orchestra import Catalog, QueueSpec
 from bot.routing import Router
 
 router: IngestRouter = Router(
-    _spec.router, _review.router, _followup.router, _commands.router, _installations.router
+    _spec.router,
+    _review.router,
+    _followup.router,
+    _commands.router,
+    _clarify.router,
+    _installations.router,
 )
 
 

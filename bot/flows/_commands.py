@@ -11,6 +11,7 @@ from __future__ import annotations
 import structlog
 
 from bot.commands import VERBS, find_command
+from bot.flows import _clarify, _criteria
 from bot.flows._review import ReviewJob, start_review_run
 from bot.flows._review_trust import may_review
 from bot.flows._services import ACTIVE, Services, current
@@ -38,6 +39,11 @@ HELP = """specbot commands (people with write access):
 - `/specbot approve`: implement the plan that waits for approval
 - `/specbot status`: what specbot is doing here
 - `/specbot explain`: the spec check's verdict for this issue, with what to fix
+- `/specbot answer`: answer the spec's questions, one numbered line each (`1. …`); specbot
+  shows the change to the issue it would make
+- `/specbot apply`: write the latest answers into the issue and check the spec again
+- `/specbot waive N reason`: on a pull request, waive acceptance criterion N (the reason is
+  recorded with your name in the `specbot/criteria` check)
 - `/specbot help`: this list"""
 
 
@@ -55,7 +61,8 @@ def on_comment(event: Event, context: StageContext) -> None:
     services = current()
     github = services.github(place.repo, place.installation_id)
     number = int(issue["number"])
-    if not may_trigger(event, github, services.repo_config(github), number):
+    allowed = _clarify.author_answers(event, github, command)  # the author may always answer
+    if not allowed and not may_trigger(event, github, services.repo_config(github), number):
         return
     comment_id = int(comment["id"])
     is_pull = isinstance(issue.get("pull_request"), dict)
@@ -95,14 +102,22 @@ def _obey(
         return f"Cancelled {len(active)} run(s)." if active else "Nothing is running here."
     if verb == "approve" and not is_pull:
         return _approve(services, repo, number)
+    if verb == "answer" and not is_pull:
+        return _clarify.obey_answer(services, github, event)
+    if verb == "apply" and not is_pull:
+        return _clarify.obey_apply(services, github, event, number, comment_id)
+    if verb == "waive" and is_pull:
+        return _criteria.obey_waive(services, github, event, number, comment_id)
     if verb == "status":
         return _status(services, repo, number, is_pull)
     if verb == "explain" and not is_pull:
         issue = github.issue(number)
         verdict = lint(issue.body, services.repo_config(github).gate)
         return render_markdown(verdict)
-    if verb in ("run", "approve", "explain"):
+    if verb in ("run", "approve", "explain", "answer", "apply"):
         return f"`/specbot {verb}` works on issues, not on pull requests.\n\n{HELP}"
+    if verb == "waive":
+        return f"`/specbot waive` works on specbot's pull requests, not on issues.\n\n{HELP}"
     return HELP
 
 

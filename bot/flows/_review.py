@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import structlog
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.branches import is_specbot_branch, issue_of_branch
+from bot.criteria import tied_findings
 from bot.flows._review_trust import (
     forks_allowed,
     from_fork,
@@ -66,6 +67,7 @@ class ReviewJob(BaseModel):
     findings: int = 0
     event: str = ""
     conclusion: str = ""
+    criteria_findings: dict[int, list[str]] = Field(default_factory=dict)
 
 
 def start_review_run(services: Services, job: ReviewJob, workflow_id: str | None = None) -> str:
@@ -231,6 +233,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
             "findings": len(result.findings),
             "event": result.event.value,
             "conclusion": conclusion,
+            "criteria_findings": tied_findings(result.findings),
         }
     )
     next_step = "Ready for a person's review." if own_pull else ""
@@ -325,12 +328,15 @@ def _post(
 
 
 def review_pipeline() -> Pipeline:
-    """Two stages: open the check run (so it shows at once), then review and post."""
+    """Open the check run (so it shows at once), review and post, then the criteria check."""
+    from bot.flows._criteria import CriteriaResult, criteria_stage
+
     return Pipeline(
         "review",
         [
             Stage("check", ReviewJob, ReviewJob, _check),
             Stage("review", ReviewJob, ReviewJob, _review),
+            Stage("criteria", ReviewJob, CriteriaResult, criteria_stage),
         ],
         queue="review",
     )

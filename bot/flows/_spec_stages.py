@@ -13,13 +13,14 @@ from pathlib import Path
 
 from bot.agents.tools import PlanSubmission
 from bot.branches import slugify
+from bot.clarify import questions_for, render_questions
 from bot.config import RepoConfig
 from bot.flows._review import ReviewJob, start_review_run
 from bot.flows._stage import StageTools
 from bot.flows._state import SpecRun
 from bot.ports import StatusState, bot_identity
 from bot.pull_request import pull_title, render_pull_body
-from bot.spec import lint, render_markdown
+from bot.spec import Verdict, lint, render_markdown
 from bot.tracking import StageState
 from bot.work import (
     SpecText,
@@ -54,7 +55,7 @@ def gate(tools: StageTools, run: SpecRun) -> SpecRun:
             "base": base,
             "config": config.model_dump(mode="json"),
             "ready": verdict.ready,
-            "gate_markdown": render_markdown(verdict),
+            "gate_markdown": _with_questions(render_markdown(verdict), verdict),
             "started_at": run.started_at,
         }
     )
@@ -76,6 +77,12 @@ def gate(tools: StageTools, run: SpecRun) -> SpecRun:
             "Edit the issue: specbot checks it again when it changes.",
         )
     return run
+
+
+def _with_questions(gate_markdown: str, verdict: Verdict) -> str:
+    """The verdict, after the author's questions when the spec is not ready."""
+    questions = render_questions(questions_for(verdict))
+    return f"{questions}\n\n{gate_markdown}" if questions else gate_markdown
 
 
 def _checkout(tools: StageTools, run: SpecRun, stage: str) -> Path:

@@ -80,13 +80,15 @@ def _reviews(watch: Watch) -> list[Any]:
     return [] if pull is None else list(pull.get_reviews())
 
 
-def _check_line(watch: Watch, head_key: str) -> str | None:
-    """The completed check run on the head a review probe noted, as a line."""
+def _check_line(watch: Watch, head_key: str, name: str = "specbot/review") -> str | None:
+    """The completed check run ``name`` on the head a review probe noted, as a line."""
     sha = watch.found.get(head_key, "")
-    checks = [c for c in watch.repo.get_commit(sha).get_check_runs() if c.status == "completed"]
+    runs = watch.repo.get_commit(sha).get_check_runs(check_name=name)
+    checks = [c for c in runs if c.status == "completed"]
     if not checks:
         return None
-    return f"check run {checks[0].name}: {checks[0].conclusion} ({checks[0].html_url})"
+    title = f", {checks[0].output.title}" if name != "specbot/review" else ""
+    return f"check run {checks[0].name}: {checks[0].conclusion}{title} ({checks[0].html_url})"
 
 
 def first_review(watch: Watch) -> str | None:
@@ -140,6 +142,11 @@ def second_check(watch: Watch) -> str | None:
     return _check_line(watch, "second_head")
 
 
+def criteria_check(watch: Watch) -> str | None:
+    """The acceptance criteria check of the second head commit."""
+    return _check_line(watch, "second_head", "specbot/criteria")
+
+
 STEPS: tuple[tuple[str, Probe], ...] = (
     ("eyes", eyes),
     ("tracking comment", tracking_comment),
@@ -151,4 +158,5 @@ STEPS: tuple[tuple[str, Probe], ...] = (
     ("thread reply", thread_reply),
     ("review 2", second_review),
     ("check run 2", second_check),
+    ("criteria check", criteria_check),
 )

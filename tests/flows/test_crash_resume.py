@@ -163,7 +163,14 @@ def test_a_worker_killed_in_the_implementer_resumes_without_duplicates(
         pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
         commit = repo.get_commit(pull.head.sha)
         check = wait_for(
-            lambda: next((c for c in commit.get_check_runs() if c.status == "completed"), None),
+            lambda: next(
+                (
+                    c
+                    for c in commit.get_check_runs(check_name="specbot/review")
+                    if c.status == "completed"
+                ),
+                None,
+            ),
             what="the review's check run",
         )
         assert app.stop() == 0
@@ -178,7 +185,7 @@ def test_a_worker_killed_in_the_implementer_resumes_without_duplicates(
     content = repo.get_contents("widgets/sizes.py", ref=pull.head.ref)
     assert not isinstance(content, list) and content.decoded_content.decode() == NEW_SIZES
     assert len(list(pull.get_reviews())) == 1
-    assert len(list(commit.get_check_runs())) == 1
+    assert len(list(commit.get_check_runs(check_name="specbot/review"))) == 1
     comments = _own_comments(hub, issue)
     assert len(comments) == 1 and "specbot:tracking" in comments[0]["body"]
     assert f"#{pull.number}" in comments[0]["body"]

@@ -28,9 +28,10 @@ def test_demo_shows_every_step_and_exits_0(run_specbot: RunSpecbot) -> None:
         "reply in the review thread: http://",
         "review 2 posted: http://",
         "check run specbot/review: success",
+        "check run specbot/criteria: ",
     ):
         assert step in out, step
-    counts = re.search(r"10 of 10 steps in [\d.]+ s · GitHub API calls by specbot: (\d+)", out)
+    counts = re.search(r"11 of 11 steps in [\d.]+ s · GitHub API calls by specbot: (\d+)", out)
     assert counts is not None and int(counts.group(1)) > 20
     assert out.rstrip().endswith("Every step happened.")
     assert "Traceback" not in result.stderr

@@ -120,7 +120,7 @@ def test_a_run_survives_github_errors_rate_limits_and_an_overloaded_model(
         )
         reviews = list(pull.get_reviews())
         assert len(reviews) == 1
-        checks = list(repo.get_commit(pull.head.sha).get_check_runs())
+        checks = list(repo.get_commit(pull.head.sha).get_check_runs(check_name="specbot/review"))
         assert [(c.name, c.status, c.conclusion) for c in checks] == [
             ("specbot/review", "completed", "success")
         ]

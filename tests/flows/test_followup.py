@@ -88,10 +88,14 @@ def test_swarm_findings_start_one_round_that_fixes_and_replies(
         assert commits[1].commit.message.startswith(f"Follow-up round 1 on #{pull.number}")
         checks = wait_for(
             lambda: [
-                c for c in repo.get_commit(head.sha).get_check_runs() if c.status == "completed"
+                c
+                for c in repo.get_commit(head.sha).get_check_runs(check_name="specbot/review")
+                if c.status == "completed"
             ],
             what="the second check run",
         )
         assert [c.conclusion for c in checks] == ["success"]
-        first_checks = list(repo.get_commit(commits[0].sha).get_check_runs())
+        first_checks = list(
+            repo.get_commit(commits[0].sha).get_check_runs(check_name="specbot/review")
+        )
         assert [c.conclusion for c in first_checks] == ["failure"]

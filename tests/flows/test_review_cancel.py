@@ -80,14 +80,21 @@ def test_a_newer_push_cancels_the_older_review(tmp_path: Path, app_key_pem: Path
         assert [(r.commit_id, r.user.login) for r in reviews] == [(second_head, "specbot[bot]")]
         assert "Stale finding" not in reviews[0].body
         assert list(repo.get_pull(pull.number).get_review_comments()) == []
-        new_checks = list(repo.get_commit(second_head).get_check_runs())
+        new_checks = list(repo.get_commit(second_head).get_check_runs(check_name="specbot/review"))
         assert [(c.name, c.status, c.conclusion) for c in new_checks] == [
             ("specbot/review", "completed", "success")
         ]
         # the cancelled run's swarm finishes its requests, then posts nothing and says so
         old_commit = repo.get_commit(first_head)
         old_check = wait_for(
-            lambda: next((c for c in old_commit.get_check_runs() if c.status == "completed"), None),
+            lambda: next(
+                (
+                    c
+                    for c in old_commit.get_check_runs(check_name="specbot/review")
+                    if c.status == "completed"
+                ),
+                None,
+            ),
             what="the superseded check run to end",
         )
         assert old_check.conclusion == "cancelled"

@@ -45,7 +45,14 @@ def test_ready_spec_becomes_a_reviewed_pull_request(tmp_path: Path, app_key_pem:
         assert content.decoded_content.decode() == NEW_SIZES
         commit = repo.get_commit(pull.head.sha)
         check = wait_for(
-            lambda: next((c for c in commit.get_check_runs() if c.status == "completed"), None),
+            lambda: next(
+                (
+                    c
+                    for c in commit.get_check_runs(check_name="specbot/review")
+                    if c.status == "completed"
+                ),
+                None,
+            ),
             what="the review's check run",
         )
         assert check.name == "specbot/review"
