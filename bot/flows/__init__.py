@@ -55,7 +55,12 @@ def flow_queues() -> list[QueueSpec]:
 def build_catalog() -> Catalog:
     """The ingest pipeline over ``router`` plus every flow's pipelines and queues."""
     catalog = Catalog().add(ingest_pipeline(router), ingest_queue(), *flow_queues())
-    catalog.add(*_spec.spec_pipelines(), _review.review_pipeline(), _followup.followup_pipeline())
+    catalog.add(
+        *_spec.spec_pipelines(),
+        _review.review_pipeline(),
+        _review.criteria_pipeline(),
+        _followup.followup_pipeline(),
+    )
     return catalog
 
 

@@ -70,15 +70,20 @@ class ReviewJob(BaseModel):
     criteria_findings: dict[int, list[str]] = Field(default_factory=dict)
 
 
-def start_review_run(services: Services, job: ReviewJob, workflow_id: str | None = None) -> str:
-    """Start the review of ``job``'s head commit; cancel older reviews of the same pull request."""
+def start_review_run(
+    services: Services, job: ReviewJob, workflow_id: str | None = None, pipeline: str = "review"
+) -> str:
+    """Start the review of ``job``'s head commit; cancel older reviews of the same pull request.
+
+    ``pipeline`` "criteria" computes only the ``specbot/criteria`` check of that commit.
+    """
     run_id = workflow_id or review_workflow_id(job.repo, job.pull, job.head_sha)
     for older in services.active_runs(review_prefix(job.repo, job.pull)):
         if older != run_id and not older.startswith(run_id):
             log.info("a newer push supersedes a review", cancelled=older, by=run_id)
             services.runs.cancel(older)
     return services.runs.start_pipeline(
-        "review",
+        pipeline,
         job.model_dump(mode="json"),
         workflow_id=run_id,
         queue="review",
@@ -111,11 +116,14 @@ def on_push(event: Event, context: StageContext) -> None:
     run_id = review_workflow_id(place.repo, number, sha)
     if run_id in services.runs.run_ids(run_id):
         return  # under review already: publish starts the review of what it pushed
-    if not is_own_commit(github, sha):
-        return  # someone else's push: reviewed when a person asks
     job = ReviewJob(
         repo=place.repo, installation_id=place.installation_id, pull=number, head_sha=sha
     )
+    if not is_own_commit(github, sha):
+        # Someone else's push is reviewed when a person asks; its criteria check is not
+        # optional: a required check must follow every head commit.
+        start_review_run(services, job, f"{run_id}{CRITERIA_ONLY_SUFFIX}", "criteria")
+        return
     start_review_run(services, job, run_id)
 
 
@@ -325,6 +333,19 @@ def _post(
         result.not_reviewed,
     )
     return github.post_review(job.pull, job.head_sha, draft)
+
+
+# A run that computes only the criteria check of a commit nobody asked to have reviewed.
+CRITERIA_ONLY_SUFFIX = "/criteria"
+
+
+def criteria_pipeline() -> Pipeline:
+    """The criteria check alone, for a person's push to specbot's pull request."""
+    from bot.flows._criteria import CriteriaResult, criteria_stage
+
+    return Pipeline(
+        "criteria", [Stage("criteria", ReviewJob, CriteriaResult, criteria_stage)], queue="review"
+    )
 
 
 def review_pipeline() -> Pipeline:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.flows._review import CRITERIA_ONLY_SUFFIX
 from bot.flows._review_trust import FORK_MARKER
 from bot.offline import WEBHOOK_SECRET, OfflineStack, start_stack
 from bot.scripted import LoggedRequest
@@ -77,7 +78,8 @@ def _fork_pull(stack: OfflineStack) -> int:
 
 
 def _review_runs(stack: OfflineStack) -> list[str]:
-    return stack.engine.run_ids("review:")
+    """Review runs; a person's push to a specbot branch only gets its criteria computed."""
+    return [r for r in stack.engine.run_ids("review:") if not r.endswith(CRITERIA_ONLY_SUFFIX)]
 
 
 def _fork_notices(stack: OfflineStack, number: int) -> list[dict[str, Any]]:
