@@ -32,6 +32,7 @@ from bot.review import (
     ReviewEvent,
     build_annotations,
     check_conclusion,
+    check_summary,
     draft_review,
     posted_fingerprints,
 )
@@ -162,7 +163,9 @@ def _review(context: StageContext, data: object) -> ReviewJob:
     pull = github.pull(job.pull)
     config = services.repo_config(github, pull.base_ref)
     files = github.pull_files(job.pull)
-    earlier = posted_fingerprints(comment.body for comment in github.review_comments(job.pull))
+    key = services.marker_key()
+    own = [c.body for c in github.review_comments(job.pull) if c.author == github.bot_login]
+    earlier = posted_fingerprints(own, key)
     workspaces = services.workspaces
     workspaces.refresh_mirror(job.repo, github.clone_url(), github.git_credentials())
     checkout = workspaces.checkout(
@@ -192,7 +195,9 @@ def _review(context: StageContext, data: object) -> ReviewJob:
         # Posted before a crash, or by a POST that failed with a 5xx after GitHub saved it:
         # look first, so the review is posted once.
         found = github.find_own_review(job.pull, marker)
-        return found if found is not None else _post(github, job, result, files, own_pull, marker)
+        if found is not None:
+            return found
+        return _post(github, job, result, files, own_pull, marker, key)
 
     review_id = retry_transient(post_once, "posting")
     conclusion = check_conclusion(list(result.findings), result.event)
@@ -201,7 +206,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
         job.check_run_id,
         conclusion,
         f"{len(result.findings)} finding(s)",
-        result.summary + _not_reviewed(result),
+        check_summary(result.summary, result.not_reviewed),
         build_annotations(list(result.findings)),
     )
     job = job.model_copy(
@@ -275,12 +280,6 @@ def _superseded(github: RepoGitHub, job: ReviewJob) -> ReviewJob:
     return job.model_copy(update={"conclusion": "cancelled"})
 
 
-def _not_reviewed(result: ReviewResult) -> str:
-    if not result.not_reviewed:
-        return ""
-    return "\n\nNot reviewed:\n" + "\n".join(f"- {item}" for item in result.not_reviewed)
-
-
 def _post(
     github: RepoGitHub,
     job: ReviewJob,
@@ -288,6 +287,7 @@ def _post(
     files: list[Any],
     own_pull: bool,
     marker: str,
+    key: bytes,
 ) -> int:
     # GitHub refuses REQUEST_CHANGES on one's own pull request: comment, and let the check
     # run carry the verdict.
@@ -297,8 +297,10 @@ def _post(
         list(result.findings),
         patches,
         event,
-        f"{marker}\n{result.summary}",
+        result.summary,
         result.not_reviewed,
+        marker=marker,
+        key=key,
     )
     return github.post_review(job.pull, job.head_sha, draft)
 
