@@ -96,7 +96,7 @@ def suggestion_block(text: str) -> str:
     """A ``suggestion`` fence around ``text``: a fence longer than any backtick run inside."""
     body = _LINE_BREAK.sub("\n", text).rstrip("\n")
     fence = "`" * max(3, _longest_run(body) + 1)
-    return f"{fence}suggestion\n{body}\n{fence}"
+    return f"{fence}suggestion\n{body}\n{fence}" if body else f"{fence}suggestion\n{fence}"
 
 
 def fit(text: str, limit: int, note: str = CUT_NOTE) -> str:
