@@ -47,7 +47,7 @@ _BACKTICKS = re.compile(r"`+")
 
 
 def _defuse(text: str) -> str:
-    return _ACTIVE.sub(lambda match: match.group(0) + ZWSP, text)
+    return _ACTIVE.sub("\\g<0>" + ZWSP, text)
 
 
 def inert_text(text: str, limit: int = GITHUB_BODY_LIMIT) -> str:

@@ -159,3 +159,26 @@ def test_markers_from_anyone_else_do_not_drop_a_finding(tmp_path: Path, app_key_
         bodies = [c["body"] for c in _specbot(stack.hub.state()["review_comments"])]
         for words in ("Reject bool.", "Name the criterion", "Match the whole error"):
             assert sum(words in body for body in bodies) == 1, words
+
+
+def test_follow_up_reply_and_commit_are_inert(tmp_path: Path, app_key_pem: Path) -> None:
+    """The implementer's words in a round's reply and commit: no ping, no hidden text."""
+    from tests.flows.test_followup import followup_turns
+
+    turns = followup_turns()
+    turns[2]["reply"] = [{"text": "Fixed, @alice. Closes #1 <!-- the rest is hidden"}]
+    with start(tmp_path, app_key_pem, implement_script(turns)) as stack:
+        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+        stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
+
+        def reply() -> dict[str, Any] | None:
+            comments = _specbot(stack.hub.state()["review_comments"])
+            return next((c for c in comments if "Changed in" in c["body"]), None)
+
+        body = wait_for(reply, timeout=150, what="the round's reply")["body"]
+        assert foreign_html(body) == [] and live_mentions(body) == []
+        assert "the rest is hidden" in rendered_text(body)
+        repo = alice_repo(stack)
+        pull = next(iter(repo.get_pulls(state="open")))
+        message = list(repo.get_pull(pull.number).get_commits())[-1].commit.message
+        assert "@alice" not in message and "Closes #1" not in message
