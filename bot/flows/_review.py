@@ -163,9 +163,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
     pull = github.pull(job.pull)
     config = services.repo_config(github, pull.base_ref)
     files = github.pull_files(job.pull)
-    key = services.marker_key()
-    own = [c.body for c in github.review_comments(job.pull) if c.author == github.bot_login]
-    earlier = posted_fingerprints(own, key)
+    earlier = _posted_before(services, github, job.pull)
     workspaces = services.workspaces
     workspaces.refresh_mirror(job.repo, github.clone_url(), github.git_credentials())
     checkout = workspaces.checkout(
@@ -195,9 +193,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
         # Posted before a crash, or by a POST that failed with a 5xx after GitHub saved it:
         # look first, so the review is posted once.
         found = github.find_own_review(job.pull, marker)
-        if found is not None:
-            return found
-        return _post(github, job, result, files, own_pull, marker, key)
+        return found if found is not None else _post(github, job, result, files, own_pull, marker)
 
     review_id = retry_transient(post_once, "posting")
     conclusion = check_conclusion(list(result.findings), result.event)
@@ -266,6 +262,12 @@ def _track_review(
     upsert_tracking(github, issue, state.report(), state.comment_id)
 
 
+def _posted_before(services: Services, github: RepoGitHub, pull: int) -> set[str]:
+    """Findings posted in earlier rounds: signed markers in specbot's own comments only."""
+    own = [c.body for c in github.review_comments(pull) if c.author == github.bot_login]
+    return posted_fingerprints(own, services.marker_key())
+
+
 def _superseded(github: RepoGitHub, job: ReviewJob) -> ReviewJob:
     """A newer push cancelled this run while its swarm worked: post nothing, say so."""
     log.info("review superseded by a newer push: not posted", head_sha=job.head_sha)
@@ -287,7 +289,6 @@ def _post(
     files: list[Any],
     own_pull: bool,
     marker: str,
-    key: bytes,
 ) -> int:
     # GitHub refuses REQUEST_CHANGES on one's own pull request: comment, and let the check
     # run carry the verdict.
@@ -300,7 +301,7 @@ def _post(
         result.summary,
         result.not_reviewed,
         marker=marker,
-        key=key,
+        key=current().marker_key(),
     )
     return github.post_review(job.pull, job.head_sha, draft)
 
