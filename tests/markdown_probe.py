@@ -15,7 +15,7 @@ from markdown_it.token import Token
 
 _MD = MarkdownIt("commonmark").enable("table")
 # specbot's own hidden markers, whole, on a line of their own: the only HTML it may post.
-_OWN_MARKER = re.compile(r"<!-- specbot:[a-z-]+(?::[^\s<>]+)? -->\n?")
+_OWN_MARKER = re.compile(r"<!-- specbot:[a-z-]+(?:[: ][^\s<>]+)? -->\n?")
 _TAG = re.compile(r"<[^>]*>")
 _CODE = re.compile(r"<(pre|code)>.*?</\1>", re.DOTALL)  # GitHub links nothing in code
 LIVE_MENTION = re.compile(r"(?<![A-Za-z0-9_`])@[A-Za-z0-9]")

@@ -182,3 +182,25 @@ def test_follow_up_reply_and_commit_are_inert(tmp_path: Path, app_key_pem: Path)
         pull = next(iter(repo.get_pulls(state="open")))
         message = list(repo.get_pull(pull.number).get_commits())[-1].commit.message
         assert "@alice" not in message and "Closes #1" not in message
+
+
+def test_a_plan_waiting_for_approval_is_shown_inert(tmp_path: Path, app_key_pem: Path) -> None:
+    """The plan in the tracking comment: step titles and files cannot ping or hide the checklist."""
+    script = implement_script()
+    plan = script["turns"][0]["reply"][0]["tool_use"]["input"]
+    plan["summary"] = "<!-- hides the checklist; ping @acme/team about #7"
+    plan["steps"][0]["title"] = "Step for @mallory ```"
+    plan["steps"][0]["files"] = ["widgets/`@alice`.py"]
+    with start(tmp_path, app_key_pem, script, config="plan_approval: true\n") as stack:
+        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+        stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
+
+        def waiting() -> str | None:
+            comments = _specbot(stack.hub.state()["issue_comments"])
+            return next((c["body"] for c in comments if "waits for approval" in c["body"]), None)
+
+        body = wait_for(waiting, what="the plan waiting for approval")
+        assert foreign_html(body) == []
+        assert live_mentions(body) == ["#1", "#1"]  # specbot's own: the title, the next step
+        shown = rendered_text(body)
+        assert "hides the checklist" in shown and "Tokens:" in shown
