@@ -12,9 +12,8 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from bot.evidence import CriterionEvidence, TestRun
-from bot.review import defuse_mentions
+from bot.posted import GITHUB_BODY_LIMIT, code_span, inert_line, inert_text
 
-GITHUB_BODY_LIMIT = 65_536
 MARKER = "<!-- specbot:pull-request -->"
 _STATUS = {"met": "✅ met", "failed": "❌ failed", "unverified": "⚠️ no test names it"}
 
@@ -42,18 +41,23 @@ def _criteria_table(evidence: Sequence[CriterionEvidence]) -> str:
         return "_The spec lists no acceptance criteria._"
     rows = ["| # | criterion | status | evidence |", "|---|---|---|---|"]
     for item in evidence:
-        tests = "<br>".join(f"`{name}`" for name in item.tests[:5]) or "—"
+        # Test names come from code an agent wrote; ``|`` would end the table cell.
+        tests = "<br>".join(_cell(code_span(name)) for name in item.tests[:5]) or "—"
         if len(item.tests) > 5:
             tests += f"<br>…and {len(item.tests) - 5} more"
-        text = defuse_mentions(item.text).replace("|", "\\|").replace("\n", " ")
+        text = inert_line(item.text, 500)
         rows.append(f"| C{item.number} | {text} | {_STATUS[item.status]} | {tests} |")
     return "\n".join(rows)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def _tests_line(report: TestReport | None) -> str:
     if report is None:
         return "_No test command was found or configured; nothing was run._"
-    head = f"`{report.command}` exited {report.exit_code} after {report.seconds:.1f} s"
+    head = f"{code_span(report.command)} exited {report.exit_code} after {report.seconds:.1f} s"
     if report.run is None:
         return f"{head}; it wrote no JUnit report."
     run = report.run
@@ -76,18 +80,18 @@ def render_pull_body(
     parts = [
         MARKER,
         f"Implements #{issue_number}.",
-        "### Summary\n\n" + defuse_mentions(plan_summary.strip() or "_No summary._"),
+        "### Summary\n\n" + (inert_text(plan_summary.strip()) or "_No summary._"),
         f"### Acceptance criteria ({met} of {len(evidence)} met by passing tests)\n\n"
         + _criteria_table(evidence),
         "### Tests\n\n" + _tests_line(tests),
     ]
     if changed_files:
-        listed = "\n".join(f"- `{path}`" for path in changed_files[:100])
+        listed = "\n".join(f"- {code_span(path)}" for path in changed_files[:100])
         if len(changed_files) > 100:
             listed += f"\n- …and {len(changed_files) - 100} more"
         parts.append(f"### Files changed ({len(changed_files)})\n\n{listed}")
     if notes:
-        parts.append("### Notes\n\n" + "\n".join(f"- {defuse_mentions(n)}" for n in notes))
+        parts.append("### Notes\n\n" + "\n".join(f"- {inert_line(n, 1000)}" for n in notes))
     closing = f"Closes #{issue_number}"
     body = "\n\n".join(parts)
     room = GITHUB_BODY_LIMIT - len(closing) - 40

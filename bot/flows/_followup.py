@@ -21,7 +21,7 @@ from bot.flows._trigger import is_self, may_trigger, where
 from bot.ingest import IngestRouter
 from bot.orchestra import Pipeline, Stage, StageContext, issue_partition
 from bot.ports import PullInfo, RepoGitHub, ReviewCommentInfo, bot_identity
-from bot.review import defuse_mentions
+from bot.posted import GITHUB_BODY_LIMIT, inert_plain, inert_text
 from bot.routing import Router
 from bot.untrusted import delimit
 from bot.webhooks import Event
@@ -245,7 +245,7 @@ def _answer(
         title=title,
         thread=_delimited(job),
     )
-    reply = defuse_mentions(outcome.final_text.strip() or "I could not find an answer to that.")
+    reply = inert_text(outcome.final_text.strip() or "I could not find an answer to that.")
     github.reply_to_review_comment(job.pull, job.threads[0].reply_to, reply)
     return job.model_copy(update={"outcome": "answered"})
 
@@ -291,7 +291,8 @@ def _round(
         restore_before_commit(
             checkout, f"origin/{pull.base_ref}", snapshot, config.workspace.allow_paths
         )
-        message = f"Follow-up round {job.round} on #{job.pull}\n\n{summary[:2000]}\n\n{trailer}"
+        said = inert_plain(summary[:2000])  # no closing keyword, no mention in the history
+        message = f"Follow-up round {job.round} on #{job.pull}\n\n{said}\n\n{trailer}"
         sha = workspaces.commit_all(checkout, message, bot_identity(github.bot_login))
         if sha is None:
             _reply_all(github, job, run_id, summary or "No change was needed.")
@@ -305,8 +306,12 @@ def _round(
 def _reply_all(github: RepoGitHub, job: FollowUpJob, run_id: str, text: str) -> None:
     """Reply once in each thread of the round (a repeat after a crash finds its replies)."""
     marker = f"<!-- specbot:reply:{run_id} -->"
-    replied = {c.in_reply_to_id for c in github.review_comments(job.pull) if marker in c.body}
-    body = f"{marker}\n{defuse_mentions(text)[:60_000]}"
+    replied = {
+        c.in_reply_to_id
+        for c in github.review_comments(job.pull)
+        if marker in c.body and c.author == github.bot_login
+    }
+    body = f"{marker}\n{inert_text(text, GITHUB_BODY_LIMIT - len(marker) - 1)}"
     for thread in job.threads:
         if thread.reply_to and thread.reply_to not in replied:
             github.reply_to_review_comment(job.pull, thread.reply_to, body)

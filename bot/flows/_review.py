@@ -40,6 +40,7 @@ from bot.review import (
     ReviewEvent,
     build_annotations,
     check_conclusion,
+    check_summary,
     draft_review,
     posted_fingerprints,
 )
@@ -191,7 +192,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
     pull = github.pull(job.pull)
     config = services.repo_config(github, pull.base_ref)
     files = github.pull_files(job.pull)
-    earlier = posted_fingerprints(comment.body for comment in github.review_comments(job.pull))
+    earlier = _posted_before(services, github, job.pull)
     workspaces = services.workspaces
     workspaces.refresh_mirror(job.repo, github.clone_url(), github.git_credentials())
     # a fork's branch is not in this repository (a branch here may even share its name)
@@ -232,7 +233,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
         job.check_run_id,
         conclusion,
         f"{len(result.findings)} finding(s)",
-        result.summary + _not_reviewed(result),
+        check_summary(result.summary, result.not_reviewed),
         build_annotations(list(result.findings)),
     )
     job = job.model_copy(
@@ -293,6 +294,12 @@ def _track_review(
     upsert_tracking(github, issue, state.report(), state.comment_id)
 
 
+def _posted_before(services: Services, github: RepoGitHub, pull: int) -> set[str]:
+    """Findings posted in earlier rounds: signed markers in specbot's own comments only."""
+    own = [c.body for c in github.review_comments(pull) if c.author == github.bot_login]
+    return posted_fingerprints(own, services.marker_key())
+
+
 def _superseded(github: RepoGitHub, job: ReviewJob) -> ReviewJob:
     """A newer push cancelled this run while its swarm worked: post nothing, say so."""
     log.info("review superseded by a newer push: not posted", head_sha=job.head_sha)
@@ -305,12 +312,6 @@ def _superseded(github: RepoGitHub, job: ReviewJob) -> ReviewJob:
         [],
     )
     return job.model_copy(update={"conclusion": "cancelled"})
-
-
-def _not_reviewed(result: ReviewResult) -> str:
-    if not result.not_reviewed:
-        return ""
-    return "\n\nNot reviewed:\n" + "\n".join(f"- {item}" for item in result.not_reviewed)
 
 
 def _post(
@@ -329,8 +330,10 @@ def _post(
         list(result.findings),
         patches,
         event,
-        f"{marker}\n{result.summary}",
+        result.summary,
         result.not_reviewed,
+        marker=marker,
+        key=current().marker_key(),
     )
     return github.post_review(job.pull, job.head_sha, draft)
 

@@ -137,6 +137,26 @@ class Services:
             return None
         return run_link(self.settings.public_url, secret.get_secret_value(), run_id)
 
+    def marker_key(self) -> bytes:
+        """The key that signs finding markers: from the App's private key, else the webhook secret.
+
+        GitHub holds neither the private key nor anything derived from it, so only this service
+        can sign a marker that a later round trusts.
+        """
+        from bot.adapters.github_app import AppSettingsError, private_key_from
+        from bot.review import marker_key
+
+        try:
+            return marker_key(private_key_from(self.settings))
+        except AppSettingsError:
+            secret = self.settings.github_webhook_secret
+            if secret is None or not secret.get_secret_value():
+                raise ServicesError(
+                    "GITHUB_PRIVATE_KEY and GITHUB_WEBHOOK_SECRET are not set: specbot signs "
+                    "its finding markers with a key derived from one of them"
+                ) from None
+            return marker_key(secret.get_secret_value())
+
     def repo_config(self, github: RepoGitHub, ref: str | None = None) -> RepoConfig:
         """``.github/specbot.yml`` at ``ref`` (defaults when absent); ``ConfigError`` if bad."""
         text = github.read_file(DEFAULT_PATH, ref)

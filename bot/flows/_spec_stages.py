@@ -19,6 +19,7 @@ from bot.flows._review import ReviewJob, start_review_run
 from bot.flows._stage import StageTools
 from bot.flows._state import SpecRun
 from bot.ports import StatusState, bot_identity
+from bot.posted import inert_line, inert_plain, inert_text
 from bot.pull_request import pull_title, render_pull_body
 from bot.spec import Verdict, lint, render_markdown
 from bot.tracking import StageState
@@ -120,7 +121,10 @@ def plan(tools: StageTools, run: SpecRun) -> SpecRun:
         tools.services.workspaces.remove(checkout)
     steps = len(submitted.steps)
     run = run.model_copy(
-        update={"plan": submitted.model_dump(mode="json"), "plan_markdown": render_plan(submitted)}
+        update={
+            "plan": submitted.model_dump(mode="json"),
+            "plan_markdown": inert_text(render_plan(submitted), 30_000),  # shown on the issue
+        }
     ).with_stage("plan", StageState.DONE, None, f"{steps} step(s)")
     if run_config(tools, run).plan_approval:
         run = run.model_copy(update={"awaiting_approval": True})
@@ -164,9 +168,9 @@ def implement_stage(tools: StageTools, run: SpecRun) -> SpecRun:
     )
     files = len(_changed_files(patch))
     if outcome.status != "completed":
-        return run.with_stage("implement", StageState.FAILED, None, outcome.message).stop(
-            f"The implementer stopped early: {outcome.message}. The work so far is pushed "
-            f"to `{run.branch}`.",
+        said = inert_line(outcome.message, 500)
+        return run.with_stage("implement", StageState.FAILED, None, said).stop(
+            f"The implementer stopped early: {said}. The work so far is pushed to `{run.branch}`.",
             f"Comment `/specbot retry` on #{run.issue} to run it again.",
         )
     if not patch.strip():
@@ -212,7 +216,8 @@ def _commit_message(run: SpecRun) -> str:
     lines = [
         f"{pull_title(run.issue, run.title)}"[:72],
         "",
-        (run.implementer_summary.strip() or "Implements the spec.")[:2000],
+        # The model's words: no closing keyword or mention may act from the history.
+        inert_plain(run.implementer_summary.strip()[:2000] or "Implements the spec."),
         "",
         f"Acceptance criteria met by passing tests: {met} of {len(run.evidence)}.",
         f"Tests: {run.test_status or 'not run'}.",

@@ -21,6 +21,7 @@ from bot.flows._tracking import upsert_tracking
 from bot.flows._transient import RETRY_DELAYS, is_transient_error, wait_before_retry
 from bot.orchestra import Stage, StageContext
 from bot.ports import RepoGitHub
+from bot.posted import inert_line
 from bot.tracking import StageState
 from bot.work import Team, WorkError
 
@@ -64,11 +65,12 @@ def _with_usage(run: SpecRun, team: Team) -> SpecRun:
 
 
 def _failure_text(name: str, exc: BaseException) -> str:
+    said = inert_line(str(exc), 1_000)  # errors can quote what a model wrote
     if isinstance(exc, (WorkError, BudgetExceededError)):
-        return f"Stopped at {name}: {exc}"
+        return f"Stopped at {name}: {said}"
     if isinstance(exc, ModelError):
-        return f"Stopped at {name}: the model is unavailable ({type(exc).__name__}: {exc})"
-    return f"Stopped at {name}: {type(exc).__name__}: {exc}"
+        return f"Stopped at {name}: the model is unavailable ({type(exc).__name__}: {said})"
+    return f"Stopped at {name}: {type(exc).__name__}: {said}"
 
 
 def _retry_hint(run: SpecRun) -> str:

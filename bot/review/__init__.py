@@ -24,8 +24,10 @@ from bot.review.render import (
     ReviewDraft,
     build_annotations,
     check_conclusion,
-    defuse_mentions,
+    check_summary,
     draft_review,
+    finding_marker,
+    marker_key,
     posted_fingerprints,
 )
 from bot.review.synthesis import (
@@ -67,8 +69,10 @@ __all__ = [
     "build_annotations",
     "check_conclusion",
     "decide",
-    "defuse_mentions",
+    "check_summary",
     "draft_review",
+    "finding_marker",
+    "marker_key",
     "posted_fingerprints",
     "fingerprint",
     "is_same_problem",

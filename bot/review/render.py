@@ -1,22 +1,39 @@
 """Turn merged findings into GitHub's review and check-run shapes (pure, no I/O).
 
 Every finding ends up somewhere: inline on a diff line when it can be placed, otherwise in the
-review body. Markdown from reviewers is data: it is shown inside the comment, but mentions are
-defused so that a finding cannot ping people or teams.
+review body. Every field a reviewer wrote goes through ``bot.posted``, so a finding is shown but
+cannot ping people or teams, reference issues, hide what follows it or forge specbot's markers.
+
+Each posted finding carries a hidden marker with its fingerprint and an HMAC of it under a key
+only the service holds; a later round skips the findings whose marker it finds, valid, in
+specbot's own comments. Anyone can copy or compute a fingerprint, nobody else can sign it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.diffs import place
+from bot.posted import (
+    ANNOTATION_TITLE_LIMIT,
+    CHECK_TEXT_LIMIT,
+    GITHUB_BODY_LIMIT,
+    code_span,
+    fit,
+    fit_bytes,
+    inert_line,
+    inert_plain,
+    inert_text,
+    suggestion_block,
+)
 from bot.review.findings import Severity
 from bot.review.synthesis import MergedFinding, ReviewEvent
 
-GITHUB_TEXT_LIMIT = 65_536
 ANNOTATIONS_PER_REQUEST = 50  # GitHub accepts at most 50 annotations per check-run call
 
 _ICONS = {
@@ -68,41 +85,52 @@ class ReviewDraft(BaseModel):
     comments: tuple[InlineComment, ...]
 
 
-def defuse_mentions(text: str) -> str:
-    """Stop ``@user`` and ``@org/team`` in reviewer text from notifying anyone."""
-    return text.replace("@", "@\u200b")
+_FINDING_MARKER = "<!-- specbot:finding:{fingerprint}:{signature} -->"
+# Markers of older versions carry no signature: anyone could have written them, so they count
+# for nothing (the first round after an upgrade may repeat a finding posted before it).
+_FINDING_PATTERN = re.compile(r"<!-- specbot:finding:([0-9a-f]{16}):([0-9a-f]{32}) -->")
+_MARKER_PURPOSE = b"specbot finding marker\0"
 
 
-FINDING_MARKER = "<!-- specbot:finding:{fingerprint} -->"
-_FINDING_PATTERN = re.compile(r"<!-- specbot:finding:([0-9a-f]+) -->")
+def marker_key(secret: str) -> bytes:
+    """The finding markers' key, derived from a secret only the service holds."""
+    return hmac.new(secret.encode("utf-8"), _MARKER_PURPOSE, hashlib.sha256).digest()
 
 
-def posted_fingerprints(bodies: Iterable[str]) -> set[str]:
-    """Fingerprints of the findings specbot posted in these comment bodies (earlier rounds)."""
-    return {match for body in bodies for match in _FINDING_PATTERN.findall(body)}
+def _signature(key: bytes, fingerprint: str) -> str:
+    return hmac.new(key, fingerprint.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
-def _finding_markdown(item: MergedFinding, moved_from: int | None = None) -> str:
+def finding_marker(key: bytes, fingerprint: str) -> str:
+    """The hidden marker of a posted finding: its fingerprint and the fingerprint's HMAC."""
+    return _FINDING_MARKER.format(fingerprint=fingerprint, signature=_signature(key, fingerprint))
+
+
+def posted_fingerprints(bodies: Iterable[str], key: bytes) -> set[str]:
+    """Fingerprints in validly signed markers of these bodies (pass specbot's comments only)."""
+    return {
+        found
+        for body in bodies
+        for found, signature in _FINDING_PATTERN.findall(body)
+        if hmac.compare_digest(_signature(key, found), signature)
+    }
+
+
+def _finding_markdown(item: MergedFinding, key: bytes | None, moved_from: int | None = None) -> str:
     finding = item.finding
-    lines = [
-        FINDING_MARKER.format(fingerprint=item.fingerprint),
-        f"{_ICONS[finding.severity]} **{finding.severity.value}** · {finding.category}"
-        f" · confidence {finding.confidence:.0%} · {', '.join(item.reviewers)}",
+    reviewers = ", ".join(inert_line(name, 60) for name in item.reviewers)
+    lines = [finding_marker(key, item.fingerprint)] if key is not None else []
+    lines += [
+        f"{_ICONS[finding.severity]} **{finding.severity.value}** · {inert_line(finding.category)}"
+        f" · confidence {finding.confidence:.0%} · {reviewers}",
         "",
-        defuse_mentions(finding.message),
+        inert_text(finding.message),
     ]
     if moved_from is not None:
         lines += ["", f"_Reported on line {moved_from}, outside the diff; shown here._"]
     if finding.suggestion:
-        lines += ["", "```suggestion", finding.suggestion.rstrip("\n"), "```"]
+        lines += ["", suggestion_block(finding.suggestion)]
     return "\n".join(lines)
-
-
-def _cut(text: str, limit: int = GITHUB_TEXT_LIMIT) -> str:
-    if len(text) <= limit:
-        return text
-    note = "\n\n_…cut to fit GitHub's limit._"
-    return text[: limit - len(note)] + note
 
 
 def draft_review(
@@ -111,15 +139,23 @@ def draft_review(
     event: ReviewEvent,
     summary: str,
     not_reviewed: Sequence[str] = (),
+    *,
+    marker: str = "",
+    key: bytes | None = None,
 ) -> ReviewDraft:
-    """Place each finding on the diff; those that cannot be placed go into the body."""
+    """Place each finding on the diff; those that cannot be placed go into the body.
+
+    ``marker`` (specbot's own, put first as is) identifies the review; with ``key`` every
+    finding carries its signed marker for later rounds.
+    """
     comments: list[InlineComment] = []
     in_body: list[str] = []
     for item in findings:
         finding = item.finding
         spot = place(finding.path, finding.line, finding.end_line, patches)
         if not spot.inline:
-            in_body.append(f"**`{finding.path}` line {finding.line}**\n\n{_finding_markdown(item)}")
+            where = f"**{code_span(finding.path)} line {finding.line}**"
+            in_body.append(f"{where}\n\n{_finding_markdown(item, key)}")
             continue
         moved_from = finding.line if spot.moved else None
         # A suggestion replaces exactly the commented lines; after a move it would not.
@@ -135,15 +171,26 @@ def draft_review(
                 path=spot.path,
                 line=spot.line,
                 start_line=spot.start_line,
-                body=_cut(_finding_markdown(shown, moved_from)),
+                body=fit(_finding_markdown(shown, key, moved_from), GITHUB_BODY_LIMIT),
             )
         )
-    parts = [defuse_mentions(summary)]
+    parts = [marker, inert_text(summary)] if marker else [inert_text(summary)]
     if in_body:
         parts.append("#### Findings outside the diff\n\n" + "\n\n---\n\n".join(in_body))
     if not_reviewed:
-        parts.append("#### Not reviewed\n\n" + "\n".join(f"- `{path}`" for path in not_reviewed))
-    return ReviewDraft(event=event, body=_cut("\n\n".join(parts)), comments=tuple(comments))
+        listed = "\n".join(f"- {code_span(path)}" for path in not_reviewed)
+        parts.append(f"#### Not reviewed\n\n{listed}")
+    body = fit("\n\n".join(parts), GITHUB_BODY_LIMIT)
+    return ReviewDraft(event=event, body=body, comments=tuple(comments))
+
+
+def check_summary(summary: str, not_reviewed: Sequence[str] = ()) -> str:
+    """The check run's output summary: the review's summary and the files not reviewed."""
+    parts = [inert_text(summary)]
+    if not_reviewed:
+        listed = "\n".join(f"- {code_span(path)}" for path in not_reviewed)
+        parts.append(f"Not reviewed:\n\n{listed}")
+    return fit("\n\n".join(parts), CHECK_TEXT_LIMIT)
 
 
 def build_annotations(findings: Sequence[MergedFinding]) -> list[Annotation]:
@@ -158,8 +205,10 @@ def build_annotations(findings: Sequence[MergedFinding]) -> list[Annotation]:
                 start_line=min(finding.line, end),
                 end_line=max(finding.line, end),
                 annotation_level=_ANNOTATION_LEVELS[finding.severity],
-                title=f"{finding.severity.value}: {finding.category}"[:255],
-                message=_cut(finding.message, 64_000),
+                title=inert_plain(f"{finding.severity.value}: {finding.category}")[
+                    :ANNOTATION_TITLE_LIMIT
+                ],
+                message=fit_bytes(inert_plain(finding.message)),
             )
         )
     return result

@@ -10,9 +10,14 @@ from bot.review import (
     ReviewEvent,
     build_annotations,
     check_conclusion,
+    check_summary,
     draft_review,
+    finding_marker,
     fingerprint,
+    marker_key,
+    posted_fingerprints,
 )
+from tests.markdown_probe import foreign_html, last_block_is_paragraph, live_mentions, rendered_text
 
 PATCH = "@@ -1,3 +1,4 @@\n import os\n+import sys\n x = 1\n y = 2"
 
@@ -111,3 +116,54 @@ def test_check_conclusion() -> None:
     assert check_conclusion([_merged()], ReviewEvent.REQUEST_CHANGES) == "failure"
     assert check_conclusion([_merged()], ReviewEvent.COMMENT) == "neutral"
     assert check_conclusion([], ReviewEvent.COMMENT) == "success"
+
+
+KEY = marker_key("a secret only the service holds")
+HOSTILE = [
+    _merged(path="a/unclosed.py", line=1, category="style", message="Hides the rest <!-- "),
+    _merged(path="b/fence.py", line=1, category="docs", message="Opens\n```python\nx = 1"),
+    _merged(path="c/`@mallory` x.py", line=1, category="naming", message="backtick path"),
+    _merged(category="@acme/security-team", message="See #1, GH-2, acme/widgets#3 &#64;bob"),
+]
+
+
+def test_hostile_findings_are_posted_inert_and_all_visible() -> None:
+    """Mentions, references, HTML and fences in every field: nothing acts, nothing is hidden."""
+    draft = draft_review(
+        HOSTILE, {"app.py": PATCH}, ReviewEvent.COMMENT, "Summary @alice", ["x`@bob`.py"]
+    )
+    for body in [draft.body, *(comment.body for comment in draft.comments)]:
+        assert foreign_html(body) == [] and live_mentions(body) == []
+    shown = rendered_text(draft.body)
+    for path in ("a/unclosed.py", "b/fence.py", "c/`@mallory` x.py", "x`@bob`.py"):
+        assert path in shown  # inside code spans, exactly as named
+    assert "Hides the rest" in shown and "backtick path" in shown
+    assert last_block_is_paragraph(draft.body + "\n\nend", "end")
+    for annotation in build_annotations(HOSTILE):
+        assert "@a" not in annotation.title and "<!--" not in annotation.message
+        assert "#1" not in annotation.message and "@bob" not in annotation.message
+    summary = check_summary("2 finding(s) @alice", ["x`@bob`.py <!--"])
+    assert foreign_html(summary) == [] and live_mentions(summary) == []
+
+
+def test_suggestions_cannot_close_their_fence() -> None:
+    """A suggestion holding ``` stays one suggestion; the comment has nothing live after it."""
+    item = _merged(suggestion="x = '```'\n```\n@mallory <!--\n")
+    [comment] = draft_review([item], {"app.py": PATCH}, ReviewEvent.COMMENT, "s").comments
+    assert "````suggestion\nx = '```'\n```\n@mallory <!--\n````" in comment.body
+    assert foreign_html(comment.body) == [] and live_mentions(comment.body) == []
+
+
+def test_markers_are_signed_and_only_valid_ones_count() -> None:
+    """A posted marker verifies; old, forged and copied-into-text ones count for nothing."""
+    item = _merged()
+    draft = draft_review([item], {"app.py": PATCH}, ReviewEvent.COMMENT, "s", key=KEY)
+    assert posted_fingerprints([draft.comments[0].body], KEY) == {item.fingerprint}
+    assert posted_fingerprints([draft.comments[0].body], marker_key("another key")) == set()
+    old = f"<!-- specbot:finding:{item.fingerprint} -->"
+    forged = f"<!-- specbot:finding:{item.fingerprint}:{'0' * 32} -->"
+    assert posted_fingerprints([old, forged], KEY) == set()
+    # A model that copies a valid marker into its message posts it as text, not as a marker.
+    echoed = _merged(message=f"as before {finding_marker(KEY, 'ab' * 8)}")
+    posted = draft_review([echoed], {"app.py": PATCH}, ReviewEvent.COMMENT, "s", key=KEY)
+    assert posted_fingerprints([posted.comments[0].body], KEY) == {echoed.fingerprint}
