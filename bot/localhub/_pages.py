@@ -1,8 +1,8 @@
 """Read-only web pages at GitHub's addresses: what the API's ``html_url`` fields point at.
 
 ``/``, ``/{owner}/{repo}``, ``/{owner}/{repo}/issues/{n}``, ``/pull/{n}``, ``/pull/{n}/files``,
-``/commit/{sha}`` and ``/runs/{id}``, rendered on the server from the hub's state and git.
-Nobody signs in to a page, so only public repositories have pages (others are 404).
+``/commit/{sha}``, ``/runs/{id}`` and ``/apps/{slug}``, rendered on the server from the hub's
+state and git. Nobody signs in to a page, so only public repositories have pages (others are 404).
 """
 
 from __future__ import annotations
@@ -64,6 +64,31 @@ def home(request: Request) -> Response:
         repos = sorted(r.full_name for r in hub.state.repos.values() if not r.private)
     rows = "".join(f"<tr><td>{path_link(name, name)}</td></tr>" for name in repos)
     return page("Repositories", f'<h1>Repositories</h1><table class="list">{rows}</table>')
+
+
+def app_page(request: Request) -> Response:
+    """A GitHub App: its owner, description, permissions and events."""
+    hub: Hub = request.app.state.hub
+    with hub.lock:
+        found = [a for a in hub.state.apps.values() if a.slug == request.path_params["slug"]]
+        if not found:
+            return not_found_page()
+        app = found[0]
+        permissions = dict(app.permissions)
+        for inst in hub.state.installations.values():
+            if inst.app_id == app.id and not app.permissions:
+                permissions.update(inst.permissions)
+    rows = "".join(
+        f"<tr><td>{esc(name)}</td><td>{esc(level)}</td></tr>"
+        for name, level in sorted(permissions.items())
+    )
+    body = (
+        f'<h1>{esc(app.name)}</h1><p class="muted">App {app.id} owned by {esc(app.owner)} · '
+        f"{href(app.url, app.url or '')}</p>{text_block(app.description, 'No description.')}"
+        f'<div class="box"><div class="head">Permissions</div><table class="list">{rows}'
+        f"</table></div><p>Events: {esc(', '.join(app.events) or 'as installed')}</p>"
+    )
+    return page(app.name, body)
 
 
 def _commit_rows(hub: Hub, repo: Repo, shas: list[str]) -> str:
@@ -202,6 +227,7 @@ def _issue_or_pull(kind: str) -> View:
 
 ROUTES: list[BaseRoute] = [
     Route("/", home, methods=["GET"]),
+    Route("/apps/{slug}", app_page, methods=["GET"]),  # before /{owner}/{repo}, as on GitHub
     _repo_route("", repo_page),
     _repo_route("/issues/{number:int}", _issue_or_pull("issue")),
     _repo_route("/pull/{number:int}", _issue_or_pull("pull")),

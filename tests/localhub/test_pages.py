@@ -126,3 +126,21 @@ def test_private_missing_and_malformed_pages_are_not_found(
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")  # the page's 404
     assert "acme/secret" not in response.text
+
+
+def test_a_thread_on_an_older_commit_is_shown_as_outdated_with_its_hunk(
+    hub: RunningHub, scenario: Scenario
+) -> None:
+    """After a new push the thread stays on the diff page, marked outdated, with its lines."""
+    hub.push(REPO, "topic", {"src/new.py": "ALPHA = 1\n"}, as_user="alice", message="Shrink")
+    text = _page(scenario.pull["html_url"] + "/files").text
+    outdated = text.index(f"Outdated: on {scenario.inline['commit_id'][:7]}")
+    assert outdated < text.index(f'id="discussion_r{scenario.inline["id"]}"')
+    assert "+BETA = 2" in text  # the hunk the comment was made on
+    assert '<td class="ln">2</td><td class="code">+BETA = 2</td>' not in text
+
+
+def test_the_app_page_shows_what_the_app_may_do(hub: RunningHub, scenario: Scenario) -> None:
+    """The check run's App links to its page: permissions from its installation."""
+    text = _page(scenario.check_run["app"]["html_url"]).text
+    assert "<td>checks</td><td>write</td>" in text
