@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
+from bot.localhub import _gitrepo as gitrepo
 from bot.localhub._gitrepo import FileDiff
 from bot.localhub._html import comment_box, esc
 from bot.localhub._model import ReviewComment
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_HUNK_SIZES = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 Place = tuple[str, int]  # (side, line): ("RIGHT", new line) or ("LEFT", old line)
 
 
@@ -73,14 +76,51 @@ def diff_table(patch: str | None, placed: dict[Place, list[list[ReviewComment]]]
     return f'<table class="diff">{"".join(rows)}</table>'
 
 
-def file_box(change: FileDiff, file_threads: list[list[ReviewComment]], head_sha: str) -> str:
-    """One changed file: its header, its diff with current threads inline, then outdated ones."""
+def follow_line(repo: Path, old: str, new: str, path: str, line: int) -> int | None:
+    """Where line ``line`` of ``path`` at ``old`` is at ``new``; None when it was changed.
+
+    GitHub keeps a comment on its line while later commits leave that line alone: lines move by
+    what earlier hunks added and removed, and a line a hunk rewrote is outdated.
+    """
+    out = gitrepo.git(repo, "diff", "-U0", "--no-color", "--no-ext-diff", old, new, "--", path)
+    delta = 0
+    for text in out.decode(errors="replace").split("\n"):
+        header = _HUNK_SIZES.match(text)
+        if header is None:
+            continue
+        start, count = int(header.group(1)), int(header.group(2) or 1)
+        added = int(header.group(3) or 1)
+        if count == 0:  # an insertion after line ``start``
+            if line <= start:
+                break
+            delta += added
+            continue
+        if line < start:
+            break
+        if line < start + count:
+            return None
+        delta += added - count
+    return line + delta
+
+
+def file_box(
+    change: FileDiff,
+    file_threads: list[list[ReviewComment]],
+    head_sha: str,
+    moved: dict[int, int] | None = None,
+) -> str:
+    """One changed file: its header, its diff with threads on their lines, then outdated ones.
+
+    ``moved`` gives the head's line of threads made on an earlier commit whose line is unchanged.
+    """
     placed: dict[Place, list[list[ReviewComment]]] = {}
     outdated: list[list[ReviewComment]] = []
     for thread in file_threads:
         first = thread[0]
         if first.commit_id == head_sha and first.line is not None:
             placed.setdefault((first.side, first.line), []).append(thread)
+        elif moved and first.id in moved:
+            placed.setdefault(("RIGHT", moved[first.id]), []).append(thread)
         else:
             outdated.append(thread)
     table = diff_table(change.patch, placed)
@@ -103,13 +143,19 @@ def file_box(change: FileDiff, file_threads: list[list[ReviewComment]], head_sha
 
 
 def files_html(
-    changes: Sequence[FileDiff], comments: Iterable[ReviewComment], head_sha: str
+    repo: Path, changes: Sequence[FileDiff], comments: Iterable[ReviewComment], head_sha: str
 ) -> str:
-    """Every changed file with its review threads."""
+    """Every changed file with its review threads, followed to the head where they still fit."""
     by_path: dict[str, list[list[ReviewComment]]] = {}
+    moved: dict[int, int] = {}
     for thread in threads(comments):
-        by_path.setdefault(thread[0].path, []).append(thread)
-    boxes = [file_box(c, by_path.pop(c.filename, []), head_sha) for c in changes]
+        first = thread[0]
+        by_path.setdefault(first.path, []).append(thread)
+        if first.commit_id != head_sha and first.side == "RIGHT" and first.line is not None:
+            line = follow_line(repo, first.commit_id, head_sha, first.path, first.line)
+            if line is not None:
+                moved[first.id] = line
+    boxes = [file_box(c, by_path.pop(c.filename, []), head_sha, moved) for c in changes]
     # threads on files the current diff no longer changes
     for path, lost in sorted(by_path.items()):
         boxes.append(

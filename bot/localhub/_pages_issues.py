@@ -178,7 +178,8 @@ def pull_files_page(hub: Hub, repo: Repo, item: Issue) -> Response:
     """A pull request's diff with each review thread under the line it is about."""
     assert item.pull is not None
     comments = thread_records(hub.state.review_comments.values(), item.repo, item.number)
+    changes = pull_files(hub, item)
     body = _pull_heading(hub, repo, item, "Files changed") + files_html(
-        pull_files(hub, item), comments, item.pull.head_sha
+        hub.repo_path(repo.full_name), changes, comments, item.pull.head_sha
     )
     return page(f"Files · Pull Request #{item.number}", body)

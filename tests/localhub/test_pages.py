@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from bot.localhub import RunningHub
-from tests.localhub.pages_scenario import HOSTILE, REPO, Scenario, build_scenario
+from tests.localhub.pages_scenario import HOSTILE, NEW_MODULE, REPO, Scenario, build_scenario
 
 
 @pytest.fixture
@@ -144,3 +144,16 @@ def test_the_app_page_shows_what_the_app_may_do(hub: RunningHub, scenario: Scena
     """The check run's App links to its page: permissions from its installation."""
     text = _page(scenario.check_run["app"]["html_url"]).text
     assert "<td>checks</td><td>write</td>" in text
+
+
+def test_a_thread_follows_its_line_when_later_commits_leave_it_alone(
+    hub: RunningHub, scenario: Scenario
+) -> None:
+    """A line added above moves the commented line down by one: the thread moves with it."""
+    hub.push(REPO, "topic", {"src/new.py": "ZERO = 0\n" + NEW_MODULE}, as_user="alice")
+    text = _page(scenario.pull["html_url"] + "/files").text
+    line_3 = text.index('<td class="ln">3</td><td class="code">+BETA = 2</td>')
+    question = text.index(f'id="discussion_r{scenario.inline["id"]}"')
+    line_4 = text.index('<td class="ln">4</td><td class="code">+GAMMA = 3</td>')
+    assert line_3 < question < line_4
+    assert "Outdated" not in text
