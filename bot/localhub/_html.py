@@ -18,6 +18,8 @@ CSP = (
     "form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 _HEX_COLOR = re.compile(r"^[0-9a-fA-F]{6}$")
+# GitHub's Markdown hides HTML comments (Apps keep markers in them): so do the pages
+_HTML_COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
 _STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;color:#1f2328;max-width:72rem;margin:0 auto;padding:0 1rem}
 header{border-bottom:1px solid #d0d7de;padding:.6rem 0;margin-bottom:1rem}
@@ -67,8 +69,9 @@ def path_link(path: str, label: str) -> str:
 
 
 def text_block(body: str | None, empty: str = "No description provided.") -> str:
-    """A user's text (Markdown source) shown as it was written, line breaks kept."""
-    if not body or not body.strip():
+    """A user's text (Markdown source) shown as written, line breaks kept, HTML comments hidden."""
+    body = _HTML_COMMENT.sub("", body or "")
+    if not body.strip():
         return f'<p class="muted">{esc(empty)}</p>'
     return f'<pre class="text">{esc(body)}</pre>'
 

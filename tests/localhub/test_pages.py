@@ -157,3 +157,12 @@ def test_a_thread_follows_its_line_when_later_commits_leave_it_alone(
     line_4 = text.index('<td class="ln">4</td><td class="code">+GAMMA = 3</td>')
     assert line_3 < question < line_4
     assert "Outdated" not in text
+
+
+def test_html_comments_are_hidden_as_githubs_markdown_hides_them(
+    hub: RunningHub, scenario: Scenario
+) -> None:
+    """An App's marker in a comment is not shown; the text around it is."""
+    hub.comment(REPO, 1, "<!-- specbot:marker -->\nVisible <!-- a\nb --> text", as_user="alice")
+    text = _page(scenario.issue["html_url"]).text
+    assert "Visible  text" in text and "specbot:marker" not in text
