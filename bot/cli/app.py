@@ -181,7 +181,10 @@ def register(
         text = manifest.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         raise _fail(f"cannot read the manifest {manifest} (--manifest PATH)") from None
-    server = ThreadingHTTPServer(("127.0.0.1", port), BaseHTTPRequestHandler)
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), BaseHTTPRequestHandler)
+    except OSError as exc:
+        raise _fail(f"--port {port}: cannot listen on 127.0.0.1: {exc.strerror}") from None
     local = f"http://127.0.0.1:{server.server_address[1]}"
     state = secrets.token_urlsafe(24)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -100,6 +101,21 @@ def test_the_example_webhook_address_is_refused(run_specbot: RunSpecbot, tmp_pat
     assert result.returncode == 2
     assert "--public-url is needed" in result.stderr
     assert not (tmp_path / "data").exists()
+
+
+def test_a_busy_port_is_one_line(run_specbot: RunSpecbot, tmp_path: Path) -> None:
+    """The callback's port is taken: a one-line error naming it, not a traceback."""
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_specbot(
+            "app", "register", "--no-open", "--port", str(port), "--manifest", str(APP_YML),
+            "--public-url", "https://bot.example.org", env={"SPECBOT_DATA_DIR": str(tmp_path)},
+        )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"specbot app register: --port {port}: cannot listen")
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
