@@ -29,6 +29,7 @@ _ORG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 _SECRET = re.compile(r"^[A-Za-z0-9._~+/=-]{16,200}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+_WEB_URL = re.compile(r"^https?://[^\s\x00-\x1f\x7f]{1,500}$")
 _AUTO_SUBMIT = "document.forms[0].submit();"
 
 
@@ -144,7 +145,8 @@ def registered_app(body: Any) -> RegisteredApp:
     except (ValueError, TypeError):
         raise RegistrationError("GitHub's answer holds no usable private key") from None
     url = body.get("html_url")
-    html_url = url if isinstance(url, str) and urlsplit(url).scheme in ("http", "https") else ""
+    # it goes into app.env's first line: no whitespace, so no new line of settings
+    html_url = url if isinstance(url, str) and _WEB_URL.match(url) else ""
     return RegisteredApp(app_id, slug, html_url, pem.strip() + "\n", secret)
 
 

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from dotenv import dotenv_values
 
 from bot.localhub import RunningHub
-from bot.registration import RegistrationError, registered_app
+from bot.registration import RegistrationError, env_text, registered_app
 from tests.cli.registering import APP_YML, start_register, submit_form
 from tests.conftest import ROOT, RunSpecbot
 from tests.web.test_serve import Server, free_port, wait_until_ready
@@ -132,3 +134,27 @@ def test_a_hostile_conversion_answer_writes_nothing(field: str, value: str, mess
     answer = {"id": 7, "slug": "specbot", "webhook_secret": "a" * 40, "pem": "", field: value}
     with pytest.raises(RegistrationError, match=message):
         registered_app(answer)
+
+
+def test_a_hostile_app_url_stays_out_of_app_env(tmp_path: Path) -> None:
+    """The App's address goes into a comment line: one with a line break is dropped."""
+    pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    answer = {
+        "id": 7,
+        "slug": "specbot",
+        "webhook_secret": "a" * 40,
+        "pem": pem,
+        "html_url": "https://x.example/apps/s\nGITHUB_API_URL=https://evil.example",
+    }
+    text = env_text(registered_app(answer), "/k.pem", "https://api.github.com", None)
+    (tmp_path / "app.env").write_text(text)
+    assert dotenv_values(tmp_path / "app.env")["GITHUB_API_URL"] == "https://api.github.com"
+    assert "evil" not in text
