@@ -18,8 +18,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.evidence import CriterionEvidence
+from bot.posted import inert_line, inert_text
 from bot.pull_request import TestReport
-from bot.review import MergedFinding, defuse_mentions
+from bot.review import MergedFinding
 
 CriterionState = Literal["proven", "unproven", "waived"]
 SECTION_HEADING = "### Acceptance criteria"
@@ -74,7 +75,7 @@ def parse_waive(argument: str) -> tuple[int, str]:
 def waiver_comment(waiver: Waiver) -> str:
     """The comment that records a waiver: a hidden marker with the data, and the same in words."""
     data = base64.urlsafe_b64encode(waiver.model_dump_json().encode()).decode()
-    reason = defuse_mentions(waiver.reason).replace("\n", " ")
+    reason = inert_line(waiver.reason, limit=500)
     return (
         f"{_WAIVER_MARKER.format(data=data)}\n"
         f"Acceptance criterion C{waiver.criterion} waived by @{waiver.by}: {reason}\n\n"
@@ -154,7 +155,8 @@ def title(rows: Sequence[CriterionRow]) -> str:
 
 
 def _cell(text: str) -> str:
-    return defuse_mentions(text).replace("|", "\\|").replace("\n", " ")
+    # Inline code and emphasis stay; mentions, references and HTML do not; one table cell.
+    return inert_text(text, limit=2000).replace("|", "\\|").replace("\n", " ")
 
 
 def _evidence(row: CriterionRow) -> str:

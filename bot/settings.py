@@ -6,15 +6,25 @@ to what needs it. Secrets are ``SecretStr`` so they stay out of reprs and logs.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Written by `specbot app register` into the data directory: the App's id, key path, secret.
+APP_ENV_FILE = "app.env"
 
 
 def default_data_dir() -> Path:
     """Where specbot keeps its database and caches when ``SPECBOT_DATA_DIR`` is not set."""
     return Path.home() / ".specbot"
+
+
+def data_dir_from_env() -> Path:
+    """``SPECBOT_DATA_DIR`` (an empty value counts as unset), else the default."""
+    return Path(os.environ.get("SPECBOT_DATA_DIR") or default_data_dir())
 
 
 class Settings(BaseSettings):
@@ -98,3 +108,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'specbot.sqlite').resolve()}"
+
+
+def load_settings(**values: Any) -> Settings:
+    """Settings for an entrypoint: the environment, then the registered App's ``app.env`` in
+    the data directory (``specbot app register`` writes it); the environment wins."""
+    env_file = data_dir_from_env() / APP_ENV_FILE
+    found = env_file if env_file.is_file() else None
+    return Settings(_env_file=found, **values)

@@ -12,6 +12,7 @@ import typer
 
 from bot import __version__
 from bot.cli import model as model_command
+from bot.cli.app import app_app
 from bot.cli.config import config_app
 from bot.cli.demo import demo as demo_command
 from bot.cli.lint import lint_command
@@ -33,6 +34,7 @@ HELP = """specbot turns a GitHub issue written as a specification into a reviewe
   specbot localhub --seed seed.yml --port 8800 a local GitHub for dry runs
   specbot model --script demo.yaml --port 8801 a scripted model server
   specbot worker                       serve durable runs from the database
+  specbot app register --org ORG       create the GitHub App from app.yml
   specbot demo                         the whole loop offline, on a scripted model
   specbot run spec.md --repo .         implement a spec on a new local branch
   specbot review --repo . --base main  review a local diff
@@ -74,6 +76,7 @@ app.command("worker")(worker_command)
 app.command("serve")(serve_command)
 app.add_typer(config_app, name="config")
 app.add_typer(runs_app, name="runs")
+app.add_typer(app_app, name="app")
 app.command("model")(model_command.model)
 app.command("localhub")(localhub)
 app.command("demo")(demo_command)

@@ -10,9 +10,12 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from bot.offline import DemoReport, OfflineStack
 
 SCRIPTED_NOTE = """\
 The model is SCRIPTED: its answers come from {script}, so the run is offline, free and
@@ -28,6 +31,9 @@ def demo(
     ] = None,
     timeout: float = typer.Option(300.0, "--timeout", min=10.0, help="Seconds to wait in all."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show specbot's log lines too."),
+    serve: bool = typer.Option(
+        False, "--serve", help="Afterwards keep localhub and the App running until Ctrl-C."
+    ),
 ) -> None:
     """Run the whole loop offline: gate, plan, implement, test, PR, review, one follow-up."""
     from bot.demo import demo_repo_dir, demo_script_path, demo_spec
@@ -45,22 +51,50 @@ def demo(
             data_dir,
             typer.echo,
             timeout=timeout,
+            hold=_serve_until_interrupted if serve else None,
             # The demo's project runs its tests with this interpreter's pytest: no network.
             SPECBOT_WORKSPACE_VENV=Path(sys.prefix),
         )
     finally:
         if keep is None:
             shutil.rmtree(data_dir, ignore_errors=True)
-    typer.echo("")
-    typer.echo(
-        f"{len(report.seen)} of {len(report.seen) + len(report.missed)} steps in "
-        f"{report.seconds:.1f} s · GitHub API calls by specbot: {report.api_calls} · "
-        f"model calls: {report.model_calls} · tokens: {report.input_tokens:,} in / "
-        f"{report.output_tokens:,} out"
-    )
+    if serve:
+        typer.echo("specbot demo: stopped localhub and the App.")
+    else:
+        _summary(report)
     if not report.ok:
         typer.echo(
             f"specbot demo: these steps did not happen: {', '.join(report.missed)}", err=True
         )
         raise typer.Exit(1)
-    typer.echo("Every step happened.")
+
+
+def _summary(report: DemoReport) -> None:
+    typer.echo("")
+    typer.echo(
+        f"{len(report.seen)} of {len(report.seen) + len(report.missed)} steps in "
+        f"{report.seconds:.1f} s · GitHub API calls by specbot: {report.api_calls} · "
+        f"model calls: {report.model_calls} · tokens: {report.input_tokens:,} in / "
+        f"{report.output_tokens:,} out · cost ${report.cost_usd:.4f} at the model's prices"
+    )
+    if report.ok:
+        typer.echo("Every step happened.")
+
+
+def _serve_until_interrupted(stack: OfflineStack, report: DemoReport) -> None:
+    """Print the summary and where to look, then keep everything running until Ctrl-C."""
+    import threading
+
+    from bot.offline import USER_TOKEN
+
+    _summary(report)
+    typer.echo("")
+    typer.echo("localhub and the App keep running. Look around (Ctrl-C stops them):")
+    width = max(len(name) for name in report.links) + 1
+    for name, url in report.links.items():
+        typer.echo(f"  {name + ':':<{width}} {url}")
+    typer.echo(f"  {'API:':<{width}} {stack.hub.api_url} (token {USER_TOKEN})")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        typer.echo("")

@@ -46,6 +46,7 @@ def localhub(
         _fail(str(error))
     typer.echo(f"localhub ready: {running.api_url}")
     typer.echo(f"  git:   {running.url}/<owner>/<repo>.git")
+    typer.echo(f"  web:   {running.url}/")
     typer.echo(f"  admin: {running.admin_url}/state")
     typer.echo(f"  data:  {data if data else 'memory only'}")
     stop = threading.Event()

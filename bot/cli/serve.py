@@ -58,14 +58,14 @@ def load_router(reference: str | None) -> IngestRouter:
 
 
 def read_settings() -> Settings:
-    """Settings from the environment, checked for everything the App needs to start."""
+    """Settings from the environment and `app.env`, checked for everything the App needs."""
     from pydantic import ValidationError
 
     from bot.adapters.github_app import AppSettingsError, GitHubApp
-    from bot.settings import Settings
+    from bot.settings import load_settings
 
     try:
-        settings = Settings()
+        settings = load_settings()
     except ValidationError as exc:
         error = exc.errors()[0]
         name = ".".join(str(part) for part in error["loc"])

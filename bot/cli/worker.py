@@ -96,9 +96,9 @@ def worker(
         raise typer.Exit(2) from None
     from bot.adapters.durable import Engine, InboxPump, engine_settings
     from bot.ingest import INGEST_PIPELINE
-    from bot.settings import Settings
+    from bot.settings import load_settings
 
-    process_settings = Settings()
+    process_settings = load_settings()
     if DEFAULT_CATALOG in references:
         from bot.flows import ServicesError, check_settings
 

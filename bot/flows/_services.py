@@ -18,7 +18,7 @@ from bot.agents import ModelCall, ModelRequest, ModelResponse, RunBudget
 from bot.config import DEFAULT_PATH, ConfigError, RepoConfig, load_repo_config
 from bot.ports import RepoGitHub
 from bot.run_links import run_link
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 from bot.work import Team, WorkError, command_plan, prepare
 from bot.workspace import CommandPlan, RunEnvironment, WorkspaceConfig
 
@@ -234,7 +234,7 @@ def current() -> Services:
     global _bound
     with _lock:
         if _bound is None:
-            _bound = from_settings(Settings())
+            _bound = from_settings(load_settings())
         return _bound
 
 

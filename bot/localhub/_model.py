@@ -212,6 +212,21 @@ class App(BaseModel):
     webhook_url: str | None = None
     webhook_secret: str | None = None
     created_at: str
+    # set by the manifest flow; seeded Apps report their installations' permissions
+    description: str | None = None
+    url: str | None = None
+    permissions: dict[str, str] = Field(default_factory=dict)
+    events: list[str] = Field(default_factory=list)
+
+
+class ManifestCode(BaseModel):
+    """A code the manifest flow handed out: exchanged once, within an hour, for the secrets."""
+
+    code: str
+    app_id: int
+    pem: str
+    client_secret: str
+    expires_at: float
 
 
 class Installation(BaseModel):
@@ -287,6 +302,7 @@ class State(BaseModel):
     tokens: dict[str, Token] = Field(default_factory=dict)
     hooks: dict[int, Hook] = Field(default_factory=dict)
     deliveries: dict[int, Delivery] = Field(default_factory=dict)
+    manifest_codes: dict[str, ManifestCode] = Field(default_factory=dict)
 
 
 def issue_key(repo: str, number: int) -> str:

@@ -219,9 +219,9 @@ APP_EVENTS = [
 def app(hub: Hub, item: App) -> dict[str, Any]:
     """An ``integration`` (``GET /app`` and the ``app`` of check runs)."""
     owner = hub.ensure_user(item.owner)
-    permissions: dict[str, str] = {}
+    permissions = dict(item.permissions)
     for inst in hub.state.installations.values():
-        if inst.app_id == item.id:
+        if inst.app_id == item.id and not item.permissions:
             permissions.update(inst.permissions)
     return {
         "id": item.id,
@@ -230,13 +230,13 @@ def app(hub: Hub, item: App) -> dict[str, Any]:
         "node_id": node_id("App", item.id),
         "owner": simple_user(hub, owner),
         "name": item.name,
-        "description": None,
-        "external_url": hub.html_url(f"apps/{item.slug}"),
+        "description": item.description,
+        "external_url": item.url or hub.html_url(f"apps/{item.slug}"),
         "html_url": hub.html_url(f"apps/{item.slug}"),
         "created_at": item.created_at,
         "updated_at": item.created_at,
         "permissions": permissions or {"metadata": "read"},
-        "events": APP_EVENTS,
+        "events": item.events or APP_EVENTS,
         "installations_count": sum(
             1 for i in hub.state.installations.values() if i.app_id == item.id
         ),

@@ -15,7 +15,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.localhub import _admin, _rest_apps, _rest_checks, _rest_issues, _rest_pulls, _rest_repos
+from bot.localhub import (
+    _admin,
+    _manifests,
+    _pages,
+    _rest_apps,
+    _rest_checks,
+    _rest_issues,
+    _rest_pulls,
+    _rest_repos,
+)
 from bot.localhub._faults import FaultRule
 from bot.localhub._http import make_route, not_found_response
 from bot.localhub._localhub import LocalHub
@@ -32,12 +41,14 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 def build_app(local: LocalHub) -> Starlette:
-    """The ASGI app: REST at /api/v3, git at /<owner>/<repo>.git, admin at /_localhub."""
+    """The ASGI app: REST at /api/v3, git at /<owner>/<repo>.git, admin at /_localhub, pages."""
     routes: list[BaseRoute] = []
     # specific paths first: /commits/{ref}/status must win over /commits/{ref:path}
-    for module in (_rest_checks, _rest_apps, _rest_pulls, _rest_issues, _rest_repos):
+    for module in (_rest_checks, _rest_apps, _manifests, _rest_pulls, _rest_issues, _rest_repos):
         routes += [make_route(local.hub, endpoint) for endpoint in module.ENDPOINTS]
     routes += [*_admin.ROUTES, Route("/_localhub/healthz", _healthz), GIT_ROUTE]
+    # the web pages last: /{owner}/{repo} would otherwise shadow nothing, but must never win
+    routes += [*_manifests.ROUTES, *_pages.ROUTES]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
     app.state.hub = local.hub
     app.state.localhub = local

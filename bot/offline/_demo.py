@@ -18,13 +18,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from github import Auth, Github
 
+from bot.agents import PriceTable, Usage, UsageLedger
 from bot.offline._stack import APP_ID, OfflineStack, start_stack
 from bot.offline._timeline import STEPS, Watch
+from bot.scripted import LoggedRequest
 
 REPO = "acme/invoices"
 USER, USER_TOKEN = "alice", "ghp_demo_alice"
 INSTALLATION_ID = 100
 Echo = Callable[[str], None]
+Hold = Callable[[OfflineStack, "DemoReport"], None]
 _SHA = re.compile(r"[0-9a-f]{40}")
 
 
@@ -49,7 +52,10 @@ class DemoReport:
     model_calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    cost_usd: float = 0.0
     seconds: float = 0.0
+    # the pages a person looks at afterwards: repository, issue, pull request, its diff
+    links: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -112,9 +118,13 @@ def run_demo(
     echo: Echo,
     *,
     timeout: float = 300.0,
+    hold: Hold | None = None,
     **settings: Any,
 ) -> DemoReport:
-    """Run the loop once in ``data_dir`` and report each step through ``echo``."""
+    """Run the loop once in ``data_dir`` and report each step through ``echo``.
+
+    ``hold`` is called with everything still running once the loop is over (``--serve``).
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     key = _write_key(data_dir / "demo-app.pem")
     started = time.monotonic()
@@ -130,7 +140,11 @@ def run_demo(
         echo(f"{_clock(started)}  {USER} added the label `spec`")
         report = _watch(stack, issue["number"], echo, started, timeout)
         report.seconds = time.monotonic() - started
+        report.links = {"repository": f"{stack.hub.url}/{REPO}", "issue": issue["html_url"]}
+        report.links.update(report_links(stack, REPO))
         _count(stack, report)
+        if hold is not None:
+            hold(stack, report)
     return report
 
 
@@ -184,9 +198,31 @@ def _count(stack: OfflineStack, report: DemoReport) -> None:
     report.api_calls_by_kind = dict(sorted(kinds.items(), key=lambda item: -item[1]))
     entries = stack.model.log.entries(path="/v1/messages")
     report.model_calls = len(entries)
+    report.cost_usd = model_cost(entries)
     for entry in entries:
         usage = entry.usage or {}
         report.input_tokens += int(usage.get("input_tokens", 0))
         report.input_tokens += int(usage.get("cache_read_input_tokens", 0))
         report.input_tokens += int(usage.get("cache_creation_input_tokens", 0))
         report.output_tokens += int(usage.get("output_tokens", 0))
+
+
+def model_cost(entries: list[LoggedRequest]) -> float:
+    """What the model calls would cost at the bundled prices, in USD (unknown models at the
+    table's highest rates, as a run's ledger prices them)."""
+    ledger = UsageLedger(PriceTable.bundled())
+    for entry in entries:
+        body = entry.body if isinstance(entry.body, dict) else {}
+        usage = {key: int(value) for key, value in (entry.usage or {}).items()}
+        kept = {key: value for key, value in usage.items() if key in Usage.model_fields}
+        ledger.record("demo", str(body.get("model") or "unknown"), Usage(**kept))
+    return ledger.cost_usd()
+
+
+def report_links(stack: OfflineStack, repo: str) -> dict[str, str]:
+    """The pull request's page and its diff, once specbot opened one."""
+    pulls = [i for i in stack.hub.state()["issues"].values() if i["repo"] == repo and i["pull"]]
+    if not pulls:
+        return {}
+    url = f"{stack.hub.url}/{repo}/pull/{min(p['number'] for p in pulls)}"
+    return {"pull request": url, "diff and review comments": f"{url}/files"}

@@ -116,7 +116,7 @@ def follow_up_commit(watch: Watch) -> str | None:
         return None
     last = commits[-1]
     subject = last.commit.message.splitlines()[0]
-    return f"follow-up commit {last.sha[:12]}: {subject}"
+    return f"follow-up commit {last.sha[:12]}: {subject} ({last.html_url})"
 
 
 def thread_reply(watch: Watch) -> str | None:

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import queue
 import re
+import signal
+import subprocess
+import sys
+import threading
+import time
 
+import httpx
 import pytest
 
-from tests.conftest import RunSpecbot
+from tests.conftest import ROOT, RunSpecbot
 
 pytestmark = pytest.mark.slow
 
@@ -33,5 +41,76 @@ def test_demo_shows_every_step_and_exits_0(run_specbot: RunSpecbot) -> None:
         assert step in out, step
     counts = re.search(r"11 of 11 steps in [\d.]+ s · GitHub API calls by specbot: (\d+)", out)
     assert counts is not None and int(counts.group(1)) > 20
+    cost = re.search(
+        r"tokens: [\d,]+ in / [\d,]+ out · cost \$(\d+\.\d{4}) at the model's prices", out
+    )
+    assert cost is not None and float(cost.group(1)) > 0
     assert out.rstrip().endswith("Every step happened.")
     assert "Traceback" not in result.stderr
+
+
+def _lines(process: subprocess.Popen[str]) -> queue.Queue[str | None]:
+    """The process's output lines as they come (None at the end)."""
+    found: queue.Queue[str | None] = queue.Queue()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            found.put(line.rstrip("\n"))
+        found.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return found
+
+
+def _until(lines: queue.Queue[str | None], marker: str, seen: list[str]) -> None:
+    deadline = time.monotonic() + 400
+    while time.monotonic() < deadline:
+        line = lines.get(timeout=max(deadline - time.monotonic(), 0.1))
+        assert line is not None, "\n".join(seen)
+        seen.append(line)
+        if marker in line:
+            return
+    raise AssertionError("\n".join(seen))
+
+
+def test_demo_serve_keeps_the_pages_up_until_ctrl_c() -> None:
+    """``--serve``: after the loop the printed pages answer, and Ctrl-C ends it with one line."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "COLUMNS": "120"}
+    command = [sys.executable, "-m", "bot", "demo", "--serve"]
+    seen: list[str] = []
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env
+    ) as process:
+        try:
+            lines = _lines(process)
+            _until(lines, "Ctrl-C stops them", seen)
+            _until(lines, "API:", seen)
+            links = _check_links(seen)
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=60)
+            rest = [line for line in iter(lines.get, None) if line.strip()]
+            assert process.stderr is not None
+            err = process.stderr.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == 0, "\n".join(seen + rest) + err
+    assert rest == ["specbot demo: stopped localhub and the App."], rest
+    assert "Traceback" not in err
+    with pytest.raises(httpx.TransportError):
+        httpx.get(links["repository"], timeout=5)
+
+
+def _check_links(seen: list[str]) -> dict[str, str]:
+    """Every page the demo printed answers with HTML showing what it is about."""
+    links = dict(re.findall(r"^  ([a-z ]+): +(http://\S+)", "\n".join(seen), re.M))
+    assert {"repository", "issue", "pull request", "diff and review comments"} <= set(links)
+    for url in links.values():
+        page = httpx.get(url)
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert 'id="issuecomment-' in httpx.get(links["issue"]).text  # the tracking comment
+    assert 'id="pullrequestreview-' in httpx.get(links["pull request"]).text
+    # the review's inline comments, on their lines of the diff
+    assert 'id="discussion_r' in httpx.get(links["diff and review comments"]).text
+    return links

@@ -11,6 +11,7 @@ import pytest
 
 from bot.localhub import RunningHub
 from tests.localhub.clients import app_jwt, installation_token
+from tests.localhub.manifests import new_app_code
 from tests.localhub.openapi import errors_of, operations, response_schema, subset_operations
 
 R = "/repos/{owner}/{repo}"
@@ -303,6 +304,10 @@ def _walk_apps_and_users(w: Walk) -> None:
     w.call("GET", "/users/{username}", "/users/alice", 200)
     w.call("GET", "/users/{username}", "/users/nobody", 404)
     w.call("GET", "/rate_limit", "/rate_limit", 200)
+    code = new_app_code(w.hub, "conformance")
+    conversions = "/app-manifests/{code}/conversions"
+    w.call("POST", conversions, f"/app-manifests/{code}/conversions", 201, as_=None)
+    w.call("POST", conversions, f"/app-manifests/{code}/conversions", 404, as_=None)
 
 
 def _walk_error_paths(w: Walk, head: str) -> None:
@@ -411,6 +416,8 @@ NOT_PRODUCED = {
     "issues/create-comment 403": "only for locked issues, which nothing locks",
     "rate-limit/get 404": "GitHub Enterprise sends it when rate limiting is off; it is on",
     "apps/list-repos-accessible-to-installation 401": "the 401 of every route is walked elsewhere",
+    "apps/create-from-manifest 422": "the manifest is checked when its form is posted (a 422 "
+    "page there), so every code handed out converts",
 }
 
 

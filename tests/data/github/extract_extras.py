@@ -44,6 +44,7 @@ EXTRA_OPERATIONS = [
     ("get", "/app"),
     ("get", "/app/installations"),
     ("get", "/installation/repositories"),
+    ("post", "/app-manifests/{code}/conversions"),
 ]
 EXTRA_WEBHOOKS = [
     "issues-unlabeled",
