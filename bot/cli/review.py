@@ -145,6 +145,8 @@ def print_review(review: LocalReview, output: ReviewFormat) -> int:
     }[output]
     typer.echo(render(review))
     if review.incomplete:
-        typer.echo(f"specbot review: incomplete: {'; '.join(review.incomplete)}", err=True)
+        # The reasons are in the review itself: name the members once more, not the reasons.
+        names = ", ".join(entry.split(":", 1)[0] for entry in review.incomplete)
+        typer.echo(f"specbot review: incomplete: {names} did not finish", err=True)
     blocked = review.verdict == "request_changes" or bool(review.incomplete)
     return EXIT_CHANGES_REQUESTED if blocked else EXIT_NO_BLOCKER
