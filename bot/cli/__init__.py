@@ -6,11 +6,13 @@ Sub-command modules import their heavy dependencies inside the command function,
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
 
 from bot import __version__
+from bot.cli import _interrupt as interrupt
 from bot.cli import model as model_command
 from bot.cli.config import config_app
 from bot.cli.demo import demo as demo_command
@@ -82,12 +84,16 @@ app.command("review")(review_command)
 
 
 def main() -> None:
-    """Run the CLI; unexpected errors become one line on stderr, never a traceback."""
+    """Run the CLI; unexpected errors become one line on stderr, never a traceback.
+
+    SIGINT and SIGTERM end a command with one line and exit 130 or 143 (``_interrupt``).
+    """
+    interrupt.install()
     try:
         app(prog_name="specbot")
-    except KeyboardInterrupt:
-        typer.echo("specbot: interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt:  # raised by code that saw a SIGINT before the handler was set
+        typer.echo("specbot: interrupted: stopped", err=True)
+        sys.exit(interrupt.exit_code(signal.SIGINT))
     except Exception as exc:  # the last line of defence: users never see a traceback
         typer.echo(f"specbot: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(3)

@@ -14,6 +14,8 @@ from typing import Annotated
 
 import typer
 
+from bot.cli._interrupt import on_interrupt
+
 SCRIPTED_NOTE = """\
 The model is SCRIPTED: its answers come from {script}, so the run is offline, free and
 reproducible. To use a real model, install specbot as a GitHub App (docs/install.md) with
@@ -39,6 +41,13 @@ def demo(
     content = DemoContent(demo_repo_dir(), spec.title, spec.body, demo_script_path())
     typer.echo(SCRIPTED_NOTE.format(script=content.script.name))
     data_dir = keep if keep is not None else Path(tempfile.mkdtemp(prefix="specbot-demo-"))
+    if keep is None:
+        # Everything the demo writes (localhub's state too) goes in one folder, removed at the
+        # end, also when the demo is interrupted.
+        tempfile.tempdir = str(data_dir)
+        on_interrupt("demo", "the demo stopped; its temporary data is removed", remove=data_dir)
+    else:
+        on_interrupt("demo", f"the demo stopped; its data is kept in {data_dir}")
     try:
         report = run_demo(
             content,

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from bot.cli._interrupt import on_interrupt
+
 if TYPE_CHECKING:
     from bot.config import RepoConfig
     from bot.settings import Settings
@@ -158,11 +160,8 @@ def run_command(
         isolate=settings.isolate_agents,
         keep_checkout=keep_checkout,
     )
-    try:
-        report = run_spec(request, team, progress)
-    except KeyboardInterrupt:
-        typer.echo(f"specbot run: interrupted; the work so far is in {request.work_dir}", err=True)
-        raise typer.Exit(130) from None
+    on_interrupt("run", f"the work so far is in {request.work_dir}")
+    report = run_spec(request, team, progress)
     typer.echo(run_json(report) if output is RunFormat.json else run_text(report))
     raise typer.Exit(EXIT_DONE if report.ok else EXIT_NOT_DONE)
 

@@ -349,6 +349,6 @@ def test_interrupt_keeps_the_work_and_says_where(repo: Path, tmp_path: Path) -> 
     finally:
         server.stop()
     last = stderr.strip().splitlines()[-1]
-    assert last.startswith("specbot run: interrupted; the work so far is in ")
+    assert last.startswith("specbot run: interrupted: the work so far is in ")
     assert Path(last.rsplit(" ", 1)[1], "checkout", "calc", "ops.py").is_file()
     assert "specbot/" not in git(repo, "branch", "--list")
