@@ -33,6 +33,10 @@ def _fail(message: str) -> NoReturn:
 
 
 def _decode(data: bytes, name: str) -> str:
+    # A NUL byte never occurs in text: an image or an archive named *.md is not a spec.
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        _fail(f"{name}: a binary file, not text (a NUL byte at offset {nul})")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:

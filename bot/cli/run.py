@@ -39,7 +39,13 @@ def fail(command: str, message: str) -> NoReturn:
 def read_text_file(command: str, path: Path) -> str:
     """A UTF-8 file's text, or a usage error naming the file."""
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+        if "\x00" in text:  # never in text: an image or an archive under a .md name
+            fail(
+                command,
+                f"{path}: a binary file, not text (a NUL byte at offset {text.index(chr(0))})",
+            )
+        return text
     except FileNotFoundError:
         fail(command, f"{path}: no such file")
     except IsADirectoryError:

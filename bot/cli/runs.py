@@ -1,6 +1,7 @@
 """``specbot runs``: look at durable runs and act on them from any machine that reaches the
-database: the dead-letter list, retry of a dead letter, cancellation, status, and the webhook
-inbox (deliveries stored by ``serve`` and when their runs started)."""
+database: the runs (newest first, by status or id prefix), the dead-letter list, retry of a
+dead letter, cancellation, status, and the webhook inbox (deliveries stored by ``serve`` and
+when their runs started)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 runs_app = typer.Typer(
     name="runs",
-    help="Dead letters, retries, cancellation and status of runs; the webhook inbox.",
+    help="Runs, dead letters, retries, cancellation and status; the webhook inbox.",
     no_args_is_help=True,
 )
 
@@ -39,6 +40,49 @@ def _client() -> Iterator[EngineClient]:
         yield client
     finally:
         client.close()
+
+
+RUN_STATUSES = (
+    "ENQUEUED",
+    "PENDING",
+    "SUCCESS",
+    "ERROR",
+    "CANCELLED",
+    "MAX_RECOVERY_ATTEMPTS_EXCEEDED",
+)
+
+
+@runs_app.command("list")
+def list_runs(
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help=f"Only runs in this status: {', '.join(RUN_STATUSES)}."),
+    ] = None,
+    prefix: Annotated[
+        str | None,
+        typer.Option("--prefix", help="Only runs whose id starts with this, e.g. delivery:."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many runs.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+) -> None:
+    """List runs, newest first: id, status, when it started and which worker ran it."""
+    wanted = status.strip().upper() if status is not None else None
+    if wanted is not None and wanted not in RUN_STATUSES:
+        typer.echo(
+            f"specbot runs: --status {status!r} is not a status; one of {', '.join(RUN_STATUSES)}",
+            err=True,
+        )
+        raise typer.Exit(2)
+    with _client() as client:
+        runs = client.list_runs(status=wanted, prefix=prefix or None, limit=limit)
+    if as_json:
+        typer.echo(json.dumps([run.__dict__ for run in runs], indent=2))
+        return
+    if not runs:
+        typer.echo("no runs" if wanted is None and not prefix else "no run matches")
+    for run in runs:
+        created = _clock(run.created_at_ms) if run.created_at_ms is not None else "-"
+        typer.echo(f"{created}  {run.status:<9}  {run.workflow_id}  ({run.executor_id or '-'})")
 
 
 @runs_app.command("dead-letters")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot import __version__
 from tests.conftest import RunSpecbot
 
@@ -27,3 +29,17 @@ def test_unknown_command_is_a_usage_error(run_specbot: RunSpecbot) -> None:
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "frobnicate" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [(), ("review",), ("demo",), ("serve",), ("runs", "inbox"), ("runs", "list"), ("lint",)],
+)
+def test_flags_show_no_value_type_in_help(
+    run_specbot: RunSpecbot, command: tuple[str, ...]
+) -> None:
+    """A flag takes no value: help never shows ``<bool>`` beside it (or beside --help)."""
+    result = run_specbot(*command, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "--help" in result.stdout
+    assert "<bool>" not in result.stdout
