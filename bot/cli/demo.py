@@ -32,13 +32,20 @@ def demo(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show specbot's log lines too."),
 ) -> None:
     """Run the whole loop offline: gate, plan, implement, test, PR, review, one follow-up."""
-    from bot.demo import demo_repo_dir, demo_script_path, demo_spec
+    from bot.demo import demo_repo_dir, demo_script_path, demo_spec, demo_spec_not_ready
     from bot.offline import DemoContent, run_demo
     from bot.web import configure_logging
 
     configure_logging("INFO" if verbose else "WARNING")
     spec = demo_spec()
-    content = DemoContent(demo_repo_dir(), spec.title, spec.body, demo_script_path())
+    refused = demo_spec_not_ready()
+    content = DemoContent(
+        demo_repo_dir(),
+        spec.title,
+        spec.body,
+        demo_script_path(),
+        not_ready=(refused.title, refused.body),
+    )
     typer.echo(SCRIPTED_NOTE.format(script=content.script.name))
     data_dir = keep if keep is not None else Path(tempfile.mkdtemp(prefix="specbot-demo-"))
     if keep is None:

@@ -81,6 +81,7 @@ def review_command(
         NoModelError,
         Progress,
         ReviewRequest,
+        check_model_reachable,
         has_uncommitted_changes,
         review_local,
         team_from_settings,
@@ -100,6 +101,8 @@ def review_command(
     progress = Progress(lambda line: typer.echo(line, err=True))
     try:
         team = team_from_settings(settings, progress, with_model=bool(names))
+        if names:
+            check_model_reachable(settings)
     except NoModelError as exc:
         fail("review", f"{exc}; or use --no-model for the analysers only")
     if head == "HEAD" and has_uncommitted_changes(root):

@@ -122,6 +122,7 @@ def run_command(
         NoModelError,
         Progress,
         RunRequest,
+        check_model_reachable,
         has_uncommitted_changes,
         require_model,
         run_json,
@@ -146,6 +147,10 @@ def run_command(
         print_verdict(verdict, str(spec), json_output=output is RunFormat.json)
         typer.echo("specbot run: the spec is not ready; nothing was run", err=True)
         raise typer.Exit(EXIT_NOT_DONE)
+    try:
+        check_model_reachable(settings)  # before the setup, not after it
+    except NoModelError as exc:
+        fail("run", str(exc))
     spec_text = SpecText.of(0, spec_title(text, spec), text)
     name = pick_branch(root, branch, spec_text.title)
     progress = Progress(lambda line: typer.echo(line, err=True))
