@@ -20,6 +20,8 @@ _BY_TYPE = {
     "missing": "is required",
     "extra_forbidden": "unknown key",
     "dict_type": "must be a mapping of keys to values",
+    "model_type": "must be a mapping of keys to values",
+    "model_attributes_type": "must be a mapping of keys to values",
     "list_type": "must be a list",
     "url_parsing": "must be a URL",
 }

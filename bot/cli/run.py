@@ -65,9 +65,11 @@ def load_settings(command: str) -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
+        from bot.wording import plain_error
+
         first = exc.errors()[0]
         name = ".".join(str(part) for part in first["loc"])
-        fail(command, f"setting {name}: {first['msg']}")
+        fail(command, f"setting {name}: {plain_error(first)}")
 
 
 def load_config(command: str, repo: Path, base_sha: str, given: Path | None) -> RepoConfig:
