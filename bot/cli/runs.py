@@ -6,6 +6,7 @@ when their runs started)."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -22,6 +23,13 @@ runs_app = typer.Typer(
 )
 
 
+def _first_line(exc: Exception) -> str:
+    """The error without the driver's class prefix and SQLAlchemy's background link."""
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(original).__name__
+
+
 @contextmanager
 def _client() -> Iterator[EngineClient]:
     import sqlalchemy as sa
@@ -30,11 +38,15 @@ def _client() -> Iterator[EngineClient]:
     from bot.settings import Settings
 
     settings = engine_settings(Settings(), executor_id="specbot-cli")
+    # The engine logs its own connection errors; the one line below says it for this command.
+    logging.getLogger("dbos").setLevel(logging.CRITICAL)
     try:
         client = EngineClient(settings)
     except Exception as exc:
         shown = sa.make_url(settings.database_url).render_as_string(hide_password=True)
-        typer.echo(f"specbot runs: cannot open the run database {shown}: {exc}", err=True)
+        typer.echo(
+            f"specbot runs: cannot open the run database {shown}: {_first_line(exc)}", err=True
+        )
         raise typer.Exit(2) from None
     try:
         yield client
