@@ -113,6 +113,18 @@ def test_a_file_with_nul_bytes_is_not_linted_as_text(
     assert "standard input: a binary file" in piped.stderr
 
 
+def test_the_header_fits_an_80_column_terminal(run_specbot: RunSpecbot) -> None:
+    """On 80 columns a long header breaks before its scores instead of wrapping mid-way;
+    on 120 it stays one line."""
+    example = "specs/examples/not-ready/conflicting-targets.md"
+    narrow = run_specbot("lint", example, env={"COLUMNS": "80"}).stdout.splitlines()
+    assert narrow[0] == f"{example}: not ready"
+    assert narrow[1].startswith("  score ") and narrow[1].endswith(" P4 100")
+    assert max(len(line) for line in narrow) <= 80
+    wide = run_specbot("lint", example, env={"COLUMNS": "120"}).stdout.splitlines()
+    assert wide[0].startswith(f"{example}: not ready  score ")
+
+
 def test_empty_stdin_is_not_ready(run_specbot: RunSpecbot) -> None:
     """An empty body is a verdict (STR-001), not a usage error."""
     result = run_specbot("lint", "-", "-f", "json", input="")
