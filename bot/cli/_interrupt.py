@@ -76,8 +76,10 @@ def _handle(signum: int, _frame: FrameType | None) -> None:
 
 
 def _silence() -> int:
-    """Point standard error at /dev/null (threads' tracebacks, log lines); the old one back."""
-    sys.stdout.flush()
+    """Point standard error at /dev/null (threads' tracebacks, log lines); return a copy of
+    the old one for the one line."""
+    with contextlib.suppress(Exception):  # what was printed so far stays (a closed pipe too)
+        sys.stdout.flush()
     terminal = os.dup(2)
     logging.disable(logging.CRITICAL)
     threading.excepthook = lambda _args: None
