@@ -84,7 +84,11 @@ def test_demo_stops_with_one_line_and_no_process_left(
                 break
         else:
             raise AssertionError(f"the demo ended before {after!r}")
-        seen.update(descendants(process.pid))
+        # Signal while a child process runs (git, an agent's shell, a test run).
+        deadline = time.monotonic() + 120
+        while not (running := descendants(process.pid)) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.update(running)
         process.send_signal(signum)
         _out, err = process.communicate(timeout=60)
     finally:
