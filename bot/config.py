@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from bot.orchestra.config import TeamConfig
 from bot.review import ReviewPolicy
 from bot.spec import GateConfig
+from bot.wording import plain_error
 from bot.workspace import WorkspaceConfig
 
 DEFAULT_PATH = ".github/specbot.yml"
@@ -158,7 +159,7 @@ def load_repo_config(text: str, source: str = DEFAULT_PATH) -> RepoConfig:
         first = exc.errors()[0]
         location = tuple(first["loc"])
         dotted = ".".join(str(part) for part in location) or "(top level)"
-        message = first["msg"]
+        message = plain_error(first)
         if first["type"] == "extra_forbidden":
             message = "unknown key"
         elif first["type"] == "literal_error":

@@ -115,7 +115,10 @@ def translate_error(exc: anthropic.APIError) -> TransientModelError | PermanentM
     """Our error for an SDK error: transient (worth a retry) or permanent."""
     if isinstance(exc, anthropic.APIConnectionError):
         kind = "timeout" if isinstance(exc, anthropic.APITimeoutError) else "connection_error"
-        return TransientModelError(f"{kind}: {exc}", error_type=kind)
+        # Name where: "Connection error." alone does not say which endpoint is unreachable.
+        url = exc.request.url
+        where = f"{url.scheme}://{url.host}{f':{url.port}' if url.port else ''}{url.path}"
+        return TransientModelError(f"{kind} to {where}: {exc}", error_type=kind)
     if isinstance(exc, anthropic.APIStatusError):
         body: dict[str, Any] = exc.body if isinstance(exc.body, dict) else {}
         error: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else {}

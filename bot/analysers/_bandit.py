@@ -1,9 +1,11 @@
 """bandit as a swarm member: security findings on changed Python lines.
 
-bandit rates each issue by severity (how bad it would be) and confidence (how sure it is).
-Severity maps HIGH -> major, MEDIUM -> minor, LOW -> nit; confidence maps HIGH -> 0.9,
-MEDIUM -> 0.6, LOW -> 0.3. Under the default review policy (request changes at major with
-confidence 0.5) a HIGH-severity issue found with MEDIUM or HIGH confidence requests changes.
+bandit rates each issue by severity (how bad it would be) and confidence (how sure it is),
+and names its weakness (a CWE). Severity maps HIGH -> major, MEDIUM -> minor, LOW -> nit,
+except that a MEDIUM issue whose CWE is an injection (OS command, SQL, code, deserialisation:
+``eval(input())``, a query built by string concatenation) is major too; confidence maps
+HIGH -> 0.9, MEDIUM -> 0.6, LOW -> 0.3. Under the default review policy (request changes at
+major with confidence 0.5) such an issue found with MEDIUM or HIGH confidence requests changes.
 ``assert`` (B101) is not reported in test files, where it is how tests are written.
 """
 
@@ -21,6 +23,16 @@ from bot.review import FileKind, Finding, Severity, file_kind
 
 BANDIT_SEVERITY = {"HIGH": Severity.MAJOR, "MEDIUM": Severity.MINOR, "LOW": Severity.NIT}
 BANDIT_CONFIDENCE = {"HIGH": 0.9, "MEDIUM": 0.6, "LOW": 0.3}
+# Injection weaknesses: OS command (78), SQL (89), code (94, 95), deserialisation (502).
+INJECTION_CWES = frozenset({78, 89, 94, 95, 502})
+
+
+def bandit_severity(severity: object, cwe: int | None) -> Severity | None:
+    """bandit's severity as ours: MEDIUM is major when its CWE is an injection."""
+    mapped = BANDIT_SEVERITY.get(str(severity))
+    if mapped is Severity.MINOR and cwe in INJECTION_CWES:
+        return Severity.MAJOR
+    return mapped
 
 
 @dataclass(frozen=True)
@@ -71,7 +83,9 @@ def _assert_in_test(finding: Finding) -> bool:
 def _finding(item: Mapping[str, object], targets: Targets) -> Finding | None:
     path = targets.diff_path(item.get("filename"))
     line = as_positive_int(item.get("line_number"))
-    severity = BANDIT_SEVERITY.get(str(item.get("issue_severity")))
+    cwe = item.get("issue_cwe")
+    cwe_id = as_positive_int(cwe.get("id")) if isinstance(cwe, dict) else None
+    severity = bandit_severity(item.get("issue_severity"), cwe_id)
     confidence = BANDIT_CONFIDENCE.get(str(item.get("issue_confidence")))
     if path is None or line is None or severity is None or confidence is None:
         return None
@@ -80,8 +94,6 @@ def _finding(item: Mapping[str, object], targets: Targets) -> Finding | None:
     last = max((n for n in numbers if n is not None), default=line)
     test_id = clean_text(item.get("test_id"), 20)
     message = f"bandit {test_id}: {clean_text(item.get('issue_text'))}"
-    cwe = item.get("issue_cwe")
-    cwe_id = as_positive_int(cwe.get("id")) if isinstance(cwe, dict) else None
     if cwe_id is not None:
         message += f" (CWE-{cwe_id})"
     more = clean_text(item.get("more_info"), 300)

@@ -6,11 +6,14 @@ Sub-command modules import their heavy dependencies inside the command function,
 
 from __future__ import annotations
 
+import signal
 import sys
+from typing import Any
 
 import typer
 
 from bot import __version__
+from bot.cli import _interrupt as interrupt
 from bot.cli import model as model_command
 from bot.cli.app import app_app
 from bot.cli.config import config_app
@@ -84,13 +87,33 @@ app.command("run")(run_command)
 app.command("review")(review_command)
 
 
+def _hide_flag_types(command: Any, parent: Any = None) -> None:
+    """Flags take no value: their help shows none (Typer would print ``<bool>``)."""
+    # The help option is made, once, for a context: make it now to hide its type too.
+    context = command.context_class(
+        command, parent=parent, info_name=command.name, **command.context_settings
+    )
+    helper = command.get_help_option(context)
+    for param in [*command.params, *([helper] if helper is not None else [])]:
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _hide_flag_types(sub, context)
+
+
 def main() -> None:
-    """Run the CLI; unexpected errors become one line on stderr, never a traceback."""
+    """Run the CLI; unexpected errors become one line on stderr, never a traceback.
+
+    SIGINT and SIGTERM end a command with one line and exit 130 or 143 (``_interrupt``).
+    """
+    interrupt.install()
+    command = typer.main.get_command(app)
+    _hide_flag_types(command)
     try:
-        app(prog_name="specbot")
-    except KeyboardInterrupt:
-        typer.echo("specbot: interrupted", err=True)
-        sys.exit(130)
+        command(prog_name="specbot")
+    except KeyboardInterrupt:  # raised by code that saw a SIGINT before the handler was set
+        typer.echo("specbot: interrupted: stopped", err=True)
+        sys.exit(interrupt.exit_code(signal.SIGINT))
     except Exception as exc:  # the last line of defence: users never see a traceback
         typer.echo(f"specbot: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(3)

@@ -8,6 +8,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.wording import plain_error
+
 Problem = tuple[int, str, str]
 
 
@@ -46,7 +48,7 @@ def _message(error: Any) -> str:
         return "unknown key"
     if error["type"] == "literal_error":
         return f"unknown value {error['input']!r}"
-    return str(error["msg"])
+    return plain_error(error)
 
 
 def _duplicate_keys(node: Any, path: tuple[str, ...]) -> list[Problem]:

@@ -43,7 +43,10 @@ def check(
         try:
             text, shown = path.read_text(encoding="utf-8"), str(path)
         except (OSError, UnicodeDecodeError) as exc:
-            typer.echo(f"specbot config: cannot read {path}: {exc}", err=True)
+            from bot.wording import plain_os_error
+
+            reason = plain_os_error(exc) if isinstance(exc, OSError) else "not UTF-8 text"
+            typer.echo(f"specbot config: cannot read {path}: {reason}", err=True)
             raise typer.Exit(2) from None
     problems = check_config_text(text, _model())
     for line, where, message in problems:

@@ -7,12 +7,15 @@ server for the model. Exit 0 only when every step of the loop happened.
 from __future__ import annotations
 
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+from bot.cli._interrupt import SIGNALS, install, on_interrupt
 
 if TYPE_CHECKING:
     from bot.offline import DemoReport, OfflineStack
@@ -36,15 +39,29 @@ def demo(
     ),
 ) -> None:
     """Run the whole loop offline: gate, plan, implement, test, PR, review, one follow-up."""
-    from bot.demo import demo_repo_dir, demo_script_path, demo_spec
+    from bot.demo import demo_repo_dir, demo_script_path, demo_spec, demo_spec_not_ready
     from bot.offline import DemoContent, run_demo
     from bot.web import configure_logging
 
     configure_logging("INFO" if verbose else "WARNING")
     spec = demo_spec()
-    content = DemoContent(demo_repo_dir(), spec.title, spec.body, demo_script_path())
+    refused = demo_spec_not_ready()
+    content = DemoContent(
+        demo_repo_dir(),
+        spec.title,
+        spec.body,
+        demo_script_path(),
+        not_ready=(refused.title, refused.body),
+    )
     typer.echo(SCRIPTED_NOTE.format(script=content.script.name))
     data_dir = keep if keep is not None else Path(tempfile.mkdtemp(prefix="specbot-demo-"))
+    if keep is None:
+        # Everything the demo writes (localhub's state too) goes in one folder, removed at the
+        # end, also when the demo is interrupted.
+        tempfile.tempdir = str(data_dir)
+        on_interrupt("demo", "the demo stopped; its temporary data is removed", remove=data_dir)
+    else:
+        on_interrupt("demo", f"the demo stopped; its data is kept in {data_dir}")
     try:
         report = run_demo(
             content,
@@ -81,6 +98,10 @@ def _summary(report: DemoReport) -> None:
         typer.echo("Every step happened.")
 
 
+def _stop_serving(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _serve_until_interrupted(stack: OfflineStack, report: DemoReport) -> None:
     """Print the summary and where to look, then keep everything running until Ctrl-C."""
     import threading
@@ -94,7 +115,13 @@ def _serve_until_interrupted(stack: OfflineStack, report: DemoReport) -> None:
     for name, url in report.links.items():
         typer.echo(f"  {name + ':':<{width}} {url}")
     typer.echo(f"  {'API:':<{width}} {stack.hub.api_url} (token {USER_TOKEN})")
+    # Here a signal is how the person says they are done: stop the servers and exit 0, rather
+    # than the interruption (exit 130) it is while the loop runs. A second one still is.
+    for signum in SIGNALS:
+        signal.signal(signum, _stop_serving)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         typer.echo("")
+    finally:
+        install()

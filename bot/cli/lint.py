@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from bot.spec import Verdict
 
 STDIN = "-"
@@ -33,6 +35,10 @@ def _fail(message: str) -> NoReturn:
 
 
 def _decode(data: bytes, name: str) -> str:
+    # A NUL byte never occurs in text: an image or an archive named *.md is not a spec.
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        _fail(f"{name}: a binary file, not text (a NUL byte at offset {nul})")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -105,6 +111,22 @@ def lint_command(
     raise typer.Exit(EXIT_READY if all(v.ready for _, v in results) else EXIT_NOT_READY)
 
 
+def _fit_header(rendered: RenderableType, width: int) -> RenderableType:
+    """The verdict's header line, broken before its scores when it is wider than the terminal
+    (rather than wrapped mid-way by the terminal or the renderer)."""
+    from rich.console import Group
+    from rich.text import Text
+
+    if not isinstance(rendered, Group) or not rendered.renderables:
+        return rendered
+    header = rendered.renderables[0]
+    at = header.plain.find("  score ") if isinstance(header, Text) else -1
+    if not isinstance(header, Text) or header.cell_len <= width or at < 0:
+        return rendered
+    verdict, scores = header.divide([at])  # each part keeps its styles
+    return Group(verdict, scores, *rendered.renderables[1:])
+
+
 def _print(verdicts: list[tuple[str, Verdict]], output: OutputFormat) -> None:
     from bot.spec import (
         code_span,
@@ -134,7 +156,8 @@ def _print(verdicts: list[tuple[str, Verdict]], output: OutputFormat) -> None:
         # Piped or redirected output has no width to fit: 100 columns keep the table unwrapped.
         console.width = 100
     for name, verdict in verdicts:
-        console.print(render_text(verdict, source="<stdin>" if name == STDIN else name))
+        rendered = render_text(verdict, source="<stdin>" if name == STDIN else name)
+        console.print(_fit_header(rendered, console.width))
         if several:
             console.print()
     if several:

@@ -81,6 +81,7 @@ def review_command(
         NoModelError,
         Progress,
         ReviewRequest,
+        check_model_reachable,
         has_uncommitted_changes,
         review_local,
         team_from_settings,
@@ -100,6 +101,8 @@ def review_command(
     progress = Progress(lambda line: typer.echo(line, err=True))
     try:
         team = team_from_settings(settings, progress, with_model=bool(names))
+        if names:
+            check_model_reachable(settings)
     except NoModelError as exc:
         fail("review", f"{exc}; or use --no-model for the analysers only")
     if head == "HEAD" and has_uncommitted_changes(root):
@@ -145,6 +148,8 @@ def print_review(review: LocalReview, output: ReviewFormat) -> int:
     }[output]
     typer.echo(render(review))
     if review.incomplete:
-        typer.echo(f"specbot review: incomplete: {'; '.join(review.incomplete)}", err=True)
+        # The reasons are in the review itself: name the members once more, not the reasons.
+        names = ", ".join(entry.split(":", 1)[0] for entry in review.incomplete)
+        typer.echo(f"specbot review: incomplete: {names} did not finish", err=True)
     blocked = review.verdict == "request_changes" or bool(review.incomplete)
     return EXIT_CHANGES_REQUESTED if blocked else EXIT_NO_BLOCKER

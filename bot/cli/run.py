@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from bot.cli._interrupt import on_interrupt
+
 if TYPE_CHECKING:
     from bot.config import RepoConfig
     from bot.settings import Settings
@@ -37,7 +39,13 @@ def fail(command: str, message: str) -> NoReturn:
 def read_text_file(command: str, path: Path) -> str:
     """A UTF-8 file's text, or a usage error naming the file."""
     try:
-        return path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
+        if "\x00" in text:  # never in text: an image or an archive under a .md name
+            fail(
+                command,
+                f"{path}: a binary file, not text (a NUL byte at offset {text.index(chr(0))})",
+            )
+        return text
     except FileNotFoundError:
         fail(command, f"{path}: no such file")
     except IsADirectoryError:
@@ -57,9 +65,11 @@ def load_settings(command: str) -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
+        from bot.wording import plain_error
+
         first = exc.errors()[0]
         name = ".".join(str(part) for part in first["loc"])
-        fail(command, f"setting {name}: {first['msg']}")
+        fail(command, f"setting {name}: {plain_error(first)}")
 
 
 def load_config(command: str, repo: Path, base_sha: str, given: Path | None) -> RepoConfig:
@@ -114,6 +124,7 @@ def run_command(
         NoModelError,
         Progress,
         RunRequest,
+        check_model_reachable,
         has_uncommitted_changes,
         require_model,
         run_json,
@@ -138,6 +149,10 @@ def run_command(
         print_verdict(verdict, str(spec), json_output=output is RunFormat.json)
         typer.echo("specbot run: the spec is not ready; nothing was run", err=True)
         raise typer.Exit(EXIT_NOT_DONE)
+    try:
+        check_model_reachable(settings)  # before the setup, not after it
+    except NoModelError as exc:
+        fail("run", str(exc))
     spec_text = SpecText.of(0, spec_title(text, spec), text)
     name = pick_branch(root, branch, spec_text.title)
     progress = Progress(lambda line: typer.echo(line, err=True))
@@ -158,11 +173,8 @@ def run_command(
         isolate=settings.isolate_agents,
         keep_checkout=keep_checkout,
     )
-    try:
-        report = run_spec(request, team, progress)
-    except KeyboardInterrupt:
-        typer.echo(f"specbot run: interrupted; the work so far is in {request.work_dir}", err=True)
-        raise typer.Exit(130) from None
+    on_interrupt("run", f"the work so far is in {request.work_dir}")
+    report = run_spec(request, team, progress)
     typer.echo(run_json(report) if output is RunFormat.json else run_text(report))
     raise typer.Exit(EXIT_DONE if report.ok else EXIT_NOT_DONE)
 

@@ -1,10 +1,12 @@
 """``specbot runs``: look at durable runs and act on them from any machine that reaches the
-database: the dead-letter list, retry of a dead letter, cancellation, status, and the webhook
-inbox (deliveries stored by ``serve`` and when their runs started)."""
+database: the runs (newest first, by status or id prefix), the dead-letter list, retry of a
+dead letter, cancellation, status, and the webhook inbox (deliveries stored by ``serve`` and
+when their runs started)."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -16,9 +18,16 @@ if TYPE_CHECKING:
 
 runs_app = typer.Typer(
     name="runs",
-    help="Dead letters, retries, cancellation and status of runs; the webhook inbox.",
+    help="Runs, dead letters, retries, cancellation and status; the webhook inbox.",
     no_args_is_help=True,
 )
+
+
+def _first_line(exc: Exception) -> str:
+    """The error without the driver's class prefix and SQLAlchemy's background link."""
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(original).__name__
 
 
 @contextmanager
@@ -29,16 +38,63 @@ def _client() -> Iterator[EngineClient]:
     from bot.settings import Settings
 
     settings = engine_settings(Settings(), executor_id="specbot-cli")
+    # The engine logs its own connection errors; the one line below says it for this command.
+    logging.getLogger("dbos").setLevel(logging.CRITICAL)
     try:
         client = EngineClient(settings)
     except Exception as exc:
         shown = sa.make_url(settings.database_url).render_as_string(hide_password=True)
-        typer.echo(f"specbot runs: cannot open the run database {shown}: {exc}", err=True)
+        typer.echo(
+            f"specbot runs: cannot open the run database {shown}: {_first_line(exc)}", err=True
+        )
         raise typer.Exit(2) from None
     try:
         yield client
     finally:
         client.close()
+
+
+RUN_STATUSES = (
+    "ENQUEUED",
+    "PENDING",
+    "SUCCESS",
+    "ERROR",
+    "CANCELLED",
+    "MAX_RECOVERY_ATTEMPTS_EXCEEDED",
+)
+
+
+@runs_app.command("list")
+def list_runs(
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help=f"Only runs in this status: {', '.join(RUN_STATUSES)}."),
+    ] = None,
+    prefix: Annotated[
+        str | None,
+        typer.Option("--prefix", help="Only runs whose id starts with this, e.g. delivery:."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many runs.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+) -> None:
+    """List runs, newest first: id, status, when it started and which worker ran it."""
+    wanted = status.strip().upper() if status is not None else None
+    if wanted is not None and wanted not in RUN_STATUSES:
+        typer.echo(
+            f"specbot runs: --status {status!r} is not a status; one of {', '.join(RUN_STATUSES)}",
+            err=True,
+        )
+        raise typer.Exit(2)
+    with _client() as client:
+        runs = client.list_runs(status=wanted, prefix=prefix or None, limit=limit)
+    if as_json:
+        typer.echo(json.dumps([run.__dict__ for run in runs], indent=2))
+        return
+    if not runs:
+        typer.echo("no runs" if wanted is None and not prefix else "no run matches")
+    for run in runs:
+        created = _clock(run.created_at_ms) if run.created_at_ms is not None else "-"
+        typer.echo(f"{created}  {run.status:<9}  {run.workflow_id}  ({run.executor_id or '-'})")
 
 
 @runs_app.command("dead-letters")

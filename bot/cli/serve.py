@@ -1,7 +1,8 @@
 """``specbot serve``: the GitHub App's webhook server, with a worker in the same process.
 
-Start-up checks every setting the App needs and refuses with one line naming the first one
-missing or wrong. ``--no-worker`` only accepts deliveries into the webhook inbox
+Start-up checks every setting the App needs and refuses with one message naming each one
+missing or wrong (the model's key included, when this process runs the flows), and with one
+line when the port is taken. ``--no-worker`` only accepts deliveries into the webhook inbox
 (``specbot worker`` processes then start and run them). Stops on SIGTERM or SIGINT:
 in-flight requests finish, running work gets ``--drain`` seconds, and what is left is
 recovered by the next worker to start.
@@ -9,11 +10,13 @@ recovered by the next worker to start.
 
 from __future__ import annotations
 
+import errno
 import gc
 import importlib
 import importlib.util
 import os
 import signal
+import socket
 import sys
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -57,30 +60,62 @@ def load_router(reference: str | None) -> IngestRouter:
     return found
 
 
-def read_settings() -> Settings:
-    """Settings from the environment and `app.env`, checked for everything the App needs."""
+def read_settings(*, needs_model: bool = True) -> Settings:
+    """Settings from the environment, checked for everything the App needs to start.
+
+    Every missing or unusable setting is named in one ``StartupError``, not the first alone;
+    ``needs_model``: this process runs the flows, whose agents call the model.
+    """
     from pydantic import ValidationError
 
-    from bot.adapters.github_app import AppSettingsError, GitHubApp
     from bot.settings import load_settings
+    from bot.wording import plain_error
 
     try:
         settings = load_settings()
     except ValidationError as exc:
-        error = exc.errors()[0]
-        name = ".".join(str(part) for part in error["loc"])
-        raise StartupError(f"{name}: {error['msg']}") from None
-    secret = settings.github_webhook_secret
-    if secret is None or not secret.get_secret_value().strip():
-        raise StartupError(
-            "GITHUB_WEBHOOK_SECRET is not set: the secret entered in the App's webhook settings"
+        problems = [
+            f"{'.'.join(str(part) for part in error['loc'])} {plain_error(error)}"
+            for error in exc.errors()
+        ]
+        raise StartupError(_several(problems)) from None
+    problems = _app_problems(settings)
+    key = settings.anthropic_api_key
+    if needs_model and (key is None or not key.get_secret_value().strip()):
+        problems.append(
+            "ANTHROPIC_API_KEY is not set: the key specbot's agents call the model with"
+            " (without it every run fails)"
         )
-    try:
-        GitHubApp.from_settings(settings).close()
-    except AppSettingsError as exc:
-        raise StartupError(str(exc)) from None
+    if problems:
+        raise StartupError(_several(problems))
     check_database(settings)
     return settings
+
+
+def _app_problems(settings: Settings) -> list[str]:
+    """What is missing or wrong among the App's own settings: secret, id and private key."""
+    from bot.adapters.github_app import AppSettingsError, app_id_from, private_key_from
+
+    problems = []
+    secret = settings.github_webhook_secret
+    if secret is None or not secret.get_secret_value().strip():
+        problems.append(
+            "GITHUB_WEBHOOK_SECRET is not set: the secret entered in the App's webhook settings"
+        )
+    for check in (app_id_from, private_key_from):
+        try:
+            check(settings)
+        except AppSettingsError as exc:
+            problems.append(str(exc))
+    return problems
+
+
+def _several(problems: list[str]) -> str:
+    """One problem on one line; several under one line that counts them."""
+    if len(problems) == 1:
+        return problems[0]
+    listed = "".join(f"\n  {problem}" for problem in problems)
+    return f"{len(problems)} settings to fix before it can start:{listed}"
 
 
 def check_database(settings: Settings) -> None:
@@ -125,6 +160,31 @@ def _make_sqlite_directory(url: str) -> None:
         ) from None
 
 
+def bind_port(host: str, port: int) -> socket.socket:
+    """The listening socket, bound here so a taken port is one line, not a server's log."""
+    from bot.wording import plain_os_error
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        reason = plain_os_error(exc) if isinstance(exc, OSError) else "not a host name"
+        raise StartupError(f"--host {host}: {reason}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"port {port} on {host} is already in use: stop what listens there or choose"
+                " another with --port"
+            ) from None
+        raise StartupError(f"cannot listen on {host}:{port}: {plain_os_error(exc)}") from None
+    return sock
+
+
 def serving_catalog(references: list[str] | None, router: IngestRouter) -> Catalog:
     """The catalog a worker in this process serves: the flows' plus the ingest pipeline over
     ``router``."""
@@ -160,13 +220,15 @@ def serve(
 ) -> None:
     """Serve GitHub webhooks at POST /webhook and readiness at GET /healthz."""
     try:
-        settings = read_settings()
+        # The flows' agents call the model: serving them without a key, every run would fail.
+        settings = read_settings(needs_model=with_worker and router in (None, DEFAULT_ROUTER))
         found_router = load_router(router)
         served = serving_catalog(catalog, found_router) if with_worker else None
+        listening = bind_port(host, port)
     except StartupError as exc:
         typer.echo(f"specbot serve: {exc}", err=True)
         raise typer.Exit(2) from None
-    unfinished = _run(settings, found_router, served, host, port, drain)
+    unfinished = _run(settings, found_router, served, listening, drain)
     sys.stdout.flush()
     sys.stderr.flush()
     if unfinished:
@@ -179,8 +241,7 @@ def _run(
     settings: Settings,
     router: IngestRouter,
     catalog: Catalog | None,
-    host: str,
-    port: int,
+    listening: socket.socket,
     drain: float,
 ) -> int:
     import uvicorn
@@ -195,6 +256,7 @@ def _run(
     else:
         store = EngineClient(engine_settings(settings), create_schema=True)
     app = create_app(settings, store, router, drain_seconds=drain)
+    host, port = listening.getsockname()[:2]
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, lifespan="on"
     )
@@ -204,7 +266,7 @@ def _run(
         signal.signal(signum, _ignore_after_shutdown)
     _freeze_startup_objects()
     try:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=[listening])
     finally:
         if isinstance(store, EngineClient):
             store.close()

@@ -16,7 +16,13 @@ from bot.local._git import (
     repository_root,
     resolve_commit,
 )
-from bot.local._model import NO_MODEL, NoModelError, require_model, team_from_settings
+from bot.local._model import (
+    NO_MODEL,
+    NoModelError,
+    check_model_reachable,
+    require_model,
+    team_from_settings,
+)
 from bot.local._progress import Progress, StageRecord
 from bot.local._render import review_json, review_markdown, review_text, run_json, run_text
 from bot.local._report import RunReport, TestSummary, UsageSummary
@@ -28,6 +34,7 @@ __all__ = [
     "LocalGitError",
     "LocalReview",
     "NoModelError",
+    "check_model_reachable",
     "PlacedFinding",
     "Progress",
     "ReviewRequest",

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import socket
 import threading
+import urllib.parse
+import urllib.request
 
 from bot.agents import ModelRequest, ModelResponse, PermanentModelError, ResilientModel, RunBudget
 from bot.local._progress import Progress
 from bot.settings import Settings
+from bot.wording import plain_os_error
 from bot.work import Team
+
+DEFAULT_MODEL_URL = "https://api.anthropic.com"
+REACH_TIMEOUT = 5.0
 
 NO_MODEL = (
     "no model configured: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a proxy or"
@@ -66,3 +73,31 @@ def team_from_settings(settings: Settings, progress: Progress, *, with_model: bo
         redact=settings.secret_values(),
         on_event=progress.on_agent_event,
     )
+
+
+def check_model_reachable(settings: Settings, timeout: float = REACH_TIMEOUT) -> None:
+    """``NoModelError`` naming the URL when nothing answers there (no request is made).
+
+    Checked before a run's setup, so an unreachable model is one line at once rather than a
+    circuit breaker opening after the setup and the first agent's retries. Behind a proxy the
+    proxy is what answers; the SDK finds it, so nothing is checked here.
+    """
+    url = settings.anthropic_base_url or DEFAULT_MODEL_URL
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise NoModelError(f"ANTHROPIC_BASE_URL {url!r} is not an http:// or https:// URL")
+    if parts.scheme in urllib.request.getproxies() and not urllib.request.proxy_bypass(
+        parts.hostname
+    ):
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except ValueError:
+        raise NoModelError(f"ANTHROPIC_BASE_URL {url!r} has an invalid port") from None
+    except OSError as exc:
+        reason = f"no answer in {timeout:g} s" if isinstance(exc, TimeoutError) else None
+        raise NoModelError(
+            f"the model at {url} cannot be reached ({reason or plain_os_error(exc)}):"
+            " check ANTHROPIC_BASE_URL and the network"
+        ) from None

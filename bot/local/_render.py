@@ -7,6 +7,7 @@ from itertools import groupby
 
 from bot.local._report import RunReport, UsageSummary
 from bot.local._review import LocalReview, PlacedFinding
+from bot.work import ReviewerNote
 
 _CRITERION_WORDS = {"met": "met", "failed": "NOT met (a test failed)", "unverified": "NOT met"}
 _PLACEMENT_WORDS = {
@@ -96,10 +97,19 @@ def review_text(review: LocalReview) -> str:
     if review.incomplete:
         lines += ["", "incomplete:", *(f"  {entry}" for entry in review.incomplete)]
     if review.members:
-        members = ", ".join(f"{m.member} ({m.status}, {m.findings})" for m in review.members)
+        failed = {entry.split(":", 1)[0] for entry in review.incomplete}
+        members = ", ".join(_member(m, m.member in failed) for m in review.members)
         lines += ["", f"reviewers: {members}"]
     lines.append(_usage(review.usage))
     return "\n".join(lines)
+
+
+def _member(note: ReviewerNote, failed: bool) -> str:
+    """``bandit (ok, 4 findings)``; a failure's reason is under "incomplete:", shown once."""
+    status = note.status.split(":", 1)[0] if failed else note.status
+    if status.startswith("skipped"):
+        return f"{note.member} ({status})"
+    return f"{note.member} ({status}, {note.findings} finding(s))"
 
 
 def _finding_lines(item: PlacedFinding) -> list[str]:

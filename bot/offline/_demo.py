@@ -20,7 +20,7 @@ from github import Auth, Github
 
 from bot.agents import PriceTable, Usage, UsageLedger
 from bot.offline._stack import APP_ID, OfflineStack, start_stack
-from bot.offline._timeline import STEPS, Watch
+from bot.offline._timeline import REFUSAL_STEPS, STEPS, Probe, Watch
 from bot.scripted import LoggedRequest
 
 REPO = "acme/invoices"
@@ -39,6 +39,7 @@ class DemoContent:
     title: str
     body: str
     script: Path
+    not_ready: tuple[str, str] | None = None  # title and body of a spec opened first, refused
 
 
 @dataclass
@@ -134,13 +135,18 @@ def run_demo(
         echo(f"localhub (GitHub API) at {stack.hub.api_url}")
         echo(f"scripted model at {stack.model.base_url}")
         echo(f"specbot webhooks at {stack.webhook_url}")
-        issue = stack.hub.open_issue(REPO, content.title, content.body, as_user=USER)
-        echo(f"{_clock(started)}  {USER} opened issue #{issue['number']}: {issue['html_url']}")
-        stack.hub.label(REPO, issue["number"], ["spec"], as_user=USER)
-        echo(f"{_clock(started)}  {USER} added the label `spec`")
-        report = _watch(stack, issue["number"], echo, started, timeout)
+        refused = DemoReport()
+        if content.not_ready is not None:
+            number = _open_spec(stack, *content.not_ready, echo, started)
+            refused = _watch(stack, number, echo, started, timeout, REFUSAL_STEPS)
+        number = _open_spec(stack, content.title, content.body, echo, started)
+        report = _watch(stack, number, echo, started, timeout)
+        report.seen[:0], report.missed[:0] = refused.seen, refused.missed
         report.seconds = time.monotonic() - started
-        report.links = {"repository": f"{stack.hub.url}/{REPO}", "issue": issue["html_url"]}
+        report.links = {
+            "repository": f"{stack.hub.url}/{REPO}",
+            "issue": f"{stack.hub.url}/{REPO}/issues/{number}",
+        }
         report.links.update(report_links(stack, REPO))
         _count(stack, report)
         if hold is not None:
@@ -148,12 +154,26 @@ def run_demo(
     return report
 
 
+def _open_spec(stack: OfflineStack, title: str, body: str, echo: Echo, started: float) -> int:
+    """Open a spec issue as the demo user and label it ``spec``; its number."""
+    issue = stack.hub.open_issue(REPO, title, body, as_user=USER)
+    echo(f"{_clock(started)}  {USER} opened issue #{issue['number']}: {issue['html_url']}")
+    stack.hub.label(REPO, issue["number"], ["spec"], as_user=USER)
+    echo(f"{_clock(started)}  {USER} added the label `spec`")
+    return int(issue["number"])
+
+
 def _clock(started: float) -> str:
     return f"[{time.monotonic() - started:6.1f} s]"
 
 
 def _watch(
-    stack: OfflineStack, issue: int, echo: Echo, started: float, timeout: float
+    stack: OfflineStack,
+    issue: int,
+    echo: Echo,
+    started: float,
+    timeout: float,
+    steps: tuple[tuple[str, Probe], ...] = STEPS,
 ) -> DemoReport:
     client = Github(
         base_url=stack.hub.api_url,
@@ -164,7 +184,7 @@ def _watch(
     watch = Watch(repo=client.get_repo(REPO), issue=issue)
     report = DemoReport()
     deadline = time.monotonic() + timeout
-    pending = list(STEPS)
+    pending = list(steps)
     while pending and time.monotonic() < deadline:
         name, probe = pending[0]
         line = probe(watch)

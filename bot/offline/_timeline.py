@@ -54,13 +54,33 @@ def tracking_comment(watch: Watch) -> str | None:
     return f"tracking comment posted: {comment.html_url}" if comment is not None else None
 
 
-def gate_status(watch: Watch) -> str | None:
-    """The ``specbot/spec`` status on the default branch."""
+def _gate(watch: Watch) -> Any:
+    """The ``specbot/spec`` status on the default branch, when it is about this issue."""
     sha = watch.repo.get_branch(watch.repo.default_branch).commit.sha
     for status in watch.repo.get_commit(sha).get_combined_status().statuses:
-        if status.context == "specbot/spec":
-            return f"spec gate: {status.state} ({status.description})"
+        # Every spec issue's gate sets this one status: its description names the issue.
+        if status.context == "specbot/spec" and (status.description or "").startswith(
+            f"Spec #{watch.issue} "
+        ):
+            return status
     return None
+
+
+def gate_status(watch: Watch) -> str | None:
+    """The ``specbot/spec`` status on the default branch."""
+    status = _gate(watch)
+    return None if status is None else f"spec gate: {status.state} ({status.description})"
+
+
+def gate_refusal(watch: Watch) -> str | None:
+    """The gate's refusal of a spec that is not ready, with its verdict in the comment."""
+    status, comment = _gate(watch), _tracking(watch)
+    if status is None or comment is None or status.state != "failure":
+        return None
+    return (
+        f"spec gate: {status.state} ({status.description}): no model call, no pull request;"
+        f" what to add: {comment.html_url}"
+    )
 
 
 def pull_opened(watch: Watch) -> str | None:
@@ -160,3 +180,6 @@ STEPS: tuple[tuple[str, Probe], ...] = (
     ("check run 2", second_check),
     ("criteria check", criteria_check),
 )
+
+# The demo's first issue: a plausible spec the gate refuses before any token is spent.
+REFUSAL_STEPS: tuple[tuple[str, Probe], ...] = (("spec refused", gate_refusal),)

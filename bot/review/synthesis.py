@@ -2,7 +2,10 @@
 
 Reviewers work blind, so several of them often report the same problem. Two findings are the
 same problem when they are on the same file, their lines are within a few lines of each other,
-and they share a category or most of their wording. Findings already posted in an earlier round
+and they share a category or most of their wording; one reviewer's own findings merge only
+when they say the same thing (two of its findings on nearby lines, such as two bandit rules, are
+two problems). A merged finding names every reviewer that
+reported it. Findings already posted in an earlier round
 are recognised by a fingerprint that ignores line numbers (lines move between pushes).
 """
 
@@ -82,6 +85,13 @@ def _stronger(first: Finding, second: Finding) -> Finding:
     return min(first, second, key=lambda f: (f.severity.rank, -f.confidence, f.line))
 
 
+def _may_merge(kept: Finding, names: list[str], reviewer: str, finding: Finding) -> bool:
+    """Same problem; from a reviewer already in the group only when it is a repeat."""
+    if reviewer in names and fingerprint(kept) != fingerprint(finding):
+        return False
+    return is_same_problem(kept, finding)
+
+
 def merge_findings(
     reports: Iterable[ReviewerReport], already_posted: Iterable[str] = ()
 ) -> list[MergedFinding]:
@@ -91,7 +101,7 @@ def merge_findings(
     for report in reports:
         for finding in report.submission.findings:
             for index, (kept, names) in enumerate(groups):
-                if is_same_problem(kept, finding):
+                if _may_merge(kept, names, report.reviewer, finding):
                     if report.reviewer not in names:
                         names.append(report.reviewer)
                     groups[index] = (_stronger(kept, finding), names)

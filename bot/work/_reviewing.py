@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from bot.agents import AgentOutcome
-from bot.analysers import AnalyserOutcome, default_analysers, run_analysers
+from bot.analysers import AnalyserOutcome, AnalyserStatus, default_analysers, run_analysers
 from bot.ports import FileDiff
 from bot.review import (
     MergedFinding,
@@ -148,9 +148,11 @@ def _collect(
         if report is not None:
             reports.append(report)
     for item in analysed:
-        notes.append(
-            ReviewerNote(member=item.analyser, status=item.status.value, findings=item.kept)
-        )
+        # A skipped or failed analyser says why (not installed, no local rules, a crash).
+        status = item.status.value
+        if item.status is not AnalyserStatus.OK:
+            status = f"{status}: {item.detail}"[:200]
+        notes.append(ReviewerNote(member=item.analyser, status=status, findings=item.kept))
         reports.append(item.report)
     return reports, notes
 

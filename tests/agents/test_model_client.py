@@ -91,12 +91,14 @@ def test_connection_errors_are_retried(anthropic_model: Stack):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     inner = anthropic_model(f"http://127.0.0.1:{port}", timeout=2.0)
-    with pytest.raises(TransientModelError, match="connection_error"):
+    where = f"http://127.0.0.1:{port}/v1/messages"
+    with pytest.raises(TransientModelError, match=f"connection_error to {where}: "):
         inner.complete(REQUEST)
     sleeps = Sleeps()
     model = ResilientModel(inner, sleep=sleeps, policy=RetryPolicy(max_attempts=2))
-    with pytest.raises(ModelUnavailableError, match="after 2 attempts"):
+    with pytest.raises(ModelUnavailableError, match="after 2 attempts") as unavailable:
         model.complete(REQUEST)
+    assert where in str(unavailable.value)  # the URL is named, also after the retries
     assert len(sleeps.waits) == 1
 
 

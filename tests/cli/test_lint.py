@@ -95,6 +95,36 @@ def test_stdin(run_specbot: RunSpecbot) -> None:
     assert "<stdin>: not ready" in text.stdout
 
 
+def test_a_file_with_nul_bytes_is_not_linted_as_text(
+    run_specbot: RunSpecbot, tmp_path: Path
+) -> None:
+    """A binary file (NUL bytes, valid UTF-8 otherwise) is a usage error naming it, exit 2,
+    from a path or from standard input; nothing is printed as a verdict."""
+    binary = tmp_path / "diagram.md"
+    binary.write_bytes(b"## Summary\x00\x00\x01PNG data")
+    result = run_specbot("lint", str(binary))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"specbot lint: {binary}: a binary file, not text (a NUL byte at offset 10)"
+    )
+    assert result.stdout == ""
+    piped = run_specbot("lint", "-", input="## Summary\x00")
+    assert piped.returncode == 2
+    assert "standard input: a binary file" in piped.stderr
+
+
+def test_the_header_fits_an_80_column_terminal(run_specbot: RunSpecbot) -> None:
+    """On 80 columns a long header breaks before its scores instead of wrapping mid-way;
+    on 120 it stays one line."""
+    example = "specs/examples/not-ready/conflicting-targets.md"
+    narrow = run_specbot("lint", example, env={"COLUMNS": "80"}).stdout.splitlines()
+    assert narrow[0] == f"{example}: not ready"
+    assert narrow[1].startswith("  score ") and narrow[1].endswith(" P4 100")
+    assert max(len(line) for line in narrow) <= 80
+    wide = run_specbot("lint", example, env={"COLUMNS": "120"}).stdout.splitlines()
+    assert wide[0].startswith(f"{example}: not ready  score ")
+
+
 def test_empty_stdin_is_not_ready(run_specbot: RunSpecbot) -> None:
     """An empty body is a verdict (STR-001), not a usage error."""
     result = run_specbot("lint", "-", "-f", "json", input="")

@@ -66,7 +66,7 @@ def test_findings_are_shown_on_diff_lines_or_outside_the_diff(
     outside = out.index("line 1 (outside the diff) minor documentation [security]")
     assert readme < outside < ops < moved < on_line
     assert "subtract accepts booleans" in out
-    assert "reviewers: security (reviewed, 3), style (reviewed, 0)" in out
+    assert "reviewers: security (reviewed, 3 finding(s)), style (reviewed, 0 finding(s))" in out
     assert model_requests(model) == 2
     assert "✓ review (" in result.stderr
 
@@ -138,6 +138,37 @@ def test_analysers_alone_need_no_model(run_specbot: RunSpecbot, repo: Path, tmp_
     ]
     assert data["verdict"] == "request_changes"
     assert data["usage"]["calls"] == 0
+
+
+def test_a_failed_reviewer_is_reported_once_and_a_skipped_analyser_says_why(
+    run_specbot: RunSpecbot, repo: Path, tmp_path: Path
+) -> None:
+    """A reviewer's 400 appears once in all the output (under "incomplete:"); stderr names
+    the member; semgrep's "skipped" carries its reason; each analyser's count matches the
+    findings that name it."""
+    (repo / "calc" / "shell.py").write_text(SHELL_RUNNER, encoding="utf-8")
+    git(repo, "add", "calc/shell.py")
+    git(repo, "commit", "--quiet", "-m", "calc: run commands")
+    message = "prompt is too long for this test"
+    failing = {"turns": [{"when": {}, "fault": {"status": 400, "message": message}}]}
+    server = start_scripted_model(failing)
+    try:
+        env = model_env(tmp_path / "data", server)
+        result = run_specbot(
+            "review", "--repo", str(repo), "--base", "main", "--reviewers", "security", env=env
+        )
+    finally:
+        server.stop()
+    assert result.returncode == 1, result.stderr
+    assert (result.stdout + result.stderr).count(message) == 1, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "specbot review: incomplete: security did not finish"
+    )
+    members = result.stdout.split("\nreviewers: ", 1)[1].splitlines()[0]
+    assert "security (failed, 0 finding(s))" in members
+    assert "semgrep (skipped: " in members and "semgrep (skipped, " not in members
+    shown = result.stdout.count("[bandit]") + result.stdout.count(", bandit]")
+    assert f"bandit (ok, {shown} finding(s))" in members, result.stdout
 
 
 def test_no_changes_exit_0_without_model_calls(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -196,6 +197,23 @@ def test_not_ready_spec_as_json_is_the_lint_contract(
     assert json.loads(result.stdout)["ready"] is False
 
 
+def test_an_unreachable_model_is_named_before_the_setup_runs(
+    run_specbot: RunSpecbot, repo: Path, tmp_path: Path
+) -> None:
+    """ANTHROPIC_BASE_URL where nothing listens: one line naming the URL, exit 2, and the
+    setup never started (no checkout, no stage line); `specbot review` says the same."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env = {**model_env(tmp_path / "data", None), "ANTHROPIC_API_KEY": "k"}
+    env["ANTHROPIC_BASE_URL"] = closed
+    result = run_specbot("run", str(SPEC), "--repo", str(repo), env=env)
+    assert_one_line_error(result, f"the model at {closed} cannot be reached (connection refused)")
+    assert not (tmp_path / "data" / "local").exists()
+    reviewed = run_specbot("review", "--repo", str(repo), "--base", "HEAD", env=env)
+    assert_one_line_error(reviewed, f"the model at {closed} cannot be reached")
+
+
 def assert_one_line_error(result: Any, fragment: str) -> None:
     """Exit 2 with one line on stderr naming the problem, no traceback."""
     assert result.returncode == 2, result.stderr
@@ -349,6 +367,6 @@ def test_interrupt_keeps_the_work_and_says_where(repo: Path, tmp_path: Path) -> 
     finally:
         server.stop()
     last = stderr.strip().splitlines()[-1]
-    assert last.startswith("specbot run: interrupted; the work so far is in ")
+    assert last.startswith("specbot run: interrupted: the work so far is in ")
     assert Path(last.rsplit(" ", 1)[1], "checkout", "calc", "ops.py").is_file()
     assert "specbot/" not in git(repo, "branch", "--list")

@@ -105,10 +105,32 @@ def test_config_check_puts_each_error_on_its_line(run_specbot: RunSpecbot, tmp_p
     result = run_specbot("config", "check", str(path))
     assert result.returncode == 1, result.stderr
     assert result.stdout.splitlines() == [
-        f"{path}:5: agents.implementer.limits.max_turns: "
-        "Input should be greater than or equal to 1",
+        f"{path}:5: agents.implementer.limits.max_turns: must be at least 1",
         f"{path}:9: flows.review: duplicate key 'review'",
     ]
+
+
+def test_config_and_settings_errors_are_in_plain_words(
+    run_specbot: RunSpecbot, tmp_path: Path
+) -> None:
+    """A wrong type is said in the product's words: no "Input should be", no "[Errno 2]",
+    from `config check`, from `lint --config` and for a setting of `specbot review`."""
+    path = tmp_path / "specbot.yml"
+    path.write_text("gate:\n  min_score: lots\nagents:\n  x: 1\n", encoding="utf-8")
+    checked = run_specbot("config", "check", str(path))
+    assert checked.stdout.splitlines() == [
+        f"{path}:2: gate.min_score: must be a whole number",
+        f"{path}:4: agents.x: must be a mapping of keys to values",
+    ]
+    linted = run_specbot("lint", "--config", str(path), str(path))
+    assert linted.returncode == 2
+    assert "must be" in linted.stderr and "Input should" not in linted.stderr
+    env = {"SPECBOT_MODEL_MAX_ATTEMPTS": "many", "SPECBOT_DATA_DIR": str(tmp_path / "data")}
+    reviewed = run_specbot("review", "--base", "HEAD", "--no-model", env=env)
+    assert (
+        reviewed.stderr
+        == "specbot review: setting SPECBOT_MODEL_MAX_ATTEMPTS: must be a whole number\n"
+    )
 
 
 def test_config_check_accepts_a_good_file_and_reports_yaml_errors(
@@ -123,7 +145,11 @@ def test_config_check_accepts_a_good_file_and_reports_yaml_errors(
     result = run_specbot("config", "check", str(bad))
     assert result.returncode == 1 and result.stdout.startswith(f"{bad}:3: yaml:")
     missing = run_specbot("config", "check", str(tmp_path / "nope.yml"))
-    assert missing.returncode == 2 and "cannot read" in missing.stderr
+    assert (
+        missing.stderr
+        == f"specbot config: cannot read {tmp_path / 'nope.yml'}: no such file or directory\n"
+    )
+    assert missing.returncode == 2
     empty = run_specbot("config", "check", "-", input="")
     assert empty.returncode == 0
 

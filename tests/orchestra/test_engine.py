@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -101,6 +103,38 @@ def test_catalog_lookups_name_what_is_missing() -> None:
     assert catalog.queue("events.audit").rate_limit is None
     with pytest.raises(ValueError, match="bad subscriber name"):
         Subscription("a b", ("#",), lambda event: [])
+
+
+def test_runs_list_shows_runs_newest_first_with_filters(
+    run_specbot: RunSpecbot, start_engine: StartEngine, sqlite_url: str, ledger: Ledger
+) -> None:
+    """`specbot runs list`: every top-level run newest first; --status, --prefix and --limit
+    narrow it; --json for tools; a status that does not exist is a usage error."""
+    engine = start_engine(flows.catalog)
+    ok = engine.start_pipeline("four-stages", {"text": "fine"}, workflow_id="list:ok")
+    engine.result(ok, timeout=30)
+    failed = engine.start_pipeline("four-stages", {"text": "fail-check"}, workflow_id="other:bad")
+    with pytest.raises(RunFailedError):
+        engine.result(failed, timeout=30)
+    env = {"SPECBOT_DATABASE_URL": sqlite_url, "SPECBOT_APP_VERSION": "test"}
+    listed = run_specbot("runs", "list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    ids = [line.split()[2] for line in listed.stdout.splitlines()]
+    assert ids == ["other:bad", "list:ok"]
+    assert " ERROR " in listed.stdout.splitlines()[0]
+    errors = run_specbot("runs", "list", "--status", "error", env=env)
+    assert [line.split()[2] for line in errors.stdout.splitlines()] == ["other:bad"]
+    prefixed = run_specbot("runs", "list", "--prefix", "list:", "--json", env=env)
+    assert [(r["workflow_id"], r["status"]) for r in json.loads(prefixed.stdout)] == [
+        ("list:ok", "SUCCESS")
+    ]
+    one = run_specbot("runs", "list", "--limit", "1", env=env)
+    assert len(one.stdout.splitlines()) == 1
+    none = run_specbot("runs", "list", "--prefix", "nothing:", env=env)
+    assert none.stdout.strip() == "no run matches"
+    bad = run_specbot("runs", "list", "--status", "DONE; DROP TABLE", env=env)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    assert "is not a status" in bad.stderr
 
 
 def test_runs_command_lists_and_retries_dead_letters(

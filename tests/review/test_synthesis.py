@@ -91,6 +91,25 @@ def test_same_problem_from_two_reviewers_is_one_finding() -> None:
     assert merged[0].reviewers == ("style", "security")
 
 
+def test_one_reviewers_findings_on_nearby_lines_stay_apart() -> None:
+    """Two bandit rules two lines apart are two problems, both kept; a repeat of the same
+    finding is one; a finding another analyser shares names both sources."""
+    pickle = _finding(line=2, severity="nit", message="bandit B403: pickle import")
+    shell = _finding(line=4, message="bandit B602: subprocess call with shell=True identified")
+    same_rule = _finding(
+        line=4,
+        category="correctness",
+        confidence=0.7,
+        message="ruff S602: subprocess call with shell=True identified",
+    )
+    merged = merge_findings([_report("ruff", same_rule), _report("bandit", shell, pickle, shell)])
+    assert [(m.finding.line, m.reviewers) for m in merged] == [
+        (4, ("ruff", "bandit")),
+        (2, ("bandit",)),
+    ]
+    assert merged[0].finding == shell
+
+
 def test_similar_wording_merges_across_categories() -> None:
     """Different categories but the same words on nearby lines are one problem."""
     first = _finding(category="security", message="Shell command built from user input")

@@ -61,6 +61,7 @@ def app_environment(tmp_path: Path, key: Path) -> dict[str, str]:
         "SPECBOT_DATA_DIR": str(tmp_path / "data"),
         "SPECBOT_TEST_RECORD": str(tmp_path / "record.jsonl"),
         "SPECBOT_EXECUTOR_ID": "serve-test",
+        "ANTHROPIC_API_KEY": "serve-test-model-key",
     }
 
 
@@ -196,6 +197,77 @@ def test_startup_refusals_name_the_setting(
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("specbot serve: ") and named in lines[0], lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_every_missing_setting_is_named_at_once(
+    run_specbot: RunSpecbot, tmp_path: Path, app_key_pem: Path
+) -> None:
+    """With nothing set, one message names the secret, the App id, the private key and the
+    model's key, each on its own line under one that counts them; exit 2."""
+    env = {name: "" for name in app_environment(tmp_path, app_key_pem)}
+    env["SPECBOT_DATA_DIR"] = str(tmp_path / "data")
+    result = run_specbot("serve", "--port", str(free_port()), env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "specbot serve: 4 settings to fix before it can start:", result.stderr
+    named = [line.strip().split(" ", 1)[0] for line in lines[1:]]
+    assert named == [
+        "GITHUB_WEBHOOK_SECRET",
+        "GITHUB_APP_ID",
+        "GITHUB_PRIVATE_KEY",
+        "ANTHROPIC_API_KEY",
+    ]
+    assert "runs fails" in lines[-1] or "every run fails" in lines[-1]
+
+
+def test_invalid_values_are_named_together_in_plain_words(
+    run_specbot: RunSpecbot, tmp_path: Path, app_key_pem: Path
+) -> None:
+    """Two unusable values are both named, in the product's words, not pydantic's."""
+    env = app_environment(tmp_path, app_key_pem)
+    env |= {"GITHUB_APP_ID": "twelve", "SPECBOT_MODEL_MAX_ATTEMPTS": "0"}
+    result = run_specbot("serve", "--port", str(free_port()), env=env)
+    assert result.returncode == 2
+    assert "GITHUB_APP_ID must be a whole number" in result.stderr
+    assert "SPECBOT_MODEL_MAX_ATTEMPTS must be at least 1" in result.stderr
+    assert "Input should" not in result.stderr and "Value error" not in result.stderr
+
+
+def test_a_model_key_is_not_needed_to_only_accept_deliveries(
+    run_specbot: RunSpecbot, tmp_path: Path, app_key_pem: Path
+) -> None:
+    """Without ANTHROPIC_API_KEY, serving the flows is refused; a custom router is not."""
+    env = app_environment(tmp_path, app_key_pem) | {"ANTHROPIC_API_KEY": ""}
+    port = str(free_port())
+    refused = run_specbot("serve", "--port", port, env=env)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("specbot serve: ANTHROPIC_API_KEY is not set")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = str(taken.getsockname()[1])
+        custom = run_specbot(
+            "serve", "--port", busy, "--router", "tests.web.routers:recording", env=env
+        )
+    assert custom.returncode == 2  # got past the settings, to the taken port
+    assert "ANTHROPIC_API_KEY" not in custom.stderr
+
+
+def test_a_taken_port_is_one_line(
+    run_specbot: RunSpecbot, tmp_path: Path, app_key_pem: Path
+) -> None:
+    """A port something else listens on: one line naming it, exit 2, no log lines."""
+    env = app_environment(tmp_path, app_key_pem)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_specbot("serve", "--port", str(port), env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"specbot serve: port {port} on 127.0.0.1 is already in use: stop what listens there"
+        " or choose another with --port"
+    ]
 
 
 @pytest.mark.slow

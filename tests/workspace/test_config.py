@@ -42,7 +42,7 @@ def test_a_full_workspace_section_loads() -> None:
         ("workspace:\n  allow_paths:\n    - .git/hooks\n", 3, "can never be allowed"),
         ("workspace:\n  test_report: ../x.xml\n", 2, "without '..'"),
         ("workspace:\n  setup: ['']\n", 2, "must not be empty"),
-        ("workspace:\n  test_timeout_seconds: 0\n", 2, "greater than 0"),
+        ("workspace:\n  test_timeout_seconds: 0\n", 2, "test_timeout_seconds: must be more than 0"),
         ("workspace:\n  tests: pytest\n", 2, "unknown key"),
     ],
 )

@@ -12,7 +12,7 @@ from dbos import DBOS, DBOSClient, DBOSPortableJSONSerializer, EnqueueOptions
 from bot.adapters.durable._coordinators import COORDINATOR_WORKFLOW
 from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
 from bot.adapters.durable._pipelines import PIPELINE_WORKFLOW
-from bot.adapters.durable._settings import FINAL_STATUSES, EngineSettings, RunFailedError
+from bot.adapters.durable._settings import FINAL_STATUSES, EngineSettings, RunFailedError, RunInfo
 from bot.adapters.durable._swarms import SWARM_WORKFLOW
 from bot.adapters.durable._tables import create_engine, create_tables
 from bot.orchestra import DeadLetter, JsonObject
@@ -148,6 +148,34 @@ class EngineClient:
         if not found:
             raise KeyError(f"no run {workflow_id!r}")
         return str(found[0].status)
+
+    def list_runs(
+        self, *, status: str | None = None, prefix: str | None = None, limit: int = 50
+    ) -> list[RunInfo]:
+        """Top-level runs, newest first, optionally of one status or with an id prefix."""
+        found = self._client.list_workflows(
+            status=status,
+            workflow_id_prefix=prefix,
+            has_parent=False,
+            limit=limit,
+            sort_desc=True,
+            load_input=False,
+            load_output=False,
+        )
+        return [
+            RunInfo(
+                workflow_id=run.workflow_id,
+                name=run.name,
+                status=str(run.status),
+                queue=run.queue_name,
+                executor_id=run.executor_id,
+                parent=run.parent_workflow_id,
+                created_at_ms=run.created_at,
+                dequeued_at_ms=run.dequeued_at,
+                completed_at_ms=run.completed_at,
+            )
+            for run in found
+        ]
 
     def result(self, workflow_id: str, *, timeout: float = 60.0) -> Any:
         """Wait for the run to finish and return its output; raise if it failed or was cancelled."""
