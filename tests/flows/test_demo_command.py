@@ -44,7 +44,7 @@ def test_demo_shows_every_step_and_exits_0(run_specbot: RunSpecbot) -> None:
         "check run specbot/criteria: ",
     ):
         assert step in out, step
-    counts = re.search(r"11 of 11 steps in [\d.]+ s · GitHub API calls by specbot: (\d+)", out)
+    counts = re.search(r"12 of 12 steps in [\d.]+ s · GitHub API calls by specbot: (\d+)", out)
     assert counts is not None and int(counts.group(1)) > 20
     cost = re.search(
         r"tokens: [\d,]+ in / [\d,]+ out · cost \$(\d+\.\d{4}) at the model's prices", out

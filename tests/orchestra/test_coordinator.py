@@ -141,13 +141,12 @@ def test_a_task_past_its_deadline_fails_without_holding_up_the_rest(
         run = engine.start_coordinator("timed", {}, workflow_id="timed-1")
         result = engine.result(run, timeout=30)
         released.set()
-        # The released task finds its run cancelled: the engine says so, without a traceback.
-        engine_log.wait_for(lambda r: "no longer owned" in r.getMessage())
-        engine_log.wait_for(lambda r: r.exc_info is not None, timeout=2.0)
+        # The released task finds its run cancelled: the engine would log a traceback for it.
+        engine_log.wait_for(lambda r: r.exc_info is not None, timeout=3.0)
     finally:
         released.set()
         logging.getLogger("dbos").removeHandler(engine_log)
-    assert [r.getMessage() for r in engine_log.records if r.exc_info] == []
+    assert [r.getMessage() for r in engine_log.records] == []
     assert result["synthesis"]["outputs"] == {"fast": {"ok": "fast"}}
     assert "cancelled" in result["synthesis"]["failed"]["slow"].lower()
 

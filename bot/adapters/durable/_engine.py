@@ -59,7 +59,10 @@ class _QuietCancellations(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        return not isinstance(error, _CANCELLED)
+        if isinstance(error, _CANCELLED):
+            return False
+        # A cancelled run's step that finishes late finds its run taken over: said per step.
+        return "is no longer owned by this execution" not in record.getMessage()
 
 
 _QUIET_CANCELLATIONS = _QuietCancellations()
