@@ -34,6 +34,16 @@ MODAL_CRITERION = "MODAL_C"
 TECH = "TECH"
 TECH_VERB = "TECH_VERB"
 NEGATION = "NEGATION"
+BAD_INPUT = "BAD_INPUT"
+RESPONSE = "RESPONSE"
+GUARD = "GUARD"
+BUG_CUE = "BUG"
+DEFECT_CUE = "DEFECT"
+EXPECT_CUE = "EXPECT"
+NO_CHANGE = "NO_CHANGE"
+PERF_CHANGE = "PERF_CHANGE"
+OUTCOME = "OUTCOME"
+SURFACE = "SURFACE"
 
 _RETRY_FORMS = ("retry", "retries", "retried", "retrying", "re-try", "reintentar", "reintenta",
                 "reintento", "reintentos", "reintentara", "reintentamos")  # fmt: skip
@@ -54,7 +64,10 @@ LEXICONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "sufficiently", "reasonable", "significant", "significantly", "minimal", "asap",
          "as soon as possible", "high-quality", "lightweight", "large", "small", "huge",
          "graceful", "gracefully", "properly", "as expected", "work correctly",
-         "works correctly", "timely", "several", "many", "few"),
+         "works correctly", "timely", "several", "many", "few",
+         # v0.2: the adjectives of "a more informative error" requests
+         "informative", "helpful", "meaningful", "clearer", "friendlier", "nicer", "neat",
+         "snappier"),
         ("rapido", "rapida", "rapidos", "rapidas", "rapidamente", "lento", "lenta", "facil",
          "facilmente", "intuitivo", "intuitiva", "amigable", "sencillo", "sencilla", "fluido",
          "fluida", "mejor", "mejorar", "optimizar", "eficiente", "robusto", "robusta",
@@ -75,13 +88,16 @@ LEXICONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("show", "display", "return", "respond", *_RETRY_FORMS[:5], "log", "keep", "kept",
          "preserve", "retain", "fall back", "falls back", "fallback", "notify", "notified",
          "alert", "redirect", "abort", "roll back", "rolls back", "rollback", "queue", "skip",
-         "surface", "disable", "highlight", "reject"),
+         "surface", "disable", "highlight", "reject",
+         # v0.2: raising, exiting, printing and refusing are responses too
+         "raise", "throw", "exit", "print", "refuse", "unchanged", "untouched", "quit"),
         ("muestra", "mostrar", "muestre", "devuelve", "devolver", "responde", "reintenta",
          "reintentar", "registra", "registrar", "conserva", "mantiene", "notifica", "redirige"),
     ),
     U: (
         ("show", "display", "message", "toast", "banner", "dialog", "inline error",
-         "error page", "status code", "exit code", "email", *_NOTIFY_FORMS, "alert"),
+         "error page", "status code", "exit code", "email", *_NOTIFY_FORMS, "alert",
+         "raise", "exit", "print", "exit status", "exception"),
         ("muestra", "mostrar", "muestre", "mensaje", "aviso"),
     ),
     INPUT_CUE: (
@@ -153,7 +169,7 @@ LEXICONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     BASELINE: (("currently", "today", "now", "baseline"), ("actualmente", "hoy")),
     MODAL: (("must", "shall", "should", "will", "needs to"), ("debe", "deben")),
     MODAL_CRITERION: (
-        ("must", "shall", "will", "should", "needs to", "has to"),
+        ("must", "shall", "will", "should", "needs to", "has to", "expected to"),
         ("debe", "deben", "tiene que"),
     ),
     TECH: (
@@ -170,9 +186,78 @@ LEXICONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("usar", "utilizar", "migrar a"),
     ),
     NEGATION: (("not", "no", "never", "without", "don't", "doesn't"), ("sin", "nunca")),
+    # v0.2 (RUBRIC 0.6): bad input an EARS clause handles, and the responses that handle it.
+    BAD_INPUT: (
+        ("empty", "negative", "unknown", "invalid", "missing", "malformed", "timeout",
+         "does not exist", "doesn't exist", "non-existent", "nonexistent", "not found",
+         "too long", "too large", "out of range", "unsupported", "blank", "zero", "fail",
+         "error", "unreadable", "duplicate"),
+        ("vacio", "vacia", "negativo", "desconocido", "invalido", "invalida", "falta"),
+    ),
+    RESPONSE: (
+        ("raise", "throw", "exit", "print", "refuse", "reject", "unchanged", "untouched",
+         "quit", "warn", "error message", "status code", "exit code", "exit status", "abort",
+         "return", "show", "display", "respond", "log", "skip", "stop"),
+        ("lanza", "rechaza", "muestra", "devuelve", "sin cambios"),
+    ),
+    GUARD: (
+        ("if no errors", "if no error", "no errors occur", "no error occurs", "unless",
+         "on failure", "on error", "in case of failure", "in case of error", "only if",
+         "only when"),
+        ("salvo que", "a menos que", "en caso de error"),
+    ),
+    BUG_CUE: (
+        ("a bug", "the bug", "this bug", "bug report", "traceback", "stack trace",
+         "stacktrace", "reproduce", "reproducer", "reproduction", "regression", "crash",
+         "crashes", "crashed", "false positive", "false negative", "does not work",
+         "doesn't work", "is broken", "would have expected", "expected to see", "i expected",
+         "expected behavior", "expected behaviour", "actual behavior", "actual behaviour",
+         "observed", "so far it"),
+        ("reproducir", "fallo", "regresion"),
+    ),
+    DEFECT_CUE: (
+        ("ignore", "ignores", "ignored", "even if", "even when", "even though", "crash",
+         "crashes", "regression", "does not work", "doesn't work", "is broken",
+         "false positive", "false negative", "wrongly", "incorrectly", "should not",
+         "shouldn't"),
+        ("ignora", "en lugar de"),
+    ),
+    EXPECT_CUE: (
+        ("should", "must", "expected", "expect", "want", "wanted", "instead", "rather than",
+         "better if", "shall", "needs to"),
+        ("deberia", "debe", "esperado", "en lugar de"),
+    ),
+    NO_CHANGE: (
+        ("no behaviour change", "no behavior change", "no functional change",
+         "no functional changes", "without changing behaviour", "without changing behavior",
+         "preserve current behavior", "preserve current behaviour", "behaviour unchanged",
+         "behavior unchanged", "no user-visible change", "no user visible change"),
+        ("sin cambio de comportamiento",),
+    ),
+    PERF_CHANGE: (
+        ("before", "after", "regression", "regressed", "slower", "slowdown", "speedup",
+         "median", "was", "baseline"),
+        ("antes", "despues", "regresion", "mediana"),
+    ),
+    OUTCOME: (
+        ("return", "show", "display", "print", "output", "exit", "raise", "respond", "report",
+         "load", "use", "skip", "quit", "reject", "render", "emit", "list", "include",
+         "accept", "work", "lint", "flag", "warn", "log", "read", "write", "keep", "remind",
+         "tell", "be"),
+        ("devolver", "mostrar", "devuelve", "muestra"),
+    ),
+    # What can fail in a spec (RUBRIC v0.2 ERR-001): inputs, external calls, stored data.
+    SURFACE: (
+        ("input", "upload", "form", "field", "payload", "query", "argument", "parameter",
+         "file", "request", "import", "save", "submit", "delete", "network", "api", "fetch",
+         "download", "parse", "password", "login", "payment", "checkout"),
+        ("entrada", "formulario", "campo", "archivo", "guardar", "enviar"),
+    ),
 }  # fmt: skip
 
-_NO_INFLECTION = frozenset({V, TECH, NEGATION, MODAL, MODAL_CRITERION, BASELINE})
+_NO_INFLECTION = frozenset(
+    {V, TECH, NEGATION, MODAL, MODAL_CRITERION, BASELINE, GUARD, PERF_CHANGE, EXPECT_CUE}
+)
 
 _TOKEN = re.compile(r"\w+(?:[.']\w+)*")
 # On ASCII text \w means the same in both modes, and the ASCII one is faster to test.
