@@ -26,6 +26,8 @@ _FRAME = re.compile(r"File \"[^\"\n]+\", line \d+")
 # A named exception type in prose: IndexError, ValueError, NullPointerException.
 _EXCEPTION = re.compile(r"(?<![\w.])[A-Z][A-Za-z0-9]*(?:Error|Exception)(?!\w)")
 _CLI = re.compile(r"(?<![\w-])CLI(?![\w-])")
+# A long flag named in prose: "tool show --output json", "pass --dry-run".
+_LONG_FLAG = re.compile(r"(?:^|(?<=[\s(]))--[a-z][\w-]+")
 _INLINE = re.compile(r"`([^`\n]+)`")
 # A flag, or a class or exception name alone in inline code.
 _NAMED_IN_CODE = re.compile(r"--?[A-Za-z][\w-]*(?:[ =]\S+)?|[A-Z][A-Za-z0-9_]+")
@@ -39,7 +41,9 @@ def line_has_anchor(text: str) -> bool:
     """True when one content line (outside fences) says where the change lives."""
     if has_location_anchor(text):
         return True
-    if "-" in text and (_PROSE_COMMAND.search(text) or _COMMAND_LINE.match(text)):
+    if "-" in text and (
+        _PROSE_COMMAND.search(text) or _COMMAND_LINE.match(text) or _LONG_FLAG.search(text)
+    ):
         return True
     if any(mark in text for mark in "$%#>") and _PROMPT.search(text):
         return True

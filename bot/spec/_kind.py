@@ -12,7 +12,7 @@ from typing import Literal
 
 from bot.spec import _lexicon as lx
 from bot.spec._anchors import is_anchored, is_command_or_request
-from bot.spec._document import Document
+from bot.spec._document import Document, Line
 from bot.spec._model import SectionKind
 from bot.spec._signals import measurable_positions
 
@@ -34,6 +34,7 @@ _ERROR_LINE = re.compile(
     re.M,
 )
 _TIMED = frozenset({"dur", "pct"})
+_STATUSES = frozenset({"http", "exit"})
 
 
 def _declared(doc: Document) -> Kind | None:
@@ -65,14 +66,20 @@ def _is_bug(doc: Document) -> bool:
             line.text.replace("`", "")
         ):
             return True  # an error message quoted from the run
-        for sentence in line.sentences:
-            if (
-                lx.BASELINE in sentence.hits
-                and lx.EXPECT_CUE in sentence.hits
-                and sentence.measurable
-            ):
-                return True  # "currently returns 500 when it should return 404"
+        if _today_versus_wanted(line):
+            return True
     return any(_ERROR_LINE.search(fence.body) for fence in doc.norm.fences)
+
+
+def _today_versus_wanted(line: Line) -> bool:
+    """ "currently returns 500; it should return 404": today's result and the wanted one."""
+    if lx.BASELINE not in line.hits or lx.EXPECT_CUE not in line.hits:
+        return False
+    if not _STATUSES.isdisjoint(line.m_kinds):
+        return True
+    return any(
+        lx.BASELINE in s.hits and lx.EXPECT_CUE in s.hits and s.measurable for s in line.sentences
+    )
 
 
 def _is_performance(doc: Document) -> bool:
@@ -125,9 +132,15 @@ def judge(doc: Document) -> None:
     doc.anchored = is_anchored(doc.norm)
     declared = _declared(doc)
     figures = _is_performance(doc)
+    no_change = any(lx.NO_CHANGE in line.hits for line in doc.classified)
+    if declared == "chore" and not (
+        no_change or any(lx.CHORE_CUE in line.hits for line in doc.classified)
+    ):
+        # Declaring a chore lowers the bar; a body with no chore in it cannot claim it.
+        declared = None
     if declared is not None:
         kind: Kind = declared
-    elif any(lx.NO_CHANGE in line.hits for line in doc.classified):
+    elif no_change:
         kind = "chore"
     elif figures:
         kind = "performance"

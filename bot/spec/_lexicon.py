@@ -42,6 +42,7 @@ DEFECT_CUE = "DEFECT"
 EXPECT_CUE = "EXPECT"
 NO_CHANGE = "NO_CHANGE"
 PERF_CHANGE = "PERF_CHANGE"
+CHORE_CUE = "CHORE"
 OUTCOME = "OUTCOME"
 SURFACE = "SURFACE"
 
@@ -233,6 +234,12 @@ LEXICONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "preserve current behavior", "preserve current behaviour", "behaviour unchanged",
          "behavior unchanged", "no user-visible change", "no user visible change"),
         ("sin cambio de comportamiento",),
+    ),
+    CHORE_CUE: (
+        ("rename", "upgrade", "bump", "refactor", "refactoring", "update dependency",
+         "update dependencies", "deprecate", "clean up", "cleanup", "remove unused", "typo",
+         "document", "documentation", "reformat", "move"),
+        ("renombrar", "actualizar dependencias", "refactorizar"),
     ),
     PERF_CHANGE: (
         ("before", "after", "regression", "regressed", "slower", "slowdown", "speedup",
