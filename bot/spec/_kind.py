@@ -27,7 +27,10 @@ _DECLARED: dict[str, Kind] = {
     "chore": "chore", "refactor": "chore", "maintenance": "chore", "cleanup": "chore",
 }  # fmt: skip
 _KEY_LINE = re.compile(r"(?:kind|type|issue type)\s*:\s*(.+)")
-_BUG_HEADINGS = ("bug", "reproduc", "actual", "observed", "expected", "steps")
+_BUG_HEADINGS = (
+    "bug", "reproduc", "actual behav", "actual result", "observed", "expected", "steps to",
+    "comportamiento esperado", "resultado esperado",
+)  # fmt: skip
 _REPRO_HEADINGS = ("reproduc", "steps", "example")
 _ERROR_LINE = re.compile(
     r"^\s*(?:Traceback \(most recent call last\)|\w+(?:Error|Exception):)|\w(?:Error|Exception): ",

@@ -214,10 +214,12 @@ LEXICONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "doesn't work", "is broken", "would have expected", "expected to see", "i expected",
          "expected behavior", "expected behaviour", "actual behavior", "actual behaviour",
          "observed", "so far it"),
-        ("reproducir", "fallo", "regresion"),
+        ("reproducir", "regresion"),
     ),
     DEFECT_CUE: (
-        ("ignore", "ignores", "ignored", "even if", "even when", "even though", "crash",
+        # ("extra columns are ignored" is a requirement, so "ignored" is not a defect here)
+        ("ignores the", "flag is ignored", "option is ignored", "setting is ignored",
+         "even if", "even when", "even though", "crash",
          "crashes", "regression", "does not work", "doesn't work", "is broken",
          "false positive", "false negative", "wrongly", "incorrectly", "should not",
          "shouldn't"),

@@ -29,6 +29,7 @@ def test_markdown_puts_the_verdict_first_then_scores() -> None:
     first = markdown.splitlines()[0]
     assert first == "### Spec check: ✅ ready (score 100/100)"
     assert "| 100 | 100 | 100 | 100 |" in markdown
+    assert "Judged as a **feature**: it needs context" in markdown
     assert "No gaps found." in markdown
 
 
