@@ -43,10 +43,10 @@ _STATUSES = frozenset({"http", "exit"})
 def _declared(doc: Document) -> Kind | None:
     """A kind stated in the issue form (``### Kind`` then ``bug``) or a ``Kind: bug`` line."""
     for line in doc.classified:
-        value = ""
+        value = ""  # most lines: neither a Kind field nor a "Kind:" line
         if line.heading in _KIND_LABELS:
             value = line.folded
-        else:
+        elif line.folded.startswith(("kind", "type", "issue type")):
             match = _KEY_LINE.match(line.folded)
             value = match.group(1) if match else ""
         kind = _DECLARED.get(value.strip(" *_`.:"))

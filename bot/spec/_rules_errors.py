@@ -64,7 +64,13 @@ def check_errors(doc: Document) -> list[Hit]:
     hits: list[Hit] = []
     content = doc.content()
     requirement = [line for line in content if line.cls in ("R", "C")]
-    failures = [s for line in requirement for s in line.sentences if is_failure_sentence(s)]
+    failures = [
+        s
+        for line in requirement
+        if lx.T in line.hits or lx.BAD_INPUT in line.hits
+        for s in line.sentences
+        if is_failure_sentence(s)
+    ]
     if not failures:
         # A spec with nothing that can fail (an output format, a rename) needs no failure
         # handling to be built: reported, but it does not block (RUBRIC v0.2 section 0).

@@ -56,7 +56,7 @@ _STATUS_LEADS = ("http", "status", "code", "return", "returns", "with", "respond
                  "error", "http/1.1", "http/1.0", "http/2", "get a", "gets a")  # fmt: skip
 # v0.2 (RUBRIC 0.4): an exit status with its number is measurable.
 _EXIT_LEADS = ("exit code", "exit codes", "exit status", "exit_code", "exit-code", "exits with",
-               "exit with", "exited with", "exit", "codigo de salida")  # fmt: skip
+               "exit with", "exited with", "exit")  # fmt: skip
 # A status named by what follows it: "a 500 status code", "a 422 response", "404 (Not Found)".
 _STATUS_AFTER = re.compile(
     rf"[ 	]+(?:status|error|response|responses|code|class)(?!\w)|[ 	]*\((?:{_REASON})\)"
@@ -133,7 +133,7 @@ def _number_kinds(text: str) -> list[tuple[int, str]]:
             or _STATUS_AFTER.match(text, end)
         ):
             found.append((start, "http"))
-        elif before and _ends_with_word(before, _EXIT_LEADS):
+        elif "exit" in before and _ends_with_word(before, _EXIT_LEADS):
             found.append((start, "exit"))
     return found
 
