@@ -14,6 +14,7 @@ from bot.spec import _lexicon as lx
 from bot.spec._anchors import is_anchored, is_command_or_request
 from bot.spec._document import Document, Line
 from bot.spec._model import SectionKind
+from bot.spec._sentences import Sentence
 from bot.spec._signals import measurable_positions
 
 Kind = Literal["feature", "bug", "performance", "chore"]
@@ -122,12 +123,29 @@ def _reproduction(doc: Document) -> tuple[bool, bool]:
 def _expected(doc: Document) -> bool:
     if doc.has_section(SectionKind.RESULTS, SectionKind.ACCEPTANCE):
         return True
-    cues = (lx.EXPECT_CUE, lx.DEFECT_CUE)
     # A report that labels its reproduction ("Reproducer:", "To reproduce") shows what is wrong.
-    return any(
-        any(cue in line.hits for cue in cues) or "reproduc" in line.folded
-        for line in doc.classified
-    ) or any("reproduc" in heading for heading in _headings(doc))
+    if any("reproduc" in heading for heading in _headings(doc)):
+        return True
+    for line in doc.classified:
+        if "reproduc" in line.folded:
+            return True
+        if lx.EXPECT_CUE not in line.hits and lx.DEFECT_CUE not in line.hits:
+            continue
+        # "It should be better" is no expected result: a vague wish states nothing to check.
+        if any(_states_expectation(s) for s in line.sentences):
+            return True
+    return False
+
+
+def _states_expectation(sentence: Sentence) -> bool:
+    """An expected-result or defect sentence that is not a vague wish."""
+    if lx.EXPECT_CUE not in sentence.hits and lx.DEFECT_CUE not in sentence.hits:
+        return False
+    if not sentence.vague or sentence.measurable:
+        return True
+    # "It may be better if we tell the user ...": "better if" proposes, it is not a vague goal.
+    plain = sentence.masked.replace("better if", "if")
+    return plain != sentence.masked and lx.V not in lx.lexicon_hits(lx.tokenize(plain))
 
 
 def judge(doc: Document) -> None:

@@ -149,3 +149,17 @@ def test_short_exact_bug_report_is_not_a_title() -> None:
     body = "GET /api/v1/nope currently returns 500; it should return 404.\n"
     assert lint(body).ready
     assert "STR-002" in _ids("A flag to enable JSON output would be neat.\n")
+
+
+def test_pasted_traceback_does_not_make_a_vague_wish_buildable() -> None:
+    """Attacker: a traceback and 'a bug' lower what a bug report needs, never what it says."""
+    body = (
+        "This is a bug, please make the importer better and faster.\n\n"
+        "```\nTraceback (most recent call last):\n"
+        '  File "app/importer.py", line 12, in load\nValueError: bad row\n```\n'
+    )
+    verdict = lint(body)
+    assert verdict.kind == "bug" and not verdict.ready
+    wish = body.replace("please make", "it should make")
+    verdict = lint(wish)
+    assert not verdict.ready and "ACC-001" in _ids(wish)
