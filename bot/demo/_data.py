@@ -91,7 +91,7 @@ def demo_spec() -> DemoSpec:
 
 
 def demo_spec_not_ready() -> DemoSpec:
-    """A plausible spec that the gate finds not ready (no criteria, a placeholder, no place)."""
+    """A plausible spec that the gate finds not ready (vague criteria, a placeholder, no place)."""
     return _issue(_issues().spec_not_ready)
 
 

@@ -90,6 +90,11 @@ class Document:
     no_response_fields: list[int] = field(default_factory=list)
     code_sections: set[int] = field(default_factory=set)  # sections holding fenced code
     classified: list[Line] = field(default_factory=list)
+    # Set by the gate before its rules run (bot.spec._kind.judge, RUBRIC v0.2 section 0).
+    kind: str = "feature"
+    anchored: bool = False
+    reported: bool = False  # a bug's reproduction and expected result, a performance report
+    reported_measurable: bool = False  # ... holding exact text, a command or figures
 
     def content(self) -> list[Line]:
         """Lines that carry X, R or C content (computed once by ``analyse``)."""
@@ -274,9 +279,16 @@ def _mark_gherkin(block: list[Line]) -> None:
 
 
 def _fallback_statements(doc: Document) -> None:
-    """RUBRIC 4(e): with no other criterion, a modal sentence with a figure is one."""
+    """RUBRIC 4(e): with no other criterion, a modal sentence with a figure is one.
+
+    v0.2 (section 0.3): so is a modal sentence that states an observable outcome ("they
+    should return a 404", "it should skip empty lines").
+    """
     for line in doc.classified:
         if line.cls != "R" or lx.MODAL_CRITERION not in line.hits:
             continue
-        if any(lx.MODAL_CRITERION in s.hits and s.measurable for s in line.sentences):
+        if any(
+            lx.MODAL_CRITERION in s.hits and (s.measurable or lx.OUTCOME in s.hits)
+            for s in line.sentences
+        ):
             line.cls, line.criterion = "C", "statement"

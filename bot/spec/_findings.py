@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from bot.spec._model import FindingId
+from bot.spec._model import FindingId, Severity
 
 
 class Hit(NamedTuple):
@@ -12,3 +12,5 @@ class Hit(NamedTuple):
 
     id: FindingId
     line: int
+    # A rule that knows better than the catalog for this body (ACC-002 with a figure elsewhere).
+    severity: Severity | None = None

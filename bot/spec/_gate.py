@@ -10,7 +10,17 @@ from bot.spec._catalog import RULES
 from bot.spec._config import GateConfig
 from bot.spec._document import Document, analyse
 from bot.spec._findings import Hit
-from bot.spec._model import EXCERPT_MAX, PRINCIPLES, Finding, Principle, Severity, Verdict
+from bot.spec._kind import judge
+from bot.spec._model import (
+    EXCERPT_MAX,
+    PRINCIPLES,
+    Finding,
+    FindingId,
+    Principle,
+    Severity,
+    SpecKind,
+    Verdict,
+)
 from bot.spec._rules_completeness import check_completeness, check_implementation
 from bot.spec._rules_conflicts import check_conflicts
 from bot.spec._rules_context import check_context
@@ -23,6 +33,16 @@ from bot.spec._rules_structure import check_security, check_structure
 MAX_FINDINGS_PER_ID = 100
 ERROR_PENALTY = 35
 WARN_PENALTY = 10
+# RUBRIC v0.2 section 0.1: what each kind needs. A bug report or a performance report need not
+# describe failure handling; a chore is blocked only by a missing requirement or location,
+# structure and security (every id not listed here as blocking is reported as a warning).
+_CHORE_BLOCKS: frozenset[str] = frozenset(
+    {"CMP-001", "CTX-001", "STR-001", "STR-002", "STR-003", "SEC-001"}
+)
+_KIND_WARNS: dict[SpecKind, frozenset[str]] = {
+    "bug": frozenset({"ERR-001"}),
+    "performance": frozenset({"ERR-001"}),
+}
 
 _CHECKS: tuple[Callable[[Document], list[Hit]], ...] = (
     check_structure,
@@ -57,21 +77,31 @@ def _lint(body: str | bytes | None, config: GateConfig) -> Verdict:
     doc = analyse(body)
     if doc.norm.empty_body:
         return _verdict([_finding(Hit("STR-001", 0), doc, config)], config, empty=True)
-    hits: dict[Hit, None] = {}
+    judge(doc)
+    hits: dict[tuple[FindingId, int], Hit] = {}
     for check in _CHECKS:
         for hit in check(doc):
-            hits.setdefault(hit, None)
+            hits.setdefault((hit.id, hit.line), hit)
     disabled = set(config.disable)
-    findings = [_finding(hit, doc, config) for hit in hits if hit.id not in disabled]
-    return _verdict(findings, config, empty=False)
+    findings = [_finding(hit, doc, config) for hit in hits.values() if hit.id not in disabled]
+    kind: SpecKind = doc.kind  # type: ignore[assignment]  # set by judge from SpecKind values
+    return _verdict(findings, config, empty=False, kind=kind)
 
 
-def _severity(hit: Hit, config: GateConfig) -> Severity:
+def _severity(hit: Hit, config: GateConfig, kind: str) -> Severity:
+    """The configuration first, then the rule's own judgement, then what the kind needs."""
     if hit.id in config.promote:
         return "error"
     if hit.id in config.demote:
         return "warn"
-    return RULES[hit.id].severity
+    severity = hit.severity or RULES[hit.id].severity
+    if severity != "error":
+        return severity
+    if kind == "chore" and hit.id not in _CHORE_BLOCKS:
+        return "warn"
+    if hit.id in _KIND_WARNS.get(kind, frozenset()):  # type: ignore[call-overload]
+        return "warn"
+    return severity
 
 
 # C0/C1 control characters (escape sequences could drive a terminal) become U+FFFD.
@@ -89,7 +119,7 @@ def _finding(hit: Hit, doc: Document, config: GateConfig) -> Finding:
     line_text = doc.norm.raw_lines[hit.line - 1] if 0 < hit.line <= len(doc.norm.raw_lines) else ""
     return Finding.model_construct(
         id=hit.id,
-        severity=_severity(hit, config),
+        severity=_severity(hit, config, doc.kind),
         principle=rule.principle,
         line=hit.line,
         excerpt=excerpt(line_text),
@@ -105,7 +135,9 @@ def principle_score(findings: list[Finding], principle: Principle) -> int:
     return max(0, 100 - ERROR_PENALTY * errors - WARN_PENALTY * warns)
 
 
-def _verdict(findings: list[Finding], config: GateConfig, *, empty: bool) -> Verdict:
+def _verdict(
+    findings: list[Finding], config: GateConfig, *, empty: bool, kind: SpecKind = "feature"
+) -> Verdict:
     findings.sort(key=Finding.sort_key)
     scores: dict[Principle, int] = {
         p: 0 if empty else principle_score(findings, p) for p in PRINCIPLES
@@ -128,6 +160,7 @@ def _verdict(findings: list[Finding], config: GateConfig, *, empty: bool) -> Ver
         scores=scores,
         findings=tuple(listed),
         threshold_failures=tuple(failures),
+        kind=kind,
     )
 
 

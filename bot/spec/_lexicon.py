@@ -10,6 +10,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from bot.spec import _lexicon_kinds as _kinds
+
+# The v0.2 lexicons (bot.spec._lexicon_kinds): rules read every lexicon name from here.
+BAD_INPUT = _kinds.BAD_INPUT
+BUG_CUE = _kinds.BUG_CUE
+CHORE_CUE = _kinds.CHORE_CUE
+DEFECT_CUE = _kinds.DEFECT_CUE
+EXPECT_CUE = _kinds.EXPECT_CUE
+GUARD = _kinds.GUARD
+NO_CHANGE = _kinds.NO_CHANGE
+OUTCOME = _kinds.OUTCOME
+PERF_CHANGE = _kinds.PERF_CHANGE
+RESPONSE = _kinds.RESPONSE
+SURFACE = _kinds.SURFACE
 V = "V"
 T = "T"
 RV = "RV"
@@ -54,7 +68,10 @@ LEXICONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "sufficiently", "reasonable", "significant", "significantly", "minimal", "asap",
          "as soon as possible", "high-quality", "lightweight", "large", "small", "huge",
          "graceful", "gracefully", "properly", "as expected", "work correctly",
-         "works correctly", "timely", "several", "many", "few"),
+         "works correctly", "timely", "several", "many", "few",
+         # v0.2: the adjectives of "a more informative error" requests
+         "informative", "helpful", "meaningful", "clearer", "friendlier", "nicer", "neat",
+         "snappier"),
         ("rapido", "rapida", "rapidos", "rapidas", "rapidamente", "lento", "lenta", "facil",
          "facilmente", "intuitivo", "intuitiva", "amigable", "sencillo", "sencilla", "fluido",
          "fluida", "mejor", "mejorar", "optimizar", "eficiente", "robusto", "robusta",
@@ -75,13 +92,16 @@ LEXICONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("show", "display", "return", "respond", *_RETRY_FORMS[:5], "log", "keep", "kept",
          "preserve", "retain", "fall back", "falls back", "fallback", "notify", "notified",
          "alert", "redirect", "abort", "roll back", "rolls back", "rollback", "queue", "skip",
-         "surface", "disable", "highlight", "reject"),
+         "surface", "disable", "highlight", "reject",
+         # v0.2: raising, exiting, printing and refusing are responses too
+         "raise", "throw", "exit", "print", "refuse", "unchanged", "untouched", "quit"),
         ("muestra", "mostrar", "muestre", "devuelve", "devolver", "responde", "reintenta",
          "reintentar", "registra", "registrar", "conserva", "mantiene", "notifica", "redirige"),
     ),
     U: (
         ("show", "display", "message", "toast", "banner", "dialog", "inline error",
-         "error page", "status code", "exit code", "email", *_NOTIFY_FORMS, "alert"),
+         "error page", "status code", "exit code", "email", *_NOTIFY_FORMS, "alert",
+         "raise", "exit", "print", "exit status", "exception"),
         ("muestra", "mostrar", "muestre", "mensaje", "aviso"),
     ),
     INPUT_CUE: (
@@ -153,7 +173,7 @@ LEXICONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     BASELINE: (("currently", "today", "now", "baseline"), ("actualmente", "hoy")),
     MODAL: (("must", "shall", "should", "will", "needs to"), ("debe", "deben")),
     MODAL_CRITERION: (
-        ("must", "shall", "will", "should", "needs to", "has to"),
+        ("must", "shall", "will", "should", "needs to", "has to", "expected to"),
         ("debe", "deben", "tiene que"),
     ),
     TECH: (
@@ -172,7 +192,11 @@ LEXICONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     NEGATION: (("not", "no", "never", "without", "don't", "doesn't"), ("sin", "nunca")),
 }  # fmt: skip
 
-_NO_INFLECTION = frozenset({V, TECH, NEGATION, MODAL, MODAL_CRITERION, BASELINE})
+LEXICONS.update(_kinds.KIND_LEXICONS)
+
+_NO_INFLECTION = frozenset(
+    {V, TECH, NEGATION, MODAL, MODAL_CRITERION, BASELINE, GUARD, PERF_CHANGE, EXPECT_CUE}
+)
 
 _TOKEN = re.compile(r"\w+(?:[.']\w+)*")
 # On ASCII text \w means the same in both modes, and the ASCII one is faster to test.

@@ -45,6 +45,8 @@ FindingId = Literal[
     "ERR-005",
     "CON-001",
 ]
+# RUBRIC v0.2 section 0.1: what kind of change the spec asks for; rigour follows the kind.
+SpecKind = Literal["feature", "bug", "performance", "chore"]
 CriterionKind = Literal["checklist", "ears", "gherkin", "section", "statement"]
 HeaderForm = Literal["heading", "bold", "key", "preamble"]
 
@@ -155,6 +157,9 @@ class Verdict(BaseModel):
     threshold_failures: tuple[str, ...] = Field(
         default=(), description="Configured thresholds that this body missed (not in the JSON)."
     )
+    kind: SpecKind = Field(
+        default="feature", description="The kind the gate judged: feature, bug, performance, chore."
+    )
 
     def contract(self) -> dict[str, object]:
         """The JSON contract of ``specbot lint --format json`` (DESIGN.md section 5)."""
@@ -163,4 +168,5 @@ class Verdict(BaseModel):
             "score": self.score,
             "scores": {p: self.scores[p] for p in PRINCIPLES},
             "findings": [f.model_dump(mode="json") for f in self.findings],
+            "kind": self.kind,
         }

@@ -128,6 +128,10 @@ def _scan_comments_and_fences(doc: Normalised) -> None:
         else:
             # An opener holds ``` or ~~~: two substring tests reject most lines sooner.
             opener = _FENCE_OPEN.match(line) if "```" in line or "~~~" in line else None
+            # A backtick fence's info string holds no backtick (CommonMark): "```$ x```" on one
+            # line is inline code, as GitHub renders it, not a fence that hides the rest.
+            if opener and opener.group(1)[0] == "`" and "`" in line[opener.end(1) :]:
+                opener = None
             if opener:
                 fence_char, fence_len = opener.group(1)[0], len(opener.group(1))
                 fence_tag, fence_start, fence_body = opener.group(2).lower(), index + 1, []

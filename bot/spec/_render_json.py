@@ -9,7 +9,7 @@ from bot.spec._model import Verdict
 
 
 def render_json(verdict: Verdict) -> str:
-    """One verdict: ``{"ready", "score", "scores", "findings"}``."""
+    """One verdict: ``{"ready", "score", "scores", "findings", "kind"}``."""
     return json.dumps(verdict.contract(), ensure_ascii=False, indent=2)
 
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from bot.spec._model import Finding, Principle, Verdict
+from bot.spec._model import Finding, Principle, SpecKind, Verdict
+
+# What the gate asks of each kind (RUBRIC v0.2 section 0.1), shown under the scores.
+KIND_NOTES: dict[SpecKind, str] = {
+    "feature": "it needs context, criteria with figures and failure handling.",
+    "bug": "a reproduction and the expected result are its criteria; failure handling is optional.",
+    "performance": "figures before and after are its criteria; failure handling is optional.",
+    "chore": "only a missing requirement or location, structure and security block.",
+}
 
 GITHUB_COMMENT_LIMIT = 65_536
 PRINCIPLE_NAMES: dict[Principle, str] = {
@@ -52,6 +60,7 @@ def render_markdown(
         "|" + "---|" * len(PRINCIPLE_NAMES),
         "| " + " | ".join(str(verdict.scores[p]) for p in PRINCIPLE_NAMES) + " |",
     ]
+    head += ["", f"Judged as a **{verdict.kind}**: {KIND_NOTES[verdict.kind]}"]
     for failure in verdict.threshold_failures:
         head += ["", f"Not ready: {failure}."]
     if not verdict.findings:

@@ -31,6 +31,7 @@ def render_text(verdict: Verdict, *, source: str = "") -> RenderableType:
     header.append_text(_status(verdict))
     header.append(f"  score {verdict.score}/100  ")
     header.append("  ".join(f"{p} {verdict.scores[p]}" for p in PRINCIPLE_NAMES), style="dim")
+    header.append(f"  {verdict.kind}", style="dim")
     parts: list[RenderableType] = [header]
     for failure in verdict.threshold_failures:
         parts.append(Text(f"  not ready: {failure}", style="red"))

@@ -45,7 +45,7 @@ def check_completeness(doc: Document) -> list[Hit]:
     content = doc.content()
     requirement_lines = [line for line in content if line.cls in ("R", "C")]
     has_criterion = any(line.cls == "C" for line in content)
-    stated = doc.has_section(K.REQUIREMENT, K.BEHAVIOR) or has_criterion
+    stated = doc.has_section(K.REQUIREMENT, K.BEHAVIOR) or has_criterion or doc.reported
     if not stated and not any(_is_modal_statement(line) for line in requirement_lines):
         hits.append(Hit("CMP-001", 0))
     if not doc.has_section(K.INPUT) and _first_cue(content, lx.INPUT_CUE) is None:

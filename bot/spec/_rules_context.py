@@ -6,17 +6,12 @@ from bot.spec import _lexicon as lx
 from bot.spec._document import Document
 from bot.spec._findings import Hit
 from bot.spec._model import SectionKind
-from bot.spec._signals import has_location_anchor
 
 
 def check_context(doc: Document) -> list[Hit]:
     """CTX-001 location anchor, CTX-002 current state, CTX-003 unresolvable references."""
     hits: list[Hit] = []
-    anchored = any(
-        text and not doc.norm.in_fence[index] and has_location_anchor(text)
-        for index, text in enumerate(doc.norm.content_lines)
-    )
-    if not anchored:
+    if not doc.anchored:
         hits.append(Hit("CTX-001", 0))
     content = doc.content()
     if not doc.has_section(SectionKind.CURRENT_STATE) and not any(

@@ -7,6 +7,7 @@ import re
 from bot.spec import _lexicon as lx
 from bot.spec._document import Document
 from bot.spec._findings import Hit
+from bot.spec._model import Severity
 from bot.spec._textscan import Scanner, any_in
 
 # One pattern per leading word, whose literal start lets the regex engine jump to candidates
@@ -39,10 +40,14 @@ def check_criteria(doc: Document) -> list[Hit]:
     hits: list[Hit] = []
     content = doc.content()
     criteria = [line for line in content if line.cls == "C"]
-    if not criteria:
+    measured = any(line.m_kinds for line in criteria)
+    # RUBRIC v0.2: a bug's reproduction and expected result are its criteria.
+    if not criteria and not doc.reported:
         hits.append(Hit("ACC-001", 0))
-    elif not any(line.m_kinds for line in criteria):
+    elif criteria and not measured and not doc.reported_measurable:
         hits.append(Hit("ACC-004", 0))
+    # A vague word blocks only when nothing in the spec makes it measurable (RUBRIC 0.5).
+    vague_severity: Severity | None = "warn" if measured else None
     texts = [""] * doc.line_count
     for line in content:
         if line.cls in ("R", "C"):
@@ -56,7 +61,10 @@ def check_criteria(doc: Document) -> list[Hit]:
         if line.cls not in ("R", "C"):
             continue
         if lx.V in line.hits and any(s.vague and not s.measurable for s in line.sentences):
-            hits.append(Hit("ACC-002" if line.cls == "C" else "ACC-003", line.number))
+            if line.cls == "C":
+                hits.append(Hit("ACC-002", line.number, vague_severity))
+            else:
+                hits.append(Hit("ACC-003", line.number))
         if lx.ESCAPE in line.hits:
             hits.append(Hit("ACC-005", line.number))
         if line.number in absolute:

@@ -18,7 +18,14 @@ MAX_WORDS = 2000
 # STR-003: each pattern with the literals that must be present for it to possibly match.
 _MARKERS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("[",), re.compile(r"\[(?:NEEDS CLARIFICATION|needs clarification|Needs Clarification)")),
-    (("TBD", "TODO", "FIXME", "XXX"), re.compile(r"(?:TBD|TODO|FIXME|XXX)(?![\w])")),
+    # A marker in quotes ('TODO') is mentioned, not left unresolved.
+    (
+        ("TBD", "TODO", "FIXME", "XXX"),
+        re.compile(
+            r"(?<!['\"‘“])(?:TBD|TODO|FIXME|XXX)(?![\w])"
+            r"|(?<=['\"‘“])(?:TBD|TODO|FIXME|XXX)(?![\w'\"’”])"
+        ),
+    ),
     (("???",), re.compile(r"\?\?\?")),
     (("[",), re.compile(r"\[[A-Z][A-Z _]{3,80}\]")),
     (("<",), re.compile(r"<(?i:describe|insert|your|add|enter)\b[^<>\n]{0,100}>")),
@@ -103,7 +110,7 @@ def check_structure(doc: Document) -> list[Hit]:
     """STR-002 to STR-006 (STR-001 is decided by the gate before anything else)."""
     hits: list[Hit] = []
     words = count_words(doc, stop_above=MAX_WORDS)
-    if words < MIN_WORDS:
+    if words < MIN_WORDS and not _short_but_exact(doc):
         hits.append(Hit("STR-002", 0))
     if words > MAX_WORDS:
         hits.append(Hit("STR-006", 0))
@@ -119,6 +126,18 @@ def check_structure(doc: Document) -> list[Hit]:
     if all(section.kind in canonical for section in doc.sections):
         hits.append(Hit("STR-005", 0))
     return hits
+
+
+def _short_but_exact(doc: Document) -> bool:
+    """RUBRIC v0.2: a short body that says where and gives a checkable result is not a title.
+
+    ("GET /api/v1/x returns 500, should return 404" is a whole bug report in ten words.)
+    """
+    if not doc.anchored:
+        return False
+    return doc.reported_measurable or any(
+        line.cls == "C" and line.m_kinds for line in doc.content()
+    )
 
 
 def count_words(doc: Document, *, stop_above: int | None = None) -> int:

@@ -24,6 +24,9 @@ ALIASES: dict[SectionKind, tuple[str, ...]] = {
         "estado actual", "situacion actual", "comportamiento actual",
         # +
         "actual behavior", "actual behaviour", "actual result", "baseline", "linea base",
+        # v0.2: what a bug report observed is context, not a criterion
+        "actual results", "observed results", "observed result", "observed behavior",
+        "observed behaviour", "resultado observado",
     ),
     K.REQUIREMENT: (
         "requirement", "requirements", "functional requirements", "feature", "description",

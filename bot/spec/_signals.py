@@ -50,7 +50,20 @@ _SYMBOLS = ("≤", "≥", "<", ">", "=")
 # Comparators and status leads end in a letter or a symbol, after optional spaces and colons.
 _BEFORE_LEAD = frozenset(" :≤≥<>=")
 _STATUS_LEADS = ("http", "status", "code", "return", "returns", "with", "respond with",
-                 "responds with", "responded with", "responde con", "devuelve", "con")  # fmt: skip
+                 "responds with", "responded with", "responde con", "devuelve", "con",
+                 # v0.2: "return a 404", "error 404", "HTTP/1.1 500"
+                 "return a", "returns a", "return an", "returns an", "with a", "with an",
+                 "error", "http/1.1", "http/1.0", "http/2", "get a", "gets a")  # fmt: skip
+# v0.2 (RUBRIC 0.4): an exit status with its number is measurable.
+_EXIT_LEADS = ("exit code", "exit codes", "exit status", "exit_code", "exit-code", "exits with",
+               "exit with", "exited with", "exit")  # fmt: skip
+# A status named by what follows it: "a 500 status code", "a 422 response", "404 (Not Found)".
+_STATUS_AFTER = re.compile(
+    rf"[ 	]+(?:status|error|response|responses|code|class)(?!\w)|[ 	]*\((?:{_REASON})\)"
+)
+_STATUS_CLASS = re.compile(r"[1-5]xx(?!\w)")
+_SINGLE_QUOTE = re.compile(r"'[^'\s][^'\n]{0,118}(?<=[^'\s])'(?![\w'])")
+_EXCEPTION = re.compile(r"(?:error|exception)(?!\w)")
 _QUOTE = re.compile(r"\"[^\"\n]{2,120}\"|“[^”\n]{2,120}”|«[^»\n]{2,120}»")
 _CODE = re.compile(r"`[^`\n]+`")
 _ROUTE_BODY = re.compile(r"/[\w{}:.\[\]\-]*[^\W\d_][\w{}:.\[\]\-/]*")
@@ -114,8 +127,14 @@ def _number_kinds(text: str) -> list[tuple[int, str]]:
             ):
                 found.append((start, "cmp"))
         is_status = end - start == 3 and text[start] in "12345"
-        if is_status and (_ends_with_word(before, _STATUS_LEADS) or _REASON_AFTER.match(text, end)):
+        if is_status and (
+            _ends_with_word(before, _STATUS_LEADS)
+            or _REASON_AFTER.match(text, end)
+            or _STATUS_AFTER.match(text, end)
+        ):
             found.append((start, "http"))
+        elif "exit" in before and _ends_with_word(before, _EXIT_LEADS):
+            found.append((start, "exit"))
     return found
 
 
@@ -150,8 +169,22 @@ def measurable_positions(text: str) -> list[tuple[int, str]]:
             found += [(m.start(), "time") for m in _CLOCK.finditer(text)]
         if "-" in text:
             found += [(m.start(), "time") for m in _DATE.finditer(text)]
+        if "xx" in text:
+            found += [
+                (m.start(), "http")
+                for m in _STATUS_CLASS.finditer(text)
+                if _starts_token(text, m.start())
+            ]
     if '"' in text or "“" in text or "«" in text:
         found += [(m.start(), "quote") for m in _QUOTE.finditer(text)]
+    if "'" in text:
+        found += [
+            (m.start(), "quote")
+            for m in _SINGLE_QUOTE.finditer(text)
+            if _starts_token(text, m.start())
+        ]
+    if "error" in text or "exception" in text:
+        found += _exception_names(text)
     if "`" in text:
         found += [(m.start(), "code") for m in _CODE.finditer(text)]
     if "/" in text:
@@ -160,6 +193,20 @@ def measurable_positions(text: str) -> list[tuple[int, str]]:
             for m in _ROUTE_BODY.finditer(text)
             if _starts_token(text, m.start(), _NOT_BEFORE_ROUTE)
         ]
+    return found
+
+
+def _exception_names(text: str) -> list[tuple[int, str]]:
+    """A named exception type such as ``ValueError`` (folded: ``valueerror``), RUBRIC 0.4."""
+    found: list[tuple[int, str]] = []
+    for match in _EXCEPTION.finditer(text):
+        start = match.start()
+        head = start
+        while head > 0 and (text[head - 1].isalnum() or text[head - 1] == "_"):
+            head -= 1
+        # Three letters at least: "ValueError", not the "onerror" of an HTML attribute.
+        if start - head >= 3 and text[head].isalpha():
+            found.append((head, "exc"))
     return found
 
 

@@ -11,7 +11,8 @@ import pytest
 from tests.conftest import ROOT, RunSpecbot
 from tests.spec.conftest import BASE_SPEC
 
-NOT_READY = BASE_SPEC + "- [ ] The list is fast.\n"
+# Prescribes a code construct (IMP-001), which blocks whatever the rest of the spec says.
+NOT_READY = BASE_SPEC + "- [ ] Store the orders in a global variable.\n"
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_not_ready_file_exits_1_and_names_the_gap(run_specbot: RunSpecbot, specs
     result = run_specbot("lint", str(specs / "sub" / "vague.md"))
     assert result.returncode == 1
     assert "not ready" in result.stdout
-    assert "ACC-002" in result.stdout
+    assert "IMP-001" in result.stdout
     assert "fix:" in result.stdout
 
 
@@ -53,8 +54,8 @@ def test_json_for_one_file_is_the_contract(run_specbot: RunSpecbot, specs: Path)
     result = run_specbot("lint", str(specs / "sub" / "vague.md"), "--format", "json")
     assert result.returncode == 1
     data = json.loads(result.stdout)
-    assert list(data) == ["ready", "score", "scores", "findings"]
-    assert data["findings"][0]["id"] == "ACC-002"
+    assert list(data) == ["ready", "score", "scores", "findings", "kind"]
+    assert data["findings"][0]["id"] == "IMP-001"
 
 
 def test_folder_is_searched_recursively_with_summary(run_specbot: RunSpecbot, specs: Path) -> None:
@@ -73,7 +74,8 @@ def test_json_for_several_files_is_a_list_with_paths(run_specbot: RunSpecbot, sp
     data = json.loads(result.stdout)
     assert [Path(item["path"]).name for item in data] == ["ready.md", "vague.md"]
     assert [item["ready"] for item in data] == [True, False]
-    assert all(set(item) == {"path", "ready", "score", "scores", "findings"} for item in data)
+    fields = {"path", "ready", "score", "scores", "findings", "kind"}
+    assert all(set(item) == fields for item in data)
 
 
 def test_markdown_format(run_specbot: RunSpecbot, specs: Path) -> None:
@@ -196,7 +198,7 @@ def test_bad_usage_exits_2(run_specbot: RunSpecbot, specs: Path) -> None:
 def test_config_changes_what_blocks(run_specbot: RunSpecbot, specs: Path, tmp_path: Path) -> None:
     """`--config` applies the gate section: a demoted error no longer blocks."""
     config = tmp_path / "specbot.yml"
-    config.write_text("gate:\n  demote: [ACC-002]\n", encoding="utf-8")
+    config.write_text("gate:\n  demote: [IMP-001]\n", encoding="utf-8")
     spec = str(specs / "sub" / "vague.md")
     assert run_specbot("lint", spec).returncode == 1
     assert run_specbot("lint", spec, "--config", str(config)).returncode == 0

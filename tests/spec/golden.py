@@ -1,4 +1,4 @@
-"""Golden verdicts: every corpus, example and template spec plus generated bodies.
+"""Golden verdicts: both corpora, the example and template specs, plus generated bodies.
 
 The golden file fixes the exact JSON verdict (``render_json``) and the parsed ``Spec`` of each
 input, so speed work on the gate can be checked to change nothing. Small inputs store the
@@ -26,6 +26,7 @@ TEMPLATES = sorted((ROOT / "specs" / "templates").glob("*.md"))
 SPEC_FILES = sorted(
     [
         *(Path(__file__).parent / "corpus").glob("*.md"),
+        *(Path(__file__).parent / "corpus_real").glob("*.md"),
         *(ROOT / "specs" / "examples").rglob("*.md"),
         *TEMPLATES,
     ]

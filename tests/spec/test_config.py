@@ -31,9 +31,9 @@ def test_promote_makes_a_warning_block() -> None:
 
 def test_demote_makes_an_error_a_warning() -> None:
     """A demoted error is reported as a warning and no longer blocks."""
-    body = BASE_SPEC + "- [ ] The list is fast.\n"
+    body = BASE_SPEC + "- [ ] Store the orders in a global variable.\n"
     assert not lint(body).ready
-    verdict = lint(body, GateConfig(demote=("ACC-002",)))
+    verdict = lint(body, GateConfig(demote=("IMP-001",)))
     assert verdict.ready
     assert verdict.findings[0].severity == "warn"
 

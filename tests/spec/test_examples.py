@@ -55,6 +55,7 @@ def render_issue_form(form: dict[str, Any], answers: dict[str, str]) -> str:
 
 FORM = yaml.safe_load(ISSUE_FORM.read_text(encoding="utf-8"))
 ANSWERS = {
+    "kind": "feature",
     "context": "The Reports page (`/reports`) and `GET /api/reports/export` in "
     "`api/reports/export.py`.",
     "current-state": "Today reports can only be viewed on screen.",
@@ -69,6 +70,7 @@ ANSWERS = {
     "constraints": "",
 }
 EXPECTED_KINDS = {
+    "kind": SectionKind.OTHER,
     "context": SectionKind.CONTEXT,
     "current-state": SectionKind.CURRENT_STATE,
     "requirement": SectionKind.REQUIREMENT,
@@ -104,6 +106,14 @@ def test_issue_form_filled_with_sensible_answers_passes_the_gate() -> None:
     assert verdict.ready, [(f.id, f.line) for f in verdict.findings]
     assert [f.id for f in verdict.findings if f.severity != "info"] == []
     assert [f.id for f in verdict.findings] == ["STR-004"]
+
+
+def test_issue_form_kind_field_decides_the_kind() -> None:
+    """The Kind dropdown is what the gate reports; every option is a kind it knows."""
+    field = next(f for f in FORM["body"] if f.get("id") == "kind")
+    assert field["attributes"]["options"] == ["feature", "bug", "performance", "chore"]
+    for option in ("feature", "bug", "performance"):
+        assert lint(render_issue_form(FORM, {**ANSWERS, "kind": option})).kind == option
 
 
 def test_issue_form_left_empty_is_not_ready() -> None:

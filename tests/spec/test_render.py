@@ -29,18 +29,20 @@ def test_markdown_puts_the_verdict_first_then_scores() -> None:
     first = markdown.splitlines()[0]
     assert first == "### Spec check: ✅ ready (score 100/100)"
     assert "| 100 | 100 | 100 | 100 |" in markdown
+    assert "Judged as a **feature**: it needs context" in markdown
     assert "No gaps found." in markdown
 
 
 def test_markdown_lists_gaps_with_line_excerpt_and_fix_and_folds_info() -> None:
     """Each gap shows its id, line, excerpt and fix; info items sit inside <details>."""
-    body = BASE_SPEC + "\n### Anything else?\n\n_No response_\n- [ ] The list is fast.\n"
+    item = "- [ ] Store the orders in a global variable."
+    body = BASE_SPEC + f"\n### Anything else?\n\n_No response_\n{item}\n"
     markdown = render_markdown(lint(body))
     assert "**Blocking (1)**" in markdown
-    line = body.splitlines().index("- [ ] The list is fast.") + 1
-    assert f"**ACC-002** (line {line})" in markdown
-    assert "` - [ ] The list is fast. `" in markdown
-    assert "*Fix:* Replace the adjective" in markdown
+    line = body.splitlines().index(item) + 1
+    assert f"**IMP-001** (line {line})" in markdown
+    assert f"` {item} `" in markdown
+    assert "*Fix:* Describe the observable behaviour" in markdown
     details = markdown[markdown.index("<details>") :]
     assert "STR-004" in details and details.rstrip().endswith("</details>")
 
@@ -83,9 +85,10 @@ def test_markdown_never_exceeds_the_comment_limit() -> None:
 
 
 def test_json_has_exactly_the_contract_fields() -> None:
-    """`ready`, `score`, `scores` P1-P4 and findings with the seven fields."""
-    data = json.loads(render_json(lint(BASE_SPEC + "\n- [ ] It is fast.\n")))
-    assert list(data) == ["ready", "score", "scores", "findings"]
+    """`ready`, `score`, `scores` P1-P4, findings with the seven fields, then the kind."""
+    data = json.loads(render_json(lint(BASE_SPEC + "\n- [ ] Use a for loop over orders.\n")))
+    assert list(data) == ["ready", "score", "scores", "findings", "kind"]
+    assert data["kind"] == "feature"
     assert list(data["scores"]) == ["P1", "P2", "P3", "P4"]
     finding = data["findings"][0]
     assert list(finding) == ["id", "severity", "principle", "line", "excerpt", "message", "fix"]

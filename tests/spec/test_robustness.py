@@ -58,12 +58,17 @@ def test_pathological_repetition_is_handled(fragment: str, power: int) -> None:
 
 
 def test_one_megabyte_body_is_judged() -> None:
-    """A 1 MB body (a spec repeated) gets a verdict with findings capped per id."""
+    """A 1 MB body (a spec repeated) gets a verdict with findings capped per id.
+
+    Its criteria hold figures, so each vague "fast" warns instead of blocking (RUBRIC 0.5).
+    """
     body = (BASE_SPEC + "\n- [ ] The page is fast.\n") * (1_000_000 // len(BASE_SPEC))
     assert len(body) >= 900_000
     verdict = lint(body)
-    assert not verdict.ready
-    assert sum(1 for f in verdict.findings if f.id == "ACC-002") == 100
+    vague = [f for f in verdict.findings if f.id == "ACC-002"]
+    assert len(vague) == 100
+    assert {f.severity for f in vague} == {"warn"}
+    assert verdict.ready
 
 
 def test_single_megabyte_line_is_judged() -> None:
