@@ -67,10 +67,22 @@ class Redactor:
             return text
 
         def unwrapped(run: re.Match[str]) -> str:
-            joined = _LINE_BREAK.sub("", run.group())
-            return pattern.sub(REDACTED, joined) if pattern.search(joined) else run.group()
+            return _redact_unwrapped(pattern, run.group())
 
         return _WRAPPED_RUN.sub(unwrapped, pattern.sub(REDACTED, text))
+
+
+def _redact_unwrapped(pattern: re.Pattern[str], run: str) -> str:
+    """``run`` (lines of base64 or hex) with each match found across its line breaks replaced."""
+    kept = [i for i, char in enumerate(run) if char not in "\r\n"]
+    joined = "".join(run[i] for i in kept)
+    pieces: list[str] = []
+    done = 0
+    for found in pattern.finditer(joined):
+        start, end = kept[found.start()], kept[found.end() - 1] + 1
+        pieces += [run[done:start], REDACTED]
+        done = end
+    return "".join(pieces) + run[done:] if pieces else run
 
 
 @functools.lru_cache(maxsize=16)
