@@ -134,15 +134,24 @@ def test_the_checkout_is_the_only_writable_tree_and_tmp_is_private(
     service: Service, shell: BashTool
 ):
     """Writes to the venv, system directories and the data directory fail; /tmp is private."""
-    venv = Path(sys.prefix)
-    output = run(
-        shell,
-        f"touch {venv}/planted; touch /usr/planted; mkdir -p {service.data}/planted; "
-        "echo private > /tmp/planted-by-agent; echo ok > made.txt; cat made.txt",
-    )
-    assert output.count("Read-only file system") == 2
-    assert not (venv / "planted").exists() and not (service.data / "planted").exists()
-    assert not Path("/tmp/planted-by-agent").exists()
+    name = new_marker()  # a unique name, removed below should the sandbox ever fail
+    planted = [
+        Path(sys.prefix) / name,
+        Path("/usr") / name,
+        service.data / name,
+        Path("/tmp", name),
+    ]
+    try:
+        output = run(
+            shell,
+            f"touch {planted[0]}; touch {planted[1]}; mkdir -p {planted[2]}; "
+            f"echo private > {planted[3]}; echo ok > made.txt; cat made.txt",
+        )
+        assert output.count("Read-only file system") == 2
+        assert [path.exists() for path in planted] == [False] * 4
+    finally:
+        for path in planted:
+            subprocess.run(["rm", "-rf", str(path)], check=False)
     assert (service.checkout / "made.txt").read_text() == "ok\n"
     assert run(shell, "ls -A $HOME; echo $HOME") == "/tmp/home"  # not the service's HOME
 
