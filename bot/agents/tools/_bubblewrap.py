@@ -150,10 +150,12 @@ def _masks(policy: SandboxPolicy) -> list[str]:
 def readonly_paths(root: Path, env: Mapping[str, str]) -> list[Path]:
     """What a shell in ``root`` reads outside it: the venv, its interpreter, shared objects."""
     paths: list[Path] = []
-    venv = env.get("VIRTUAL_ENV")
-    if venv:
-        paths.append(Path(venv))
-        paths += _interpreter_prefix(Path(venv))
+    # The venv named by VIRTUAL_ENV and any other whose bin directory is on PATH.
+    named = Path(env["VIRTUAL_ENV"]) if env.get("VIRTUAL_ENV") else None
+    venvs = [Path(entry).parent for entry in env.get("PATH", "").split(":") if entry]
+    for venv in dict.fromkeys([*([named] if named else []), *venvs]):
+        if venv.is_absolute() and (venv == named or (venv / "pyvenv.cfg").is_file()):
+            paths += [venv, *_interpreter_prefix(venv)]
     alternates = root / ".git" / "objects" / "info" / "alternates"
     if alternates.is_file():
         for line in alternates.read_text(errors="replace").splitlines():
