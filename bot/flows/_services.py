@@ -133,7 +133,10 @@ class Services:
         """Run the checkout's setup commands; ``WorkError`` saying which one failed."""
         report_path = self.cache_dir / "reports" / f"{report_name}.xml"
         commands = command_plan(checkout, workspace, self.venv_dir(repo), report_path)
-        environment = RunEnvironment(isolate_tests=self.settings.isolate_agents)
+        environment = RunEnvironment(
+            isolate_tests=self.settings.isolate_agents,
+            sandbox=SandboxPolicy.from_settings(self.settings),
+        )
         failure = prepare(checkout, commands, environment).failure()
         if failure is not None:
             raise WorkError(failure)

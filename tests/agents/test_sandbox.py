@@ -185,6 +185,16 @@ def test_a_key_inside_a_mounted_system_tree_is_masked(tmp_path: Path, service: S
     assert "canary-key" not in shown and base64.b64encode(KEY.encode()).decode()[:20] not in shown
 
 
+def test_alternates_written_in_the_shell_mount_nothing_new(service: Service, shell: BashTool):
+    """A command pointing the checkout's git alternates at another run's checkout, then a
+    restart: the new shell still sees only what the first one did."""
+    alternates = ".git/objects/info/alternates"
+    run(shell, f"echo {service.other_run.parent} >> {alternates}")
+    assert shell.run({"restart": True}).content == "shell restarted"
+    output = run(shell, f"cat {service.other_run}")
+    assert OTHER_RUN not in output and "No such file or directory" in output
+
+
 def test_the_service_process_table_and_network_are_out_of_sight(shell: BashTool):
     """Its own PID namespace (the service's pid does not exist) and only a loopback device."""
     assert run(shell, f"test -e /proc/{os.getpid()}/environ || echo gone") == "gone"

@@ -111,8 +111,11 @@ def _probe(bwrap: str, system: tuple[str, ...]) -> str | None:
     return None
 
 
-def sandbox_argv(policy: SandboxPolicy, *, root: Path, readonly: Sequence[Path]) -> list[str]:
-    """The bubblewrap command line (up to the command) confining a shell to ``root``."""
+def sandbox_argv(
+    policy: SandboxPolicy, *, root: Path, readonly: Sequence[Path], writable: Sequence[Path] = ()
+) -> list[str]:
+    """The bubblewrap command line (up to the command) confining a shell to ``root``
+    (and ``writable``, a test run's report directory and HOME)."""
     argv = [policy.bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
     argv += ["--tmpfs", "/tmp", "--dir", SANDBOX_HOME]
     for tree in policy.system:
@@ -129,6 +132,8 @@ def sandbox_argv(policy: SandboxPolicy, *, root: Path, readonly: Sequence[Path])
             continue
         if not any(h.is_relative_to(extra) for h in policy.hidden):
             argv += ["--ro-bind", str(extra), str(extra)]
+    for extra in writable:
+        argv += ["--bind", str(extra.resolve()), str(extra.resolve())]
     real = str(root.resolve())
     argv += ["--bind", real, real, "--chdir", real, "--"]
     return argv

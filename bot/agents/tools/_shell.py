@@ -93,6 +93,10 @@ class BashTool:
         self._base_env = dict(os.environ if base_env is None else base_env)
         self._extra_env = dict(extra_env or {})
         self._sandbox = sandbox or SandboxPolicy()
+        # Read before any command runs: a command could point .git's alternates anywhere, and
+        # the next shell (after a timeout or restart) must not mount what it names.
+        given = {**self._base_env, **self._extra_env}  # VIRTUAL_ENV is not passed on as such
+        self._readonly = readonly_paths(workspace.root, given)
         self._on_event = on_event
         self._proc: subprocess.Popen[bytes] | None = None
         self._home: tempfile.TemporaryDirectory[str] | None = None
@@ -104,15 +108,15 @@ class BashTool:
     def run(self, tool_input: dict[str, Any]) -> ToolResult:
         """Run a command, or restart the shell; failures come back as error results."""
         command = tool_input.get("command")
-        if tool_input.get("restart"):
-            self.close()
-        elif not isinstance(command, str) or not command.strip():
+        restart = bool(tool_input.get("restart"))
+        if not restart and (not isinstance(command, str) or not command.strip()):
             return ToolResult("Error: command is required (or restart: true)", is_error=True)
-        elif "\x00" in command:
+        if not restart and "\x00" in str(command):
             return ToolResult("Error: command contains a NUL byte", is_error=True)
         try:
-            if tool_input.get("restart"):
-                self._start()
+            if restart:
+                self.close()
+                self._start()  # a refused sandbox says so here too
                 return ToolResult("shell restarted")
             return self._execute(str(command))
         except ToolError as exc:
@@ -151,9 +155,8 @@ class BashTool:
             home = Path(self._home.name)
         env = scrubbed_environment(self._base_env, home=home, extra=self._extra_env)
         root = self.workspace.root
-        given = {**self._base_env, **self._extra_env}  # VIRTUAL_ENV is not passed on as such
         prefix = (
-            sandbox_argv(self._sandbox, root=root, readonly=readonly_paths(root, given))
+            sandbox_argv(self._sandbox, root=root, readonly=self._readonly)
             if sandboxed
             else list(isolation.prefix)
         )
