@@ -2,9 +2,10 @@
 # Build: docker build -t specbot .   Run: see docs/install.md (settings come from the environment).
 FROM python:3.11-slim
 
-# git: the implementer works in real checkouts; no other system package is needed.
+# git: the implementer works in real checkouts; bubblewrap: agents' shells run in its sandbox
+# (the container needs a seccomp profile that allows namespaces, see docs/install.md).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends git ca-certificates \
+    && apt-get install -y --no-install-recommends git ca-certificates bubblewrap \
     && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -11,6 +11,11 @@ Run from the repository root:
    real SDK against the scripted server with no latency, for context.
 2. Five agent loops in threads, one turn each, against the scripted server with 1 s latency per
    call, through one shared SDK client: each loop's turn should finish in under 1.3 s.
+3. What a bash call costs in each shell mode: the bubblewrap sandbox, and the unsafe mode
+   (network and process isolation through ``unshare`` only, what every shell ran in before the
+   sandbox): a command in a running shell, and a fresh shell's start with its first command
+   (once per agent). Then what redaction adds to a call printing 30 KB with a PEM key and two
+   tokens to redact. ``--shell-calls N`` sets the count (0 skips this part).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from bot.agents import (
     load_role,
     run_agent,
 )
-from bot.agents.tools import Workspace
+from bot.agents.tools import BashTool, SandboxPolicy, Toolbox, Workspace, shell_mode
 from bot.scripted import start_scripted_model
 
 MODEL = "claude-sonnet-5-5"
@@ -128,12 +133,73 @@ def concurrent_turns(base_url: str, loops: int) -> list[float]:
     return durations
 
 
+UNSAFE = SandboxPolicy(bwrap="/nonexistent/bwrap", unsafe_without_sandbox=True)
+
+
+def shell_costs(workspace: Workspace, calls: int) -> dict[str, tuple[float, float]]:
+    """Per mode: ms per command in a running shell, ms for a fresh shell's first command."""
+    costs: dict[str, tuple[float, float]] = {}
+    for name, policy in (("bubblewrap sandbox", SandboxPolicy()), ("unsafe (unshare)", UNSAFE)):
+        if shell_mode(policy).kind == "refused":
+            continue
+        starts: list[float] = []
+        for _ in range(max(1, calls // 10)):
+            shell = BashTool(workspace, sandbox=policy)
+            began = time.perf_counter()
+            assert shell.run({"command": "true"}).content == "(no output)"
+            starts.append(time.perf_counter() - began)
+            shell.close()
+        shell = BashTool(workspace, sandbox=policy)
+        shell.run({"command": "true"})
+        began = time.perf_counter()
+        for _ in range(calls):
+            shell.run({"command": "true"})
+        running = (time.perf_counter() - began) / calls
+        shell.close()
+        costs[name] = (running * 1000, statistics.median(starts) * 1000)
+    return costs
+
+
+def redaction_cost(workspace: Workspace, calls: int) -> tuple[float, float]:
+    """ms per bash call printing 30 KB, without and with secrets to redact."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+    (workspace.root / "out.txt").write_text("x" * 15_000 + "\n" + "ab12" * 3_750 + "\n")
+    results = []
+    for secrets in ([], [pem.strip(), "whsec-bench-0123456789", "sk-ant-bench-0123456789"]):
+        with Toolbox([BashTool(workspace, sandbox=UNSAFE)], redact=secrets) as toolbox:
+            toolbox.execute("bash", {"command": "true"})
+            began = time.perf_counter()
+            for _ in range(calls):
+                toolbox.execute("bash", {"command": "cat out.txt"})
+            results.append((time.perf_counter() - began) / calls * 1000)
+    return results[0], results[1]
+
+
 def main() -> None:
     """Print both measurements."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=200)
     parser.add_argument("--loops", type=int, default=5)
+    parser.add_argument("--shell-calls", type=int, default=200)
     args = parser.parse_args()
+    if args.shell_calls:
+        with tempfile.TemporaryDirectory() as tmp:
+            workspace = make_workspace(Path(tmp))
+            for name, (running, fresh) in shell_costs(workspace, args.shell_calls).items():
+                print(
+                    f"bash call, {name}: {running:.2f} ms in a running shell, "
+                    f"{fresh:.1f} ms for a fresh shell's first command"
+                )
+            plain, redacted = redaction_cost(workspace, args.shell_calls)
+            print(f"bash call printing 30 KB: {plain:.2f} ms, {redacted:.2f} ms with redaction")
     with tempfile.TemporaryDirectory() as tmp:
         workspace = make_workspace(Path(tmp))
         in_process = overhead_per_turn(InstantModel().complete, workspace, args.turns)

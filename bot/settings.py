@@ -6,6 +6,7 @@ to what needs it. Secrets are ``SecretStr`` so they stay out of reprs and logs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,12 @@ class Settings(BaseSettings):
     # and tests run without network, and the public base URL of this server (run pages).
     workspace_venv: Path | None = Field(default=None, validation_alias="SPECBOT_WORKSPACE_VENV")
     isolate_agents: bool = Field(default=True, validation_alias="SPECBOT_ISOLATE")
+    # Agents' shells run in a bubblewrap sandbox; where none can be built they are refused,
+    # unless this weaker mode is chosen (the shell can then read every file the service can).
+    sandbox_bwrap: str = Field(default="bwrap", validation_alias="SPECBOT_BWRAP")
+    unsafe_shell_without_sandbox: bool = Field(
+        default=False, validation_alias="SPECBOT_UNSAFE_SHELL_WITHOUT_SANDBOX"
+    )
     public_url: str | None = Field(default=None, validation_alias="SPECBOT_PUBLIC_URL")
 
     # Durable engine: a stable id per worker process (its unfinished runs are recovered under
@@ -92,8 +99,8 @@ class Settings(BaseSettings):
     app_version: str | None = Field(default=None, validation_alias="SPECBOT_APP_VERSION")
 
     def secret_values(self) -> list[str]:
-        """Every secret this process holds, for redaction from anything an agent returns."""
-        return [
+        """Every secret this process holds (the key file's too), for redaction."""
+        values = [
             value.get_secret_value()
             for value in (
                 self.github_private_key,
@@ -102,6 +109,11 @@ class Settings(BaseSettings):
             )
             if value is not None and value.get_secret_value()
         ]
+        if self.github_private_key_path is not None:
+            # An unreadable key is reported where the App's identity is built.
+            with contextlib.suppress(OSError):
+                values.append(self.github_private_key_path.read_text(errors="replace").strip())
+        return [value for value in values if value]
 
     def resolved_database_url(self) -> str:
         """``SPECBOT_DATABASE_URL``, else a SQLite file in the data directory."""

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from bot.agents.tools import (
     BashTool,
+    SandboxPolicy,
     TextEditorTool,
     Tool,
     Toolbox,
@@ -92,7 +93,7 @@ def build_toolbox(
     shell_timeout: float = 120.0,
     base_env: Mapping[str, str] | None = None,
     redact: Sequence[str] = (),
-    isolate: bool = True,
+    sandbox: SandboxPolicy | None = None,
     on_event: OnEvent = _ignore_event,
 ) -> Toolbox:
     """The tools ``role`` is offered, working in ``workspace``."""
@@ -106,7 +107,7 @@ def build_toolbox(
                     workspace,
                     timeout=shell_timeout,
                     base_env=base_env,
-                    isolate=isolate,
+                    sandbox=sandbox,
                     on_event=on_event,
                 )
             )

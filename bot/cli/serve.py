@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from bot.cli._shell_mode import shell_mode_line
+
 if TYPE_CHECKING:
     from bot.ingest import IngestRouter
     from bot.orchestra import Catalog
@@ -228,6 +230,7 @@ def serve(
     except StartupError as exc:
         typer.echo(f"specbot serve: {exc}", err=True)
         raise typer.Exit(2) from None
+    typer.echo(f"specbot serve: {shell_mode_line(settings)}")
     unfinished = _run(settings, found_router, served, listening, drain)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli._shell_mode import shell_mode_line
+
 if TYPE_CHECKING:
     from bot.orchestra import Catalog
 
@@ -130,6 +132,7 @@ def worker(
     typer.echo(
         f"specbot worker {settings.executor_id} ready (version {settings.application_version})"
     )
+    typer.echo(f"specbot worker {settings.executor_id}: {shell_mode_line(process_settings)}")
     sys.stdout.flush()
     try:
         while not stop.wait(0.5):

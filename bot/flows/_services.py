@@ -7,6 +7,7 @@ functions take everything through here, so production and tests differ only in s
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,7 +16,9 @@ from typing import Any, Protocol
 
 from bot.adapters.git import GitWorkspaces
 from bot.agents import ModelCall, ModelRequest, ModelResponse, RunBudget
+from bot.agents.tools import SandboxPolicy
 from bot.config import DEFAULT_PATH, ConfigError, RepoConfig, load_repo_config
+from bot.flows._redacting import RedactingGitHub
 from bot.ports import RepoGitHub
 from bot.run_links import run_link
 from bot.settings import Settings, load_settings
@@ -65,7 +68,7 @@ class Services:
 
     def github(self, full_name: str, installation_id: int) -> RepoGitHub:
         """The repository as the App's installation sees it."""
-        return self.repo_for(full_name, installation_id)
+        return RedactingGitHub(self.repo_for(full_name, installation_id), self.secrets)
 
     def team(
         self,
@@ -96,8 +99,14 @@ class Services:
             model_name=self.settings.model,
             budget=left,
             isolate=self.settings.isolate_agents,
-            redact=self.settings.secret_values(),
+            sandbox=SandboxPolicy.from_settings(self.settings),
+            redact=self.secrets,
         )
+
+    @functools.cached_property
+    def secrets(self) -> tuple[str, ...]:
+        """What is redacted from tool output and from everything posted."""
+        return tuple(self.settings.secret_values())
 
     def _unless_cancelled(self, run_id: str) -> ModelCall:
         def call(request: ModelRequest) -> ModelResponse:
@@ -124,7 +133,10 @@ class Services:
         """Run the checkout's setup commands; ``WorkError`` saying which one failed."""
         report_path = self.cache_dir / "reports" / f"{report_name}.xml"
         commands = command_plan(checkout, workspace, self.venv_dir(repo), report_path)
-        environment = RunEnvironment(isolate_tests=self.settings.isolate_agents)
+        environment = RunEnvironment(
+            isolate_tests=self.settings.isolate_agents,
+            sandbox=SandboxPolicy.from_settings(self.settings),
+        )
         failure = prepare(checkout, commands, environment).failure()
         if failure is not None:
             raise WorkError(failure)

@@ -8,6 +8,7 @@ import urllib.parse
 import urllib.request
 
 from bot.agents import ModelRequest, ModelResponse, PermanentModelError, ResilientModel, RunBudget
+from bot.agents.tools import SandboxPolicy
 from bot.local._progress import Progress
 from bot.settings import Settings
 from bot.wording import plain_os_error
@@ -63,13 +64,19 @@ def require_model(settings: Settings) -> None:
 def team_from_settings(settings: Settings, progress: Progress, *, with_model: bool = True) -> Team:
     """A ``Team`` on the configured model (or none), secrets redacted, budget from settings."""
     if not with_model:
-        return Team(call_model=_no_model_call, model_name="none", isolate=settings.isolate_agents)
+        return Team(
+            call_model=_no_model_call,
+            model_name="none",
+            isolate=settings.isolate_agents,
+            sandbox=SandboxPolicy.from_settings(settings),
+        )
     require_model(settings)
     return Team(
         call_model=LazyModel(settings).complete,
         model_name=settings.model,
         budget=RunBudget.from_settings(settings),
         isolate=settings.isolate_agents,
+        sandbox=SandboxPolicy.from_settings(settings),
         redact=settings.secret_values(),
         on_event=progress.on_agent_event,
     )

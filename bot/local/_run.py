@@ -102,7 +102,9 @@ def run_spec(request: RunRequest, team: Team, progress: Progress) -> RunReport:
     except (LocalGitError, OSError) as exc:
         state.reason = f"the private checkout could not be made: {exc}"
         return _finish(request, team, checkout, progress, state)
-    environment = RunEnvironment(home=request.data_dir / "home", isolate_tests=request.isolate)
+    environment = RunEnvironment(
+        home=request.data_dir / "home", isolate_tests=request.isolate, sandbox=team.sandbox
+    )
     commands = _setup(request, checkout, environment, progress, state)
     if commands is not None:
         snapshot = snapshot_git(checkout)

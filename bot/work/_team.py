@@ -1,8 +1,10 @@
 """One run's agent team: every agent call of the run goes through the same model and accounts.
 
 A ``Team`` holds what all agents of a run share: the model, the usage ledger and the run's
-budget, whether shells are network-isolated, and where progress is reported. ``run`` starts one
-agent of a role in a checkout. Nothing here knows about GitHub or the durable engine.
+budget, the sandbox of shells, whether tests and analysers are network-isolated, and where
+progress is reported. ``run`` starts one agent of a role in a checkout and, however the agent
+ends, closes its tools: no process it started outlives it. Nothing here knows about GitHub or
+the durable engine.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from bot.agents import (
     load_role,
     run_agent,
 )
-from bot.agents.tools import Workspace
+from bot.agents.tools import SandboxPolicy, Workspace
 
 OnEvent = Callable[[str, dict[str, Any]], None]
 
@@ -58,7 +60,8 @@ class Team:
     model_name: str
     budget: RunBudget = field(default_factory=RunBudget)
     prices: PriceTable = field(default_factory=PriceTable.bundled)
-    isolate: bool = True
+    isolate: bool = True  # analysers' network isolation
+    sandbox: SandboxPolicy = field(default_factory=SandboxPolicy)
     redact: Sequence[str] = ()
     on_event: OnEvent = _ignore
     shell_timeout: float = 300.0
@@ -90,20 +93,21 @@ class Team:
             shell_timeout=self.shell_timeout,
             base_env=shell_env,
             redact=self.redact,
-            isolate=self.isolate,
+            sandbox=self.sandbox,
             on_event=self.on_event,
         )
-        return run_agent(
-            agent=name,
-            role=role,
-            task=task,
-            call_model=self.call_model,
-            toolbox=toolbox,
-            shared_context=shared_context,
-            ledger=self.ledger,
-            budget=self.guard,
-            on_event=self.on_event,
-        )
+        with toolbox:  # also when the agent fails or its run is cancelled
+            return run_agent(
+                agent=name,
+                role=role,
+                task=task,
+                call_model=self.call_model,
+                toolbox=toolbox,
+                shared_context=shared_context,
+                ledger=self.ledger,
+                budget=self.guard,
+                on_event=self.on_event,
+            )
 
     @property
     def input_tokens(self) -> int:

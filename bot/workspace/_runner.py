@@ -20,7 +20,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.agents.tools import detect_isolation, scrub_git_remotes, scrubbed_environment
+from bot.agents.tools import (
+    SandboxPolicy,
+    detect_isolation,
+    scrub_git_remotes,
+    scrubbed_environment,
+    shell_mode,
+)
+from bot.agents.tools._bubblewrap import readonly_paths, sandbox_argv
 from bot.evidence import MAX_REPORT_BYTES, EvidenceError, TestRun, parse_junit
 from bot.pull_request import TestReport
 from bot.workspace._detect import REPORT_ENV, CommandPlan
@@ -37,6 +44,9 @@ class RunEnvironment:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     home: Path | None = None  # a persistent HOME keeps pip's and npm's caches between runs
     isolate_tests: bool = True  # False: no namespaces at all (setup's private process table too)
+    # Tests run the checkout's code: in the agents' sandbox where it can be built, else in
+    # the ``unshare`` isolation above. None: the ``unshare`` isolation only.
+    sandbox: SandboxPolicy | None = None
     output_limit: int = 60_000
 
 
@@ -118,13 +128,6 @@ def run_tests(checkout: Path, plan: CommandPlan, environment: RunEnvironment) ->
         return TestResult(status="no_test_command", report=None, output="", notes=(plan.reason,))
     scrub_git_remotes(checkout)
     notes: list[str] = []
-    prefix: tuple[str, ...] = ()
-    if environment.isolate_tests:
-        isolation = detect_isolation()
-        prefix = isolation.prefix
-        notes.append(f"tests ran with {isolation.description}")
-    else:
-        notes.append("tests ran with network NOT isolated: isolation turned off")
     plan.report_path.parent.mkdir(parents=True, exist_ok=True)
     # A stale report must not pass for this run's.
     plan.report_path.unlink(missing_ok=True)
@@ -132,14 +135,18 @@ def run_tests(checkout: Path, plan: CommandPlan, environment: RunEnvironment) ->
     if stale is not None and not _tracked(checkout, stale):
         stale.unlink(missing_ok=True)
     with _home(environment) as home:
+        env = _environment(environment, home, plan)
+        prefix = _test_prefix(checkout, plan, environment, home, notes)
         step = run_step(
             plan.test,
             cwd=checkout,
-            env=_environment(environment, home, plan),
+            env=env,
             timeout=plan.test_timeout_seconds,
             output_limit=environment.output_limit,
             prefix=prefix,
         )
+    if plan.report_path.is_file() and plan.report_path.stat().st_size == 0:
+        plan.report_path.unlink()  # the sandbox's mount point, never written
     # Resolved again now: the test command may have replaced the file with a symlink.
     inside = _report_in_checkout(checkout, plan, notes)
     run = _read_report(plan.report_path, inside, notes)
@@ -154,6 +161,29 @@ def run_tests(checkout: Path, plan: CommandPlan, environment: RunEnvironment) ->
         status = "passed" if step.ok and (run is None or run.ok) else "failed"
     report = TestReport(command=plan.test, exit_code=step.exit_code, seconds=step.seconds, run=run)
     return TestResult(status=status, report=report, output=step.output, notes=tuple(notes))
+
+
+def _test_prefix(
+    checkout: Path, plan: CommandPlan, environment: RunEnvironment, home: Path, notes: list[str]
+) -> list[str]:
+    """The confinement of the test command, noted for the run log and the PR body."""
+    if not environment.isolate_tests:
+        notes.append("tests ran with network NOT isolated: isolation turned off")
+        return []
+    sandbox = environment.sandbox
+    if sandbox is not None and shell_mode(sandbox).kind == "sandbox":
+        notes.append("tests ran in the bubblewrap sandbox (network isolated)")
+        given = dict(environment.base_env)
+        if plan.venv_dir is not None:
+            given["VIRTUAL_ENV"] = str(plan.venv_dir)
+        # The report file alone is mounted writable, not the directory of every run's reports.
+        plan.report_path.touch()
+        writable = [plan.report_path, home]
+        readonly = readonly_paths(checkout, given)
+        return sandbox_argv(sandbox, root=checkout, readonly=readonly, writable=writable)
+    isolation = detect_isolation()
+    notes.append(f"tests ran with {isolation.description}")
+    return list(isolation.prefix)
 
 
 def _environment(environment: RunEnvironment, home: Path, plan: CommandPlan) -> dict[str, str]:

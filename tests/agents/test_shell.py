@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 
 from bot.agents import build_toolbox, load_role
-from bot.agents.tools import BashTool, CappedOutput, Workspace, detect_isolation
+from bot.agents.tools import (
+    UNSAFE_SETTING,
+    BashTool,
+    CappedOutput,
+    SandboxPolicy,
+    Workspace,
+    detect_isolation,
+    shell_mode,
+)
 
 CANARY = "canary-7f3a9c2e51d04b8e"
 HOSTILE_ENV = {
@@ -80,14 +88,18 @@ def test_exit_ends_the_shell_and_the_next_command_gets_a_new_one(shell: BashTool
     assert run(shell, "echo back").content == "back"
 
 
-@pytest.mark.parametrize("isolate", [True, False])
+# No bubblewrap there: the refused mode, or with the unsafe setting the weaker one.
+NO_SANDBOX = SandboxPolicy(bwrap="/nonexistent/bwrap", unsafe_without_sandbox=True)
+
+
+@pytest.mark.parametrize("sandbox", [SandboxPolicy(), NO_SANDBOX], ids=["sandbox", "unsafe"])
 def test_a_command_that_sleeps_forever_is_killed_with_its_children(
-    workspace: Workspace, isolate: bool
+    workspace: Workspace, sandbox: SandboxPolicy
 ):
-    """At the timeout the whole process group dies, background children included, with and
-    without namespace isolation."""
+    """At the timeout the whole process group dies, background children included, in the
+    sandbox and in the unsafe mode alike."""
     beats = workspace.root / "beats"
-    tool = BashTool(workspace, timeout=1.0, base_env=HOSTILE_ENV, isolate=isolate)
+    tool = BashTool(workspace, timeout=1.0, base_env=HOSTILE_ENV, sandbox=sandbox)
     try:
         # A background child that writes a heartbeat every 50 ms for as long as it lives.
         result = run(tool, "(while :; do echo x >> beats; sleep 0.05; done) & sleep 1000")
@@ -168,14 +180,15 @@ def test_known_secret_values_are_redacted_from_every_tool(workspace: Workspace):
 
 
 def test_network_is_off_where_the_machine_allows_it(shell: BashTool, events):
-    """With namespaces available, only a loopback interface exists; the run log says which."""
-    isolation = detect_isolation()
+    """In the sandbox only a loopback interface exists; the run log says which mode runs."""
+    mode = shell_mode(SandboxPolicy())
     output = run(shell, "cat /proc/net/dev").content
     started = [payload for kind, payload in events if kind == "sandbox.started"]
-    assert started and started[0]["description"] == isolation.description
-    assert started[0]["network_isolated"] is isolation.network_isolated
-    if not isolation.network_isolated:
-        pytest.skip(f"this machine cannot isolate the network: {isolation.description}")
+    if mode.kind != "sandbox":
+        pytest.skip(f"no sandbox on this machine: {mode.description}")
+    assert started == [
+        {"mode": "sandbox", "network_isolated": True, "description": mode.description}
+    ]
     interfaces = [line.split(":")[0].strip() for line in output.splitlines()[2:]]
     assert interfaces == ["lo"]
 
@@ -231,25 +244,64 @@ def test_nul_bytes_and_empty_commands_are_refused(shell: BashTool):
     assert shell.run({}).is_error
 
 
-def test_the_run_log_says_when_the_network_is_not_isolated(workspace: Workspace):
-    """Without isolation the sandbox.started event says plainly that the network is open."""
+def test_without_a_sandbox_the_shell_is_refused_with_the_reason(workspace: Workspace):
+    """Where bubblewrap cannot run, no command runs: the model and the run log get one sentence
+    naming the cause and the setting that would allow an unconfined shell."""
     seen: list[tuple[str, dict[str, Any]]] = []
     tool = BashTool(
         workspace,
         base_env=HOSTILE_ENV,
-        isolate=False,
+        sandbox=SandboxPolicy(bwrap="/nonexistent/bwrap"),
         on_event=lambda kind, payload: seen.append((kind, payload)),
     )
     try:
-        run(tool, "true")
+        refused = run(tool, "touch ran")
+        restarted = tool.run({"restart": True})
     finally:
         tool.close()
-    assert seen == [
-        (
-            "sandbox.started",
-            {
-                "network_isolated": False,
-                "description": "network NOT isolated: isolation turned off by configuration",
-            },
-        )
-    ]
+    assert refused.is_error and restarted.is_error
+    assert refused.content.startswith("Error: the bash tool is refused: bubblewrap")
+    assert "/nonexistent/bwrap) is not installed" in refused.content
+    assert f"{UNSAFE_SETTING}=1" in refused.content
+    assert not (workspace.root / "ran").exists()
+    assert [kind for kind, _ in seen] == ["sandbox.refused", "sandbox.refused"]
+
+
+def test_a_sandbox_the_kernel_refuses_is_refused_too(workspace: Workspace, tmp_path: Path):
+    """A bubblewrap that cannot create namespaces (as under a seccomp profile that forbids
+    them) refuses the shell with bubblewrap's own message."""
+    bwrap = tmp_path / "bwrap"
+    bwrap.write_text(
+        "#!/bin/sh\necho 'bwrap: No permissions to creating new namespace' >&2\nexit 1\n"
+    )
+    bwrap.chmod(0o755)
+    tool = BashTool(workspace, base_env=HOSTILE_ENV, sandbox=SandboxPolicy(bwrap=str(bwrap)))
+    try:
+        refused = run(tool, "touch ran")
+    finally:
+        tool.close()
+    assert refused.is_error
+    assert "(bwrap: No permissions to creating new namespace)" in refused.content
+    assert not (workspace.root / "ran").exists()
+
+
+def test_the_unsafe_setting_runs_the_shell_and_the_run_log_says_so(workspace: Workspace):
+    """With the unsafe setting the shell runs without a filesystem sandbox, and the
+    sandbox.started event says so in capitals."""
+    seen: list[tuple[str, dict[str, Any]]] = []
+    tool = BashTool(
+        workspace,
+        base_env=HOSTILE_ENV,
+        sandbox=NO_SANDBOX,
+        on_event=lambda kind, payload: seen.append((kind, payload)),
+    )
+    try:
+        assert run(tool, "echo ran").content == "ran"
+    finally:
+        tool.close()
+    [(kind, payload)] = seen
+    assert kind == "sandbox.started" and payload["mode"] == "unsafe"
+    assert payload["description"].startswith(
+        f"UNSAFE: agents' shells run WITHOUT a filesystem sandbox ({UNSAFE_SETTING} is set"
+    )
+    assert payload["network_isolated"] is detect_isolation().network_isolated

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from bot.agents.tools._bubblewrap import (
+    UNSAFE_SETTING,
+    SandboxPolicy,
+    ShellMode,
+    shell_mode,
+)
 from bot.agents.tools._editor import EDITOR_NAME, EDITOR_TYPE, TextEditorTool
 from bot.agents.tools._paths import DEFAULT_DENIED, ToolError, Workspace
+from bot.agents.tools._redact import REDACTED, Redactor, redact, secret_forms
 from bot.agents.tools._result import Tool, ToolResult
 from bot.agents.tools._sandbox import (
     Isolation,
@@ -28,11 +35,16 @@ __all__ = [
     "DEFAULT_DENIED",
     "EDITOR_NAME",
     "EDITOR_TYPE",
+    "REDACTED",
+    "UNSAFE_SETTING",
     "BashTool",
     "CappedOutput",
     "Isolation",
     "PlanStep",
     "PlanSubmission",
+    "Redactor",
+    "SandboxPolicy",
+    "ShellMode",
     "SubmitTool",
     "TextEditorTool",
     "Tool",
@@ -42,8 +54,11 @@ __all__ = [
     "Workspace",
     "detect_isolation",
     "is_secret",
+    "redact",
     "scrub_git_remotes",
     "scrubbed_environment",
+    "secret_forms",
+    "shell_mode",
     "submit_plan_tool",
     "submit_review_tool",
 ]

@@ -4,6 +4,8 @@ Each command is sent as ``eval '<quoted>' </dev/null`` followed by a marker carr
 nonce and the exit status, so state (``cd``, variables) persists between commands while a
 syntax error or a command reading stdin cannot desynchronise the protocol. The shell is the
 leader of its own process group: on timeout the whole group is killed, children included.
+The shell runs in the sandbox of ``_bubblewrap`` (its own PID namespace: killing it kills every
+process it started, ``setsid`` or not), or is refused when no sandbox can be built.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.agents.tools._bubblewrap import (
+    SANDBOX_HOME,
+    SandboxPolicy,
+    readonly_paths,
+    sandbox_argv,
+    shell_mode,
+)
 from bot.agents.tools._paths import ToolError, Workspace
 from bot.agents.tools._result import ToolResult
 from bot.agents.tools._sandbox import detect_isolation, scrub_git_remotes, scrubbed_environment
@@ -75,7 +84,7 @@ class BashTool:
         output_limit: int = 30_000,
         base_env: Mapping[str, str] | None = None,
         extra_env: Mapping[str, str] | None = None,
-        isolate: bool = True,
+        sandbox: SandboxPolicy | None = None,
         on_event: OnEvent = _ignore_event,
     ) -> None:
         self.workspace = workspace
@@ -83,7 +92,11 @@ class BashTool:
         self.output_limit = output_limit
         self._base_env = dict(os.environ if base_env is None else base_env)
         self._extra_env = dict(extra_env or {})
-        self._isolate = isolate
+        self._sandbox = sandbox or SandboxPolicy()
+        # Read before any command runs: a command could point .git's alternates anywhere, and
+        # the next shell (after a timeout or restart) must not mount what it names.
+        given = {**self._base_env, **self._extra_env}  # VIRTUAL_ENV is not passed on as such
+        self._readonly = readonly_paths(workspace.root, given)
         self._on_event = on_event
         self._proc: subprocess.Popen[bytes] | None = None
         self._home: tempfile.TemporaryDirectory[str] | None = None
@@ -94,17 +107,18 @@ class BashTool:
 
     def run(self, tool_input: dict[str, Any]) -> ToolResult:
         """Run a command, or restart the shell; failures come back as error results."""
-        if tool_input.get("restart"):
-            self.close()
-            self._start()
-            return ToolResult("shell restarted")
         command = tool_input.get("command")
-        if not isinstance(command, str) or not command.strip():
+        restart = bool(tool_input.get("restart"))
+        if not restart and (not isinstance(command, str) or not command.strip()):
             return ToolResult("Error: command is required (or restart: true)", is_error=True)
-        if "\x00" in command:
+        if not restart and "\x00" in str(command):
             return ToolResult("Error: command contains a NUL byte", is_error=True)
         try:
-            return self._execute(command)
+            if restart:
+                self.close()
+                self._start()  # a refused sandbox says so here too
+                return ToolResult("shell restarted")
+            return self._execute(str(command))
         except ToolError as exc:
             return ToolResult(f"Error: {exc}", is_error=True)
 
@@ -118,29 +132,40 @@ class BashTool:
             self._home = None
 
     def _start(self) -> subprocess.Popen[bytes]:
+        mode = shell_mode(self._sandbox)
+        if mode.kind == "refused":
+            self._on_event("sandbox.refused", {"description": mode.description})
+            raise ToolError(mode.description)
         for change in scrub_git_remotes(self.workspace.root):
             self._on_event("sandbox.git_config", {"change": change})
-        isolation = detect_isolation() if self._isolate else None
+        isolation = detect_isolation()
+        sandboxed = mode.kind == "sandbox"
         self._on_event(
             "sandbox.started",
             {
-                "network_isolated": bool(isolation and isolation.network_isolated),
-                "description": isolation.description
-                if isolation
-                else "network NOT isolated: isolation turned off by configuration",
+                "mode": mode.kind,
+                "network_isolated": sandboxed or isolation.network_isolated,
+                "description": mode.description,
             },
         )
-        self._home = tempfile.TemporaryDirectory(prefix="specbot-home-")
-        env = scrubbed_environment(
-            self._base_env, home=Path(self._home.name), extra=self._extra_env
+        if sandboxed:
+            home = Path(SANDBOX_HOME)  # in the sandbox's private /tmp
+        else:
+            self._home = tempfile.TemporaryDirectory(prefix="specbot-home-")
+            home = Path(self._home.name)
+        env = scrubbed_environment(self._base_env, home=home, extra=self._extra_env)
+        root = self.workspace.root
+        prefix = (
+            sandbox_argv(self._sandbox, root=root, readonly=self._readonly)
+            if sandboxed
+            else list(isolation.prefix)
         )
-        prefix = list(isolation.prefix) if isolation else []
         self._proc = subprocess.Popen(
             [*prefix, "bash", "--noprofile", "--norc"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            cwd=self.workspace.root,
+            cwd=root,
             env=env,
             start_new_session=True,  # its own session and process group, killed as a whole
         )

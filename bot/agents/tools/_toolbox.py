@@ -6,27 +6,23 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from bot.agents.tools._redact import Redactor
 from bot.agents.tools._result import Tool, ToolResult
-
-REDACTED = "<redacted>"
-MIN_SECRET_CHARS = 6  # shorter values would redact ordinary words
 
 
 class Toolbox:
     """Tools by name: their definitions for the request, and execution of calls.
 
-    Every result passes through redaction: known secret values (the service's keys) are
-    replaced before the text can reach the model, a log or a checkpoint.
+    Every result passes through redaction: known secret values (the service's keys), also
+    base64-, hex- or URL-encoded, are replaced before the text can reach the model, a log or a
+    checkpoint.
     """
 
     def __init__(self, tools: Sequence[Tool], *, redact: Sequence[str] = ()) -> None:
         self._tools = {tool.name: tool for tool in tools}
         if len(self._tools) != len(tools):
             raise ValueError("two tools share a name")
-        # Longest first, so a secret containing another is replaced whole.
-        self._secrets = sorted(
-            {s for s in redact if len(s) >= MIN_SECRET_CHARS}, key=len, reverse=True
-        )
+        self._redactor = Redactor(redact)
 
     @property
     def names(self) -> list[str]:
@@ -40,12 +36,8 @@ class Toolbox:
     def execute(self, name: str, tool_input: Any) -> ToolResult:
         """Run one tool call, its output redacted; a failure of any kind is an error result."""
         result = self._run(name, tool_input)
-        if not self._secrets or not any(s in result.content for s in self._secrets):
-            return result
-        content = result.content
-        for secret in self._secrets:
-            content = content.replace(secret, REDACTED)
-        return replace(result, content=content)
+        content = self._redactor.redact(result.content)
+        return result if content == result.content else replace(result, content=content)
 
     def _run(self, name: str, tool_input: Any) -> ToolResult:
         tool = self._tools.get(name)
