@@ -39,8 +39,8 @@ def test_at_most_five_numbered_questions_each_naming_its_finding() -> None:
         "ACC-001",
         "CMP-001",
         "CTX-001",
-        "ERR-001",
         "STR-002",
+        "ACC-003",  # a warning: the four errors come first
     ]
     text = render_questions(questions)
     assert "1. **ACC-001**: What must be true when this is done?" in text

@@ -121,7 +121,7 @@ def test_the_header_fits_an_80_column_terminal(run_specbot: RunSpecbot) -> None:
     example = "specs/examples/not-ready/conflicting-targets.md"
     narrow = run_specbot("lint", example, env={"COLUMNS": "80"}).stdout.splitlines()
     assert narrow[0] == f"{example}: not ready"
-    assert narrow[1].startswith("  score ") and narrow[1].endswith(" P4 100")
+    assert narrow[1].startswith("  score ") and narrow[1].endswith(" P4 100  feature")
     assert max(len(line) for line in narrow) <= 80
     wide = run_specbot("lint", example, env={"COLUMNS": "120"}).stdout.splitlines()
     assert wide[0].startswith(f"{example}: not ready  score ")
