@@ -342,10 +342,15 @@ def wait_for_run_end(stack: OfflineStack, run_id: str, timeout: float = 90.0) ->
 
 
 def start_with_users(
-    tmp_path: Path, key: Path, script: dict[str, Any], roles: dict[str, str], **settings: Any
+    tmp_path: Path,
+    key: Path,
+    script: dict[str, Any],
+    roles: dict[str, str],
+    config: str | None = None,
+    **settings: Any,
 ) -> OfflineStack:
     """``start`` over a seed with more users, each with a token ``ghp_<login>`` and a role."""
-    seeded = seed(tmp_path, key)
+    seeded = seed(tmp_path, key, config)
     for login, role in roles.items():
         seeded["users"].append({"login": login, "token": f"ghp_{login.removesuffix('[bot]')}"})
         seeded["repos"][0]["collaborators"][login] = role

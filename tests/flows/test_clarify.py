@@ -21,7 +21,9 @@ from tests.flows.stack_fixtures import (
 
 pytestmark = pytest.mark.slow
 
-# READY_SPEC with a vague first criterion and no error handling: ACC-002 and ERR-001.
+# READY_SPEC with a vague first criterion and no error handling: ACC-002 and ERR-001, which
+# the gate only warns about beside measurable criteria; this team's gate blocks on them.
+STRICT_GATE = "gate:\n  promote: [ACC-002, ERR-001]\n"
 WEAK_SPEC = (
     READY_SPEC.split("## Error handling")[0]
     .replace("- [ ] `inches_to_mm(1)` returns `25.4`", "- [ ] one inch converts fast and nicely")
@@ -60,7 +62,7 @@ def test_questions_answers_preview_and_apply_rerun_the_gate(
     """Not ready -> numbered questions naming their findings; a quoting reply and /specbot
     answer get a diff; a reader's apply is refused; alice's apply edits the body (original
     kept) and re-runs the gate, which is now ready; a second apply changes nothing."""
-    with start(tmp_path, app_key_pem, implement_script()) as stack:
+    with start(tmp_path, app_key_pem, implement_script(), STRICT_GATE) as stack:
         hub, repo = stack.hub, alice_repo(stack)
         number = hub.open_issue(REPO, "Convert inches", WEAK_SPEC, as_user="alice")["number"]
         hub.label(REPO, number, ["spec"], as_user="alice")
@@ -115,7 +117,7 @@ def test_only_the_authors_answers_are_applied(tmp_path: Path, app_key_pem: Path)
     applies. eve (read access, not the author) answers too: her command is refused, her
     quoting reply ignored, and her text never reaches the issue."""
     roles = {"eve": "read"}
-    with start_with_users(tmp_path, app_key_pem, implement_script(), roles) as stack:
+    with start_with_users(tmp_path, app_key_pem, implement_script(), roles, STRICT_GATE) as stack:
         hub, repo = stack.hub, alice_repo(stack)
         number = hub.open_issue(REPO, "Convert inches", WEAK_SPEC, as_user="mallory")["number"]
         hub.label(REPO, number, ["spec"], as_user="alice")
