@@ -13,6 +13,7 @@ import pytest
 
 from bot.flows._commands import HELP
 from bot.offline import WEBHOOK_SECRET
+from bot.spec import GateConfig, lint
 from bot.webhooks import sign
 from tests.flows.stack_fixtures import (
     INSTALLATION_ID,
@@ -43,7 +44,8 @@ def test_help_explain_and_status_answer_in_comments(tmp_path: Path, app_key_pem:
         assert comments[1].body == HELP
         stack.hub.comment(REPO, number, "/specbot explain", as_user="alice")
         comments = wait_for(lambda: _reply_after(repo, number, 4), what="the explain reply")
-        assert "ready" in comments[3].body.lower() and "98" in comments[3].body
+        score = lint(READY_SPEC, GateConfig()).score  # the gate's own figure, not a copy of it
+        assert "ready" in comments[3].body.lower() and f"(score {score}/100)" in comments[3].body
         stack.hub.comment(REPO, number, "/specbot status", as_user="alice")
         comments = wait_for(lambda: _reply_after(repo, number, 6), what="the status reply")
         assert comments[5].body == "specbot has not run here yet."
