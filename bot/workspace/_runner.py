@@ -12,8 +12,9 @@ import contextlib
 import functools
 import os
 import subprocess
+import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -103,10 +104,10 @@ def setup_prefix() -> tuple[str, ...]:
 def run_setup(checkout: Path, plan: CommandPlan, environment: RunEnvironment) -> SetupResult:
     """Run the plan's setup commands in ``checkout`` (with network), stopping at a failure."""
     scrub_git_remotes(checkout)
-    prefix = setup_prefix() if environment.isolate_tests else ()
     steps: list[StepResult] = []
     with _home(environment) as home:
         env = _environment(environment, home, plan)
+        prefix = _setup_prefix(checkout, plan, environment, home)
         for command in plan.setup:
             step = run_step(
                 command,
@@ -161,6 +162,31 @@ def run_tests(checkout: Path, plan: CommandPlan, environment: RunEnvironment) ->
         status = "passed" if step.ok and (run is None or run.ok) else "failed"
     report = TestReport(command=plan.test, exit_code=step.exit_code, seconds=step.seconds, run=run)
     return TestResult(status=status, report=report, output=step.output, notes=tuple(notes))
+
+
+def _setup_prefix(
+    checkout: Path, plan: CommandPlan, environment: RunEnvironment, home: Path
+) -> Sequence[str]:
+    """The confinement of setup: the agents' sandbox with network, where it can be built.
+
+    Setup runs the checkout's own build code (``setup.py``, a build backend, npm scripts),
+    which in a follow-up round an agent wrote: it sees the checkout, the run's virtual
+    environment (writable: setup installs into it) and the interpreter that creates it, never
+    the service's files.
+    """
+    if not environment.isolate_tests:
+        return ()
+    sandbox = environment.sandbox
+    if sandbox is None or shell_mode(sandbox).kind != "sandbox":
+        return setup_prefix()
+    writable = [home]
+    if plan.venv_dir is not None:
+        plan.venv_dir.mkdir(parents=True, exist_ok=True)  # a mount point before it is made
+        writable.append(plan.venv_dir)
+    creator = Path(sys.executable).resolve().parent.parent  # what detected setup runs
+    given = {**environment.base_env, "VIRTUAL_ENV": str(Path(sys.prefix))}
+    readonly = [*readonly_paths(checkout, given), creator, Path(sys.base_prefix)]
+    return sandbox_argv(sandbox, root=checkout, readonly=readonly, writable=writable, network=True)
 
 
 def _test_prefix(

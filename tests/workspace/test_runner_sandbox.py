@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.agents.tools import SandboxPolicy, shell_mode
-from bot.workspace import RunEnvironment, run_tests
+from bot.workspace import RunEnvironment, run_setup, run_tests
 from tests.workspace.project import write_project
 from tests.workspace.test_runner import JUNIT, plan_for
 
@@ -46,3 +46,31 @@ def test_without_a_policy_the_runner_isolates_as_before(tmp_path: Path) -> None:
     result = run_tests(checkout, plan, RunEnvironment())
     assert not any("bubblewrap" in note for note in result.notes)
     assert result.report is not None and result.report.run is not None
+
+
+def test_setup_runs_in_the_sandbox_and_still_builds_the_virtual_environment(
+    tmp_path: Path,
+) -> None:
+    """Setup runs the checkout's build code (an agent's, in a follow-up round): it cannot read
+    the key or write outside, while the detected setup still creates the run's environment."""
+    key = tmp_path / "app-key.pem"
+    key.write_text(KEY)
+    checkout = write_project(tmp_path / "repo")
+    steal = f"cat {key} ../app-key.pem; touch ../planted; echo built > built.txt"
+    plan = plan_for(checkout, tmp_path, setup=[steal], test_timeout_seconds=60)
+    policy = SandboxPolicy(hidden=(key,))
+    stolen = run_setup(checkout, plan, RunEnvironment(sandbox=policy))
+    assert KEY not in stolen.steps[0].output
+    assert stolen.steps[0].output.count("No such file or directory") == 2
+    assert not (tmp_path / "planted").exists()
+    assert (checkout / "built.txt").read_text() == "built\n"
+    detected = plan_for(checkout, tmp_path)
+    assert detected.venv_dir is not None and detected.setup
+    venv_step = detected.setup[0]  # creates the run's virtual environment
+    built = run_setup(
+        checkout,
+        detected.model_copy(update={"setup": (venv_step,)}),
+        RunEnvironment(sandbox=policy),
+    )
+    assert built.ok, built.steps[-1].output
+    assert (detected.venv_dir / "bin" / "python").exists()

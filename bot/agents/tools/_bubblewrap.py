@@ -112,11 +112,19 @@ def _probe(bwrap: str, system: tuple[str, ...]) -> str | None:
 
 
 def sandbox_argv(
-    policy: SandboxPolicy, *, root: Path, readonly: Sequence[Path], writable: Sequence[Path] = ()
+    policy: SandboxPolicy,
+    *,
+    root: Path,
+    readonly: Sequence[Path],
+    writable: Sequence[Path] = (),
+    network: bool = False,
 ) -> list[str]:
     """The bubblewrap command line (up to the command) confining a shell to ``root``
-    (and ``writable``, a test run's report directory and HOME)."""
+    (and ``writable``, a test run's report directory and HOME); ``network`` for setup, which
+    downloads the project's dependencies."""
     argv = [policy.bwrap, "--unshare-all", "--die-with-parent", "--new-session"]
+    if network:
+        argv.append("--share-net")
     argv += ["--tmpfs", "/tmp", "--dir", SANDBOX_HOME]
     for tree in policy.system:
         path = Path(tree)
