@@ -32,9 +32,11 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the session."""
+    """One headless Chromium for the browser tests, stopped after them: while Playwright's
+    sync API runs, its event loop runs in the main thread, where the engine's sync calls refuse
+    to work."""
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is missing: CI must run the browser tests")
