@@ -26,8 +26,9 @@ from tests.flows.stack_fixtures import (
     start,
     wait_for,
 )
+from tests.sandboxes import needs_sandbox
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, needs_sandbox]
 
 
 def _attacks(canary: Path, key: Path, data_dir: Path, markers: list[str]) -> list[str]:

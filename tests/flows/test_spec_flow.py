@@ -17,6 +17,7 @@ from tests.flows.stack_fixtures import (
     start,
     wait_for,
 )
+from tests.sandboxes import needs_sandbox
 
 pytestmark = pytest.mark.slow
 
@@ -104,6 +105,7 @@ def test_not_ready_spec_gets_the_gate_and_no_pull_request(
         assert requests == []
 
 
+@needs_sandbox
 def test_symlinks_out_of_the_checkout_never_reach_the_pull_request(
     tmp_path: Path, app_key_pem: Path
 ) -> None:

@@ -17,6 +17,9 @@ from bot.agents import ModelRequest, ModelResponse, PermanentModelError, Resilie
 from bot.work import Team, WorkError
 from tests.agents.conftest import MODEL, Sleeps, Stack, StartModel
 from tests.processes import new_marker, settled_count, survivors_command
+from tests.sandboxes import needs_sandbox
+
+pytestmark = needs_sandbox
 
 
 def script(marker: str, *, ends: bool) -> dict[str, Any]:
