@@ -25,6 +25,10 @@ APP_ID = 1
 WEBHOOK_SECRET = "offline-webhook-secret"
 
 
+# How long closing the stack waits for unfinished runs.
+DRAIN_SECONDS = 30.0
+
+
 @dataclass
 class OfflineStack:
     """The running pieces; ``close`` stops them in order."""
@@ -45,7 +49,7 @@ class OfflineStack:
             return
         self.closed = True
         self._server.should_exit = True
-        self._thread.join(timeout=30)
+        self._thread.join(timeout=DRAIN_SECONDS + 30)
         unbind()
         self.services.close()
         self.model.stop()
@@ -103,7 +107,9 @@ def start_stack(
         services = from_settings(config)
         bind(services)
         engine = Engine(engine_settings(config), catalog)
-        app = create_app(config, engine, router)
+        # Closing waits (up to DRAIN_SECONDS) for runs still at work, such as a criteria check
+        # running the project's tests: none is left to outlive the stack in this process.
+        app = create_app(config, engine, router, drain_seconds=DRAIN_SECONDS)
         server = uvicorn.Server(
             uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
         )
