@@ -14,18 +14,38 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.agents._history import add_user_text, clear_old_tool_results, estimated_tokens, note
 from bot.agents._model import ModelCall, ModelRequest, ModelResponse, Usage
 from bot.agents._roles import Role
 from bot.agents._usage import BudgetExceededError, BudgetGuard, UsageLedger
 from bot.agents.tools import Toolbox, ToolResult
+from bot.posted import inert_line
 from bot.untrusted import delimit
 
 OnEvent = Callable[[str, dict[str, Any]], None]
 RunTool = Callable[[str, Any], ToolResult]
 Status = Literal[
-    "completed", "submitted", "turn_limit", "token_limit", "time_limit", "budget_exceeded"
+    "completed",
+    "submitted",
+    "turn_limit",
+    "token_limit",
+    "context_limit",
+    "cost_limit",
+    "output_limit",
+    "time_limit",
+    "budget_exceeded",
+    "refused",
+    "stopped",
 ]
 _EXCERPT = 2000
+OUTPUT_CEILING = 64_000  # the most output tokens one call may ask for after a cut-off
+TRIM_AT = 0.6  # clear old tool output once the context passes this share of its cap
+NEAR = 0.9  # ask the model to finish once a budget passes this share
+FINAL_TURNS = 2  # ... or when this few turns are left
+MAX_CUT_OFFS = 3  # consecutive cut-off tool calls before the agent stops
+_KNOWN_STOPS = frozenset(
+    {"end_turn", "tool_use", "stop_sequence", "pause_turn", "max_tokens", None}
+)
 NUDGE = (
     "You have not called {tool} yet. Call it now with your report; it is the only way to finish."
 )
@@ -54,9 +74,16 @@ class AgentOutcome(BaseModel):
 class _State:
     messages: list[dict[str, Any]]
     started: float
+    output_limit: int
     turns: int = 0
     usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+    context_tokens: int = 0  # input side of the latest call
+    last_output: int = 0  # output tokens of the latest call, sent back in the next one
+    sent_messages: int = 0  # messages the latest call carried, to estimate what was added
     nudged: bool = False
+    cut_offs: int = 0
+    squeezed: bool = False  # a context-window stop was answered by clearing old output
 
 
 def _excerpt(value: Any) -> Any:
@@ -98,7 +125,11 @@ class AgentLoop:
     def run(self, task: str, *, shared_context: str | None = None) -> AgentOutcome:
         """Run until the model finishes, submits, or a limit or the run's budget stops it."""
         shared = delimit(shared_context, "shared context", clean=False) if shared_context else None
-        state = _State(messages=[{"role": "user", "content": task}], started=self._clock())
+        state = _State(
+            messages=[{"role": "user", "content": task}],
+            started=self._clock(),
+            output_limit=self.role.limits.max_output_tokens,
+        )
         self._emit(
             "agent.started", {"role": self.role.name, "tools": [t["name"] for t in self._tools]}
         )
@@ -112,30 +143,146 @@ class AgentLoop:
             except BudgetExceededError as exc:
                 return self._finish(state, "budget_exceeded", str(exc))
             response = self._call(state, shared)
-            uses = response.tool_uses()
-            if not uses:
-                if self.role.submit is not None and not state.nudged:
-                    state.nudged = True
-                    nudge = NUDGE.format(tool=self.role.submit)
-                    state.messages.append({"role": "user", "content": nudge})
-                    continue
-                return self._finish(state, "completed", "the model finished", response.text())
-            submission = self._run_tools(state, uses)
-            if submission is not None:
-                return self._finish(
-                    state, "submitted", f"{self.role.submit} accepted", "", submission
-                )
+            ended = self._answer(state, response)
+            if ended is not None:
+                return ended
+
+    def _answer(self, state: _State, response: ModelResponse) -> AgentOutcome | None:
+        """Act on one response by its stop reason; an outcome when the agent is done."""
+        reason = response.stop_reason
+        uses = response.tool_uses()
+        if reason == "max_tokens" and uses:
+            return self._cut_off(state, response)
+        state.cut_offs = 0
+        if reason == "refusal":
+            why = inert_line(response.text(), 300) or "no reason given"
+            return self._finish(state, "refused", f"the model declined the task: {why}")
+        if reason == "model_context_window_exceeded":
+            return self._context_full(state, response)
+        if reason not in _KNOWN_STOPS:
+            return self._finish(state, "stopped", f"the model stopped for {reason!r}")
+        self._accept(state, response)
+        if reason == "pause_turn":
+            return None  # the API resumes a paused turn from the assistant turn as it stands
+        if reason == "max_tokens":
+            add_user_text(state.messages, note("continue"))
+            return None
+        if not uses:
+            if self.role.submit is not None and not state.nudged:
+                state.nudged = True
+                add_user_text(state.messages, NUDGE.format(tool=self.role.submit))
+                return None
+            return self._finish(state, "completed", "the model finished", response.text())
+        submission = self._run_tools(state, uses)
+        if submission is not None:
+            return self._finish(state, "submitted", f"{self.role.submit} accepted", "", submission)
+        self._remind(state)
+        return None
+
+    def _cut_off(self, state: _State, response: ModelResponse) -> AgentOutcome | None:
+        """A tool call cut off at the output limit is never run: ask again with more room."""
+        state.cut_offs += 1
+        raised = min(OUTPUT_CEILING, state.output_limit * 2)
+        self._emit(
+            "model.cut_off",
+            {"turn": state.turns, "max_tokens": state.output_limit, "raised_to": raised},
+        )
+        if state.cut_offs >= MAX_CUT_OFFS:
+            message = f"{state.cut_offs} tool calls in a row were cut off at the output limit"
+            return self._finish(state, "output_limit", message)
+        if raised > state.output_limit:
+            state.output_limit = raised  # the same request again, with room to finish the call
+        else:
+            add_user_text(state.messages, note("cut_off"))
+        return None
+
+    def _context_full(self, state: _State, response: ModelResponse) -> AgentOutcome | None:
+        """The context window filled up: clear old tool output and go on once, else stop."""
+        if not response.tool_uses():
+            self._accept(state, response)
+        limits = self.role.limits
+        keep = max(1, limits.keep_tool_results // 2)
+        cleared = 0 if state.squeezed else self._clear(state, keep=keep)
+        state.squeezed = True
+        if cleared == 0:
+            return self._finish(state, "context_limit", "the model's context window is full")
+        add_user_text(state.messages, note("continue"))
+        return None
 
     def _limit_reached(self, state: _State) -> tuple[Status, str] | None:
         limits = self.role.limits
         if state.turns >= limits.max_turns:
             return "turn_limit", f"stopped after {state.turns} turns (limit {limits.max_turns})"
-        if state.usage.total_tokens >= limits.max_tokens:
-            used = state.usage.total_tokens
-            return "token_limit", f"stopped after {used} tokens (limit {limits.max_tokens})"
+        used = state.usage.effective_tokens
+        if used >= limits.max_tokens:
+            cap = limits.max_tokens
+            return "token_limit", f"stopped after {used} effective tokens (limit {cap})"
+        if limits.max_cost_usd is not None and state.cost_usd >= limits.max_cost_usd:
+            spent, cost_cap = state.cost_usd, limits.max_cost_usd
+            return "cost_limit", f"stopped after ${spent:.4f} (limit ${cost_cap:.4f})"
         elapsed = self._clock() - state.started
         if elapsed >= limits.max_seconds:
             return "time_limit", f"stopped after {elapsed:.1f} s (limit {limits.max_seconds:g} s)"
+        return self._context_limit(state)
+
+    def _context_limit(self, state: _State) -> tuple[Status, str] | None:
+        """Clear old tool output past the threshold; stop when the next call cannot fit."""
+        cap = self.role.limits.max_context_tokens
+        if self._next_context(state) >= cap * TRIM_AT:
+            self._clear(state, keep=self.role.limits.keep_tool_results)
+        expected = self._next_context(state)
+        if expected >= cap:
+            message = f"the next call would carry about {expected} tokens (limit {cap})"
+            return "context_limit", message
+        return None
+
+    def _next_context(self, state: _State) -> int:
+        # The last call's measured input plus what was added since; never less than the
+        # messages' own estimate (a server that reports no usage must not disable the cap).
+        added = estimated_tokens(state.messages[state.sent_messages :])
+        measured = state.context_tokens + state.last_output + added
+        return max(measured, estimated_tokens(state.messages))
+
+    def _clear(self, state: _State, keep: int) -> int:
+        submit = frozenset({self.role.submit}) if self.role.submit else frozenset()
+        cleared = clear_old_tool_results(state.messages, keep, submit)
+        if cleared:
+            # Re-measure from the messages themselves: the last call's usage no longer applies.
+            state.context_tokens = estimated_tokens(state.messages)
+            state.last_output = 0
+            state.sent_messages = len(state.messages)
+            self._emit("context.cleared", {"turn": state.turns, "tool_results": cleared})
+        return cleared
+
+    def _remind(self, state: _State) -> None:
+        """Tell the model the turns it has left, and to finish when a budget is nearly spent."""
+        limits = self.role.limits
+        left = limits.max_turns - state.turns
+        why = self._nearly_spent(state, left)
+        if why is None:
+            # Only in the last quarter: a count on every turn would be noise the model reads.
+            if left <= max(FINAL_TURNS + 1, limits.max_turns // 4):
+                add_user_text(state.messages, note("turns_left", turns=left))
+            return
+        how = (
+            f"call {self.role.submit} with what you have"
+            if self.role.submit
+            else "stop making changes and reply with a short summary of what you did"
+        )
+        add_user_text(state.messages, note("finish_now", why=why, how=how))
+
+    def _nearly_spent(self, state: _State, turns_left: int) -> str | None:
+        limits = self.role.limits
+        if turns_left <= FINAL_TURNS:
+            return f"only {turns_left} turn(s) left"
+        if state.usage.effective_tokens >= limits.max_tokens * NEAR:
+            return "your token budget is nearly spent"
+        if limits.max_cost_usd is not None and state.cost_usd >= limits.max_cost_usd * NEAR:
+            return "your cost budget is nearly spent"
+        if self._clock() - state.started >= limits.max_seconds * NEAR:
+            return "your time is nearly up"
+        if self._budget is not None and self._budget.nearly_spent(NEAR):
+            return "the run's budget is nearly spent"
         return None
 
     def _call(self, state: _State, shared: str | None) -> ModelResponse:
@@ -145,15 +292,35 @@ class AgentLoop:
             messages=list(state.messages),
             tools=self._tools,
             shared_context=shared,
-            max_tokens=self.role.limits.max_output_tokens,
+            max_tokens=state.output_limit,
         )
         began = self._clock()
         response = self._call_model(request)
         state.turns += 1
         state.usage = state.usage + response.usage
+        state.context_tokens = response.usage.context_tokens
+        state.last_output = response.usage.output_tokens
+        state.sent_messages = len(state.messages)
         cost = None
         if self._ledger is not None:
             cost = self._ledger.record(self.agent, response.model, response.usage).cost_usd
+            state.cost_usd += cost
+        self._emit(
+            "model.response",
+            {
+                "turn": state.turns,
+                "stop_reason": response.stop_reason,
+                "usage": response.usage.model_dump(),
+                "context_tokens": response.usage.context_tokens,
+                "cost_usd": cost,
+                "seconds": round(self._clock() - began, 4),
+                "content": _excerpt(response.content),
+            },
+        )
+        return response
+
+    def _accept(self, state: _State, response: ModelResponse) -> None:
+        """Add the model's turn to the history; thinking blocks go back exactly as received."""
         # The API refuses empty text blocks and empty turns in the history: drop the former and
         # keep an empty turn as a placeholder.
         content = [
@@ -161,18 +328,6 @@ class AgentLoop:
         ]
         content = content or [{"type": "text", "text": "(empty reply)"}]
         state.messages.append({"role": "assistant", "content": content})
-        self._emit(
-            "model.response",
-            {
-                "turn": state.turns,
-                "stop_reason": response.stop_reason,
-                "usage": response.usage.model_dump(),
-                "cost_usd": cost,
-                "seconds": round(self._clock() - began, 4),
-                "content": _excerpt(response.content),
-            },
-        )
-        return response
 
     def _run_tools(self, state: _State, uses: list[dict[str, Any]]) -> dict[str, Any] | None:
         results: list[dict[str, Any]] = []

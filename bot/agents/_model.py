@@ -33,6 +33,25 @@ class Usage(BaseModel):
         )
 
     @property
+    def context_tokens(self) -> int:
+        """The input side of a call: fresh input, cache writes and cache reads."""
+        return self.input_tokens + self.cache_creation_input_tokens + self.cache_read_input_tokens
+
+    @property
+    def effective_tokens(self) -> int:
+        """Tokens weighted as they are billed against input: a cache read counts a tenth.
+
+        Budgets count these: a long session re-reads its whole cached history on every call,
+        so counting each read in full would grow with the square of the number of turns.
+        """
+        return (
+            self.input_tokens
+            + self.cache_creation_input_tokens
+            + self.output_tokens
+            + self.cache_read_input_tokens // 10
+        )
+
+    @property
     def total_tokens(self) -> int:
         """Every token processed: fresh input, cache writes, cache reads and output."""
         return (

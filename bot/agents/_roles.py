@@ -36,9 +36,18 @@ class AgentLimits(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     max_turns: int = Field(default=40, ge=1)
-    max_tokens: int = Field(default=500_000, ge=1)
+    max_tokens: int = Field(
+        default=500_000, ge=1, description="Effective tokens in all (a cache read counts a tenth)."
+    )
+    max_context_tokens: int = Field(
+        default=180_000, ge=1_000, description="Input tokens of any one call (the context size)."
+    )
+    max_cost_usd: float | None = Field(default=None, gt=0)
     max_seconds: float = Field(default=1800.0, gt=0)
     max_output_tokens: int = Field(default=8192, ge=1)
+    keep_tool_results: int = Field(
+        default=5, ge=1, description="Newest tool results kept whole when old ones are cleared."
+    )
 
 
 class Role(BaseModel):
@@ -95,6 +104,7 @@ def build_toolbox(
     redact: Sequence[str] = (),
     sandbox: SandboxPolicy | None = None,
     on_event: OnEvent = _ignore_event,
+    time_left: Callable[[], float | None] = lambda: None,
 ) -> Toolbox:
     """The tools ``role`` is offered, working in ``workspace``."""
     tools: list[Tool] = []
@@ -109,6 +119,7 @@ def build_toolbox(
                     base_env=base_env,
                     sandbox=sandbox,
                     on_event=on_event,
+                    time_left=time_left,
                 )
             )
         elif tool_id == "submit_review":

@@ -182,10 +182,11 @@ class BudgetGuard:
         """Raise ``BudgetExceededError`` if the run has reached any of its limits."""
         budget = self.budget
         if budget.max_tokens is not None:
-            used = self.ledger.usage().total_tokens
+            used = self.ledger.usage().effective_tokens
             if used >= budget.max_tokens:
                 raise BudgetExceededError(
-                    "tokens", f"run token budget reached: {used} of {budget.max_tokens} tokens"
+                    "tokens",
+                    f"run token budget reached: {used} of {budget.max_tokens} effective tokens",
                 )
         if budget.max_cost_usd is not None:
             spent = self.ledger.cost_usd()
@@ -200,3 +201,23 @@ class BudgetGuard:
                     "time",
                     f"run time budget reached: {elapsed:.1f} s of {budget.max_seconds:.1f} s",
                 )
+
+    def nearly_spent(self, share: float) -> bool:
+        """Whether the run has used ``share`` (0..1) of any of its limits."""
+        budget = self.budget
+        tokens = self.ledger.usage().effective_tokens
+        if budget.max_tokens is not None and tokens >= budget.max_tokens * share:
+            return True
+        cost = self.ledger.cost_usd()
+        if budget.max_cost_usd is not None and cost >= budget.max_cost_usd * share:
+            return True
+        seconds = self.seconds_left()
+        if budget.max_seconds is None or seconds is None:
+            return False
+        return seconds <= budget.max_seconds * (1 - share)
+
+    def seconds_left(self) -> float | None:
+        """Seconds the run may still take, or ``None`` without a time budget."""
+        if self.budget.max_seconds is None:
+            return None
+        return max(0.0, self.budget.max_seconds - (self._clock() - self.started_at))

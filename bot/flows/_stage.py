@@ -59,6 +59,7 @@ def _with_usage(run: SpecRun, team: Team) -> SpecRun:
         update={
             "input_tokens": run.input_tokens + team.input_tokens,
             "output_tokens": run.output_tokens + team.output_tokens,
+            "effective_tokens": run.effective_tokens + team.effective_tokens,
             "cost_usd": run.cost_usd + team.cost_usd,
         }
     )
@@ -88,7 +89,7 @@ def spec_stage(name: str, function: SpecStageFunction, *, always: bool = False) 
         services = current()
         github = services.github(run.repo, run.installation_id)
         team = services.team(
-            tokens_used=run.input_tokens + run.output_tokens,
+            tokens_used=run.effective_tokens,
             cost_used=run.cost_usd,
             seconds_used=max(0.0, time.time() - run.started_at) if run.started_at else 0.0,
             run_id=run.run_id,

@@ -50,6 +50,7 @@ class SpecRun(BaseModel):
     links: list[Link] = Field(default_factory=list)
     input_tokens: int = 0
     output_tokens: int = 0
+    effective_tokens: int = 0  # what the run's token budget counts
     cost_usd: float = 0.0
     started_at: float = 0.0
     stopped: bool = False

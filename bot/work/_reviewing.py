@@ -143,7 +143,9 @@ def _collect(
             continue
         report = _report(name, outcome)
         count = len(report.submission.findings) if report is not None else 0
-        status = "reviewed" if report is not None else f"no review ({outcome.status})"
+        status = "reviewed"
+        if report is None:  # refused, limited or stopped: the loop's message says which
+            status = f"no review ({outcome.status}: {outcome.message})"[:200]
         notes.append(ReviewerNote(member=name, status=status, findings=count))
         if report is not None:
             reports.append(report)

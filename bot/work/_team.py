@@ -95,6 +95,7 @@ class Team:
             redact=self.redact,
             sandbox=self.sandbox,
             on_event=self.on_event,
+            time_left=self.guard.seconds_left,
         )
         with toolbox:  # also when the agent fails or its run is cancelled
             return run_agent(
@@ -116,6 +117,11 @@ class Team:
         return (
             usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens
         )
+
+    @property
+    def effective_tokens(self) -> int:
+        """Tokens as the run's token budget counts them (a cache read counts a tenth)."""
+        return self.ledger.usage().effective_tokens
 
     @property
     def output_tokens(self) -> int:

@@ -40,6 +40,11 @@ BASH_TYPE = "bash_20250124"
 OnEvent = Callable[[str, dict[str, Any]], None]
 
 
+def _no_time_limit() -> float | None:
+    """A ``time_left`` for a shell that only its own timeout limits."""
+    return None
+
+
 def _ignore_event(event_type: str, payload: dict[str, Any]) -> None:
     """An ``on_event`` that records nothing."""
 
@@ -86,9 +91,11 @@ class BashTool:
         extra_env: Mapping[str, str] | None = None,
         sandbox: SandboxPolicy | None = None,
         on_event: OnEvent = _ignore_event,
+        time_left: Callable[[], float | None] = _no_time_limit,
     ) -> None:
         self.workspace = workspace
         self.timeout = timeout
+        self._time_left = time_left  # what the run has left: no command may outlast it
         self.output_limit = output_limit
         self._base_env = dict(os.environ if base_env is None else base_env)
         self._extra_env = dict(extra_env or {})
@@ -113,6 +120,10 @@ class BashTool:
             return ToolResult("Error: command is required (or restart: true)", is_error=True)
         if not restart and "\x00" in str(command):
             return ToolResult("Error: command contains a NUL byte", is_error=True)
+        left = self._time_left()
+        if not restart and left is not None and left <= 0:
+            spent = "Error: the run's time budget is spent; no command runs"
+            return ToolResult(spent, is_error=True)
         try:
             if restart:
                 self.close()
@@ -194,14 +205,15 @@ class BashTool:
         fd = proc.stdout.fileno()
         output = CappedOutput(self.output_limit)
         recent = b""
-        deadline = time.monotonic() + self.timeout
+        timeout, why = self._timeout()
+        deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
             ready, _, _ = select.select([fd], [], [], max(0.0, left))
             if not ready:
                 self.close()
                 note = (
-                    f"<command timed out after {self.timeout:g} s: the shell and every process "
+                    f"<command timed out after {timeout:g} s{why}: the shell and every process "
                     "it started were killed; the next command runs in a fresh shell>"
                 )
                 return ToolResult(self._clean(output.text()) + "\n" + note, is_error=True)
@@ -216,6 +228,13 @@ class BashTool:
             found = marker.search(recent)
             if found:
                 return self._finish(_without_marker(output, marker), int(found.group(1)))
+
+    def _timeout(self) -> tuple[float, str]:
+        """This command's timeout, clipped to what the run has left, and why when clipped."""
+        left = self._time_left()
+        if left is None or left >= self.timeout:
+            return self.timeout, ""
+        return max(0.0, round(left, 1)), " (all the time the run had left)"
 
     def _finish(self, text: str, status: int) -> ToolResult:
         text = self._clean(text)
