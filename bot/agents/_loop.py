@@ -39,7 +39,7 @@ Status = Literal[
 ]
 _EXCERPT = 2000
 OUTPUT_CEILING = 64_000  # the most output tokens one call may ask for after a cut-off
-TRIM_AT = 0.6  # clear old tool output once the context passes this share of its cap
+TRIM_AT = 0.6  # clear old tool output past this share of the cap, or past clear_at_tokens
 NEAR = 0.9  # ask the model to finish once a budget passes this share
 FINAL_TURNS = 2  # ... or when this few turns are left
 MAX_CUT_OFFS = 3  # consecutive cut-off tool calls before the agent stops
@@ -227,9 +227,10 @@ class AgentLoop:
 
     def _context_limit(self, state: _State) -> tuple[Status, str] | None:
         """Clear old tool output past the threshold; stop when the next call cannot fit."""
-        cap = self.role.limits.max_context_tokens
-        if self._next_context(state) >= cap * TRIM_AT:
-            self._clear(state, keep=self.role.limits.keep_tool_results)
+        limits = self.role.limits
+        cap = limits.max_context_tokens
+        if self._next_context(state) >= min(limits.clear_at_tokens, cap * TRIM_AT):
+            self._clear(state, keep=limits.keep_tool_results)
         expected = self._next_context(state)
         if expected >= cap:
             message = f"the next call would carry about {expected} tokens (limit {cap})"

@@ -45,6 +45,11 @@ class AgentLimits(BaseModel):
     max_cost_usd: float | None = Field(default=None, gt=0)
     max_seconds: float = Field(default=1800.0, gt=0)
     max_output_tokens: int = Field(default=8192, ge=1)
+    clear_at_tokens: int = Field(
+        default=50_000,
+        ge=1_000,
+        description="Context size past which old tool output is cleared (or 60% of the cap).",
+    )
     keep_tool_results: int = Field(
         default=5, ge=1, description="Newest tool results kept whole when old ones are cleared."
     )
