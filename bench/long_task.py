@@ -80,7 +80,8 @@ def script() -> dict[str, Any]:
             call = {"name": "bash", "input": {"command": "cat test-report.txt"}}
         else:
             path = f"src/mod_{next(views):02d}.py"
-            call = {"name": "str_replace_based_edit_tool", "input": {"command": "view", "path": path}}
+            view = {"command": "view", "path": path}
+            call = {"name": "str_replace_based_edit_tool", "input": view}
         turns.append({"when": {"turn": turn}, "reply": [{"text": "Next."}, {"tool_use": call}]})
     turns.append({"when": {"turn": VIEWS + TEST_RUNS}, "reply": [{"text": "Done."}]})
     return {"model": MODEL, "min_cacheable_tokens": 1024, "turns": turns}
@@ -96,7 +97,8 @@ def measure() -> dict[str, Any]:
             calls.append(payload["usage"])
 
     try:
-        model = ResilientModel(AnthropicModel(api_key="bench", model=MODEL, base_url=server.base_url))
+        client = AnthropicModel(api_key="bench", model=MODEL, base_url=server.base_url)
+        model = ResilientModel(client)
         ledger = UsageLedger(PriceTable.bundled())
         role = load_role("implementer")
         with tempfile.TemporaryDirectory() as directory:

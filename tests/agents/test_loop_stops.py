@@ -30,6 +30,7 @@ from bot.agents import (
 from bot.agents._history import estimated_tokens
 from bot.agents.tools import (
     BashTool,
+    Tool,
     Toolbox,
     ToolResult,
     Workspace,
@@ -109,7 +110,7 @@ def run(
     chosen = load_role(role)
     if limits is not None:
         chosen = chosen.model_copy(update={"limits": limits})
-    tools = [tool or RecordingTool()]
+    tools: list[Tool] = [tool or RecordingTool()]
     if chosen.submit is not None:
         tools.append(submit_plan_tool() if chosen.submit == "submit_plan" else submit_review_tool())
     toolbox = Toolbox(tools)
