@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import email.utils
+import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -85,30 +86,83 @@ def _with_last_block_cached(messages: list[dict[str, Any]]) -> list[dict[str, An
     return [*head, {**last, "content": content}]
 
 
-def _block_as_param(block: dict[str, Any]) -> dict[str, Any]:
-    if block.get("type") == "text":
-        return {"type": "text", "text": block.get("text", "")}
-    if block.get("type") == "tool_use":
+def _block_as_param(block: Any, index: int) -> dict[str, Any]:
+    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+        raise PermanentModelError(f"the model's content block {index} has no type: {_clip(block)}")
+    if block["type"] == "text":
+        return {"type": "text", "text": str(block.get("text") or "")}
+    if block["type"] == "tool_use":
+        missing = [k for k in ("id", "name") if not isinstance(block.get(k), str)]
+        if missing or not isinstance(block.get("input"), dict):
+            what = f"no {' or '.join(missing)}" if missing else "an input that is not an object"
+            # A sampling accident, not a broken service: asking again can give a valid call.
+            raise TransientModelError(
+                f"the model's tool_use block {index} has {what}", error_type="invalid_response"
+            )
         return {k: block[k] for k in ("type", "id", "name", "input")}
     return block
 
 
+def _clip(value: Any, limit: int = 80) -> str:
+    """One short line showing what came back, for error messages."""
+    text = " ".join(str(value).split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def to_response(message: Any) -> ModelResponse:
-    """Our ``ModelResponse`` from an SDK ``Message``."""
-    usage = message.usage
-    dumped = message.model_dump(mode="json", exclude_none=True)
+    """Our ``ModelResponse`` from what the SDK returned, or a ``ModelError`` saying what is wrong.
+
+    A 200 is not proof of a message: a proxy can answer with an HTML page or nothing, and a
+    compatible server can leave out ``usage``. The SDK then returns a bare string or a message
+    with missing fields; each becomes one line instead of an ``AttributeError``.
+    """
+    if message is None:
+        raise TransientModelError(
+            "the model's stream ended without a message (no message_start event)",
+            error_type="invalid_response",
+        )
+    if not isinstance(message, anthropic.types.Message):
+        # An HTML page or other text from something between us and the API: worth a retry.
+        raise TransientModelError(
+            f"the model answered 200 with a body that is not a message: {_clip(message)}",
+            error_type="invalid_response",
+        )
+    dumped = message.model_dump(mode="json")
+    usage = dumped.get("usage")
+    if not isinstance(usage, dict) or not isinstance(usage.get("input_tokens"), int):
+        raise PermanentModelError("the model answered 200 with a message without usage")
+    content = dumped.get("content")
+    if not isinstance(content, list):
+        raise PermanentModelError(f"the model's message content is not a list: {_clip(content)}")
+    blocks = [_block_as_param(_without_nulls(block), i) for i, block in enumerate(content)]
     return ModelResponse(
-        id=message.id,
-        model=message.model,
-        content=[_block_as_param(b) for b in dumped["content"]],
+        id=str(message.id),
+        model=str(message.model),
+        content=blocks,
         stop_reason=message.stop_reason,
         usage=Usage(
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            cache_creation_input_tokens=usage.cache_creation_input_tokens or 0,
-            cache_read_input_tokens=usage.cache_read_input_tokens or 0,
+            input_tokens=usage["input_tokens"],
+            output_tokens=int(usage.get("output_tokens") or 0),
+            cache_creation_input_tokens=int(usage.get("cache_creation_input_tokens") or 0),
+            cache_read_input_tokens=int(usage.get("cache_read_input_tokens") or 0),
         ),
     )
+
+
+def _without_nulls(block: Any) -> Any:
+    # Optional fields the SDK fills with None (citations, caller) are not sent back; ``input``
+    # is kept so that a null input is seen and refused.
+    if not isinstance(block, dict):
+        return block
+    return {k: v for k, v in block.items() if v is not None or k == "input"}
+
+
+def _final_message(stream: Any) -> Any:
+    """The streamed message; ``None`` when the stream carried no ``message_start``."""
+    try:
+        return stream.get_final_message()
+    except AssertionError:  # the SDK asserts a message began: an HTML page or empty body did not
+        return None
 
 
 def translate_error(exc: anthropic.APIError) -> TransientModelError | PermanentModelError:
@@ -177,13 +231,18 @@ class AnthropicModel:
         try:
             if self.stream:
                 with self._client.messages.stream(**params) as stream:
-                    return to_response(stream.get_final_message())
+                    return to_response(_final_message(stream))
             return to_response(self._client.messages.create(**params))
         except anthropic.APIError as exc:
             raise translate_error(exc) from exc
         except httpx2.TransportError as exc:  # a stream cut mid-way is not wrapped by the SDK
             message = f"connection_error: {exc}"
             raise TransientModelError(message, error_type="connection_error") from exc
+        except json.JSONDecodeError as exc:  # an empty or cut body the SDK could not decode
+            raise TransientModelError(
+                f"the model answered with a body that is not JSON: {exc}",
+                error_type="invalid_response",
+            ) from exc
 
     def count_tokens(self, request: ModelRequest) -> int:
         """Input tokens the request would use, from ``/v1/messages/count_tokens``."""

@@ -27,6 +27,7 @@ from tests.cli.local_repos import (
     model_requests,
 )
 from tests.conftest import ROOT, RunSpecbot
+from tests.raw_http import RawServer
 
 BRANCH = "specbot/local-subtract-two-numbers"
 RUN_SCRIPT = DATA / "run-script.yaml"
@@ -370,3 +371,28 @@ def test_interrupt_keeps_the_work_and_says_where(repo: Path, tmp_path: Path) -> 
     assert last.startswith("specbot run: interrupted: the work so far is in ")
     assert Path(last.rsplit(" ", 1)[1], "checkout", "calc", "ops.py").is_file()
     assert "specbot/" not in git(repo, "branch", "--list")
+
+
+def test_a_proxy_answering_html_ends_the_run_with_exit_1_and_one_reason(
+    run_specbot: RunSpecbot, repo: Path, tmp_path: Path
+) -> None:
+    """A 200 whose body is an HTML page (a proxy in the way) is a model error, not a crash:
+    exit 1 naming what came back, never the internal-error exit 3 or a traceback."""
+    server = RawServer()
+    server.answer((200, "text/html", b"<html><body>Access denied by proxy</body></html>"))
+    try:
+        env = {
+            "ANTHROPIC_BASE_URL": server.base_url,
+            "ANTHROPIC_API_KEY": API_KEY,
+            "SPECBOT_DATA_DIR": str(tmp_path / "data"),
+            "SPECBOT_WORKSPACE_VENV": sys.prefix,
+            "SPECBOT_MODEL_MAX_ATTEMPTS": "1",
+        }
+        result = run_specbot("run", str(SPEC), "--repo", str(repo), env=env)
+    finally:
+        server.stop()
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "NOT done: no plan:" in result.stdout
+    assert "a body that is not a message: '<html><body>Access denied by proxy" in result.stdout
+    assert server.served >= 1
