@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         default=600.0, gt=0, validation_alias="SPECBOT_MODEL_TIMEOUT_SECONDS"
     )
     model_max_attempts: int = Field(default=5, ge=1, validation_alias="SPECBOT_MODEL_MAX_ATTEMPTS")
+    # The account's input-tokens-per-minute limit (fresh input and cache writes): calls wait
+    # rather than fire into a 429. Unset: no pacing beyond honouring 429s.
+    model_input_tokens_per_minute: int | None = Field(
+        default=None, ge=1, validation_alias="SPECBOT_MODEL_INPUT_TOKENS_PER_MINUTE"
+    )
     run_max_tokens: int | None = Field(
         default=None, ge=1, validation_alias="SPECBOT_RUN_MAX_TOKENS"
     )

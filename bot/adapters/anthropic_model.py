@@ -20,6 +20,7 @@ import anthropic
 import httpx2
 
 from bot.agents import (
+    InputRateLimit,
     ModelRequest,
     ModelResponse,
     PermanentModelError,
@@ -267,4 +268,6 @@ def resilient_model_from_settings(
     """The production model stack: the SDK client, our retries and a circuit breaker."""
     policy = RetryPolicy(max_attempts=settings.model_max_attempts)
     inner = AnthropicModel.from_settings(settings, stream=stream)
-    return ResilientModel(inner, policy=policy, on_event=on_event)
+    itpm = settings.model_input_tokens_per_minute
+    limit = InputRateLimit(itpm) if itpm is not None else None
+    return ResilientModel(inner, policy=policy, on_event=on_event, input_limit=limit)

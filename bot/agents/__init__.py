@@ -20,6 +20,7 @@ from bot.agents._model import (
     TransientModelError,
     Usage,
 )
+from bot.agents._pacing import Backpressure, InputRateLimit
 from bot.agents._resilience import CircuitBreaker, CircuitOpenError, ResilientModel, RetryPolicy
 from bot.agents._roles import (
     REVIEWER_ROLES,
@@ -45,12 +46,14 @@ __all__ = [
     "AgentLimits",
     "AgentLoop",
     "AgentOutcome",
+    "Backpressure",
     "BudgetExceededError",
     "BudgetGuard",
     "CallJournal",
     "CallRecord",
     "CircuitBreaker",
     "CircuitOpenError",
+    "InputRateLimit",
     "JournalMismatchError",
     "ModelCall",
     "ModelError",

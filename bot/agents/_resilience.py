@@ -20,6 +20,7 @@ from bot.agents._model import (
     ModelUnavailableError,
     TransientModelError,
 )
+from bot.agents._pacing import Backpressure, InputRateLimit
 
 OnEvent = Callable[[str, dict[str, Any]], None]
 
@@ -36,6 +37,7 @@ class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 60.0
     max_retry_after: float = 300.0  # a server asking for longer than this is treated as down
+    max_rate_limited: int = 20  # 429s one call waits out before giving up (back-pressure)
 
     def backoff(self, retry_number: int, rng: random.Random) -> float:
         """Exponential backoff with equal jitter: half fixed, half random."""
@@ -123,7 +125,12 @@ class CircuitBreaker:
 
 
 class ResilientModel:
-    """A ``ModelPort`` that retries transient failures and stops calling a model that is down."""
+    """A ``ModelPort`` that retries transient failures and stops calling a model that is down.
+
+    One instance is shared by every agent of a process, so its pacing is too: a 429 holds all
+    callers for its ``retry-after`` (and does not count toward the breaker), and an optional
+    ``InputRateLimit`` spreads input tokens over the minute.
+    """
 
     def __init__(
         self,
@@ -134,6 +141,8 @@ class ResilientModel:
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         on_event: OnEvent | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        input_limit: InputRateLimit | None = None,
     ) -> None:
         self.inner = inner
         self.policy = policy or RetryPolicy()
@@ -141,36 +150,79 @@ class ResilientModel:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._on_event = on_event or _ignore_event
+        self.backpressure = Backpressure(clock, sleep)
+        self.input_limit = input_limit
 
     def complete(self, request: ModelRequest) -> ModelResponse:
         """Call the inner model, retrying transient failures with backoff."""
         attempt = 0
+        limited = 0
         while True:
-            attempt += 1
+            self._pace(request)
             self.breaker.before_call()
             try:
                 response = self.inner.complete(request)
             except TransientModelError as exc:
+                if exc.status == 429 or exc.error_type == "rate_limit_error":
+                    self.breaker.release()  # the account is busy; the model is not down
+                    limited += 1
+                    self._hold_everyone(request, limited, exc)
+                    continue
+                attempt += 1
                 self.breaker.record_failure(exc)
                 self.breaker.raise_if_open()  # at once, if this failure opened it
                 delay = self._delay_before_retry(attempt, exc)
-                self._on_event(
-                    "model.retry",
-                    {
-                        "agent": request.agent,
-                        "attempt": attempt,
-                        "status": exc.status,
-                        "error_type": exc.error_type,
-                        "delay_seconds": delay,
-                    },
-                )
+                self._emit_retry(request, attempt, exc, delay)
                 self._sleep(delay)
                 continue
             except BaseException:
                 self.breaker.release()
                 raise
             self.breaker.record_success()
+            if self.input_limit is not None:
+                usage = response.usage
+                self.input_limit.record(usage.input_tokens + usage.cache_creation_input_tokens)
             return response
+
+    def _pace(self, request: ModelRequest) -> None:
+        """Wait out a hold another caller's 429 set, then the input-token limit."""
+        waited = self.backpressure.wait()
+        if self.input_limit is not None:
+            waited += self.input_limit.wait()
+        if waited > 0:
+            self._on_event("model.paced", {"agent": request.agent, "seconds": round(waited, 3)})
+
+    def _hold_everyone(self, request: ModelRequest, limited: int, exc: TransientModelError) -> None:
+        """A 429: hold every caller for its retry-after (or a backoff) and wait it out here."""
+        if limited > self.policy.max_rate_limited:
+            raise ModelUnavailableError(
+                f"model still rate-limited after {limited - 1} waits; last error: {exc}"
+            ) from exc
+        if exc.retry_after is not None and exc.retry_after > self.policy.max_retry_after:
+            raise ModelUnavailableError(
+                f"model asked to retry after {exc.retry_after:.0f} s, longer than the "
+                f"{self.policy.max_retry_after:.0f} s allowed; last error: {exc}"
+            ) from exc
+        delay = exc.retry_after if exc.retry_after is not None else None
+        if delay is None:
+            delay = self.policy.backoff(limited, self._rng)
+        self.backpressure.hold(delay)
+        self._emit_retry(request, limited, exc, delay)
+        self._sleep(delay)
+
+    def _emit_retry(
+        self, request: ModelRequest, attempt: int, exc: TransientModelError, delay: float
+    ) -> None:
+        self._on_event(
+            "model.retry",
+            {
+                "agent": request.agent,
+                "attempt": attempt,
+                "status": exc.status,
+                "error_type": exc.error_type,
+                "delay_seconds": delay,
+            },
+        )
 
     def close(self) -> None:
         """Close the inner model's connections, if it holds any."""

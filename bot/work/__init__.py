@@ -18,6 +18,7 @@ from bot.work._implementing import (
 )
 from bot.work._reviewing import (
     DEFAULT_REVIEW_BUDGET,
+    CachePrimer,
     ReviewerNote,
     ReviewResult,
     review_changes,
@@ -26,6 +27,7 @@ from bot.work._spec import SpecText
 from bot.work._team import Team, shell_base_env, venv_environment
 
 __all__ = [
+    "CachePrimer",
     "DEFAULT_REVIEW_BUDGET",
     "ReviewResult",
     "ReviewerNote",

@@ -8,13 +8,14 @@ rounds dropped) into one review with a verdict. No GitHub here: callers post the
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.agents import AgentOutcome
+from bot.agents import AgentOutcome, ModelCall, ModelRequest, ModelResponse
 from bot.analysers import AnalyserOutcome, AnalyserStatus, default_analysers, run_analysers
 from bot.ports import FileDiff
 from bot.review import (
@@ -35,6 +36,7 @@ from bot.work._texts import task_text
 
 DEFAULT_REVIEW_BUDGET = 60_000  # tokens of diff per batch: leaves room for files read
 DEFAULT_MAX_BATCHES = 4
+PRIMER_TIMEOUT = 120.0  # seconds the other reviewers wait for the first one's first response
 
 
 class ReviewerNote(BaseModel):
@@ -57,6 +59,44 @@ class ReviewResult(BaseModel):
     members: tuple[ReviewerNote, ...]
     not_reviewed: tuple[str, ...]
     summary: str
+
+
+class CachePrimer:
+    """Lets one agent's first call write the shared prefix to the cache before others read it.
+
+    A cache entry exists only once a response has begun, so reviewers that all start at once
+    each pay to write the same diff. The first to call goes alone; the others' first calls wait
+    until its first response is back (or ``timeout`` passes, so a slow one stalls nobody for
+    long), then read the prefix from cache.
+    """
+
+    def __init__(self, timeout: float = PRIMER_TIMEOUT) -> None:
+        self.timeout = timeout
+        self._primed = threading.Event()
+        self._first_taken = False
+        self._lock = threading.Lock()
+
+    def wrap(self, call: ModelCall) -> ModelCall:
+        """``call`` for one agent: its first call primes or waits, the rest go straight."""
+        first_call = True
+
+        def primed_call(request: ModelRequest) -> ModelResponse:
+            nonlocal first_call
+            if not first_call:
+                return call(request)
+            first_call = False
+            with self._lock:
+                leader = not self._first_taken
+                self._first_taken = True
+            if not leader:
+                self._primed.wait(self.timeout)
+                return call(request)
+            try:
+                return call(request)
+            finally:
+                self._primed.set()  # also when it failed: the others must not wait for nothing
+
+        return primed_call
 
 
 def _reviewer_task(reviewer: str, pull: int, title: str, batch_note: str) -> str:
@@ -103,9 +143,20 @@ def review_changes(
         context = _context(spec, render_batch(batch))
         jobs.extend((name, _reviewer_task(name, pull, title, note), context) for name in reviewers)
     outcomes: list[tuple[str, AgentOutcome | BaseException]] = []
+    primers = {context: CachePrimer() for _, _, context in jobs}
     with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), 8))) as pool:
         futures = [
-            (name, pool.submit(team.run, name, task, checkout, shared_context=context))
+            (
+                name,
+                pool.submit(
+                    team.run,
+                    name,
+                    task,
+                    checkout,
+                    shared_context=context,
+                    wrap_model=primers[context].wrap,
+                ),
+            )
             for name, task, context in jobs
         ]
         analysed = _analyse(checkout, files, team.isolate) if with_analysers else []

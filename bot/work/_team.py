@@ -82,8 +82,12 @@ class Team:
         shared_context: str | None = None,
         denied: Sequence[str] | None = None,
         shell_env: Mapping[str, str] | None = None,
+        wrap_model: Callable[[ModelCall], ModelCall] | None = None,
     ) -> AgentOutcome:
-        """Run one agent of ``role_name`` in ``checkout`` until it finishes or is limited."""
+        """Run one agent of ``role_name`` in ``checkout`` until it finishes or is limited.
+
+        ``wrap_model`` wraps this agent's model calls (the review's cache primer uses it).
+        """
         role = load_role(role_name)
         workspace = Workspace(checkout) if denied is None else Workspace(checkout, denied)
         name = agent or role_name
@@ -102,7 +106,7 @@ class Team:
                 agent=name,
                 role=role,
                 task=task,
-                call_model=self.call_model,
+                call_model=self.call_model if wrap_model is None else wrap_model(self.call_model),
                 toolbox=toolbox,
                 shared_context=shared_context,
                 ledger=self.ledger,
