@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import itertools
 import random
+import secrets
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.scripted._log import RequestLog, redact_headers
-from bot.scripted._script import ERROR_TYPES, Fault, Script, Turn
-from bot.scripted._tokens import PromptCache, block_text, count_text_tokens, prompt_segments
+from bot.scripted._realism import (
+    InputTokenWindow,
+    ThinkingSigner,
+    cut_at,
+    output_tokens,
+    thinking_enabled,
+)
+from bot.scripted._script import ERROR_TYPES, Fault, RawBody, Script, Turn
+from bot.scripted._tokens import PromptCache, block_text, prompt_segments
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,17 @@ class ErrorReply:
     headers: dict[str, str] = field(default_factory=dict)
     latency: float = 0.0
     in_stream: bool = False
+
+
+@dataclass(frozen=True)
+class RawReply:
+    """An answer sent byte for byte as the script wrote it (an HTML page, an empty 200)."""
+
+    raw: RawBody
+    latency: float = 0.0
+
+
+Answer = Reply | ErrorReply | RawReply
 
 
 def error_body(status: int, message: str, request_id: str) -> dict[str, Any]:
@@ -140,7 +159,14 @@ class ScriptedModel:
     def __init__(self, script: Script) -> None:
         self.script = script
         self.log = RequestLog()
-        self.cache = PromptCache(min_cacheable_tokens=script.min_cacheable_tokens)
+        self.cache = PromptCache(
+            min_cacheable_tokens=script.min_cacheable_tokens,
+            ttl=script.cache.ttl_seconds,
+            lookback=script.cache.lookback_blocks,
+        )
+        itpm = script.rate_limits.input_tokens_per_minute
+        self.input_window = InputTokenWindow(itpm) if itpm is not None else None
+        self.signer = ThinkingSigner(secrets.token_bytes(16))
         self._lock = threading.Lock()
         self._answers = [0] * len(script.turns)
         self._faults = [0] * len(script.turns)
@@ -158,11 +184,13 @@ class ScriptedModel:
             key = headers["authorization"][7:]
         return key == self.script.api_key if self.script.api_key else bool(key)
 
-    def answer(self, path: str, body: Any, headers: Mapping[str, str]) -> Reply | ErrorReply:
+    def answer(self, path: str, body: Any, headers: Mapping[str, str]) -> Answer:
         """Answer one ``POST /v1/messages`` request and record it."""
         outcome, turn_name = self._decide(body, headers)
         if isinstance(outcome, ErrorReply):
             status, error_type, usage = outcome.status, outcome.body["error"]["type"], None
+        elif isinstance(outcome, RawReply):
+            status, error_type, usage = outcome.raw.status, None, None
         else:
             status, error_type, usage = 200, None, outcome.message["usage"]
         self.log.record(
@@ -193,9 +221,7 @@ class ScriptedModel:
         )
         return reply
 
-    def _decide(
-        self, body: Any, headers: Mapping[str, str]
-    ) -> tuple[Reply | ErrorReply, str | None]:
+    def _decide(self, body: Any, headers: Mapping[str, str]) -> tuple[Answer, str | None]:
         request_id = self._new_id("req")
         if not self.is_authorised(headers):
             return ErrorReply(401, error_body(401, "invalid x-api-key", request_id)), None
@@ -203,6 +229,10 @@ class ScriptedModel:
             validate_messages_body(body)
         except InvalidRequestError as exc:
             return ErrorReply(400, error_body(400, str(exc), request_id)), None
+        altered = self.signer.altered(body)
+        if altered is not None:
+            message = f"{altered}: Invalid `signature` in `thinking` block"
+            return ErrorReply(400, error_body(400, message, request_id)), None
         random_fault = self._random_fault(request_id)
         if random_fault is not None:
             return random_fault, None
@@ -215,9 +245,31 @@ class ScriptedModel:
         fault = self._rule_fault(index, turn)
         if fault is not None:
             return _fault_reply(fault, request_id, latency), turn.name
+        refused = self._over_limits(body, request_id)
+        if refused is not None:
+            return refused, turn.name
         with self._lock:
             self._answers[index] += 1
-        return Reply(self._message(body, turn), latency), turn.name
+        if turn.raw is not None:
+            return RawReply(turn.raw, latency), turn.name
+        return Reply(self._message(body, turn, latency), latency), turn.name
+
+    def _over_limits(self, body: dict[str, Any], request_id: str) -> ErrorReply | None:
+        """A 400 for a prompt over the context window, a 429 over the input-token limit."""
+        model = self.script.model or str(body["model"])
+        segments = prompt_segments(body)
+        total = sum(s.tokens for s in segments)
+        window = self.script.context_window
+        if window is not None and total > window:
+            message = f"prompt is too long: {total} tokens > {window} maximum"
+            return ErrorReply(400, error_body(400, message, request_id))
+        if self.input_window is None:
+            return None
+        fits, headers = self.input_window.admit(total - self.cache.peek(model, segments))
+        if fits:
+            return None
+        message = _DEFAULT_MESSAGES[429]
+        return ErrorReply(429, error_body(429, message, request_id), headers)
 
     def _random_fault(self, request_id: str) -> ErrorReply | None:
         rates = self.script.faults
@@ -273,23 +325,22 @@ class ScriptedModel:
             and self._faults[index] >= fault.times
         )
 
-    def _message(self, body: dict[str, Any], turn: Turn) -> dict[str, Any]:
-        content: list[dict[str, Any]] = []
-        for block in turn.reply:
-            if block.text is not None:
-                content.append({"type": "text", "text": block.text})
-            elif block.tool_use is not None:
-                use = block.tool_use
-                tool_id = use.id or self._new_id("toolu")
-                content.append(
-                    {"type": "tool_use", "id": tool_id, "name": use.name, "input": use.input}
-                )
+    def _message(self, body: dict[str, Any], turn: Turn, begins_in: float) -> dict[str, Any]:
+        content = self._content(body, turn)
         model = self.script.model or str(body["model"])
-        split = self.cache.account(model, prompt_segments(body))
-        output = max(1, sum(count_text_tokens(block_text(b)) for b in content))
+        segments = prompt_segments(body)
+        split = self.cache.account(model, segments, begins_in=begins_in)
+        output = max(1, sum(output_tokens(b) for b in content))
         stop_reason = turn.resolved_stop_reason()
-        if output > body["max_tokens"]:
-            output, stop_reason = body["max_tokens"], "max_tokens"
+        room = body["max_tokens"]
+        window = self.script.context_window
+        if window is not None:
+            room = min(room, window - sum(s.tokens for s in segments))
+        cut = cut_at(content, max(0, room))
+        if cut is not None:
+            content, output = cut
+            full = room < body["max_tokens"]
+            stop_reason = "model_context_window_exceeded" if full else "max_tokens"
         return {
             "id": self._new_id("msg"),
             "type": "message",
@@ -305,6 +356,26 @@ class ScriptedModel:
                 "output_tokens": output,
             },
         }
+
+    def _content(self, body: dict[str, Any], turn: Turn) -> list[dict[str, Any]]:
+        content: list[dict[str, Any]] = []
+        thinking = thinking_enabled(body)
+        for block in turn.reply:
+            if block.text is not None:
+                content.append({"type": "text", "text": block.text})
+            elif block.thinking is not None:
+                if thinking:  # the API sends thinking only to a request that asked for it
+                    signature = self.signer.sign(block.thinking)
+                    content.append(
+                        {"type": "thinking", "thinking": block.thinking, "signature": signature}
+                    )
+            elif block.tool_use is not None:
+                use = block.tool_use
+                tool_id = use.id or self._new_id("toolu")
+                content.append(
+                    {"type": "tool_use", "id": tool_id, "name": use.name, "input": use.input}
+                )
+        return content
 
     def count_tokens(self, body: Any, headers: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         """Answer ``POST /v1/messages/count_tokens``: status and JSON body."""

@@ -67,16 +67,30 @@ class ToolUse(_Strict):
 
 
 class ReplyBlock(_Strict):
-    """One content block of a reply: exactly one of ``text`` or ``tool_use``."""
+    """One content block of a reply: exactly one of ``text``, ``tool_use`` or ``thinking``.
+
+    A ``thinking`` block is sent only when the request enables thinking, signed as the API
+    signs it; it must come back unchanged in later turns.
+    """
 
     text: str | None = None
     tool_use: ToolUse | None = None
+    thinking: str | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> ReplyBlock:
-        if (self.text is None) == (self.tool_use is None):
-            raise ValueError("a reply block has exactly one of 'text' or 'tool_use'")
+        given = [v for v in (self.text, self.tool_use, self.thinking) if v is not None]
+        if len(given) != 1:
+            raise ValueError("a reply block has exactly one of 'text', 'tool_use' or 'thinking'")
         return self
+
+
+class RawBody(_Strict):
+    """An answer sent exactly as written: what a proxy or a broken server sends."""
+
+    status: int = Field(default=200, ge=100, le=599)
+    content_type: str = "application/json"
+    body: str = ""
 
 
 class Conditions(_Strict):
@@ -88,21 +102,50 @@ class Conditions(_Strict):
     turn: int | None = Field(default=None, ge=0, description="Assistant turns already taken.")
 
 
+StopReason = Literal[
+    "end_turn",
+    "tool_use",
+    "max_tokens",
+    "stop_sequence",
+    "pause_turn",
+    "refusal",
+    "model_context_window_exceeded",
+]
+
+
+class CacheRules(_Strict):
+    """How the prompt cache behaves; the defaults are the API's."""
+
+    ttl_seconds: float = Field(default=300.0, gt=0, description="Life of an entry after use.")
+    lookback_blocks: int = Field(default=20, ge=0, description="Blocks a breakpoint looks back.")
+
+
+class RateLimits(_Strict):
+    """Account limits the server enforces with 429 ``rate_limit_error`` and ``retry-after``."""
+
+    input_tokens_per_minute: int | None = Field(
+        default=None, ge=1, description="Fresh input and cache writes (not reads), per minute."
+    )
+
+
 class Turn(_Strict):
     """A scripted answer and the conditions under which it is given."""
 
     name: str | None = None
     when: Conditions = Field(default_factory=Conditions)
     reply: list[ReplyBlock] = Field(default_factory=list)
-    stop_reason: Literal["end_turn", "tool_use", "max_tokens", "stop_sequence"] | None = None
+    stop_reason: StopReason | None = None
     times: int | None = Field(default=None, ge=1, description="Answers at most this often.")
     latency: float = Field(default=0.0, ge=0)
     fault: Fault | None = None
+    raw: RawBody | None = None
 
     @model_validator(mode="after")
     def _has_something_to_say(self) -> Turn:
-        if not self.reply and self.fault is None:
-            raise ValueError("a turn needs a 'reply' or a 'fault'")
+        if not self.reply and self.fault is None and self.raw is None:
+            raise ValueError("a turn needs a 'reply', a 'fault' or a 'raw' answer")
+        if self.raw is not None and self.reply:
+            raise ValueError("a turn answers with a 'reply' or a 'raw' body, not both")
         return self
 
     def resolved_stop_reason(self) -> str:
@@ -121,6 +164,11 @@ class Script(_Strict):
     min_cacheable_tokens: int = Field(default=0, ge=0)
     max_request_bytes: int = Field(default=32 * 1024 * 1024, ge=1)
     faults: FaultRate = Field(default_factory=FaultRate)
+    cache: CacheRules = Field(default_factory=CacheRules)
+    rate_limits: RateLimits = Field(default_factory=RateLimits)
+    context_window: int | None = Field(
+        default=None, ge=1, description="Input plus output tokens a request may reach."
+    )
     turns: list[Turn] = Field(default_factory=list)
 
 

@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from bot.scripted._engine import ErrorReply, ScriptedModel, error_body
+from bot.scripted._engine import ErrorReply, RawReply, ScriptedModel, error_body
 from bot.scripted._log import RequestLog
 from bot.scripted._script import Script, load_script, parse_script
 from bot.scripted._sse import failed_stream_events, message_events
@@ -63,6 +63,10 @@ def build_app(model: ScriptedModel) -> FastAPI:
             message_id = request_id.replace("req_", "msg_", 1)
             events = failed_stream_events(message_id, str(body.get("model")), reply.body)
             return _sse_response(events, request_id)
+        if isinstance(reply, RawReply):  # byte for byte, whatever the request asked for
+            raw = reply.raw
+            headers = {"content-type": raw.content_type}
+            return Response(raw.body.encode(), status_code=raw.status, headers=headers)
         request_id = reply.message["id"].replace("msg_", "req_", 1)
         if streaming:
             return _sse_response(message_events(reply.message), request_id)

@@ -1,8 +1,9 @@
 """A Message as the server-sent events Anthropic streams when a request asks for ``stream``.
 
 Order (https://docs.anthropic.com/en/api/messages-streaming): ``message_start`` with empty
-content, then per block ``content_block_start``, deltas (``text_delta`` or
-``input_json_delta``) and ``content_block_stop``, with a ``ping`` after the first block starts;
+content, then per block ``content_block_start``, deltas (``text_delta``, ``input_json_delta``,
+or ``thinking_delta`` pieces then one ``signature_delta``) and ``content_block_stop``, with a
+``ping`` after the first block starts;
 then ``message_delta`` carrying the stop reason and cumulative ``usage``, then ``message_stop``.
 """
 
@@ -38,6 +39,12 @@ def _block_events(index: int, block: dict[str, Any]) -> Iterator[bytes]:
     if block["type"] == "text":
         start = {"type": "text", "text": ""}
         deltas = [{"type": "text_delta", "text": p} for p in _text_pieces(block["text"])]
+    elif block["type"] == "thinking":
+        start = {"type": "thinking", "thinking": "", "signature": ""}
+        deltas = [
+            *({"type": "thinking_delta", "thinking": p} for p in _text_pieces(block["thinking"])),
+            {"type": "signature_delta", "signature": block["signature"]},
+        ]
     else:
         start = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
         deltas = [

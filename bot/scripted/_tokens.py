@@ -6,10 +6,11 @@ reproducible, so tests can predict ``usage`` exactly.
 
 Caching: the prompt is the sequence tools, then system blocks, then message blocks. A block with
 ``cache_control`` (or the last message block when the request has a top-level ``cache_control``)
-is a breakpoint. A request reads the longest prefix already cached that ends on any block boundary
-up to its last breakpoint (Anthropic looks back from each breakpoint for earlier hits), and writes
-the prefix ending at each of its breakpoints; the tokens billed as written are those of the
-longest written prefix beyond what was read. Entries never expire while the server runs.
+is a breakpoint. As Anthropic's does, a breakpoint reads the longest prefix already cached that
+ends on a block boundary at most ``lookback`` blocks before it (20 by default), and each
+breakpoint writes the prefix ending there; the tokens billed as written are those of the longest
+written prefix beyond what was read. An entry becomes readable only once the response that wrote
+it has begun (a request arriving earlier misses it), and lives ``ttl`` seconds from its last use.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import hashlib
 import json
 import re
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,17 +124,55 @@ class InputUsage:
 class PromptCache:
     """Prefix hashes of prompts written with ``cache_control``, shared by every request."""
 
-    def __init__(self, *, min_cacheable_tokens: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        min_cacheable_tokens: int = 0,
+        ttl: float = 300.0,
+        lookback: int = 20,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._min = min_cacheable_tokens
-        self._entries: set[str] = set()
+        self._ttl = ttl
+        self._lookback = lookback
+        self._clock = clock
+        # prefix hash -> (readable from, expires at)
+        self._entries: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def account(self, model: str, segments: list[Segment]) -> InputUsage:
-        """Split the input tokens of one request, recording the prefix it writes."""
+    def account(self, model: str, segments: list[Segment], *, begins_in: float = 0.0) -> InputUsage:
+        """Split the input tokens of one request, recording the prefixes it writes.
+
+        ``begins_in``: seconds until this response begins; what it writes is readable from then.
+        """
         total = sum(s.tokens for s in segments)
-        last_breakpoint = max((i for i, s in enumerate(segments) if s.breakpoint), default=-1)
-        if last_breakpoint < 0:
+        prefixes = self._prefixes(model, segments)
+        if not prefixes:
             return InputUsage(total, 0, 0)
+        now = self._clock()
+        with self._lock:
+            read = self._read(prefixes, now)
+            # Every breakpoint writes its prefix; what is billed as written is the part of the
+            # longest one that was not read.
+            written_upto = read
+            for key, tokens, is_breakpoint in prefixes:
+                if is_breakpoint and tokens >= self._min:
+                    readable = now + begins_in
+                    if key in self._entries:
+                        readable = min(readable, self._entries[key][0])
+                    self._entries[key] = (readable, now + begins_in + self._ttl)
+                    written_upto = max(written_upto, tokens)
+        written = written_upto - read
+        return InputUsage(total - read - written, written, read)
+
+    def peek(self, model: str, segments: list[Segment]) -> int:
+        """Tokens a request would read from the cache now, without writing anything."""
+        prefixes = self._prefixes(model, segments)
+        with self._lock:
+            return self._read(prefixes, self._clock(), refresh=False) if prefixes else 0
+
+    def _prefixes(self, model: str, segments: list[Segment]) -> list[tuple[str, int, bool]]:
+        last_breakpoint = max((i for i, s in enumerate(segments) if s.breakpoint), default=-1)
         hasher = hashlib.sha256(model.encode())
         prefixes: list[tuple[str, int, bool]] = []
         running = 0
@@ -139,14 +180,24 @@ class PromptCache:
             hasher.update(b"\x00" + segment.material.encode())
             running += segment.tokens
             prefixes.append((hasher.hexdigest(), running, segment.breakpoint))
-        with self._lock:
-            read = max((n for key, n, _ in prefixes if key in self._entries), default=0)
-            # Every breakpoint writes its prefix; what is billed as written is the part of the
-            # longest one that was not read.
-            written_upto = read
-            for key, tokens, is_breakpoint in prefixes:
-                if is_breakpoint and tokens >= self._min:
-                    self._entries.add(key)
-                    written_upto = max(written_upto, tokens)
-        written = written_upto - read
-        return InputUsage(total - read - written, written, read)
+        return prefixes
+
+    def _read(self, prefixes: list[tuple[str, int, bool]], now: float, refresh: bool = True) -> int:
+        """The longest live prefix within the lookback of some breakpoint; refreshes its TTL."""
+        breakpoints = [i for i, (_, _, is_breakpoint) in enumerate(prefixes) if is_breakpoint]
+        best: tuple[str, int] | None = None
+        for point in breakpoints:
+            for index in range(point, max(-1, point - self._lookback - 1), -1):
+                key, tokens, _ = prefixes[index]
+                entry = self._entries.get(key)
+                if entry is None or not entry[0] <= now < entry[1]:
+                    continue
+                if best is None or tokens > best[1]:
+                    best = (key, tokens)
+                break  # the nearest hit before this breakpoint is the longest it can read
+        if best is None:
+            return 0
+        if refresh:
+            readable, _ = self._entries[best[0]]
+            self._entries[best[0]] = (readable, now + self._ttl)
+        return best[1]

@@ -172,11 +172,16 @@ def test_request_log_is_queryable_over_http_without_credentials(
     [
         (
             {"turns": [{"reply": [{"text": "a", "tool_use": {"name": "x"}}]}]},
-            "exactly one of 'text' or 'tool_use'",
+            "exactly one of 'text', 'tool_use' or 'thinking'",
         ),
         ({"turns": [{"when": {"rol": "x"}, "reply": [{"text": "a"}]}]}, "turns.0.when.rol"),
         ({"turns": [{"fault": {"status": 418}}]}, "turns.0.fault.status"),
-        ({"turns": [{}]}, "needs a 'reply' or a 'fault'"),
+        ({"turns": [{}]}, "needs a 'reply', a 'fault' or a 'raw' answer"),
+        (
+            {"turns": [{"reply": [{"text": "a"}], "raw": {"body": "x"}}]},
+            "a 'reply' or a 'raw' body, not both",
+        ),
+        ({"turns": [{"reply": [{"text": "a"}], "stop_reason": "bored"}]}, "stop_reason"),
         ({"faults": {"rate": 2}}, "faults.rate"),
     ],
 )
