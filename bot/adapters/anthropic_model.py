@@ -62,11 +62,16 @@ def build_params(request: ModelRequest, model: str) -> dict[str, Any]:
         system.append({"type": "text", "text": request.shared_context, "cache_control": EPHEMERAL})
     system.append({"type": "text", "text": request.system, "cache_control": EPHEMERAL})
     params: dict[str, Any] = {
-        "model": model,
+        "model": request.model or model,
         "max_tokens": request.max_tokens,
         "system": system,
         "messages": _with_last_block_cached(request.messages),
     }
+    if request.thinking_budget is not None:
+        params["thinking"] = {"type": "enabled", "budget_tokens": request.thinking_budget}
+    elif request.effort is not None:
+        params["thinking"] = {"type": "adaptive"}
+        params["output_config"] = {"effort": request.effort}
     if request.tools:
         tools = [dict(t) for t in request.tools]
         tools[-1]["cache_control"] = EPHEMERAL

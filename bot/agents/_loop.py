@@ -294,6 +294,9 @@ class AgentLoop:
             tools=self._tools,
             shared_context=shared,
             max_tokens=state.output_limit,
+            model=self.role.model,
+            thinking_budget=self.role.thinking_budget,
+            effort=self.role.effort,
         )
         began = self._clock()
         response = self._call_model(request)

@@ -8,13 +8,18 @@ Messages API wire shape, the shape the model was trained on and the API accepts 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+Effort = Literal["low", "medium", "high", "xhigh", "max"]
+
 
 class Usage(BaseModel):
-    """Tokens one or more calls consumed, split as Anthropic bills them."""
+    """Tokens one or more calls consumed, split as Anthropic bills them.
+
+    Thinking is billed as output: the API counts it in ``output_tokens``, so cost includes it.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -76,6 +81,13 @@ class ModelRequest(BaseModel):
         description="A large block several agents read (a diff, a spec); cached once for all.",
     )
     max_tokens: int = 8192
+    model: str | None = Field(default=None, description="The role's model; default the client's.")
+    thinking_budget: int | None = Field(
+        default=None, ge=1024, description="Extended thinking with this many tokens."
+    )
+    effort: Effort | None = Field(
+        default=None, description="Adaptive thinking at this effort (newer models)."
+    )
 
 
 class ModelResponse(BaseModel):

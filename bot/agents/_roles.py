@@ -10,6 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from bot.agents._model import Effort
 from bot.agents.tools import (
     BashTool,
     SandboxPolicy,
@@ -65,12 +66,56 @@ class Role(BaseModel):
     tools: tuple[ToolId, ...]
     submit: Literal["submit_review", "submit_plan"] | None = None
     limits: AgentLimits = Field(default_factory=AgentLimits)
+    model: str | None = Field(default=None, description="Model id; default SPECBOT_MODEL.")
+    thinking_budget: int | None = Field(
+        default=None, ge=1024, description="Extended thinking tokens per call (older models)."
+    )
+    effort: Effort | None = Field(
+        default=None, description="Adaptive thinking at this effort (newer models)."
+    )
 
     @model_validator(mode="after")
     def _submit_is_offered(self) -> Role:
         if self.submit is not None and self.submit not in self.tools:
             raise ValueError(f"role {self.name}: submit tool {self.submit} is not in its tools")
         return self
+
+    @model_validator(mode="after")
+    def _thinking_fits(self) -> Role:
+        if self.thinking_budget is not None and self.effort is not None:
+            raise ValueError(f"role {self.name}: set thinking_budget or effort, not both")
+        budget = self.thinking_budget
+        if budget is not None and self.limits.max_output_tokens <= budget:
+            raise ValueError(
+                f"role {self.name}: max_output_tokens ({self.limits.max_output_tokens}) must "
+                f"exceed thinking_budget ({budget}): thinking counts against the output limit"
+            )
+        return self
+
+
+class RoleOverride(BaseModel):
+    """What a repository changes for one agent: its model, thinking and limits."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str | None = None
+    thinking_budget: int | None = Field(default=None, ge=1024)
+    effort: Effort | None = None
+    limits: dict[str, Any] = Field(default_factory=dict, description="AgentLimits fields.")
+
+    def apply(self, role: Role) -> Role:
+        """``role`` with these settings in force (validated again as a whole)."""
+        data = role.model_dump()
+        for key in ("model", "thinking_budget", "effort"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        if self.effort is not None:
+            data["thinking_budget"] = None  # one kind of thinking: the repository's
+        if self.thinking_budget is not None:
+            data["effort"] = None
+        data["limits"] = {**data["limits"], **self.limits}
+        return Role.model_validate(data)
 
 
 def _package_text(path: str) -> str:

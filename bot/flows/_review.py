@@ -201,7 +201,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
         job.repo, context.run_id, head, pull.base_ref, github.clone_url()
     )
     own_pull = is_specbot_branch(pull.head_ref) and not pull.from_fork
-    team = services.team()
+    team = services.team(config=config)
     try:
         reviewers = config.flows["review"].agents if "review" in config.flows else []
         result = review_changes(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from bot.adapters.git import GitWorkspaces
-from bot.agents import ModelCall, ModelRequest, ModelResponse, RunBudget
+from bot.agents import ModelCall, ModelRequest, ModelResponse, RoleOverride, RunBudget
 from bot.agents.tools import SandboxPolicy
 from bot.config import DEFAULT_PATH, ConfigError, RepoConfig, load_repo_config
 from bot.flows._redacting import RedactingGitHub
@@ -76,6 +76,7 @@ class Services:
         cost_used: float = 0.0,
         seconds_used: float = 0.0,
         run_id: str | None = None,
+        config: RepoConfig | None = None,
     ) -> Team:
         """A fresh team for one stage of a run, with what is left of the run's budget.
 
@@ -101,6 +102,7 @@ class Services:
             isolate=self.settings.isolate_agents,
             sandbox=SandboxPolicy.from_settings(self.settings),
             redact=self.secrets,
+            overrides=agent_overrides(config) if config is not None else {},
         )
 
     @functools.cached_property
@@ -261,3 +263,16 @@ __all__ = [
     "from_settings",
     "unbind",
 ]
+
+
+def agent_overrides(config: RepoConfig) -> dict[str, RoleOverride]:
+    """What the repository's ``agents:`` change for each agent: model, thinking, limits."""
+    return {
+        name: RoleOverride(
+            model=agent.model,
+            thinking_budget=agent.thinking_budget,
+            effort=agent.effort,
+            limits=agent.limits.model_dump(exclude_none=True),
+        )
+        for name, agent in config.agents.items()
+    }

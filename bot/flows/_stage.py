@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import structlog
 
 from bot.agents import BudgetExceededError, ModelError
+from bot.config import RepoConfig
 from bot.flows._services import Services, current
 from bot.flows._state import SpecRun
 from bot.flows._tracking import upsert_tracking
@@ -93,6 +94,7 @@ def spec_stage(name: str, function: SpecStageFunction, *, always: bool = False) 
             cost_used=run.cost_usd,
             seconds_used=max(0.0, time.time() - run.started_at) if run.started_at else 0.0,
             run_id=run.run_id,
+            config=RepoConfig.model_validate(run.config) if run.config is not None else None,
         )
         tools = StageTools(services=services, github=github, team=team, context=context)
         with structlog.contextvars.bound_contextvars(run_id=run.run_id, stage=name):

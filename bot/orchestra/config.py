@@ -49,6 +49,12 @@ class AgentConfig(_Strict):
 
     role: str = Field(min_length=1, description="What the agent does, in a few words.")
     model: str | None = Field(default=None, description="Model id; default SPECBOT_MODEL.")
+    thinking_budget: int | None = Field(
+        default=None, ge=1024, le=128_000, description="Extended thinking tokens per call."
+    )
+    effort: Literal["low", "medium", "high", "xhigh", "max"] | None = Field(
+        default=None, description="Adaptive thinking at this effort (newer models)."
+    )
     prompt: str | None = Field(
         default=None,
         description="A built-in prompt name or a path in the repository; default the agent's name.",

@@ -20,6 +20,7 @@ from bot.agents import (
     BudgetGuard,
     ModelCall,
     PriceTable,
+    RoleOverride,
     RunBudget,
     UsageLedger,
     build_toolbox,
@@ -65,6 +66,7 @@ class Team:
     redact: Sequence[str] = ()
     on_event: OnEvent = _ignore
     shell_timeout: float = 300.0
+    overrides: Mapping[str, RoleOverride] = field(default_factory=dict)  # by agent or role name
     ledger: UsageLedger = field(init=False)
     guard: BudgetGuard = field(init=False)
 
@@ -89,6 +91,9 @@ class Team:
         ``wrap_model`` wraps this agent's model calls (the review's cache primer uses it).
         """
         role = load_role(role_name)
+        override = self.overrides.get(agent or role_name) or self.overrides.get(role_name)
+        if override is not None:
+            role = override.apply(role)
         workspace = Workspace(checkout) if denied is None else Workspace(checkout, denied)
         name = agent or role_name
         toolbox = build_toolbox(
