@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.agents._model import Usage
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
 _DATED = re.compile(r"(-\d{8}|\[1m\])$")
 
 
@@ -22,24 +24,44 @@ class UnknownModelPriceError(LookupError):
     """The price table has no entry for a model."""
 
 
-class Price(BaseModel):
+class Rates(BaseModel):
     """USD per million tokens of each kind."""
 
     model_config = ConfigDict(frozen=True)
 
     input: float
     output: float
-    cache_write: float
+    cache_write: float  # the 5-minute entries specbot writes
     cache_read: float
+    cache_write_1h: float | None = None
 
-    def cost(self, usage: Usage) -> float:
-        """What ``usage`` costs in USD."""
+    def charge(self, usage: Usage) -> float:
+        """What ``usage`` costs at these rates, in USD."""
         return (
             usage.input_tokens * self.input
             + usage.output_tokens * self.output
             + usage.cache_creation_input_tokens * self.cache_write
             + usage.cache_read_input_tokens * self.cache_read
         ) / 1_000_000
+
+
+class LongContextRates(Rates):
+    """Rates for every token of a request whose input is above ``above_input_tokens``."""
+
+    above_input_tokens: int
+
+
+class Price(Rates):
+    """A model's rates, and its long-context rates where it has them."""
+
+    long_context: LongContextRates | None = None
+
+    def cost(self, usage: Usage) -> float:
+        """What one call's ``usage`` costs in USD (long-context rates above the threshold)."""
+        long = self.long_context
+        if long is not None and usage.context_tokens > long.above_input_tokens:
+            return long.charge(usage)
+        return self.charge(usage)
 
 
 class PriceTable:
@@ -57,12 +79,13 @@ class PriceTable:
 
     def most_expensive(self) -> Price:
         """The highest price in the table, per kind (a safe guess for an unknown model)."""
-        prices = list(self._prices.values())
+        rates: list[Rates] = list(self._prices.values())
+        rates += [p.long_context for p in self._prices.values() if p.long_context is not None]
         return Price(
-            input=max(p.input for p in prices),
-            output=max(p.output for p in prices),
-            cache_write=max(p.cache_write for p in prices),
-            cache_read=max(p.cache_read for p in prices),
+            input=max(p.input for p in rates),
+            output=max(p.output for p in rates),
+            cache_write=max(p.cache_write for p in rates),
+            cache_read=max(p.cache_read for p in rates),
         )
 
     def is_known(self, model: str) -> bool:
@@ -98,6 +121,7 @@ class UsageLedger:
     def __init__(self, prices: PriceTable) -> None:
         self.prices = prices
         self._calls: list[CallRecord] = []
+        self._unpriced: set[str] = set()
         self._lock = threading.Lock()
 
     def record(self, agent: str, model: str, usage: Usage) -> CallRecord:
@@ -109,12 +133,25 @@ class UsageLedger:
         """
         known = self.prices.is_known(model)
         price = self.prices.price(model) if known else self.prices.most_expensive()
+        if not known:
+            self._warn_once(model)
         entry = CallRecord(
             agent=agent, model=model, usage=usage, cost_usd=price.cost(usage), priced=known
         )
         with self._lock:
             self._calls.append(entry)
         return entry
+
+    def _warn_once(self, model: str) -> None:
+        with self._lock:
+            if model in self._unpriced:
+                return
+            self._unpriced.add(model)
+        log.warning(
+            "model %r is not in the price table: its calls are priced at the table's highest "
+            "rates, so costs and cost budgets err on the safe side",
+            model,
+        )
 
     def calls(self) -> list[CallRecord]:
         """Every call so far, in order."""
