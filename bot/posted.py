@@ -92,11 +92,16 @@ def code_span(text: str) -> str:
     return f"{fence} {flat} {fence}" if padded else f"{fence}{flat}{fence}"
 
 
-def suggestion_block(text: str) -> str:
+def suggestion_block(text: str, info: str = "suggestion") -> str:
     """A ``suggestion`` fence around ``text``: a fence longer than any backtick run inside."""
     body = _LINE_BREAK.sub("\n", text).rstrip("\n")
     fence = "`" * max(3, _longest_run(body) + 1)
-    return f"{fence}suggestion\n{body}\n{fence}" if body else f"{fence}suggestion\n{fence}"
+    return f"{fence}{info}\n{body}\n{fence}" if body else f"{fence}{info}\n{fence}"
+
+
+def code_block(text: str) -> str:
+    """A plain code fence around ``text`` (shown as code, never applied as a suggestion)."""
+    return suggestion_block(text, info="")
 
 
 def fit(text: str, limit: int, note: str = CUT_NOTE) -> str:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.diffs import Hunk, Placement, parse_hunks, place
+from bot.diffs import Hunk, Placement, number_patch, parse_hunks, place, quote_lines
 
 PATCH = "\n".join(
     [
@@ -36,6 +36,12 @@ def test_hunks_of_a_patch() -> None:
         Hunk(start=1, end=5, added=frozenset({2})),
         Hunk(start=21, end=24, added=frozenset({22, 23})),
     ]
+    assert parse_hunks(PATCH)[1].text == {
+        21: "    a = 1",
+        22: "    b = 3",
+        23: "    c = 4",
+        24: "    return a",
+    }
 
 
 @pytest.mark.parametrize("patch", [None, "", "Binary files differ", "not a diff\n+x"])
@@ -71,38 +77,135 @@ def test_hunks_from_a_real_git_diff(tmp_path: Path) -> None:
 PATCHES = {"app.py": PATCH, "logo.png": None}
 
 
+def inline(line: int, start: int | None = None, *, moved: bool = False, quoted: bool = False):
+    return Placement("app.py", line, start, inline=True, moved=moved, quoted=quoted)
+
+
 @pytest.mark.parametrize(
     ("line", "end_line", "expected"),
     [
-        (2, None, Placement("app.py", 2, None, inline=True, moved=False)),
-        (3, 5, Placement("app.py", 5, 3, inline=True, moved=False)),
-        (5, 3, Placement("app.py", 5, 3, inline=True, moved=False)),
-        (4, 22, Placement("app.py", 4, None, inline=True, moved=False)),
-        (10, 22, Placement("app.py", 22, None, inline=True, moved=False)),
-        (9, None, Placement("app.py", 5, None, inline=True, moved=True)),
-        (18, None, Placement("app.py", 21, None, inline=True, moved=True)),
-        (400, None, Placement("app.py", 24, None, inline=True, moved=True)),
+        (2, None, inline(2)),
+        (3, 5, inline(5, 3)),
+        (5, 3, inline(5, 3)),
     ],
 )
-def test_place_in_or_near_a_hunk(line: int, end_line: int | None, expected: Placement) -> None:
-    """Findings land on their lines when shown, else on the nearest shown line."""
+def test_lines_shown_in_one_hunk_are_commented_where_given(
+    line: int, end_line: int | None, expected: Placement
+) -> None:
     assert place("app.py", line, end_line, PATCHES) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "end_line", "why"),
+    [
+        (4, 22, "lines 4-22 are not in one hunk of the diff"),
+        (9, None, "line 9 is not in the diff"),
+        (18, None, "line 18 is not in the diff"),
+        (400, None, "line 400 is not in the diff"),
+    ],
+)
+def test_lines_outside_the_diff_go_to_the_body_never_to_a_guessed_line(
+    line: int, end_line: int | None, why: str
+) -> None:
+    placed = place("app.py", line, end_line, PATCHES)
+    assert not placed.inline
+    assert placed.why_not == why
 
 
 @pytest.mark.parametrize("path", ["logo.png", "not/in/diff.py"])
 def test_files_without_a_patch_go_to_the_review_body(path: str) -> None:
     """Binary files and files outside the diff are reported in the body, never dropped."""
-    assert place(path, 3, None, PATCHES) == Placement(path, 3, None, inline=False, moved=False)
+    placed = place(path, 3, None, PATCHES)
+    assert (placed.inline, placed.why_not) == (False, "the file has no diff to comment on")
 
 
-@given(line=st.integers(min_value=1, max_value=10_000), span=st.integers(0, 50))
-def test_inline_placements_are_always_inside_a_hunk(line: int, span: int) -> None:
-    """Every inline placement is a line some hunk shows, with its start in the same hunk."""
-    result = place("app.py", line, line + span if span else None, PATCHES)
+@pytest.mark.parametrize(
+    ("line", "quote", "expected"),
+    [
+        (2, "import sys", inline(2, quoted=True)),
+        (9, "import sys", inline(2, moved=True, quoted=True)),  # miscounted: the quote wins
+        (30, "    b = 3\n    c = 4", inline(23, 22, moved=True, quoted=True)),
+        (22, "   22 +    b = 3\n   23 +    c = 4\n", inline(23, 22, quoted=True)),  # numbers kept
+        (1, "\nimport os\n\n", inline(1, quoted=True)),  # blank lines around are dropped
+    ],
+)
+def test_a_quote_places_the_finding_on_the_lines_it_names(
+    line: int, quote: str, expected: Placement
+) -> None:
+    assert place("app.py", line, None, PATCHES, quote) == expected
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "b = 2",  # a removed line: not on the new side
+        "import subprocess",  # not in the file at all
+        "import os\nimport json",  # the first line matches, the second does not
+    ],
+)
+def test_a_quote_not_in_the_diff_sends_the_finding_to_the_body(quote: str) -> None:
+    placed = place("app.py", 2, None, PATCHES, quote)
+    assert (placed.inline, placed.why_not) == (False, "the quoted code is not in the diff")
+
+
+def test_a_quote_of_another_file_does_not_place_a_finding_here() -> None:
+    """A forged quote copied from another file of the change matches nothing in this one."""
+    patches = {**PATCHES, "other.py": "@@ -0,0 +1,1 @@\n+os.system(cmd)"}
+    assert place("other.py", 1, None, patches, "os.system(cmd)").inline
+    assert not place("app.py", 1, None, patches, "os.system(cmd)").inline
+
+
+def test_of_several_matches_the_one_nearest_the_given_line_is_chosen() -> None:
+    patch = "@@ -0,0 +1,30 @@\n" + "".join(
+        "+    return None\n" if n % 10 == 0 else f"+x{n} = {n}\n" for n in range(1, 31)
+    )
+    patches = {"m.py": patch}
+    assert place("m.py", 19, None, patches, "return None").line == 20
+    assert place("m.py", 2, None, patches, "return None").line == 10
+
+
+def test_numbered_patch_shows_each_new_line_its_number() -> None:
+    assert number_patch(PATCH).splitlines() == [
+        "@@ -1,4 +1,5 @@",
+        "    1  import os",
+        "    2 +import sys",
+        "    3  ",
+        "    4  def main():",
+        "    5      pass",
+        "@@ -20,3 +21,4 @@ def helper():",
+        "   21      a = 1",
+        "      -    b = 2",
+        "   22 +    b = 3",
+        "   23 +    c = 4",
+        "   24      return a",
+        "\\ No newline at end of file",
+    ]
+
+
+SHOWN = {n: text for hunk in parse_hunks(PATCH) for n, text in hunk.text.items()}
+
+
+@given(
+    line=st.integers(min_value=1, max_value=10_000),
+    span=st.integers(0, 50),
+    quoted=st.lists(st.sampled_from(sorted(SHOWN)), max_size=3),
+    noise=st.text(max_size=20),
+)
+def test_every_inline_placement_is_in_one_hunk_and_on_the_quoted_code(
+    line: int, span: int, quoted: list[int], noise: str
+) -> None:
+    """Whatever line, span and quote a model gives: an inline comment sits inside one hunk, and
+    when it is placed by a quote, its lines hold exactly that code."""
+    quote = "\n".join(SHOWN[n] for n in quoted) + noise
+    result = place("app.py", line, line + span if span else None, PATCHES, quote or None)
+    if not result.inline:
+        assert result.why_not
+        return
     hunks = parse_hunks(PATCH)
-    assert result.inline
     owner = [h for h in hunks if h.contains(result.line)]
     assert owner
-    if result.start_line is not None:
-        assert owner[0].contains(result.start_line)
-        assert result.start_line < result.line
+    first = result.start_line if result.start_line is not None else result.line
+    assert owner[0].contains(first) and first <= result.line
+    if result.quoted:
+        placed = [SHOWN[n].strip() for n in range(first, result.line + 1)]
+        assert placed == quote_lines(quote)

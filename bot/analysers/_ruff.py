@@ -109,6 +109,18 @@ class _Sources:
         return self._lines[file]
 
 
+QUOTE_LIMIT = 5_000  # Finding.quote's limit
+
+
+def _quote(lines: list[str] | None, span: tuple[int, int | None]) -> str | None:
+    """The lines a finding is on, as the file has them: what places it and its fix."""
+    if not lines:
+        return None
+    first, last = span[0], span[1] or span[0]
+    text = "".join(lines[first - 1 : last]).rstrip("\r\n")
+    return text if 0 < len(text) <= QUOTE_LIMIT else None  # a long span is placed by line
+
+
 def _finding(item: Mapping[str, object], targets: Targets, sources: _Sources) -> Finding | None:
     path = targets.diff_path(item.get("filename"))
     line = _row(item.get("location"))
@@ -133,6 +145,7 @@ def _finding(item: Mapping[str, object], targets: Targets, sources: _Sources) ->
             severity=severity,
             category=category,
             message=message,
+            quote=_quote(sources.lines(targets.absolute[path]), span),
             suggestion=fix_text,
             confidence=confidence,
         )

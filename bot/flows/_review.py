@@ -42,7 +42,9 @@ from bot.review import (
     check_conclusion,
     check_summary,
     draft_review,
+    earlier_findings,
     posted_fingerprints,
+    render_earlier,
 )
 from bot.routing import Router
 from bot.webhooks import Event
@@ -192,7 +194,9 @@ def _review(context: StageContext, data: object) -> ReviewJob:
     pull = github.pull(job.pull)
     config = services.repo_config(github, pull.base_ref)
     files = github.pull_files(job.pull)
-    earlier = _posted_before(services, github, job.pull)
+    comments = github.review_comments(job.pull)
+    key = services.marker_key()
+    earlier = posted_fingerprints([c.body for c in comments if c.author == github.bot_login], key)
     workspaces = services.workspaces
     workspaces.refresh_mirror(job.repo, github.clone_url(), github.git_credentials())
     # a fork's branch is not in this repository (a branch here may even share its name)
@@ -214,6 +218,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
             reviewers=reviewers,
             policy=config.review,
             already_posted=earlier,
+            earlier=render_earlier(earlier_findings(comments, github.bot_login, key)),
         )
     finally:
         workspaces.remove(checkout)
@@ -292,12 +297,6 @@ def _track_review(
         }
     )
     upsert_tracking(github, issue, state.report(), state.comment_id)
-
-
-def _posted_before(services: Services, github: RepoGitHub, pull: int) -> set[str]:
-    """Findings posted in earlier rounds: signed markers in specbot's own comments only."""
-    own = [c.body for c in github.review_comments(pull) if c.author == github.bot_login]
-    return posted_fingerprints(own, services.marker_key())
 
 
 def _superseded(github: RepoGitHub, job: ReviewJob) -> ReviewJob:

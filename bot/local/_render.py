@@ -12,7 +12,7 @@ from bot.work import ReviewerNote
 _CRITERION_WORDS = {"met": "met", "failed": "NOT met (a test failed)", "unverified": "NOT met"}
 _PLACEMENT_WORDS = {
     "on_diff": "on the diff",
-    "moved": "outside the diff; nearest diff line {diff_line}",
+    "moved": "miscounted; its quoted code is on diff line {diff_line}",
     "outside_diff": "outside the diff",
 }
 

@@ -3,7 +3,7 @@
 The diff is ``git diff base...head`` (what a pull request of ``head`` into ``base`` shows).
 Reviewers and analysers read the files of ``head`` from an exported copy, never the user's
 working tree, and each finding is placed as GitHub would place it: on a diff line, moved to
-the nearest diff line, or outside the diff (the review body).
+the lines its quote names, or outside the diff (the review body).
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ def _review(
 
 def _placed(item: MergedFinding, patches: dict[str, str | None]) -> PlacedFinding:
     finding = item.finding
-    spot = place(finding.path, finding.line, finding.end_line, patches)
+    spot = place(finding.path, finding.line, finding.end_line, patches, finding.quote)
     placement: Placement = "outside_diff"
     if spot.inline:
         placement = "moved" if spot.moved else "on_diff"
@@ -195,7 +195,7 @@ def _placed(item: MergedFinding, patches: dict[str, str | None]) -> PlacedFindin
         line=finding.line,
         end_line=finding.end_line,
         severity=finding.severity.value,
-        category=finding.category,
+        category=finding.kind,
         message=finding.message,
         suggestion=finding.suggestion,
         confidence=finding.confidence,

@@ -16,7 +16,15 @@ from bot.review.batches import (
     skip_reason,
     split_for_review,
 )
-from bot.review.findings import Finding, ReviewerReport, ReviewSubmission, Severity
+from bot.review.earlier import EarlierFinding, earlier_findings, render_earlier
+from bot.review.findings import (
+    CATEGORIES,
+    Finding,
+    ReviewerReport,
+    ReviewSubmission,
+    Severity,
+    normal_category,
+)
 from bot.review.render import (
     ANNOTATIONS_PER_REQUEST,
     Annotation,
@@ -42,6 +50,11 @@ from bot.review.synthesis import (
 
 __all__ = [
     "ANNOTATIONS_PER_REQUEST",
+    "CATEGORIES",
+    "EarlierFinding",
+    "earlier_findings",
+    "normal_category",
+    "render_earlier",
     "CHARS_PER_TOKEN",
     "NO_PATCH",
     "Annotation",

@@ -22,6 +22,8 @@ from enum import IntEnum
 from pathlib import PurePosixPath
 from typing import Generic, Protocol, TypeVar
 
+from bot.diffs import number_patch
+
 CHARS_PER_TOKEN = 3
 SEPARATOR = "\n\n"
 NO_PATCH = "no diff to review (a binary or empty file, or too large for GitHub to show)"
@@ -153,8 +155,8 @@ def file_kind(path: str) -> FileKind:
 
 
 def render_file(diff: ChangedFile) -> str:
-    """One file of a batch as reviewers see it: a header line and its patch in a fence."""
-    patch = (diff.patch or "").rstrip("\n")
+    """One file of a batch as reviewers see it: a header line and its numbered patch in a fence."""
+    patch = number_patch(diff.patch).rstrip("\n")
     longest = max((len(run) for run in re.findall(r"`+", patch)), default=0)
     fence = "`" * max(3, longest + 1)  # a fence the patch cannot close early
     shown = _UNSAFE_PATH_CHARS.sub("?", diff.path)

@@ -23,6 +23,7 @@ from bot.posted import (
     ANNOTATION_TITLE_LIMIT,
     CHECK_TEXT_LIMIT,
     GITHUB_BODY_LIMIT,
+    code_block,
     code_span,
     fit,
     fit_bytes,
@@ -116,20 +117,28 @@ def posted_fingerprints(bodies: Iterable[str], key: bytes) -> set[str]:
     }
 
 
-def _finding_markdown(item: MergedFinding, key: bytes | None, moved_from: int | None = None) -> str:
+def _finding_markdown(
+    item: MergedFinding,
+    key: bytes | None,
+    moved_from: int | None = None,
+    one_click: bool = False,
+) -> str:
     finding = item.finding
     reviewers = ", ".join(inert_line(name, 60) for name in item.reviewers)
     lines = [finding_marker(key, item.fingerprint)] if key is not None else []
     lines += [
-        f"{_ICONS[finding.severity]} **{finding.severity.value}** · {inert_line(finding.category)}"
+        f"{_ICONS[finding.severity]} **{finding.severity.value}** · {finding.kind}"
         f" · confidence {finding.confidence:.0%} · {reviewers}",
         "",
         inert_text(finding.message),
     ]
     if moved_from is not None:
-        lines += ["", f"_Reported on line {moved_from}, outside the diff; shown here._"]
-    if finding.suggestion:
+        lines += ["", f"_Reported on line {moved_from}; placed on the code it quotes._"]
+    if finding.suggestion and one_click:
         lines += ["", suggestion_block(finding.suggestion)]
+    elif finding.suggestion:
+        # Not a one-click suggestion: it would replace lines nobody checked it was written for.
+        lines += ["", "Suggested change:", "", code_block(finding.suggestion)]
     return "\n".join(lines)
 
 
@@ -152,26 +161,19 @@ def draft_review(
     in_body: list[str] = []
     for item in findings:
         finding = item.finding
-        spot = place(finding.path, finding.line, finding.end_line, patches)
+        spot = place(finding.path, finding.line, finding.end_line, patches, finding.quote)
         if not spot.inline:
-            where = f"**{code_span(finding.path)} line {finding.line}**"
+            where = f"**{code_span(finding.path)} line {finding.line}** ({spot.why_not})"
             in_body.append(f"{where}\n\n{_finding_markdown(item, key)}")
             continue
         moved_from = finding.line if spot.moved else None
-        # A suggestion replaces exactly the commented lines; after a move it would not.
-        shown = (
-            item
-            if not spot.moved
-            else item.model_copy(
-                update={"finding": finding.model_copy(update={"suggestion": None})}
-            )
-        )
+        text = _finding_markdown(item, key, moved_from, one_click=spot.quoted)
         comments.append(
             InlineComment(
                 path=spot.path,
                 line=spot.line,
                 start_line=spot.start_line,
-                body=fit(_finding_markdown(shown, key, moved_from), GITHUB_BODY_LIMIT),
+                body=fit(text, GITHUB_BODY_LIMIT),
             )
         )
     parts = [marker, inert_text(summary)] if marker else [inert_text(summary)]
@@ -205,7 +207,7 @@ def build_annotations(findings: Sequence[MergedFinding]) -> list[Annotation]:
                 start_line=min(finding.line, end),
                 end_line=max(finding.line, end),
                 annotation_level=_ANNOTATION_LEVELS[finding.severity],
-                title=inert_plain(f"{finding.severity.value}: {finding.category}")[
+                title=inert_plain(f"{finding.severity.value}: {finding.kind}")[
                     :ANNOTATION_TITLE_LIMIT
                 ],
                 message=fit_bytes(inert_plain(finding.message)),

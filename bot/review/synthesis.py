@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.diffs import quote_lines
 from bot.review.findings import Finding, ReviewerReport, Severity
 
 _NEARBY_LINES = 3
@@ -56,9 +57,14 @@ def _words(text: str) -> frozenset[str]:
 
 
 def fingerprint(finding: Finding) -> str:
-    """A line-independent identity of a finding, stable across review rounds."""
-    words = " ".join(sorted(_words(finding.message)))
-    raw = f"{finding.path}\n{finding.category.lower()}\n{words}"
+    """A line-independent identity of a finding, stable across review rounds.
+
+    From the path, the category and the code it quotes (whitespace ignored), so the same
+    problem reworded next round is the same finding; without a quote, the message's words.
+    """
+    code = " ".join(" ".join(quote_lines(finding.quote)).split()) if finding.quote else ""
+    what = f"code:{code}" if code else " ".join(sorted(_words(finding.message)))
+    raw = f"{finding.path}\n{finding.kind}\n{what}"
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
@@ -74,7 +80,7 @@ def is_same_problem(first: Finding, second: Finding) -> bool:
     (a_start, a_end), (b_start, b_end) = _span(first), _span(second)
     if a_start - _NEARBY_LINES > b_end or b_start - _NEARBY_LINES > a_end:
         return False
-    if first.category.lower() == second.category.lower():
+    if first.kind == second.kind:
         return True
     a_words, b_words = _words(first.message), _words(second.message)
     union = a_words | b_words

@@ -8,6 +8,7 @@ rounds dropped) into one review with a verdict. No GitHub here: callers post the
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -65,19 +66,17 @@ class CachePrimer:
     """Lets one agent's first call write the shared prefix to the cache before others read it.
 
     A cache entry exists only once a response has begun, so reviewers that all start at once
-    each pay to write the same diff. The first to call goes alone; the others' first calls wait
-    until its first response is back (or ``timeout`` passes, so a slow one stalls nobody for
-    long), then read the prefix from cache.
+    each pay to write the same diff. The leader's first call goes alone; the others' first
+    calls wait until its first response is back (or ``timeout`` passes, so a slow leader
+    stalls nobody for long), then read the prefix from cache.
     """
 
     def __init__(self, timeout: float = PRIMER_TIMEOUT) -> None:
         self.timeout = timeout
         self._primed = threading.Event()
-        self._first_taken = False
-        self._lock = threading.Lock()
 
-    def wrap(self, call: ModelCall) -> ModelCall:
-        """``call`` for one agent: its first call primes or waits, the rest go straight."""
+    def wrap(self, call: ModelCall, *, leader: bool) -> ModelCall:
+        """``call`` for one agent: its first call primes (leader) or waits, the rest go straight."""
         first_call = True
 
         def primed_call(request: ModelRequest) -> ModelResponse:
@@ -85,9 +84,6 @@ class CachePrimer:
             if not first_call:
                 return call(request)
             first_call = False
-            with self._lock:
-                leader = not self._first_taken
-                self._first_taken = True
             if not leader:
                 self._primed.wait(self.timeout)
                 return call(request)
@@ -99,8 +95,17 @@ class CachePrimer:
         return primed_call
 
 
-def _reviewer_task(reviewer: str, pull: int, title: str, batch_note: str) -> str:
-    return task_text("review", pull=pull, title=title, batch_note=batch_note)
+def _reviewer_task(pull: int, title: str, batch_note: str, earlier: str) -> str:
+    shown = ""
+    if earlier:  # what people wrote in earlier threads is data, like the diff
+        listed = delimit(earlier, "earlier findings", clean=False)
+        shown = (
+            "\nFindings specbot posted in earlier rounds on this pull request ([open], or "
+            "[answered] in their thread: a reply may dismiss one). Do not report them again; "
+            "report one again only if the code still has the problem and you have something "
+            f"new to say.\n\n{listed}\n"
+        )
+    return task_text("review", pull=pull, title=title, batch_note=batch_note, earlier=shown)
 
 
 def _context(spec: SpecText | None, diff_text: str) -> str:
@@ -132,18 +137,24 @@ def review_changes(
     reviewers: Sequence[str],
     policy: ReviewPolicy,
     already_posted: Iterable[str] = (),
+    earlier: str = "",
     budget_tokens: int = DEFAULT_REVIEW_BUDGET,
     with_analysers: bool = True,
 ) -> ReviewResult:
-    """Run every reviewer on every batch, in parallel, plus the analysers; merge and decide."""
+    """Run every reviewer on every batch, in parallel, plus the analysers; merge and decide.
+
+    ``earlier``: the findings of earlier rounds as ``render_earlier`` lists them.
+    """
     split = split_for_review(list(files), budget_tokens, max_batches=DEFAULT_MAX_BATCHES)
     jobs: list[tuple[str, str, str]] = []  # (reviewer, task, shared context)
     for index, batch in enumerate(split.batches, start=1):
         note = f" (part {index} of {len(split.batches)})" if len(split.batches) > 1 else ""
         context = _context(spec, render_batch(batch))
-        jobs.extend((name, _reviewer_task(name, pull, title, note), context) for name in reviewers)
+        task = _reviewer_task(pull, title, note, earlier)
+        jobs.extend((name, task, context) for name in reviewers)
     outcomes: list[tuple[str, AgentOutcome | BaseException]] = []
     primers = {context: CachePrimer() for _, _, context in jobs}
+    leaders = {context: index for index, (_, _, context) in reversed(list(enumerate(jobs)))}
     with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), 8))) as pool:
         futures = [
             (
@@ -154,10 +165,12 @@ def review_changes(
                     task,
                     checkout,
                     shared_context=context,
-                    wrap_model=primers[context].wrap,
+                    wrap_model=functools.partial(
+                        primers[context].wrap, leader=leaders[context] == index
+                    ),
                 ),
             )
-            for name, task, context in jobs
+            for index, (name, task, context) in enumerate(jobs)
         ]
         analysed = _analyse(checkout, files, team.isolate) if with_analysers else []
         for name, future in futures:

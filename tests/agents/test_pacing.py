@@ -184,12 +184,13 @@ def test_the_primer_lets_the_first_call_finish_before_the_others_start():
             order.append(f"end {request.agent}")
         return InstantModel(Usage()).complete(request)
 
-    leader = threading.Thread(target=primer.wrap(call), args=(request("leader"),))
+    leader = threading.Thread(target=primer.wrap(call, leader=True), args=(request("leader"),))
     leader.start()
     while not order:
         threading.Event().wait(0.01)
     others = [
-        threading.Thread(target=primer.wrap(call), args=(request(f"r{n}"),)) for n in range(3)
+        threading.Thread(target=primer.wrap(call, leader=False), args=(request(f"r{n}"),))
+        for n in range(3)
     ]
     for thread in others:
         thread.start()
@@ -209,6 +210,6 @@ def test_a_failed_first_call_does_not_leave_the_others_waiting():
         raise ModelUnavailableError("down")
 
     with pytest.raises(ModelUnavailableError):
-        primer.wrap(failing)(request("leader"))
-    answered = primer.wrap(InstantModel(Usage()).complete)(request("next"))
+        primer.wrap(failing, leader=True)(request("leader"))
+    answered = primer.wrap(InstantModel(Usage()).complete, leader=False)(request("next"))
     assert answered.text() == "ok"

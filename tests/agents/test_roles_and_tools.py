@@ -68,6 +68,7 @@ def test_submit_review_schema_matches_the_contract():
         "severity",
         "category",
         "message",
+        "quote",
         "suggestion",
         "confidence",
     }
@@ -78,6 +79,7 @@ def test_submit_review_schema_matches_the_contract():
     assert finding["confidence"]["minimum"] == 0.0 and finding["confidence"]["maximum"] == 1.0
     assert {"type": "null"} in finding["end_line"]["anyOf"]
     assert {"type": "null"} in finding["suggestion"]["anyOf"]
+    assert {"type": "null"} in finding["quote"]["anyOf"]  # optional: the contract's keys suffice
 
 
 def test_submit_plan_schema_matches_the_contract():

@@ -55,18 +55,37 @@ def test_findings_in_the_diff_become_inline_comments() -> None:
     assert draft.body == "Summary."
 
 
-def test_suggestion_block_only_where_the_finding_stays() -> None:
-    """A suggestion is shown on its own line, but dropped when the comment had to move."""
-    kept = draft_review(
-        [_merged(suggestion="import sys  # noqa\n")], {"app.py": PATCH}, ReviewEvent.COMMENT, "s"
+def test_a_one_click_suggestion_only_on_the_lines_its_quote_names() -> None:
+    """A suggestion replaces the commented lines, so it is offered as one only where the
+    finding's quote matched them; otherwise it is shown as plain code."""
+    quoted = draft_review(
+        [_merged(line=3, quote="import sys", suggestion="import sys  # noqa\n")],
+        {"app.py": PATCH},
+        ReviewEvent.COMMENT,
+        "s",
     )
-    assert "```suggestion\nimport sys  # noqa\n```" in kept.comments[0].body
-    moved = draft_review(
-        [_merged(line=40, suggestion="x")], {"app.py": PATCH}, ReviewEvent.COMMENT, "s"
+    [comment] = quoted.comments
+    assert comment.line == 2  # the quote, not the miscounted line
+    assert "```suggestion\nimport sys  # noqa\n```" in comment.body
+    assert "_Reported on line 3; placed on the code it quotes._" in comment.body
+    unquoted = draft_review(
+        [_merged(suggestion="import sys  # noqa")], {"app.py": PATCH}, ReviewEvent.COMMENT, "s"
     )
-    assert "```suggestion" not in moved.comments[0].body
-    assert "Reported on line 40, outside the diff" in moved.comments[0].body
-    assert moved.comments[0].line == 4
+    [plain] = unquoted.comments
+    assert "```suggestion" not in plain.body
+    assert "Suggested change:\n\n```\nimport sys  # noqa\n```" in plain.body
+
+
+def test_a_finding_whose_quote_is_not_in_the_diff_goes_to_the_body_with_the_reason() -> None:
+    draft = draft_review(
+        [_merged(quote="import subprocess", suggestion="x")],
+        {"app.py": PATCH},
+        ReviewEvent.COMMENT,
+        "s",
+    )
+    assert draft.comments == ()
+    assert "**`app.py` line 2** (the quoted code is not in the diff)" in draft.body
+    assert "```suggestion" not in draft.body
 
 
 def test_findings_outside_the_diff_go_to_the_body() -> None:
@@ -81,7 +100,7 @@ def test_findings_outside_the_diff_go_to_the_body() -> None:
     assert draft.comments == ()
     assert "#### Findings outside the diff" in draft.body
     assert "**`other.py`** line 9" not in draft.body
-    assert "**`other.py` line 9**" in draft.body
+    assert "**`other.py` line 9** (the file has no diff to comment on)" in draft.body
     assert "#### Not reviewed\n\n- `big/generated.py`" in draft.body
     assert draft.event is ReviewEvent.REQUEST_CHANGES
 
@@ -148,7 +167,7 @@ def test_hostile_findings_are_posted_inert_and_all_visible() -> None:
 
 def test_suggestions_cannot_close_their_fence() -> None:
     """A suggestion holding ``` stays one suggestion; the comment has nothing live after it."""
-    item = _merged(suggestion="x = '```'\n```\n@mallory <!--\n")
+    item = _merged(quote="import sys", suggestion="x = '```'\n```\n@mallory <!--\n")
     [comment] = draft_review([item], {"app.py": PATCH}, ReviewEvent.COMMENT, "s").comments
     assert "````suggestion\nx = '```'\n```\n@mallory <!--\n````" in comment.body
     assert foreign_html(comment.body) == [] and live_mentions(comment.body) == []

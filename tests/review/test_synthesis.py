@@ -169,3 +169,49 @@ def test_stricter_policy_requests_changes_for_minor() -> None:
     policy = ReviewPolicy(request_changes_at=Severity.MINOR)
     assert decide(merged, policy) is ReviewEvent.REQUEST_CHANGES
     assert decide([], policy) is ReviewEvent.COMMENT
+
+
+@pytest.mark.parametrize(
+    ("written", "filed"),
+    [
+        ("Security", "security"),
+        ("SQL injection", "other"),  # two words: not a known synonym
+        ("injection", "security"),
+        ("error-handling", "correctness"),
+        ("Error Handling", "correctness"),
+        ("perf", "performance"),
+        ("test_coverage", "tests"),
+        ("spec-conformance", "spec"),
+        ("Documentation", "docs"),
+        ("naming", "style"),
+        ("vibes", "other"),
+    ],
+)
+def test_categories_are_filed_under_the_fixed_list(written: str, filed: str) -> None:
+    finding = _finding(category=written)
+    assert (finding.kind, finding.category) == (filed, written)  # as sent, and as filed
+
+
+def test_a_reworded_finding_on_the_same_code_keeps_its_fingerprint() -> None:
+    """Next round the model says it differently and miscounts the line: same finding."""
+    first = _finding(quote="subprocess.run(cmd, shell=True)", line=10)
+    again = _finding(
+        quote="  subprocess.run(cmd,  shell=True)  ",
+        line=14,
+        category="injection",
+        message="Shell=True with a user-controlled command allows injection.",
+    )
+    assert fingerprint(first) == fingerprint(again)
+    merged = merge_findings([_report("security", again)], already_posted={fingerprint(first)})
+    assert merged == []
+
+
+def test_different_code_or_file_gives_a_different_fingerprint() -> None:
+    base = _finding(quote="subprocess.run(cmd, shell=True)")
+    assert fingerprint(base) != fingerprint(_finding(quote="os.system(cmd)"))
+    assert fingerprint(base) != fingerprint(
+        _finding(path="app/other.py", quote="subprocess.run(cmd, shell=True)")
+    )
+    assert fingerprint(base) != fingerprint(
+        _finding(category="performance", quote="subprocess.run(cmd, shell=True)")
+    )

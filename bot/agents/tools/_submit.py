@@ -63,7 +63,9 @@ class SubmitTool:
                 f"Error: {self.name} input is invalid; fix these and call it again:\n{problems}",
                 is_error=True,
             )
-        return ToolResult(f"{self.name} accepted", submission=accepted.model_dump(mode="json"))
+        # Optional fields the model left out stay out: the submission is what it sent, checked.
+        submission = accepted.model_dump(mode="json", exclude_unset=True)
+        return ToolResult(f"{self.name} accepted", submission=submission)
 
     def close(self) -> None:
         """Nothing to release."""
