@@ -1,10 +1,11 @@
 """The ``ModelPort`` over the ``anthropic`` SDK: the only module that imports it.
 
 Prompt caching: Anthropic caches prompt prefixes in the order tools, system, messages, up to
-four ``cache_control`` breakpoints. We mark the last tool, the shared context, the role's
-system prompt and the last message block. The shared context (a diff, a spec) is the first
-system block, before the role prompt, so reviewers with different prompts but the same tools
-read one cached copy of it; the role prompt tells the model that block is data.
+four ``cache_control`` breakpoints. We mark the last tool, the system prompt (the same for
+every role: the rules and the repository's context), the shared context and the last message
+block. The shared context (a diff, a spec: untrusted data, so never in the system prompt) opens
+the first user message, before the role's instructions, so reviewers with different prompts
+but the same tools read one cached copy of it.
 """
 
 from __future__ import annotations
@@ -57,15 +58,13 @@ def parse_retry_after(headers: Mapping[str, str]) -> float | None:
 
 def build_params(request: ModelRequest, model: str) -> dict[str, Any]:
     """The Messages API parameters for a request, with cache breakpoints placed."""
-    system: list[dict[str, Any]] = []
-    if request.shared_context:
-        system.append({"type": "text", "text": request.shared_context, "cache_control": EPHEMERAL})
-    system.append({"type": "text", "text": request.system, "cache_control": EPHEMERAL})
+    system = [{"type": "text", "text": request.system, "cache_control": EPHEMERAL}]
+    messages = _with_shared_context(request.messages, request.shared_context)
     params: dict[str, Any] = {
         "model": request.model or model,
         "max_tokens": request.max_tokens,
         "system": system,
-        "messages": _with_last_block_cached(request.messages),
+        "messages": _with_last_block_cached(messages),
     }
     if request.thinking_budget is not None:
         params["thinking"] = {"type": "enabled", "budget_tokens": request.thinking_budget}
@@ -77,6 +76,22 @@ def build_params(request: ModelRequest, model: str) -> dict[str, Any]:
         tools[-1]["cache_control"] = EPHEMERAL
         params["tools"] = tools
     return params
+
+
+def _with_shared_context(
+    messages: list[dict[str, Any]], shared: str | None
+) -> list[dict[str, Any]]:
+    # Untrusted data belongs in a user turn, not the system prompt; it goes first in the first
+    # message, before the role's instructions, so every role reads the same cached copy.
+    if not shared or not messages:
+        return messages
+    first = messages[0]
+    content = first.get("content")
+    blocks = (
+        [{"type": "text", "text": content}] if isinstance(content, str) else list(content or [])
+    )
+    shared_block = {"type": "text", "text": shared, "cache_control": EPHEMERAL}
+    return [{**first, "content": [shared_block, *blocks]}, *messages[1:]]
 
 
 def _with_last_block_cached(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

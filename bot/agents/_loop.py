@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.agents._history import add_user_text, clear_old_tool_results, estimated_tokens, note
 from bot.agents._model import ModelCall, ModelRequest, ModelResponse, Usage
-from bot.agents._roles import Role
+from bot.agents._roles import Role, system_prompt
 from bot.agents._usage import BudgetExceededError, BudgetGuard, UsageLedger
 from bot.agents.tools import Toolbox, ToolResult
 from bot.posted import inert_line
@@ -111,8 +111,10 @@ class AgentLoop:
         budget: BudgetGuard | None = None,
         on_event: OnEvent = _ignore_event,
         clock: Callable[[], float] = time.monotonic,
+        repository_context: str = "",
     ) -> None:
         self.agent = agent
+        self._system = system_prompt(repository_context)
         self.role = role
         self._call_model = call_model
         self._run_tool = run_tool
@@ -123,10 +125,14 @@ class AgentLoop:
         self._clock = clock
 
     def run(self, task: str, *, shared_context: str | None = None) -> AgentOutcome:
-        """Run until the model finishes, submits, or a limit or the run's budget stops it."""
+        """Run until the model finishes, submits, or a limit or the run's budget stops it.
+
+        The role's instructions open the first message, then the task; the shared context
+        (untrusted data such as a diff) goes before both in that message (see ``build_params``).
+        """
         shared = delimit(shared_context, "shared context", clean=False) if shared_context else None
         state = _State(
-            messages=[{"role": "user", "content": task}],
+            messages=[{"role": "user", "content": f"{self.role.prompt.strip()}\n\n{task}"}],
             started=self._clock(),
             output_limit=self.role.limits.max_output_tokens,
         )
@@ -289,7 +295,7 @@ class AgentLoop:
     def _call(self, state: _State, shared: str | None) -> ModelResponse:
         request = ModelRequest(
             agent=self.agent,
-            system=self.role.prompt,
+            system=self._system,
             messages=list(state.messages),
             tools=self._tools,
             shared_context=shared,
@@ -409,6 +415,7 @@ def run_agent(
     budget: BudgetGuard | None = None,
     on_event: OnEvent = _ignore_event,
     run_tool: RunTool | None = None,
+    repository_context: str = "",
 ) -> AgentOutcome:
     """Run one agent with a toolbox (``run_tool`` defaults to the toolbox's own ``execute``)."""
     loop = AgentLoop(
@@ -420,5 +427,6 @@ def run_agent(
         ledger=ledger,
         budget=budget,
         on_event=on_event,
+        repository_context=repository_context,
     )
     return loop.run(task, shared_context=shared_context)

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from bot.agents._model import Effort
 from bot.agents.tools import (
     BashTool,
+    GlobTool,
+    GrepTool,
     SandboxPolicy,
     TextEditorTool,
     Tool,
@@ -22,7 +24,7 @@ from bot.agents.tools import (
     submit_review_tool,
 )
 
-ToolId = Literal["editor", "viewer", "bash", "submit_review", "submit_plan"]
+ToolId = Literal["editor", "viewer", "bash", "grep", "glob", "submit_review", "submit_plan"]
 OnEvent = Callable[[str, dict[str, Any]], None]
 REVIEWER_ROLES = ("security", "correctness", "performance", "style", "spec-conformance")
 
@@ -134,15 +136,24 @@ def role_names() -> list[str]:
 
 
 def load_role(name: str) -> Role:
-    """The role ``name`` with its prompt (role prompt, then the untrusted-data rules)."""
+    """The role ``name`` with its prompt (its instructions, sent at the start of the task)."""
     definitions = _definitions()
     if name not in definitions:
         raise KeyError(f"unknown role {name!r}; roles: {', '.join(role_names())}")
     prompt = _package_text(f"prompts/{name}.md").strip()
-    rules = _package_text("prompts/_untrusted.md").strip()
-    return Role.model_validate(
-        {"name": name, "prompt": f"{prompt}\n\n{rules}\n", **definitions[name]}
-    )
+    return Role.model_validate({"name": name, "prompt": f"{prompt}\n", **definitions[name]})
+
+
+def system_prompt(repository_context: str = "") -> str:
+    """The system prompt every role shares: what specbot is, the untrusted-data rules, and the
+    repository's context. The same for all roles, so one cache entry serves them all."""
+    parts = [
+        _package_text("prompts/_system.md").strip(),
+        _package_text("prompts/_untrusted.md").strip(),
+    ]
+    if repository_context:
+        parts.append(repository_context.strip())
+    return "\n\n".join(parts) + "\n"
 
 
 def build_toolbox(
@@ -172,6 +183,10 @@ def build_toolbox(
                     time_left=time_left,
                 )
             )
+        elif tool_id == "grep":
+            tools.append(GrepTool(workspace))
+        elif tool_id == "glob":
+            tools.append(GlobTool(workspace))
         elif tool_id == "submit_review":
             tools.append(submit_review_tool())
         else:

@@ -48,7 +48,7 @@ from bot.review import (
 )
 from bot.routing import Router
 from bot.webhooks import Event
-from bot.work import ReviewResult, SpecText, Team, review_changes
+from bot.work import ProjectFacts, ReviewResult, SpecText, Team, review_changes
 
 log = structlog.get_logger("specbot.flows")
 router: IngestRouter = Router()
@@ -206,6 +206,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
     )
     own_pull = is_specbot_branch(pull.head_ref) and not pull.from_fork
     team = services.team(config=config)
+    team.project = ProjectFacts(base_branch=pull.base_ref)
     try:
         reviewers = config.flows["review"].agents if "review" in config.flows else []
         result = review_changes(

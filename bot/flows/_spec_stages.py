@@ -24,6 +24,7 @@ from bot.pull_request import pull_title, render_pull_body
 from bot.spec import Verdict, lint, render_markdown
 from bot.tracking import StageState
 from bot.work import (
+    ProjectFacts,
     SpecText,
     WorkError,
     check_criteria,
@@ -115,6 +116,7 @@ def plan(tools: StageTools, run: SpecRun) -> SpecRun:
     """The planner reads the code and submits a plan; with ``plan_approval`` the run waits."""
     checkout = _checkout(tools, run, "plan")
     try:
+        tools.team.project = ProjectFacts(base_branch=run.base or None)
         spec = SpecText.of(run.issue, run.title, run.body)
         submitted = plan_work(tools.team, checkout, spec)
     finally:
@@ -142,6 +144,7 @@ def implement_stage(tools: StageTools, run: SpecRun) -> SpecRun:
     checkout = _checkout(tools, run, "implement")
     try:
         commands, _environment = _commands(tools, run, checkout)
+        tools.team.project = ProjectFacts(run.base or None, commands.setup, commands.test)
         snapshot = snapshot_git(checkout)
         allow = run_config(tools, run).workspace.allow_paths
         outcome = implement(

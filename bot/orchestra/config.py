@@ -60,7 +60,8 @@ class AgentConfig(_Strict):
         description="A built-in prompt name or a path in the repository; default the agent's name.",
     )
     tools: list[str] | None = Field(
-        default=None, description="Tool ids (editor, viewer, bash, submit_review, submit_plan)."
+        default=None,
+        description="Tool ids (editor, viewer, bash, grep, glob, submit_review, submit_plan).",
     )
     limits: AgentLimits = Field(default_factory=AgentLimits)
     authority: list[str] = Field(

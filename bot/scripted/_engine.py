@@ -83,6 +83,17 @@ def last_user_text(body: Mapping[str, Any]) -> str:
     return ""
 
 
+def first_user_text(body: Mapping[str, Any]) -> str:
+    """The text of the first user message."""
+    for message in body.get("messages") or []:
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content", "")
+            if isinstance(content, str):
+                return content
+            return "\n".join(block_text(b) for b in content)
+    return ""
+
+
 def tool_names(body: Mapping[str, Any]) -> list[str]:
     """Names of the tools the request offers."""
     return [str(t.get("name", "")) for t in body.get("tools") or [] if isinstance(t, dict)]
@@ -293,7 +304,9 @@ class ScriptedModel:
         return turn.fault
 
     def _match(self, body: dict[str, Any]) -> int | None:
-        system = system_text(body).casefold()
+        # A role is named in the system prompt or at the start of the conversation (specbot
+        # opens the first message with the role's instructions).
+        system = f"{system_text(body)}\n{first_user_text(body)}".casefold()
         offered = set(tool_names(body))
         last_user = last_user_text(body)
         turn_index = conversation_turn(body)

@@ -4,6 +4,7 @@ The App's durable flows (``bot.flows``) and the local commands (``specbot run``,
 review``) call these same functions; GitHub and the durable engine stay outside.
 """
 
+from bot.work._context import ProjectFacts, repository_context
 from bot.work._implementing import (
     WorkError,
     answer,
@@ -27,6 +28,8 @@ from bot.work._spec import SpecText
 from bot.work._team import Team, shell_base_env, venv_environment
 
 __all__ = [
+    "ProjectFacts",
+    "repository_context",
     "CachePrimer",
     "DEFAULT_REVIEW_BUDGET",
     "ReviewResult",

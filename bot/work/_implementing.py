@@ -50,12 +50,16 @@ def plan_work(team: Team, checkout: Path, spec: SpecText) -> PlanSubmission:
 
 
 def render_plan(plan: PlanSubmission) -> str:
-    """The plan as Markdown: the summary, then each step with its files and criteria."""
+    """The plan as Markdown: the summary, then each step with its files, approach, criteria
+    and tests."""
     lines = [plan.summary.strip(), ""]
     for index, step in enumerate(plan.steps, start=1):
         files = ", ".join(f"`{name}`" for name in step.files) or "no files named"
         lines.append(f"{index}. **{step.title}** ({files})")
+        if step.approach:
+            lines.append(f"   Approach: {' '.join(step.approach.split())}")
         lines.extend(f"   - {criterion}" for criterion in step.criteria)
+        lines.extend(f"   - test: {name}" for name in step.tests)
     return "\n".join(lines)
 
 

@@ -28,6 +28,7 @@ from bot.agents import (
     run_agent,
 )
 from bot.agents.tools import SandboxPolicy, Workspace
+from bot.work._context import ProjectFacts, repository_context
 
 OnEvent = Callable[[str, dict[str, Any]], None]
 
@@ -67,6 +68,7 @@ class Team:
     on_event: OnEvent = _ignore
     shell_timeout: float = 300.0
     overrides: Mapping[str, RoleOverride] = field(default_factory=dict)  # by agent or role name
+    project: ProjectFacts = field(default_factory=ProjectFacts)  # base branch, commands
     ledger: UsageLedger = field(init=False)
     guard: BudgetGuard = field(init=False)
 
@@ -106,6 +108,7 @@ class Team:
             on_event=self.on_event,
             time_left=self.guard.seconds_left,
         )
+        context = repository_context(workspace.root, self.project)
         with toolbox:  # also when the agent fails or its run is cancelled
             return run_agent(
                 agent=name,
@@ -117,6 +120,7 @@ class Team:
                 ledger=self.ledger,
                 budget=self.guard,
                 on_event=self.on_event,
+                repository_context=context,
             )
 
     @property

@@ -11,6 +11,7 @@ from bot.agents import (
     CircuitBreaker,
     CircuitOpenError,
     ModelRequest,
+    ModelResponse,
     ModelUnavailableError,
     PermanentModelError,
     PriceTable,
@@ -27,6 +28,7 @@ REQUEST = ModelRequest(
     agent="tester", system="You test.", messages=[{"role": "user", "content": "Go."}]
 )
 OK = [{"text": "ok"}]
+EPHEMERAL = {"type": "ephemeral"}
 
 
 def statuses(server) -> list[int]:
@@ -218,38 +220,39 @@ def test_accounted_usage_and_cost_equal_the_servers_usage(
 def test_reviewers_with_different_prompts_share_the_cached_context(
     start_model: StartModel, anthropic_model: Stack
 ):
-    """Breakpoints sit on the tools, the shared context, the prompt and the last block, so a
-    second reviewer reads the shared diff from the cache instead of paying for it again."""
+    """Breakpoints sit on the tools, the shared system prompt, the shared context (first in the
+    first message, before each role's own text) and the last block, so a second reviewer reads
+    the shared diff from the cache instead of paying for it again."""
     server = start_model({"turns": [{"reply": OK}]})
     model = anthropic_model(server.base_url)
     shared = "diff --git a/x.py b/x.py\n" + "+ added line of code\n" * 60
     tools = [{"type": "text_editor_20250728", "name": "str_replace_based_edit_tool"}]
-    first = model.complete(
-        ModelRequest(
-            agent="security",
-            system="You review security.",
-            messages=REQUEST.messages,
-            tools=tools,
-            shared_context=shared,
+
+    def review(agent: str, role_text: str) -> ModelResponse:
+        return model.complete(
+            ModelRequest(
+                agent=agent,
+                system="You are one agent of specbot.",
+                messages=[{"role": "user", "content": f"{role_text}\n\nReview the diff."}],
+                tools=tools,
+                shared_context=shared,
+            )
         )
-    )
-    second = model.complete(
-        ModelRequest(
-            agent="style",
-            system="You review style.",
-            messages=REQUEST.messages,
-            tools=tools,
-            shared_context=shared,
-        )
-    )
+
+    first = review("security", "You review security.")
+    second = review("style", "You review style.")
     assert first.usage.cache_read_input_tokens == 0
     assert first.usage.cache_creation_input_tokens > count_text_tokens(shared)
     assert second.usage.cache_read_input_tokens >= count_text_tokens(shared)
     body = server.log.entries()[0].body
     assert body["tools"][-1]["cache_control"] == {"type": "ephemeral"}
-    assert [b.get("cache_control") for b in body["system"]] == [{"type": "ephemeral"}] * 2
-    assert body["system"][0]["text"] == shared
-    assert body["messages"][-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
+    assert body["system"] == [
+        {"type": "text", "text": "You are one agent of specbot.", "cache_control": EPHEMERAL}
+    ]
+    opening = body["messages"][0]["content"]
+    assert opening[0] == {"type": "text", "text": shared, "cache_control": EPHEMERAL}
+    assert opening[1]["text"].startswith("You review security.")
+    assert body["messages"][-1]["content"][-1]["cache_control"] == EPHEMERAL
 
 
 def test_count_tokens_agrees_with_billed_input(start_model: StartModel, anthropic_model: Stack):

@@ -10,6 +10,7 @@ import bot.agents
 import bot.agents.tools
 import bot.scripted
 from bot.agents import PriceTable, UnknownModelPriceError, load_role, role_names
+from bot.agents._roles import system_prompt
 from bot.agents.tools import Toolbox, submit_plan_tool, submit_review_tool
 from bot.untrusted import delimit
 
@@ -26,13 +27,15 @@ ALL_ROLES = [
 
 
 def test_every_role_loads_with_its_prompt_tools_and_limits():
-    """Each role has a prompt file mentioning untrusted data, tools and positive limits."""
+    """Each role has a prompt file, tools and positive limits; the untrusted-data rules are in
+    the system prompt every role shares."""
     assert role_names() == ALL_ROLES
     for name in ALL_ROLES:
         role = load_role(name)
         assert role.prompt.startswith(f"# Role: {name}")
-        assert "<untrusted source=" in role.prompt
+        assert "<untrusted source=" not in role.prompt  # the rules are in the shared system
         assert role.limits.max_turns > 0
+    assert "<untrusted source=" in system_prompt()
     assert load_role("implementer").tools == ("editor", "bash")
     assert load_role("style").submit == "submit_review"
     assert load_role("planner").submit == "submit_plan"
@@ -86,7 +89,9 @@ def test_submit_plan_schema_matches_the_contract():
     """submit_plan takes summary and steps of title, files and criteria."""
     schema = submit_plan_tool().definition()["input_schema"]
     assert set(schema["properties"]) == {"summary", "steps"}
-    assert set(properties(schema, "PlanStep")) == {"title", "files", "criteria"}
+    step = properties(schema, "PlanStep")
+    assert set(step) == {"title", "files", "criteria", "approach", "tests"}
+    assert set(schema["$defs"]["PlanStep"]["required"]) == {"title", "files", "criteria"}
 
 
 def test_invalid_submissions_list_every_problem():

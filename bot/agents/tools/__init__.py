@@ -1,4 +1,4 @@
-"""Workspace tools an agent may call: the text editor, bash and the submit tools."""
+"""Workspace tools an agent may call: the text editor, bash, grep and glob, and the submit tools."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.agents.tools._sandbox import (
     scrub_git_remotes,
     scrubbed_environment,
 )
+from bot.agents.tools._search import GLOB_NAME, GREP_NAME, GlobTool, GrepTool
 from bot.agents.tools._shell import BASH_NAME, BASH_TYPE, BashTool, CappedOutput
 from bot.agents.tools._submit import (
     PlanStep,
@@ -35,10 +36,14 @@ __all__ = [
     "DEFAULT_DENIED",
     "EDITOR_NAME",
     "EDITOR_TYPE",
+    "GLOB_NAME",
+    "GREP_NAME",
     "REDACTED",
     "UNSAFE_SETTING",
     "BashTool",
     "CappedOutput",
+    "GlobTool",
+    "GrepTool",
     "Isolation",
     "PlanStep",
     "PlanSubmission",

@@ -23,6 +23,12 @@ class PlanStep(BaseModel):
     title: str = Field(min_length=1)
     files: list[str]
     criteria: list[str]
+    approach: str | None = Field(
+        default=None, max_length=4_000, description="How to make the change, in a few sentences."
+    )
+    tests: list[str] = Field(
+        default_factory=list, description="The tests to write or change, and what each proves."
+    )
 
 
 class PlanSubmission(BaseModel):
