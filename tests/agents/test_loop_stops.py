@@ -21,9 +21,11 @@ from bot.agents import (
     ModelRequest,
     ModelResponse,
     PriceTable,
+    ResilientModel,
     RunBudget,
     Usage,
     UsageLedger,
+    build_toolbox,
     load_role,
     run_agent,
 )
@@ -37,7 +39,7 @@ from bot.agents.tools import (
     submit_plan_tool,
     submit_review_tool,
 )
-from tests.agents.conftest import MODEL, FakeClock
+from tests.agents.conftest import MODEL, FakeClock, Sleeps, Stack, StartModel
 from tests.sandboxes import needs_sandbox
 
 VIEW = "str_replace_based_edit_tool"
@@ -365,3 +367,37 @@ def test_no_command_starts_once_the_run_has_no_time_left(clipped_shell):
     result = tool.run({"command": "echo hi"})
     assert result.is_error
     assert result.content == "Error: the run's time budget is spent; no command runs"
+
+
+def test_a_cut_off_file_write_is_asked_again_and_written_whole_through_the_real_api(
+    start_model: StartModel, anthropic_model: Stack, workspace: Workspace
+):
+    """The scripted model cuts the reply at max_tokens inside the create call, as the API
+    does: nothing is written from the cut call, and the retry with twice the room writes the
+    whole file once."""
+    text = "".join(f"line_{n} = {n}\n" for n in range(60))  # about 240 output tokens
+    write = {"command": "create", "path": "pkg/big.py", "file_text": text}
+    server = start_model(
+        {
+            "turns": [
+                {"when": {"turn": 0}, "reply": [{"tool_use": {"name": VIEW, "input": write}}]},
+                {"when": {"turn": 1}, "reply": [{"text": "Done."}]},
+            ]
+        }
+    )
+    limits = AgentLimits(max_output_tokens=200)
+    role = load_role("implementer").model_copy(update={"limits": limits})
+    model = ResilientModel(anthropic_model(server.base_url), sleep=Sleeps())
+    with build_toolbox(role, workspace) as toolbox:
+        outcome = run_agent(
+            agent="implementer",
+            role=role,
+            task="Write pkg/big.py.",
+            call_model=model.complete,
+            toolbox=toolbox,
+        )
+    assert outcome.status == "completed", outcome.message
+    bodies = [entry.body for entry in server.log.entries()]
+    assert [b["max_tokens"] for b in bodies] == [200, 400, 400]
+    assert bodies[0]["messages"] == bodies[1]["messages"]  # the cut call left no trace
+    assert (workspace.root / "pkg" / "big.py").read_text() == text
