@@ -46,6 +46,7 @@ HOSTILE = [
         9,
         "@acme/security-team",
         "Breaks #7, GH-8 and acme/widgets#9; ask @alice or &#64;mallory.",
+        quote="def inches_to_mm(value: float) -> float:",  # a one-click suggestion, fenced safe
         suggestion="x = '```'\n```\n@mallory <!--",
     ),
     _finding("widgets/`@mallory`.py", 1, "naming", "Backtick in the path."),
