@@ -205,7 +205,8 @@ def _review(context: StageContext, data: object) -> ReviewJob:
         job.repo, context.run_id, head, pull.base_ref, github.clone_url()
     )
     own_pull = is_specbot_branch(pull.head_ref) and not pull.from_fork
-    team = services.team(config=config)
+    # With the run id, reviewers stop calling the model once a newer push cancels this review.
+    team = services.team(run_id=context.run_id, config=config)
     team.project = ProjectFacts(base_branch=pull.base_ref)
     try:
         reviewers = config.flows["review"].agents if "review" in config.flows else []

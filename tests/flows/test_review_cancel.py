@@ -101,3 +101,10 @@ def test_a_newer_push_cancels_the_older_review(tmp_path: Path, app_key_pem: Path
         )
         assert old_check.conclusion == "cancelled"
         assert [r.commit_id for r in repo.get_pull(pull.number).get_reviews()] == [second_head]
+        # The cancelled review's other reviewers, waiting for its first one, never called the
+        # model: one request for the old head, one per reviewer for the new one.
+        settle(stack)
+        reviews_asked = [r for r in model_requests(stack) if (r.turn or "").endswith("-review")]
+        slow = [r for r in model_requests(stack) if (r.turn or "").startswith("slow-")]
+        assert len(slow) == 1
+        assert len(reviews_asked) == len(REVIEWERS)

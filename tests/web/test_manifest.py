@@ -60,7 +60,7 @@ def test_permissions_are_exactly_the_ones_the_flows_need() -> None:
     assert manifest()["default_permissions"] == PERMISSIONS
 
 
-@pytest.mark.parametrize(("name", "router"), routers(), ids=lambda value: str(value)[:40])
+@pytest.mark.parametrize(("name", "router"), routers(), ids=[name for name, _ in routers()])
 def test_every_routed_event_is_subscribed(name: str, router: Router[Any]) -> None:
     """Each event a router has handlers for is in default_events (or always delivered)."""
     subscribed = set(manifest()["default_events"]) | ALWAYS_DELIVERED
