@@ -263,7 +263,8 @@ class ScriptedModel:
             self._answers[index] += 1
         if turn.raw is not None:
             return RawReply(turn.raw, latency), turn.name
-        return Reply(self._message(body, turn, latency), latency), turn.name
+        begins_in = latency if self.script.cache.readable_from == "response" else 0.0
+        return Reply(self._message(body, turn, begins_in), latency), turn.name
 
     def _over_limits(self, body: dict[str, Any], request_id: str) -> ErrorReply | None:
         """A 400 for a prompt over the context window, a 429 over the input-token limit."""

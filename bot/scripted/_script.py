@@ -118,6 +118,11 @@ class CacheRules(_Strict):
 
     ttl_seconds: float = Field(default=300.0, gt=0, description="Life of an entry after use.")
     lookback_blocks: int = Field(default=20, ge=0, description="Blocks a breakpoint looks back.")
+    readable_from: Literal["response", "request"] = Field(
+        default="response",
+        description="When a written entry can be read: once its response begins (the API), "
+        "or as soon as the request that wrote it arrives.",
+    )
 
 
 class RateLimits(_Strict):

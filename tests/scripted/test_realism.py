@@ -52,6 +52,23 @@ def test_a_cache_entry_is_readable_only_once_its_response_has_begun(
     assert (later.cache_read_input_tokens, later.cache_creation_input_tokens) == (300, 0)
 
 
+def test_readable_from_request_lets_a_burst_share_the_entry(
+    start_model: StartModel, make_client: MakeClient
+):
+    """Switched off, the entry is readable as soon as the first request arrives."""
+    server = start_model(
+        {
+            "latency": 0.5,
+            "cache": {"readable_from": "request"},
+            "turns": [{"reply": [{"text": "ok"}]}],
+        }
+    )
+    sdk = make_client(server.base_url)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        burst = list(pool.map(lambda _: ask(sdk).usage, range(3)))
+    assert sorted(u.cache_read_input_tokens for u in burst) == [0, 300, 300]
+
+
 def test_a_cache_entry_expires_after_its_ttl(start_model: StartModel, make_client: MakeClient):
     server = start_model({"cache": {"ttl_seconds": 0.3}, "turns": [{"reply": [{"text": "ok"}]}]})
     sdk = make_client(server.base_url)
