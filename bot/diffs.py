@@ -4,8 +4,9 @@ GitHub accepts an inline review comment only on a line that appears in the diff,
 multi-line comment only when its first and last lines sit in the same hunk. Models miscount
 lines, so reviewers see each line's new-file number, and each finding quotes the code it is
 about: ``place`` anchors a finding on the lines its quote matches (the match nearest the line
-the model gave), keeps it on the given lines only when they are in the diff and no quote says
-otherwise, and otherwise sends it to the review body. It never guesses a line.
+the model gave), and sends a finding whose quote matches nothing to the review body rather than
+guess. A finding without a quote (the ``submit_review`` contract before quotes) is placed as it
+always was: on its lines, else on the nearest line the diff shows.
 """
 
 from __future__ import annotations
@@ -141,7 +142,8 @@ def place(
     """Place a finding reported on ``path`` lines ``line``..``end_line``, quoting ``quote``.
 
     With a quote: the matching lines nearest ``line`` (inline, ``quoted``), else the body. Without
-    one: the given lines when one hunk shows them all, else the body.
+    one: the given lines, else the nearest shown line (``moved``); a file without a patch: the
+    body.
     """
     first = min(line, end_line) if end_line is not None else line
     last = max(line, end_line) if end_line is not None else line
@@ -166,9 +168,20 @@ def place(
             moved=start != first,
             quoted=True,
         )
+    return _by_line(path, first, last, hunks)
+
+
+def _by_line(path: str, first: int, last: int, hunks: list[Hunk]) -> Placement:
+    """An unquoted finding, placed as it always was: on its lines when one hunk shows them,
+    else on the end of the range a hunk shows, else on the nearest shown line (``moved``)."""
     for hunk in hunks:
         if hunk.contains(first) and hunk.contains(last):
             return Placement(path, last, first if first != last else None, True, False)
-    if first == last:
-        return body(f"line {first} is not in the diff")
-    return body(f"lines {first}-{last} are not in one hunk of the diff")
+    for hunk in hunks:
+        if hunk.contains(last) or hunk.contains(first):
+            anchor = last if hunk.contains(last) else first
+            return Placement(path, anchor, None, True, False)
+    best = min(
+        (min(max(last, h.start), h.end) for h in hunks), key=lambda line: (abs(line - last), line)
+    )
+    return Placement(path, best, None, inline=True, moved=True)

@@ -96,20 +96,21 @@ def test_lines_shown_in_one_hunk_are_commented_where_given(
 
 
 @pytest.mark.parametrize(
-    ("line", "end_line", "why"),
+    ("line", "end_line", "expected"),
     [
-        (4, 22, "lines 4-22 are not in one hunk of the diff"),
-        (9, None, "line 9 is not in the diff"),
-        (18, None, "line 18 is not in the diff"),
-        (400, None, "line 400 is not in the diff"),
+        (4, 22, inline(4)),
+        (10, 22, inline(22)),
+        (9, None, inline(5, moved=True)),
+        (18, None, inline(21, moved=True)),
+        (400, None, inline(24, moved=True)),
     ],
 )
-def test_lines_outside_the_diff_go_to_the_body_never_to_a_guessed_line(
-    line: int, end_line: int | None, why: str
+def test_an_unquoted_finding_off_the_diff_is_placed_as_it_always_was(
+    line: int, end_line: int | None, expected: Placement
 ) -> None:
-    placed = place("app.py", line, end_line, PATCHES)
-    assert not placed.inline
-    assert placed.why_not == why
+    """The submit_review contract before quotes: a finding without one lands on the end of
+    its range a hunk shows, else on the nearest shown line (moved)."""
+    assert place("app.py", line, end_line, PATCHES) == expected
 
 
 @pytest.mark.parametrize("path", ["logo.png", "not/in/diff.py"])

@@ -12,7 +12,8 @@ from bot.work import ReviewerNote
 _CRITERION_WORDS = {"met": "met", "failed": "NOT met (a test failed)", "unverified": "NOT met"}
 _PLACEMENT_WORDS = {
     "on_diff": "on the diff",
-    "moved": "miscounted; its quoted code is on diff line {diff_line}",
+    "moved": "outside the diff; nearest diff line {diff_line}",
+    "quoted": "miscounted; its quoted code is on diff line {diff_line}",
     "outside_diff": "outside the diff",
 }
 
@@ -114,7 +115,8 @@ def _member(note: ReviewerNote, failed: bool) -> str:
 
 def _finding_lines(item: PlacedFinding) -> list[str]:
     span = f"{item.line}-{item.end_line}" if item.end_line not in (None, item.line) else item.line
-    where = _PLACEMENT_WORDS[item.placement].format(diff_line=item.diff_line)
+    placement = "quoted" if item.placement == "moved" and item.quoted else item.placement
+    where = _PLACEMENT_WORDS[placement].format(diff_line=item.diff_line)
     head = f"  line {span} ({where}) {item.severity} {item.category} [{', '.join(item.reviewers)}]"
     message = [f"      {line}" for line in _printable(item.message).splitlines() or [""]]
     return [head, *message]

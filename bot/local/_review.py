@@ -58,6 +58,7 @@ class PlacedFinding(BaseModel):
     reviewers: tuple[str, ...]
     placement: Placement
     diff_line: int | None  # the diff line it is shown on; None when outside the diff
+    quoted: bool = Field(default=False, exclude=True)  # placed by its quote (text output only)
 
 
 class ChangedFileSummary(BaseModel):
@@ -202,4 +203,5 @@ def _placed(item: MergedFinding, patches: dict[str, str | None]) -> PlacedFindin
         reviewers=item.reviewers,
         placement=placement,
         diff_line=spot.line if spot.inline else None,
+        quoted=spot.quoted,
     )

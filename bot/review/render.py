@@ -132,8 +132,10 @@ def _finding_markdown(
         "",
         inert_text(finding.message),
     ]
-    if moved_from is not None:
+    if moved_from is not None and finding.quote:
         lines += ["", f"_Reported on line {moved_from}; placed on the code it quotes._"]
+    elif moved_from is not None:
+        lines += ["", f"_Reported on line {moved_from}, outside the diff; shown here._"]
     if finding.suggestion and one_click:
         lines += ["", suggestion_block(finding.suggestion)]
     elif finding.suggestion:
@@ -167,7 +169,10 @@ def draft_review(
             in_body.append(f"{where}\n\n{_finding_markdown(item, key)}")
             continue
         moved_from = finding.line if spot.moved else None
-        text = _finding_markdown(item, key, moved_from, one_click=spot.quoted)
+        # A suggestion replaces the commented lines: one-click only where the quote matched
+        # them, or, for a finding without a quote, where it stayed on the lines it gave.
+        one_click = spot.quoted or (not finding.quote and not spot.moved)
+        text = _finding_markdown(item, key, moved_from, one_click=one_click)
         comments.append(
             InlineComment(
                 path=spot.path,

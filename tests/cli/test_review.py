@@ -52,8 +52,8 @@ def test_findings_are_shown_on_diff_lines_or_outside_the_diff(
     run_specbot: RunSpecbot, repo: Path, model: ScriptedModelServer, tmp_path: Path
 ) -> None:
     """Text output groups findings by file: a finding quoting added code is on the quoted line
-    (the reviewer miscounted it), the others are outside the diff; a major finding requests
-    changes (exit 1)."""
+    (the reviewer miscounted it), an unquoted one outside its file's hunks on the nearest diff
+    line, the README's outside the diff; a major finding requests changes (exit 1)."""
     env = model_env(tmp_path / "data", model)
     result = review(run_specbot, repo, env, "--reviewers", "security,style")
     assert result.returncode == 1, result.stderr
@@ -62,10 +62,10 @@ def test_findings_are_shown_on_diff_lines_or_outside_the_diff(
     assert "calc/ops.py (+6 -0)" in out
     ops = out.index("\ncalc/ops.py\n")
     readme = out.index("\nREADME.md\n")
-    moved = out.index("line 15 (miscounted; its quoted code is on diff line 16) major security")
-    outside_hunk = out.index("line 1 (outside the diff) minor docs [security]", ops)
+    quoted = out.index("line 15 (miscounted; its quoted code is on diff line 16) major security")
+    moved = out.index("line 1 (outside the diff; nearest diff line 10) minor docs [security]")
     outside = out.index("line 1 (outside the diff) minor docs [security]")
-    assert readme < outside < ops < outside_hunk < moved
+    assert readme < outside < ops < moved < quoted
     assert "subtract accepts booleans" in out
     assert "reviewers: security (reviewed, 3 finding(s)), style (reviewed, 0 finding(s))" in out
     assert model_requests(model) == 2
@@ -89,7 +89,7 @@ def test_json_output_follows_the_schema(
     placed = {(f["path"], f["line"]): (f["placement"], f["diff_line"]) for f in data["findings"]}
     assert placed == {
         ("calc/ops.py", 15): ("moved", 16),
-        ("calc/ops.py", 1): ("outside_diff", None),
+        ("calc/ops.py", 1): ("moved", 10),
         ("README.md", 1): ("outside_diff", None),
     }
     assert data["usage"]["calls"] == 2
@@ -105,7 +105,8 @@ def test_markdown_output_is_the_review_as_posted(
     out = result.stdout
     assert "#### Findings outside the diff" in out
     assert out.index("**`README.md` line 1**") < out.index("### `calc/ops.py` line 16")
-    assert "**`calc/ops.py` line 1** (line 1 is not in the diff)" in out
+    assert "### `calc/ops.py` line 10" in out
+    assert "_Reported on line 1, outside the diff; shown here._" in out
     assert "_Reported on line 15; placed on the code it quotes._" in out
 
 

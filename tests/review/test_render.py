@@ -57,7 +57,8 @@ def test_findings_in_the_diff_become_inline_comments() -> None:
 
 def test_a_one_click_suggestion_only_on_the_lines_its_quote_names() -> None:
     """A suggestion replaces the commented lines, so it is offered as one only where the
-    finding's quote matched them; otherwise it is shown as plain code."""
+    finding's quote matched them, or where an unquoted finding stayed on its own lines;
+    otherwise it is shown as plain code."""
     quoted = draft_review(
         [_merged(line=3, quote="import sys", suggestion="import sys  # noqa\n")],
         {"app.py": PATCH},
@@ -71,9 +72,15 @@ def test_a_one_click_suggestion_only_on_the_lines_its_quote_names() -> None:
     unquoted = draft_review(
         [_merged(suggestion="import sys  # noqa")], {"app.py": PATCH}, ReviewEvent.COMMENT, "s"
     )
-    [plain] = unquoted.comments
-    assert "```suggestion" not in plain.body
-    assert "Suggested change:\n\n```\nimport sys  # noqa\n```" in plain.body
+    assert "```suggestion\nimport sys  # noqa\n```" in unquoted.comments[0].body  # as always
+    moved = draft_review(
+        [_merged(line=40, suggestion="x = 1")], {"app.py": PATCH}, ReviewEvent.COMMENT, "s"
+    )
+    [plain] = moved.comments
+    assert plain.line == 4
+    assert "_Reported on line 40, outside the diff; shown here._" in plain.body
+    assert "```suggestion" not in plain.body  # it would replace a line it was not written for
+    assert "Suggested change:\n\n```\nx = 1\n```" in plain.body
 
 
 def test_a_finding_whose_quote_is_not_in_the_diff_goes_to_the_body_with_the_reason() -> None:
