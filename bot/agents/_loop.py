@@ -235,9 +235,10 @@ class AgentLoop:
         """Clear old tool output past the threshold; stop when the next call cannot fit."""
         limits = self.role.limits
         cap = limits.max_context_tokens
-        if self._next_context(state) >= min(limits.clear_at_tokens, cap * TRIM_AT):
-            self._clear(state, keep=limits.keep_tool_results)
         expected = self._next_context(state)
+        trim = expected >= min(limits.clear_at_tokens, cap * TRIM_AT)
+        if trim and self._clear(state, keep=limits.keep_tool_results):
+            expected = self._next_context(state)  # measured again only when it changed
         if expected >= cap:
             message = f"the next call would carry about {expected} tokens (limit {cap})"
             return "context_limit", message

@@ -198,12 +198,7 @@ class ResilientModel:
             raise ModelUnavailableError(
                 f"model still rate-limited after {limited - 1} waits; last error: {exc}"
             ) from exc
-        if exc.retry_after is not None and exc.retry_after > self.policy.max_retry_after:
-            raise ModelUnavailableError(
-                f"model asked to retry after {exc.retry_after:.0f} s, longer than the "
-                f"{self.policy.max_retry_after:.0f} s allowed; last error: {exc}"
-            ) from exc
-        delay = exc.retry_after if exc.retry_after is not None else None
+        delay = self._asked_delay(exc)
         if delay is None:
             delay = self.policy.backoff(limited, self._rng)
         self.backpressure.hold(delay)
@@ -236,11 +231,16 @@ class ResilientModel:
             raise ModelUnavailableError(
                 f"model call failed after {attempt} attempts; last error: {exc}"
             ) from exc
-        if exc.retry_after is not None:
-            if exc.retry_after > self.policy.max_retry_after:
-                raise ModelUnavailableError(
-                    f"model asked to retry after {exc.retry_after:.0f} s, longer than the "
-                    f"{self.policy.max_retry_after:.0f} s allowed; last error: {exc}"
-                ) from exc
-            return max(0.0, exc.retry_after)
-        return self.policy.backoff(attempt, self._rng)
+        asked = self._asked_delay(exc)
+        return asked if asked is not None else self.policy.backoff(attempt, self._rng)
+
+    def _asked_delay(self, exc: TransientModelError) -> float | None:
+        """The server's ``retry-after``, or raise when it asks for longer than allowed."""
+        if exc.retry_after is None:
+            return None
+        if exc.retry_after > self.policy.max_retry_after:
+            raise ModelUnavailableError(
+                f"model asked to retry after {exc.retry_after:.0f} s, longer than the "
+                f"{self.policy.max_retry_after:.0f} s allowed; last error: {exc}"
+            ) from exc
+        return max(0.0, exc.retry_after)

@@ -154,7 +154,9 @@ def review_changes(
         jobs.extend((name, task, context) for name in reviewers)
     outcomes: list[tuple[str, AgentOutcome | BaseException]] = []
     primers = {context: CachePrimer() for _, _, context in jobs}
-    leaders = {context: index for index, (_, _, context) in reversed(list(enumerate(jobs)))}
+    leaders: dict[str, int] = {}  # each shared context's first job primes its cache entry
+    for index, (_, _, context) in enumerate(jobs):
+        leaders.setdefault(context, index)
     with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), 8))) as pool:
         futures = [
             (
