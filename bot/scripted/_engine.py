@@ -11,15 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.scripted._log import RequestLog, redact_headers
-from bot.scripted._realism import (
-    InputTokenWindow,
-    ThinkingSigner,
-    cut_at,
-    output_tokens,
-    thinking_enabled,
-)
+from bot.scripted._realism import InputTokenWindow, ThinkingSigner, cut_at, thinking_enabled
 from bot.scripted._script import ERROR_TYPES, Fault, RawBody, Script, Turn
-from bot.scripted._tokens import PromptCache, block_text, prompt_segments
+from bot.scripted._tokens import (
+    PromptCache,
+    Segment,
+    block_text,
+    count_text_tokens,
+    prompt_segments,
+)
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,8 @@ class ScriptedModel:
         fault = self._rule_fault(index, turn)
         if fault is not None:
             return _fault_reply(fault, request_id, latency), turn.name
-        refused = self._over_limits(body, request_id)
+        segments = prompt_segments(body)  # tokenised once for the limits and the usage
+        refused = self._over_limits(body, segments, request_id)
         if refused is not None:
             return refused, turn.name
         with self._lock:
@@ -264,12 +265,13 @@ class ScriptedModel:
         if turn.raw is not None:
             return RawReply(turn.raw, latency), turn.name
         begins_in = latency if self.script.cache.readable_from == "response" else 0.0
-        return Reply(self._message(body, turn, begins_in), latency), turn.name
+        return Reply(self._message(body, segments, turn, begins_in), latency), turn.name
 
-    def _over_limits(self, body: dict[str, Any], request_id: str) -> ErrorReply | None:
+    def _over_limits(
+        self, body: dict[str, Any], segments: list[Segment], request_id: str
+    ) -> ErrorReply | None:
         """A 400 for a prompt over the context window, a 429 over the input-token limit."""
         model = self.script.model or str(body["model"])
-        segments = prompt_segments(body)
         total = sum(s.tokens for s in segments)
         window = self.script.context_window
         if window is not None and total > window:
@@ -339,12 +341,13 @@ class ScriptedModel:
             and self._faults[index] >= fault.times
         )
 
-    def _message(self, body: dict[str, Any], turn: Turn, begins_in: float) -> dict[str, Any]:
+    def _message(
+        self, body: dict[str, Any], segments: list[Segment], turn: Turn, begins_in: float
+    ) -> dict[str, Any]:
         content = self._content(body, turn)
         model = self.script.model or str(body["model"])
-        segments = prompt_segments(body)
         split = self.cache.account(model, segments, begins_in=begins_in)
-        output = max(1, sum(output_tokens(b) for b in content))
+        output = max(1, sum(count_text_tokens(block_text(b)) for b in content))
         stop_reason = turn.resolved_stop_reason()
         room = body["max_tokens"]
         window = self.script.context_window

@@ -18,13 +18,6 @@ from bot.scripted._tokens import block_text, count_text_tokens
 WINDOW = 60.0
 
 
-def output_tokens(block: dict[str, Any]) -> int:
-    """Output tokens of one content block, counted as the server counts input."""
-    if block["type"] == "thinking":
-        return count_text_tokens(block["thinking"])
-    return count_text_tokens(block_text(block))
-
-
 def cut_at(content: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], int] | None:
     """The content as far as ``limit`` output tokens reach, and its tokens; ``None`` if it fits.
 
@@ -34,7 +27,7 @@ def cut_at(content: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, An
     spent = 0
     kept: list[dict[str, Any]] = []
     for block in content:
-        tokens = output_tokens(block)
+        tokens = count_text_tokens(block_text(block))
         if spent + tokens <= limit:
             kept.append(block)
             spent += tokens

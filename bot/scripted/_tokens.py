@@ -51,6 +51,8 @@ def block_text(block: Any) -> str:
     kind = block.get("type")
     if kind == "text":
         return str(block.get("text", ""))
+    if kind == "thinking":  # its words count; the signature is not text the model wrote
+        return str(block.get("thinking", ""))
     if kind == "tool_use":
         return f"{block.get('name', '')} {_canonical(block.get('input', {}))}"
     if kind == "tool_result":
