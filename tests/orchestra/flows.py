@@ -185,8 +185,13 @@ def hold(context: StageContext, spec: BaseModel) -> Spec:
 
 catalog = Catalog().add(
     *FAST_QUEUES,
+    # one run per worker at a time: the second repository's runs must go to the other worker
     QueueSpec(
-        name="held", partition_concurrency=1, global_concurrency=4, polling_interval_seconds=0.05
+        name="held",
+        partition_concurrency=1,
+        worker_concurrency=1,
+        global_concurrency=4,
+        polling_interval_seconds=0.05,
     ),
     Pipeline("four-stages", STAGES),
     Pipeline("hold", [Stage("hold", Spec, Spec, hold)], queue="held"),
