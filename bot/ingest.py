@@ -9,7 +9,8 @@ Every process that serves runs builds the same pipeline from the same Router.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +23,7 @@ INGEST_PIPELINE = "ingest"
 INGEST_QUEUE = "ingest"
 
 IngestRouter = Router[StageContext]
+ContextT = TypeVar("ContextT")
 
 
 class Delivery(BaseModel):
@@ -53,18 +55,20 @@ class Dispatched(BaseModel):
     handlers: int
 
 
-def ingest_pipeline(router: IngestRouter) -> Pipeline:
+def ingest_pipeline(
+    router: Router[ContextT], context_for: Callable[[Event, StageContext], ContextT]
+) -> Pipeline:
     """The one-stage pipeline that dispatches a stored delivery through ``router``.
 
-    Handlers get the stage's ``StageContext`` (run id, idempotency key, throttle, emit). A
+    Handlers get what ``context_for`` makes of the event and the stage's ``StageContext``
+    (run id, idempotency key, throttle, emit); ``plain_context`` passes the latter on. A
     failing handler makes the dispatch run again (three attempts, then the delivery is a dead
     letter, retried with ``specbot runs retry``), and every handler runs again with it: a
     handler must be idempotent, e.g. start its flow under the flow's own run id so that a
     repeat finds the run already started.
     """
 
-    def dispatch(context: StageContext, delivery: BaseModel) -> Dispatched:
-        assert isinstance(delivery, Delivery)
+    def dispatch(context: StageContext, delivery: Delivery) -> Dispatched:
         event = delivery.to_event()
         with structlog.contextvars.bound_contextvars(
             delivery_id=event.delivery_id, github_event=event.name, run_id=context.run_id
@@ -72,8 +76,9 @@ def ingest_pipeline(router: IngestRouter) -> Pipeline:
             handlers = router.fetch(event)
             log = structlog.get_logger("specbot.ingest")
             log.info("dispatching", action=event.action, handlers=len(handlers))
+            handler_context = context_for(event, context)
             for handler in handlers:
-                handler(event, context)
+                handler(event, handler_context)
         return Dispatched(event=event.name, delivery_id=event.delivery_id, handlers=len(handlers))
 
     retry = RetryPolicy(max_attempts=3, interval_seconds=2.0, backoff_rate=2.0)
@@ -86,6 +91,11 @@ def ingest_queue() -> QueueSpec:
     return QueueSpec(name=INGEST_QUEUE, global_concurrency=8, polling_interval_seconds=0.2)
 
 
+def plain_context(_event: Event, context: StageContext) -> StageContext:
+    """The context of a plain ``IngestRouter``'s handlers: the ingest stage's own."""
+    return context
+
+
 def ingest_catalog(router: IngestRouter) -> Catalog:
-    """A catalog holding the ingest pipeline and its queue (merge it into the flows' catalog)."""
-    return Catalog().add(ingest_pipeline(router), ingest_queue())
+    """A catalog holding the ingest pipeline over a plain router and its queue."""
+    return Catalog().add(ingest_pipeline(router, plain_context), ingest_queue())

@@ -8,7 +8,6 @@ models, so that a step's result can be stored by the durable engine as JSON.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -216,34 +215,4 @@ class RepoGitHub(Protocol):
 
     def clone_url(self) -> str:
         """The repository's HTTPS clone URL, without credentials."""
-        ...
-
-
-class Workspaces(Protocol):
-    """Git checkouts for runs: mirrors, checkouts, commits and pushes."""
-
-    def refresh_mirror(
-        self, full_name: str, clone_url: str, credentials: tuple[str, str] | None
-    ) -> Path:
-        """Create or update the cached mirror of a repository."""
-        ...
-
-    def checkout(
-        self, full_name: str, run_key: str, branch: str, base_ref: str, clone_url: str
-    ) -> Path:
-        """A fresh checkout of ``branch`` (or of a full ref: ``refs/pull/7/head``) for one run."""
-        ...
-
-    def commit_all(self, checkout: Path, message: str, author: GitIdentity) -> str | None:
-        """Commit every change; the new sha or None when nothing changed."""
-        ...
-
-    def push(
-        self, checkout: Path, branch: str, credentials: tuple[str, str] | None, force: bool = False
-    ) -> str:
-        """Push the checkout's HEAD to ``branch``."""
-        ...
-
-    def diff(self, checkout: Path, base_ref: str) -> str:
-        """The checkout's changes against the base branch, as a unified diff."""
         ...

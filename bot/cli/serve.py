@@ -26,8 +26,8 @@ import typer
 from bot.cli._shell_mode import shell_mode_line
 
 if TYPE_CHECKING:
-    from bot.ingest import IngestRouter
     from bot.orchestra import Catalog
+    from bot.routing import Router
     from bot.settings import Settings
 
 DEFAULT_ROUTER = "bot.flows:router"
@@ -37,9 +37,9 @@ class StartupError(Exception):
     """A setting or option that prevents the server from starting (one line, names it)."""
 
 
-def load_router(reference: str | None) -> IngestRouter:
+def load_router(reference: str | None) -> Router[Any]:
     """The Router named ``module:attribute``; with none given, the flows' router if installed."""
-    from bot.routing import Router
+    from bot.routing import Router as RouterType
 
     if reference is None:
         module_name = DEFAULT_ROUTER.partition(":")[0]
@@ -47,7 +47,7 @@ def load_router(reference: str | None) -> IngestRouter:
             typer.echo(
                 f"specbot serve: {DEFAULT_ROUTER} is not installed: no event is handled", err=True
             )
-            return Router()
+            return RouterType()
         reference = DEFAULT_ROUTER
     module_name, colon, attribute = reference.partition(":")
     if not colon or not module_name or not attribute:
@@ -57,7 +57,7 @@ def load_router(reference: str | None) -> IngestRouter:
     except ImportError as exc:
         raise StartupError(f"--router {reference!r}: cannot import {module_name}: {exc}") from exc
     found = getattr(module, attribute, None)
-    if not isinstance(found, Router):
+    if not isinstance(found, RouterType):
         raise StartupError(f"--router {reference!r}: {attribute} is not a Router")
     return found
 
@@ -187,20 +187,32 @@ def bind_port(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serving_catalog(references: list[str] | None, router: IngestRouter) -> Catalog:
-    """The catalog a worker in this process serves: the flows' plus the ingest pipeline over
-    ``router``."""
+def serving_catalog(
+    references: list[str] | None,
+    router: Router[Any],
+    settings: Settings,
+    *,
+    own_router: bool,
+) -> Catalog:
+    """The catalog a worker in this process serves.
+
+    By default the flows' (whose ingest pipeline dispatches through their router); with a
+    router of one's own, the ingest pipeline over it plus the catalogs ``references`` name
+    (the flows' only when named: they need a model key such a server does not ask for).
+    """
     from bot.cli.worker import _default_references, load_catalog
     from bot.ingest import INGEST_PIPELINE, ingest_catalog
 
+    if references is None and not own_router:
+        references = _default_references()
     try:
-        catalog = load_catalog(references or _default_references())
+        catalog = load_catalog(references or [], settings)
     except ValueError as exc:
         raise StartupError(str(exc)) from None
-    # The ingest pipeline dispatches through the router this server was given, whichever
-    # catalog brought one along.
-    catalog.pipelines.pop(INGEST_PIPELINE, None)
-    return catalog.merge(ingest_catalog(router))
+    if own_router or INGEST_PIPELINE not in catalog.pipelines:
+        catalog.pipelines.pop(INGEST_PIPELINE, None)
+        catalog.merge(ingest_catalog(router))
+    return catalog
 
 
 def serve(
@@ -225,7 +237,13 @@ def serve(
         # The flows' agents call the model: serving them without a key, every run would fail.
         settings = read_settings(needs_model=with_worker and router in (None, DEFAULT_ROUTER))
         found_router = load_router(router)
-        served = serving_catalog(catalog, found_router) if with_worker else None
+        served = (
+            serving_catalog(
+                catalog, found_router, settings, own_router=router not in (None, DEFAULT_ROUTER)
+            )
+            if with_worker
+            else None
+        )
         listening = bind_port(host, port)
     except StartupError as exc:
         typer.echo(f"specbot serve: {exc}", err=True)
@@ -242,7 +260,7 @@ def serve(
 
 def _run(
     settings: Settings,
-    router: IngestRouter,
+    router: Router[Any],
     catalog: Catalog | None,
     listening: socket.socket,
     drain: float,

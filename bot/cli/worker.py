@@ -22,14 +22,19 @@ from bot.cli._shell_mode import shell_mode_line
 
 if TYPE_CHECKING:
     from bot.orchestra import Catalog
+    from bot.settings import Settings
 
-DEFAULT_CATALOG = "bot.flows:catalog"
+# A function of the process's settings: the flows need services built from them.
+DEFAULT_CATALOG = "bot.flows:catalog_for"
 # On SIGTERM the inbox pump gets at most this long to start the runs of pending deliveries.
 PUMP_DRAIN_SECONDS = 5.0
 
 
-def load_catalog(references: list[str]) -> Catalog:
-    """Merge the catalogs named ``module:attribute``; raise ``ValueError`` for a bad one."""
+def load_catalog(references: list[str], settings: Settings | None = None) -> Catalog:
+    """Merge the catalogs named ``module:attribute``; raise ``ValueError`` for a bad one.
+
+    The attribute is a ``Catalog``, or a function that builds one from ``settings``.
+    """
     from bot.orchestra import Catalog
 
     catalog = Catalog()
@@ -44,6 +49,8 @@ def load_catalog(references: list[str]) -> Catalog:
                 f"--catalog {reference!r}: cannot import {module_name}: {exc}"
             ) from exc
         found = getattr(module, attribute, None)
+        if callable(found) and not isinstance(found, type) and settings is not None:
+            found = found(settings)
         if not isinstance(found, Catalog):
             raise ValueError(f"--catalog {reference!r}: {attribute} is not a Catalog")
         catalog.merge(found)
@@ -91,11 +98,6 @@ def worker(
             "serving the default queues only",
             err=True,
         )
-    try:
-        served = load_catalog(references)
-    except ValueError as exc:
-        typer.echo(f"specbot worker: {exc}", err=True)
-        raise typer.Exit(2) from None
     from bot.adapters.durable import Engine, InboxPump, engine_settings
     from bot.ingest import INGEST_PIPELINE
     from bot.settings import load_settings
@@ -109,6 +111,11 @@ def worker(
         except ServicesError as exc:
             typer.echo(f"specbot worker: {exc}", err=True)
             raise typer.Exit(2) from None
+    try:
+        served = load_catalog(references, process_settings)
+    except ValueError as exc:
+        typer.echo(f"specbot worker: {exc}", err=True)
+        raise typer.Exit(2) from None
     settings = engine_settings(
         process_settings,
         executor_id=executor_id,

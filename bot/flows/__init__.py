@@ -1,28 +1,25 @@
 """specbot's GitHub flows: one router per feature, merged, and the catalog workers serve.
 
-``router`` handles verified deliveries inside the ingest run; ``catalog`` holds the ingest
-pipeline and the flows' pipelines (spec, spec-approved, review, follow-up) with their queues.
-``specbot serve`` and ``specbot worker`` load both by default.
+``router`` says which deliveries the flows handle (the web server stores only those);
+``build_catalog(services)`` holds the ingest pipeline that dispatches them through ``router``
+and the flows' pipelines (spec, spec-approved, review, criteria, follow-up) with their queues,
+every one of them working through ``services``. ``specbot serve`` and ``specbot worker`` serve
+``catalog_for(settings)``: the same over the services the environment describes.
 """
 
 from __future__ import annotations
 
 from bot.flows import _clarify, _commands, _followup, _installations, _review, _spec
-from bot.flows._services import (
-    Services,
-    ServicesError,
-    bind,
-    check_settings,
-    current,
-    from_settings,
-    unbind,
-)
+from bot.flows._context import DeliveryContext, FlowRouter
+from bot.flows._services import Services, ServicesError, check_settings, from_settings
 from bot.flows._state import SpecRun
-from bot.ingest import IngestRouter, ingest_pipeline, ingest_queue
-from bot.orchestra import Catalog, QueueSpec
+from bot.ingest import ingest_pipeline, ingest_queue
+from bot.orchestra import Catalog, QueueSpec, StageContext
 from bot.routing import Router
+from bot.settings import Settings
+from bot.webhooks import Event
 
-router: IngestRouter = Router(
+router: FlowRouter = Router(
     _spec.router,
     _review.router,
     _followup.router,
@@ -52,29 +49,34 @@ def flow_queues() -> list[QueueSpec]:
     ]
 
 
-def build_catalog() -> Catalog:
+def build_catalog(services: Services) -> Catalog:
     """The ingest pipeline over ``router`` plus every flow's pipelines and queues."""
-    catalog = Catalog().add(ingest_pipeline(router), ingest_queue(), *flow_queues())
+
+    def context_for(event: Event, stage: StageContext) -> DeliveryContext:
+        return DeliveryContext.of(services, event, stage)
+
+    catalog = Catalog().add(ingest_pipeline(router, context_for), ingest_queue(), *flow_queues())
     catalog.add(
-        *_spec.spec_pipelines(),
-        _review.review_pipeline(),
-        _review.criteria_pipeline(),
-        _followup.followup_pipeline(),
+        *_spec.spec_pipelines(services),
+        _review.review_pipeline(services),
+        _review.criteria_pipeline(services),
+        _followup.followup_pipeline(services),
     )
     return catalog
 
 
-catalog = build_catalog()
+def catalog_for(settings: Settings) -> Catalog:
+    """The flows' catalog over the production services ``settings`` describe."""
+    return build_catalog(from_settings(settings))
+
 
 __all__ = [
     "Services",
     "ServicesError",
     "SpecRun",
-    "bind",
-    "catalog",
+    "build_catalog",
+    "catalog_for",
     "check_settings",
-    "current",
     "from_settings",
     "router",
-    "unbind",
 ]

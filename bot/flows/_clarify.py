@@ -9,8 +9,6 @@ id, so a second ``apply`` changes nothing; specbot's own edit is ignored by the 
 
 from __future__ import annotations
 
-import structlog
-
 from bot.clarify import (
     AmendError,
     Answers,
@@ -25,42 +23,36 @@ from bot.clarify import (
     split_original,
 )
 from bot.commands import Command, find_command
-from bot.flows._services import Services, current
-from bot.flows._spec import start_spec_run
-from bot.flows._trigger import WRITE_PERMISSIONS, is_self, sender_type, where
-from bot.ingest import IngestRouter
-from bot.orchestra import StageContext
-from bot.ports import CommentInfo, RepoGitHub
+from bot.flows._context import FlowRouter, RepoContext, on_repository
+from bot.flows._payloads import Issue, IssueCommentEvent
+from bot.flows._runs import start_spec_run
+from bot.flows._trigger import WRITE_PERMISSIONS, sender_type
+from bot.ports import CommentInfo
 from bot.routing import Router
 from bot.spec import lint
-from bot.webhooks import Event
 
-log = structlog.get_logger("specbot.flows")
-router: IngestRouter = Router()
+router: FlowRouter = Router()
 
 
-def _issue_author(event: Event) -> str:
-    issue = event.payload.get("issue")
-    user = issue.get("user") if isinstance(issue, dict) else None
-    login = user.get("login") if isinstance(user, dict) else None
-    return str(login or "")
-
-
-def author_answers(event: Event, github: RepoGitHub, command: Command) -> bool:
-    """True for ``/specbot answer`` by the issue's own (human) author, writer or not."""
-    login = event.sender_login or ""
+def _by_human_author(context: RepoContext, issue: Issue) -> bool:
+    """True when the delivery's sender is the issue's own author, a person (not specbot)."""
+    login = context.sender
     return (
-        command.verb == "answer"
-        and bool(login)
-        and login == _issue_author(event)
-        and not is_self(event, github)
-        and sender_type(event) == "User"
+        bool(login)
+        and login == issue.author
+        and not context.is_self()
+        and sender_type(context.event) == "User"
         and not login.endswith("[bot]")
     )
 
 
-def _questions(services: Services, github: RepoGitHub, body: str) -> list[Question]:
-    return questions_for(lint(body, services.repo_config(github).gate))
+def author_answers(context: RepoContext, issue: Issue, command: Command) -> bool:
+    """True for ``/specbot answer`` by the issue's own (human) author, writer or not."""
+    return command.verb == "answer" and _by_human_author(context, issue)
+
+
+def _questions(context: RepoContext, body: str) -> list[Question]:
+    return questions_for(lint(body, context.config.gate))
 
 
 def _numbers(numbers: list[int]) -> str:
@@ -80,9 +72,9 @@ def _notes(questions: list[Question], answers: Answers) -> list[str]:
     return notes
 
 
-def preview(services: Services, github: RepoGitHub, body: str, text: str) -> str | None:
+def preview(context: RepoContext, body: str, text: str) -> str | None:
     """The reply to an answer comment: the change specbot would make, as a diff."""
-    questions = _questions(services, github, body)
+    questions = _questions(context, body)
     if not questions:
         return "The spec is ready: there is no open question to answer."
     answers = read_answers(text, questions)
@@ -109,15 +101,6 @@ def preview(services: Services, github: RepoGitHub, body: str, text: str) -> str
     return "\n\n".join(parts)
 
 
-def obey_answer(services: Services, github: RepoGitHub, event: Event) -> str | None:
-    """``/specbot answer`` on an issue: the preview of the amended body."""
-    issue = event.payload.get("issue")
-    comment = event.payload.get("comment")
-    if not isinstance(issue, dict) or not isinstance(comment, dict):
-        return None
-    return preview(services, github, str(issue.get("body") or ""), str(comment.get("body") or ""))
-
-
 def _is_answer(comment: CommentInfo) -> bool:
     command = find_command(comment.body)
     if command is not None:
@@ -134,23 +117,20 @@ def _latest_answer(
     return None
 
 
-def obey_apply(
-    services: Services, github: RepoGitHub, event: Event, number: int, comment_id: int
-) -> str:
+def obey_apply(context: RepoContext, number: int, comment_id: int) -> str:
     """``/specbot apply`` (write access): write the latest answers into the issue body."""
-    place = where(event)
-    assert place is not None
+    services, github = context.services, context.github
     issue = github.issue(number)
     body = issue.body or ""
-    applier = event.sender_login or ""
+    applier = context.sender
     found = _latest_answer(github.comments(number), {issue.author, applier}, comment_id)
     if found is None:
         return f"There is no answer to apply: @{issue.author} answers with `/specbot answer`."
-    spec_issue: dict[str, object] = {"number": number, "title": issue.title, "body": body}
+    spec_issue = Issue(number=number, title=issue.title, body=body)
     if found.id in applied_answers(body):
-        start_spec_run(services, place.repo, place.installation_id, spec_issue)  # same run
+        start_spec_run(services, context.repo, context.installation_id, spec_issue)  # same run
         return f"Those answers ({found.html_url}) are already in the issue."
-    questions = _questions(services, github, body)
+    questions = _questions(context, body)
     answers = read_answers(found.body, questions) if questions else Answers(by_number={})
     if not answers:
         return "The latest answers match no open question of the spec as it is now."
@@ -159,8 +139,9 @@ def obey_apply(
     except AmendError as exc:
         return f"Not applied: {exc}."
     github.edit_issue_body(number, new_body)
-    log.info("answers applied", issue=number, answer=found.id, by=applier)
-    start_spec_run(services, place.repo, place.installation_id, {**spec_issue, "body": new_body})
+    context.log.info("answers applied", issue=number, answer=found.id, by=applier)
+    amended = spec_issue.model_copy(update={"body": new_body})
+    start_spec_run(services, context.repo, context.installation_id, amended)
     spec = split_original(body)[0]
     change = render_diff(spec, split_original(new_body)[0])
     return (
@@ -170,36 +151,29 @@ def obey_apply(
     )
 
 
-def _may_answer(event: Event, github: RepoGitHub) -> bool:
+def _may_answer(context: RepoContext, issue: Issue) -> bool:
     """The issue's author or a writer; silent for anyone else (no command was given)."""
-    login = event.sender_login or ""
-    if not login or is_self(event, github) or sender_type(event) != "User":
+    login = context.sender
+    if not login or context.is_self() or sender_type(context.event) != "User":
         return False
-    return login == _issue_author(event) or github.permission(login) in WRITE_PERMISSIONS
+    return login == issue.author or context.github.permission(login) in WRITE_PERMISSIONS
 
 
 @router.register("issue_comment", action="created")
-def on_quote_reply(event: Event, context: StageContext) -> None:
+@on_repository(IssueCommentEvent)
+def on_quote_reply(event: IssueCommentEvent, context: RepoContext) -> None:
     """A reply that quotes the author's questions and answers them: the preview."""
-    comment = event.payload.get("comment")
-    issue = event.payload.get("issue")
-    place = where(event)
-    if place is None or not isinstance(comment, dict) or not isinstance(issue, dict):
-        return
-    text = str(comment.get("body") or "")
-    if isinstance(issue.get("pull_request"), dict) or find_command(text) is not None:
+    text, issue = event.comment.body, event.issue
+    if issue.is_pull or find_command(text) is not None:
         return  # commands have their own handler
     if not quotes_questions(text):
         return  # the cheap test first: no API call for an ordinary comment
-    services = current()
-    github = services.github(place.repo, place.installation_id)
-    if not _may_answer(event, github):
+    if not _may_answer(context, issue):
         return
-    body = str(issue.get("body") or "")
-    questions = _questions(services, github, body)
+    questions = _questions(context, issue.body)
     if not questions or not read_answers(text, questions):
         return
-    reply = preview(services, github, body, text)
+    reply = preview(context, issue.body, text)
     if reply:
-        github.react_to_comment(int(comment["id"]), "eyes")
-        github.create_comment(int(issue["number"]), reply)
+        context.github.react_to_comment(event.comment.id, "eyes")
+        context.github.create_comment(issue.number, reply)

@@ -8,27 +8,26 @@ access are obeyed; specbot's own comments are never read as commands.
 
 from __future__ import annotations
 
-import structlog
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from bot.commands import VERBS, find_command
+from bot.commands import VERBS, Command, find_command
 from bot.flows import _clarify, _criteria
-from bot.flows._review import ReviewJob, start_review_run
+from bot.flows._context import FlowRouter, RepoContext, on_repository
+from bot.flows._jobs import ReviewJob
+from bot.flows._payloads import Comment, Issue, IssueCommentEvent
 from bot.flows._review_trust import may_review
-from bot.flows._services import ACTIVE, Services, current
-from bot.flows._spec import spec_prefix, trigger_spec
+from bot.flows._runs import spec_prefix, start_review_run
+from bot.flows._services import ACTIVE, Services
+from bot.flows._spec import trigger_spec
 from bot.flows._state import SpecRun
 from bot.flows._tracking import note_cancelled, tracking_key
-from bot.flows._trigger import may_trigger, where
-from bot.ingest import IngestRouter
-from bot.orchestra import StageContext, issue_partition, review_prefix, review_workflow_id
-from bot.ports import RepoGitHub
+from bot.orchestra import issue_partition, review_prefix, review_workflow_id
 from bot.routing import Router
 from bot.spec import lint, render_markdown
 from bot.tracking import Stage
-from bot.webhooks import Event
 
-log = structlog.get_logger("specbot.flows")
-router: IngestRouter = Router()
+router: FlowRouter = Router()
 
 HELP = """specbot commands (people with write access):
 
@@ -47,94 +46,105 @@ HELP = """specbot commands (people with write access):
 - `/specbot help`: this list"""
 
 
+@dataclass(frozen=True)
+class Order:
+    """One command to obey: where it was given, by whom, on which issue or pull request."""
+
+    context: RepoContext
+    issue: Issue
+    comment: Comment
+    command: Command
+
+    @property
+    def number(self) -> int:
+        """The issue's or pull request's number."""
+        return self.issue.number
+
+
+Obey = Callable[[Order], "str | None"]
+
+
 @router.register("issue_comment", action="created")
-def on_comment(event: Event, context: StageContext) -> None:
+@on_repository(IssueCommentEvent)
+def on_comment(event: IssueCommentEvent, context: RepoContext) -> None:
     """Obey a ``/specbot`` command in a new issue or pull request comment."""
-    comment = event.payload.get("comment")
-    issue = event.payload.get("issue")
-    place = where(event)
-    if place is None or not isinstance(comment, dict) or not isinstance(issue, dict):
-        return
-    command = find_command(str(comment.get("body") or ""))
+    command = find_command(event.comment.body)
     if command is None:
         return
-    services = current()
-    github = services.github(place.repo, place.installation_id)
-    number = int(issue["number"])
-    allowed = _clarify.author_answers(event, github, command)  # the author may always answer
-    if not allowed and not may_trigger(event, github, services.repo_config(github), number):
+    number = event.issue.number
+    # the issue's author may always answer its questions
+    allowed = _clarify.author_answers(context, event.issue, command)
+    if not allowed and not context.may_trigger(number):
         return
-    comment_id = int(comment["id"])
-    is_pull = isinstance(issue.get("pull_request"), dict)
     verb = command.verb if command.is_known else "help"
-    log.info("command", verb=verb, issue=number)
-    if verb == "run" and not is_pull:
-        trigger_spec(event, comment_id=comment_id)
+    context.log.info("command", verb=verb, issue=number)
+    if verb == "run" and not event.issue.is_pull:
+        trigger_spec(context, event.issue, comment_id=event.comment.id)
         return
-    github.react_to_comment(comment_id, "eyes")
-    reply = _obey(verb, services, github, event, number, is_pull, comment_id)
+    context.github.react_to_comment(event.comment.id, "eyes")
+    reply = _obey(verb, Order(context, event.issue, event.comment, command))
     if reply:
-        github.create_comment(number, reply)
+        context.github.create_comment(number, reply)
 
 
-def _obey(
-    verb: str,
-    services: Services,
-    github: RepoGitHub,
-    event: Event,
-    number: int,
-    is_pull: bool,
-    comment_id: int,
-) -> str | None:
-    repo = github.full_name
-    if verb in ("review", "retry") and is_pull:
-        return _review(services, github, event, number, comment_id)
-    if verb == "retry":
-        trigger_spec(event, comment_id=comment_id, suffix=f":retry-{comment_id}")
-        return None
-    if verb == "cancel":
-        prefix = review_prefix(repo, number) if is_pull else spec_prefix(repo, number)
-        active = services.active_runs(prefix)
-        for run in active:
-            services.runs.cancel(run)
-        if active and not is_pull:
-            note_cancelled(github, number, tracking_key(repo, number), event.sender_login or "")
-        return f"Cancelled {len(active)} run(s)." if active else "Nothing is running here."
-    if verb == "approve" and not is_pull:
-        return _approve(services, repo, number)
-    if verb == "answer" and not is_pull:
-        return _clarify.obey_answer(services, github, event)
-    if verb == "apply" and not is_pull:
-        return _clarify.obey_apply(services, github, event, number, comment_id)
-    if verb == "waive" and is_pull:
-        return _criteria.obey_waive(services, github, event, number, comment_id)
-    if verb == "status":
-        return _status(services, repo, number, is_pull)
-    if verb == "explain" and not is_pull:
-        issue = github.issue(number)
-        verdict = lint(issue.body, services.repo_config(github).gate)
-        return render_markdown(verdict)
-    if verb in ("run", "approve", "explain", "answer", "apply"):
+def _obey(verb: str, order: Order) -> str | None:
+    """The reply to ``verb`` where it was given; None when the work says so elsewhere."""
+    table = _ON_PULLS if order.issue.is_pull else _ON_ISSUES
+    act = table.get(verb)
+    if act is not None:
+        return act(order)
+    if order.issue.is_pull and verb in _ISSUES_ONLY:
         return f"`/specbot {verb}` works on issues, not on pull requests.\n\n{HELP}"
-    if verb == "waive":
+    if not order.issue.is_pull and verb == "waive":
         return f"`/specbot waive` works on specbot's pull requests, not on issues.\n\n{HELP}"
     return HELP
 
 
-def _review(
-    services: Services, github: RepoGitHub, event: Event, number: int, comment_id: int
-) -> str | None:
-    place = where(event)
-    assert place is not None
-    pull = github.pull(number)
-    if not may_review(services, github, pull):
+def _review(order: Order) -> str | None:
+    """``review`` or ``retry`` on a pull request: the swarm on its head commit."""
+    context = order.context
+    pull = context.github.pull(order.number)
+    if not may_review(context.config, context.github, pull):
         return None  # a fork's pull request where forks are not reviewed: said once on it
     job = ReviewJob(
-        repo=place.repo, installation_id=place.installation_id, pull=number, head_sha=pull.head_sha
+        repo=context.repo,
+        installation_id=context.installation_id,
+        pull=order.number,
+        head_sha=pull.head_sha,
     )
-    run_id = f"{review_workflow_id(place.repo, number, pull.head_sha)}/c{comment_id}"
-    start_review_run(services, job, run_id)
+    run_id = f"{review_workflow_id(context.repo, order.number, pull.head_sha)}/c{order.comment.id}"
+    start_review_run(context.services, job, run_id)
     return None
+
+
+def _retry_spec(order: Order) -> str | None:
+    """``retry`` on an issue: the spec again, as a new run of the same text."""
+    suffix = f":retry-{order.comment.id}"
+    trigger_spec(order.context, order.issue, comment_id=order.comment.id, suffix=suffix)
+    return None
+
+
+def _prefix(order: Order) -> str:
+    repo = order.context.repo
+    is_pull = order.issue.is_pull
+    return review_prefix(repo, order.number) if is_pull else spec_prefix(repo, order.number)
+
+
+def _cancel(order: Order) -> str:
+    """``cancel``: stop every active run here."""
+    context = order.context
+    active = context.services.active_runs(_prefix(order))
+    for run in active:
+        context.services.runs.cancel(run)
+    if active and not order.issue.is_pull:
+        key = tracking_key(context.repo, order.number)
+        note_cancelled(context.github, order.number, key, context.sender)
+    return f"Cancelled {len(active)} run(s)." if active else "Nothing is running here."
+
+
+def _approve_order(order: Order) -> str:
+    """``approve``: implement the plan that waits for approval."""
+    return _approve(order.context.services, order.context.repo, order.number)
 
 
 def _approve(services: Services, repo: str, number: int) -> str:
@@ -169,14 +179,51 @@ def _approve(services: Services, repo: str, number: int) -> str:
     return "There is no plan waiting for approval on this issue."
 
 
-def _status(services: Services, repo: str, number: int, is_pull: bool) -> str:
-    prefix = review_prefix(repo, number) if is_pull else spec_prefix(repo, number)
-    runs = services.runs.run_ids(prefix)
-    if not runs:
+def _status(order: Order) -> str:
+    """``status``: what specbot is doing here."""
+    runs = order.context.services.runs
+    found = runs.run_ids(_prefix(order))
+    if not found:
         return "specbot has not run here yet."
-    lines = [f"- `{run}`: {services.runs.status(run).lower()}" for run in runs[-10:]]
-    active = sum(1 for run in runs if services.runs.status(run) in ACTIVE)
+    lines = [f"- `{run}`: {runs.status(run).lower()}" for run in found[-10:]]
+    active = sum(1 for run in found if runs.status(run) in ACTIVE)
     return f"{active} run(s) active here. Latest runs:\n\n" + "\n".join(lines)
 
+
+def _explain(order: Order) -> str:
+    """``explain``: the gate's verdict on the issue as it is now."""
+    issue = order.context.github.issue(order.number)
+    return render_markdown(lint(issue.body, order.context.config.gate))
+
+
+def _answer(order: Order) -> str | None:
+    return _clarify.preview(order.context, order.issue.body, order.comment.body)
+
+
+def _apply(order: Order) -> str:
+    return _clarify.obey_apply(order.context, order.number, order.comment.id)
+
+
+def _waive(order: Order) -> str | None:
+    return _criteria.obey_waive(order.context, order.number, order.comment)
+
+
+_ON_ISSUES: dict[str, Obey] = {
+    "retry": _retry_spec,
+    "cancel": _cancel,
+    "approve": _approve_order,
+    "answer": _answer,
+    "apply": _apply,
+    "status": _status,
+    "explain": _explain,
+}
+_ON_PULLS: dict[str, Obey] = {
+    "review": _review,
+    "retry": _review,
+    "cancel": _cancel,
+    "waive": _waive,
+    "status": _status,
+}
+_ISSUES_ONLY = frozenset({"run", "approve", "explain", "answer", "apply"})
 
 __all__ = ["HELP", "VERBS", "router"]

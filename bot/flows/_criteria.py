@@ -9,9 +9,6 @@ tied to a criterion. The check run and the pull request's criteria table are wri
 
 from __future__ import annotations
 
-import structlog
-from pydantic import BaseModel, ConfigDict, Field
-
 from bot.branches import is_specbot_branch, slugify
 from bot.commands import find_command
 from bot.criteria import (
@@ -28,34 +25,18 @@ from bot.criteria import (
     waiver_comment,
 )
 from bot.evidence import CriterionEvidence
-from bot.flows._review import ReviewJob, spec_for_pull
-from bot.flows._services import Services, current
+from bot.flows._context import JobContext, RepoContext
+from bot.flows._jobs import CriteriaResult, ReviewJob
+from bot.flows._payloads import Comment
+from bot.flows._runs import spec_for_pull
+from bot.flows._services import Services
 from bot.flows._transient import retry_transient
-from bot.orchestra import StageContext, review_prefix
+from bot.orchestra import review_prefix
 from bot.ports import PullInfo, RepoGitHub
 from bot.pull_request import TestReport
-from bot.webhooks import Event
 from bot.work import WorkError, check_criteria, test
 
-log = structlog.get_logger("specbot.flows")
 CHECK_NAME = "specbot/criteria"
-
-
-class CriteriaResult(BaseModel):
-    """The review run's last output: the criteria at one head commit, kept for waivers."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    repo: str
-    installation_id: int
-    pull: int
-    head_sha: str
-    checked: bool = False  # False: not specbot's pull request, or superseded
-    check_run_id: int | None = None
-    evidence: list[CriterionEvidence] = Field(default_factory=list)
-    tests: TestReport | None = None
-    findings: dict[int, list[str]] = Field(default_factory=dict)
-    conclusion: str = ""
 
 
 def _skipped(job: ReviewJob) -> CriteriaResult:
@@ -65,9 +46,10 @@ def _skipped(job: ReviewJob) -> CriteriaResult:
 
 
 def _run_tests(
-    services: Services, github: RepoGitHub, job: ReviewJob, pull: PullInfo, key: str
+    context: JobContext, job: ReviewJob, pull: PullInfo, key: str
 ) -> tuple[bool, TestReport | None, list[CriterionEvidence]]:
     """Test the head commit in a fresh checkout; False when the branch moved on meanwhile."""
+    services, github = context.services, context.github
     spec = spec_for_pull(services, github, job.repo, pull.head_ref)
     workspaces = services.workspaces
     workspaces.refresh_mirror(job.repo, github.clone_url(), github.git_credentials())
@@ -75,12 +57,13 @@ def _run_tests(
     try:
         if workspaces.head_sha(checkout) != job.head_sha:
             return False, None, []
-        workspace = services.repo_config(github, pull.base_ref).workspace
+        config = job.config or services.repo_config(github, pull.base_ref)
+        workspace = config.workspace
         try:
             commands, environment = services.set_up(checkout, job.repo, workspace, slugify(key, 80))
             result = test(checkout, commands, environment)
         except WorkError as exc:  # a setup that fails proves nothing: every test unproven
-            log.info("criteria: setup failed", error=str(exc))
+            context.log.info("criteria: setup failed", error=str(exc))
             result = None
     finally:
         workspaces.remove(checkout)
@@ -88,17 +71,14 @@ def _run_tests(
     return True, (result.report if result is not None else None), evidence
 
 
-def criteria_stage(context: StageContext, data: object) -> CriteriaResult:
+def criteria_stage(context: JobContext, job: ReviewJob) -> CriteriaResult:
     """Compute and publish the ``specbot/criteria`` check of the job's head commit."""
-    assert isinstance(data, ReviewJob)
-    job = data
-    services = current()
-    github = services.github(job.repo, job.installation_id)
+    services, github = context.services, context.github
     pull = github.pull(job.pull)
     if not is_specbot_branch(pull.head_ref) or pull.head_sha != job.head_sha:
         return _skipped(job)
-    tested, tests, evidence = _run_tests(services, github, job, pull, f"{context.run_id}/criteria")
-    if not tested or services.runs.status(context.run_id) == "CANCELLED":
+    tested, tests, evidence = _run_tests(context, job, pull, f"{context.run_id}/criteria")
+    if not tested or context.cancelled():
         return _skipped(job)
     check_id = retry_transient(
         lambda: github.start_check_run(
@@ -164,17 +144,14 @@ def _stored(services: Services, repo: str, pull: int, head_sha: str) -> Criteria
     return None
 
 
-def obey_waive(
-    services: Services, github: RepoGitHub, event: Event, number: int, comment_id: int
-) -> str | None:
+def obey_waive(context: RepoContext, number: int, comment: Comment) -> str | None:
     """``/specbot waive N reason`` (write access): record it, then recompute the check."""
-    comment = event.payload.get("comment")
-    text = str(comment.get("body") or "") if isinstance(comment, dict) else ""
-    command = find_command(text)
+    services, github = context.services, context.github
+    command = find_command(comment.body)
     pull = github.pull(number)
     if not is_specbot_branch(pull.head_ref):
         return "`/specbot waive` works on specbot's pull requests only."
-    spec = spec_for_pull(services, github, github.full_name, pull.head_ref)
+    spec = spec_for_pull(services, github, context.repo, pull.head_ref)
     count = len(spec.criteria) if spec is not None else 0
     try:
         criterion, reason = parse_waive(command.argument if command else "")
@@ -183,13 +160,13 @@ def obey_waive(
     except WaiveError as exc:
         return f"Not waived: {exc}."
     waiver = Waiver(
-        criterion=criterion, by=event.sender_login or "?", reason=reason, command_id=comment_id
+        criterion=criterion, by=context.sender or "?", reason=reason, command_id=comment.id
     )
     waivers = _waivers(github, number)
-    if not any(w.command_id == comment_id for w in waivers.values()):  # not on a repeat
+    if not any(w.command_id == comment.id for w in waivers.values()):  # not on a repeat
         github.create_comment(number, waiver_comment(waiver))
     waivers[criterion] = waiver
-    stored = _stored(services, github.full_name, number, pull.head_sha)
+    stored = _stored(services, context.repo, number, pull.head_sha)
     if stored is None:
         return None  # the check of this head is still being computed: it reads the waiver
     publish(github, stored, pull, waivers)

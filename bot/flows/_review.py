@@ -9,33 +9,29 @@ the findings, up to the configured number of rounds.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-import structlog
-from pydantic import BaseModel, ConfigDict, Field
-
 from bot.branches import is_specbot_branch, issue_of_branch
+from bot.config import RepoConfig
 from bot.criteria import tied_findings
-from bot.flows._review_trust import (
-    forks_allowed,
-    from_fork,
-    is_own_commit,
-    may_review,
-    refuse_fork,
+from bot.flows._context import FlowRouter, JobContext, RepoContext, job_stage, on_repository
+from bot.flows._criteria import criteria_stage
+from bot.flows._jobs import CriteriaResult, FollowUpJob, ReviewJob, review_threads
+from bot.flows._payloads import CheckRunEvent, PullRequestEvent
+from bot.flows._review_trust import is_own_commit, may_review, refuse_fork
+from bot.flows._runs import (
+    latest_spec_state,
+    rounds_so_far,
+    spec_for_pull,
+    start_followup_run,
+    start_review_run,
 )
-from bot.flows._services import Services, current
+from bot.flows._services import Services
 from bot.flows._tracking import upsert_tracking
 from bot.flows._transient import retry_transient
-from bot.flows._trigger import may_trigger, where
-from bot.ingest import IngestRouter
-from bot.orchestra import (
-    Pipeline,
-    Stage,
-    StageContext,
-    review_prefix,
-    review_workflow_id,
-)
-from bot.ports import RepoGitHub
+from bot.orchestra import Pipeline, review_workflow_id
+from bot.ports import PullInfo, RepoGitHub
 from bot.review import (
     ReviewEvent,
     build_annotations,
@@ -47,82 +43,41 @@ from bot.review import (
     render_earlier,
 )
 from bot.routing import Router
-from bot.webhooks import Event
-from bot.work import ProjectFacts, ReviewResult, SpecText, Team, review_changes
+from bot.work import ProjectFacts, ReviewResult, Team, review_changes
 
-log = structlog.get_logger("specbot.flows")
-router: IngestRouter = Router()
+router: FlowRouter = Router()
 CHECK_NAME = "specbot/review"
 REVIEW_MARKER = "<!-- specbot:review:{run_id} -->"
-
-
-class ReviewJob(BaseModel):
-    """One review run: the pull request and the head commit it reviews."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    repo: str
-    installation_id: int
-    pull: int
-    head_sha: str
-    check_run_id: int | None = None
-    review_id: int | None = None
-    findings: int = 0
-    event: str = ""
-    conclusion: str = ""
-    criteria_findings: dict[int, list[str]] = Field(default_factory=dict)
-
-
-def start_review_run(
-    services: Services, job: ReviewJob, workflow_id: str | None = None, pipeline: str = "review"
-) -> str:
-    """Start the review of ``job``'s head commit; cancel older reviews of the same pull request.
-
-    ``pipeline`` "criteria" computes only the ``specbot/criteria`` check of that commit.
-    """
-    run_id = workflow_id or review_workflow_id(job.repo, job.pull, job.head_sha)
-    for older in services.active_runs(review_prefix(job.repo, job.pull)):
-        if older != run_id and not older.startswith(run_id):
-            log.info("a newer push supersedes a review", cancelled=older, by=run_id)
-            services.runs.cancel(older)
-    return services.runs.start_pipeline(
-        pipeline,
-        job.model_dump(mode="json"),
-        workflow_id=run_id,
-        queue="review",
-        partition=job.repo,  # a few reviews per repository at a time
-    )
+# A run that computes only the criteria check of a commit nobody asked to have reviewed.
+CRITERIA_ONLY_SUFFIX = "/criteria"
 
 
 @router.register("pull_request", action="opened")
 @router.register("pull_request", action="reopened")
 @router.register("pull_request", action="synchronize")
-def on_push(event: Event, context: StageContext) -> None:
+@on_repository(PullRequestEvent)
+def on_push(event: PullRequestEvent, context: RepoContext) -> None:
     """Review every new head commit of specbot's own pull requests: its branch, its commit."""
-    place = where(event)
-    pull = event.payload.get("pull_request")
-    if place is None or not isinstance(pull, dict):
-        return
-    head = pull.get("head") or {}
-    if not is_specbot_branch(str(head.get("ref") or "")):
+    pull = event.pull_request
+    if not is_specbot_branch(pull.head.ref):
         return  # other pull requests are reviewed on request: /specbot review
-    if (pull.get("state") or "open") != "open":
+    if pull.state != "open":
         return
-    services = current()
-    github = services.github(place.repo, place.installation_id)
-    number = int(pull["number"])
-    if from_fork(pull):  # a branch name proves nothing: never automatic
-        if not forks_allowed(services, github):
-            refuse_fork(github, number)
+    if pull.from_fork:  # a branch name proves nothing: never automatic
+        if not context.config.review.forks:
+            refuse_fork(context.github, pull.number)
         return
-    sha = str(head["sha"])
-    run_id = review_workflow_id(place.repo, number, sha)
+    services, github = context.services, context.github
+    run_id = review_workflow_id(context.repo, pull.number, pull.head.sha)
     if run_id in services.runs.run_ids(run_id):
         return  # under review already: publish starts the review of what it pushed
     job = ReviewJob(
-        repo=place.repo, installation_id=place.installation_id, pull=number, head_sha=sha
+        repo=context.repo,
+        installation_id=context.installation_id,
+        pull=pull.number,
+        head_sha=pull.head.sha,
     )
-    if not is_own_commit(github, sha):
+    if not is_own_commit(github, pull.head.sha):
         # Someone else's push is reviewed when a person asks; its criteria check is not
         # optional: a required check must follow every head commit.
         start_review_run(services, job, f"{run_id}{CRITERIA_ONLY_SUFFIX}", "criteria")
@@ -131,90 +86,96 @@ def on_push(event: Event, context: StageContext) -> None:
 
 
 @router.register("check_run", action="rerequested")
-def on_rerun(event: Event, context: StageContext) -> None:
+@on_repository(CheckRunEvent)
+def on_rerun(event: CheckRunEvent, context: RepoContext) -> None:
     """ "Re-run" on specbot's check run reviews that commit again."""
-    check = event.payload.get("check_run")
-    place = where(event)
-    if place is None or not isinstance(check, dict) or check.get("name") != CHECK_NAME:
+    check = event.check_run
+    if check.name != CHECK_NAME or not check.pull_requests:
         return
-    pulls = [p for p in check.get("pull_requests") or [] if isinstance(p, dict)]
-    if not pulls:
+    number = check.pull_requests[0].number
+    if not context.may_trigger(number):
         return
-    services = current()
-    github = services.github(place.repo, place.installation_id)
-    number = int(pulls[0]["number"])
-    if not may_trigger(event, github, services.repo_config(github), number):
+    if not may_review(context.config, context.github, context.github.pull(number)):
         return
-    if not may_review(services, github, github.pull(number)):
-        return
-    head = str(check["head_sha"])
     job = ReviewJob(
-        repo=place.repo, installation_id=place.installation_id, pull=number, head_sha=head
+        repo=context.repo,
+        installation_id=context.installation_id,
+        pull=number,
+        head_sha=check.head_sha,
     )
-    run_id = f"{review_workflow_id(place.repo, number, head)}/rerun-{check['id']}"
-    start_review_run(services, job, run_id)
+    run_id = f"{review_workflow_id(context.repo, number, check.head_sha)}/rerun-{check.id}"
+    start_review_run(context.services, job, run_id)
 
 
-def _check(context: StageContext, data: object) -> ReviewJob:
-    assert isinstance(data, ReviewJob)
-    job = data
-    services = current()
-    github = services.github(job.repo, job.installation_id)
+def _check(context: JobContext, job: ReviewJob) -> ReviewJob:
+    """Open the check run, so the pull request shows the review at once."""
+    url = context.services.run_url(context.run_id)
     check_id = retry_transient(
-        lambda: github.start_check_run(
-            job.head_sha, CHECK_NAME, services.run_url(context.run_id), external_id=context.run_id
+        lambda: context.github.start_check_run(
+            job.head_sha, CHECK_NAME, url, external_id=context.run_id
         ),
         "opening the check run",
     )
     return job.model_copy(update={"check_run_id": check_id})
 
 
-def spec_for_pull(
-    services: Services, github: RepoGitHub, repo: str, head_ref: str
-) -> SpecText | None:
-    """The spec a specbot branch implements, as its run took it at the trigger."""
-    from bot.flows._spec import latest_spec_state
-
-    issue = issue_of_branch(head_ref)
-    if issue is None:
-        return None
-    state = latest_spec_state(services, repo, issue)
-    if state is not None:
-        return SpecText.of(state.issue, state.title, state.body)
-    info = github.issue(issue)  # a branch whose run is gone: the issue as it is now
-    return SpecText.of(info.number, info.title, info.body)
-
-
-def _review(context: StageContext, data: object) -> ReviewJob:
-    assert isinstance(data, ReviewJob)
-    job = data
-    services = current()
-    github = services.github(job.repo, job.installation_id)
-    marker = REVIEW_MARKER.format(run_id=context.run_id)
+def _review(context: JobContext, job: ReviewJob) -> ReviewJob:
+    """The reviewers on the pull request's diff; one review posted; the check completed."""
+    services, github = context.services, context.github
     pull = github.pull(job.pull)
     config = services.repo_config(github, pull.base_ref)
+    job = job.model_copy(update={"config": config})  # read once: the criteria stage reuses it
+    own_pull = is_specbot_branch(pull.head_ref) and not pull.from_fork
+    team = services.team(run_id=context.run_id, config=config)
+    team.project = ProjectFacts(base_branch=pull.base_ref)
     files = github.pull_files(job.pull)
+    result = _run_reviewers(context, job, pull, config, team, files, own_pull)
+    if context.cancelled():
+        return _superseded(context, job)
+    marker = REVIEW_MARKER.format(run_id=context.run_id)
+
+    def post_once() -> int:
+        # Posted before a crash, or by a POST that failed with a 5xx after GitHub saved it:
+        # look first, so the review is posted once.
+        found = github.find_own_review(job.pull, marker)
+        if found is not None:
+            return found
+        return _post(services, github, job, result, files, own_pull, marker)
+
+    review_id = retry_transient(post_once, "posting")
+    job = _complete_check(github, job, result, review_id)
+    next_step = "Ready for a person's review." if own_pull else ""
+    if own_pull and result.event is ReviewEvent.REQUEST_CHANGES:
+        next_step = _after_changes_requested(services, github, job, config)
+    issue = issue_of_branch(pull.head_ref)
+    if own_pull and issue is not None:
+        _track_review(services, github, job, issue, team, next_step)
+    return job
+
+
+def _run_reviewers(
+    context: JobContext,
+    job: ReviewJob,
+    pull: PullInfo,
+    config: RepoConfig,
+    team: Team,
+    files: list[Any],
+    own_pull: bool,
+) -> ReviewResult:
+    """The reviewers and analysers in a fresh checkout of the pull request's head."""
+    services, github = context.services, context.github
     comments = github.review_comments(job.pull)
     key = services.marker_key()
     earlier = posted_fingerprints([c.body for c in comments if c.author == github.bot_login], key)
-    workspaces = services.workspaces
-    workspaces.refresh_mirror(job.repo, github.clone_url(), github.git_credentials())
-    # a fork's branch is not in this repository (a branch here may even share its name)
-    head = f"refs/pull/{job.pull}/head" if pull.from_fork else pull.head_ref
-    checkout = workspaces.checkout(
-        job.repo, context.run_id, head, pull.base_ref, github.clone_url()
-    )
-    own_pull = is_specbot_branch(pull.head_ref) and not pull.from_fork
-    # With the run id, reviewers stop calling the model once a newer push cancels this review.
-    team = services.team(run_id=context.run_id, config=config)
-    team.project = ProjectFacts(base_branch=pull.base_ref)
+    checkout = _checkout(context, job, pull)
     try:
         reviewers = config.flows["review"].agents if "review" in config.flows else []
-        result = review_changes(
+        spec = spec_for_pull(services, github, job.repo, pull.head_ref) if own_pull else None
+        return review_changes(
             team,
             checkout,
             files,
-            spec_for_pull(services, github, job.repo, pull.head_ref) if own_pull else None,
+            spec,
             pull=job.pull,
             title=pull.title,
             reviewers=reviewers,
@@ -223,19 +184,23 @@ def _review(context: StageContext, data: object) -> ReviewJob:
             earlier=render_earlier(earlier_findings(comments, github.bot_login, key)),
         )
     finally:
-        workspaces.remove(checkout)
-    if services.runs.status(context.run_id) == "CANCELLED":
-        return _superseded(github, job)
+        services.workspaces.remove(checkout)
 
-    def post_once() -> int:
-        # Posted before a crash, or by a POST that failed with a 5xx after GitHub saved it:
-        # look first, so the review is posted once.
-        found = github.find_own_review(job.pull, marker)
-        return found if found is not None else _post(github, job, result, files, own_pull, marker)
 
-    review_id = retry_transient(post_once, "posting")
+def _checkout(context: JobContext, job: ReviewJob, pull: PullInfo) -> Path:
+    workspaces, github = context.services.workspaces, context.github
+    workspaces.refresh_mirror(job.repo, github.clone_url(), github.git_credentials())
+    # a fork's branch is not in this repository (a branch here may even share its name)
+    head = f"refs/pull/{job.pull}/head" if pull.from_fork else pull.head_ref
+    return workspaces.checkout(job.repo, context.run_id, head, pull.base_ref, github.clone_url())
+
+
+def _complete_check(
+    github: RepoGitHub, job: ReviewJob, result: ReviewResult, review_id: int
+) -> ReviewJob:
+    """The check run's conclusion and annotations; the job with what the review found."""
     conclusion = check_conclusion(list(result.findings), result.event)
-    assert job.check_run_id is not None
+    assert job.check_run_id is not None  # the check stage opened it
     github.complete_check_run(
         job.check_run_id,
         conclusion,
@@ -243,7 +208,7 @@ def _review(context: StageContext, data: object) -> ReviewJob:
         check_summary(result.summary, result.not_reviewed),
         build_annotations(list(result.findings)),
     )
-    job = job.model_copy(
+    return job.model_copy(
         update={
             "review_id": review_id,
             "findings": len(result.findings),
@@ -252,15 +217,33 @@ def _review(context: StageContext, data: object) -> ReviewJob:
             "criteria_findings": tied_findings(result.findings),
         }
     )
-    next_step = "Ready for a person's review." if own_pull else ""
-    if own_pull and result.event is ReviewEvent.REQUEST_CHANGES:
-        from bot.flows._followup import after_review
 
-        next_step = after_review(services, github, job, pull.head_ref)
-    issue = issue_of_branch(pull.head_ref)
-    if own_pull and issue is not None:
-        _track_review(services, github, job, issue, team, next_step)
-    return job
+
+def _after_changes_requested(
+    services: Services, github: RepoGitHub, job: ReviewJob, config: RepoConfig
+) -> str:
+    """After the swarm requested changes on specbot's pull request: a round, or a person.
+
+    Returns the next step, in words for the tracking comment.
+    """
+    allowed = config.flows["follow-up"].max_rounds if "follow-up" in config.flows else 0
+    done = rounds_so_far(services, job.repo, job.pull)
+    if done >= allowed:
+        github.create_comment(
+            job.pull,
+            f"specbot made {done} follow-up round(s), the most this repository allows, and the "
+            "review still requests changes. A person should take it from here.",
+        )
+        return f"specbot stopped after {done} follow-up round(s): a person should take over."
+    follow = FollowUpJob(
+        repo=job.repo,
+        installation_id=job.installation_id,
+        pull=job.pull,
+        round=done + 1,
+        threads=review_threads(github.review_comments(job.pull), job.review_id),
+    )
+    start_followup_run(services, follow, f"review-{job.review_id}")
+    return f"Follow-up round {done + 1} of {allowed} addresses the findings."
 
 
 def _track_review(
@@ -272,8 +255,6 @@ def _track_review(
     next_step: str,
 ) -> None:
     """Add the review's verdict, links and usage to the issue's tracking comment."""
-    from bot.flows._spec import latest_spec_state
-
     state = latest_spec_state(services, job.repo, issue)
     if state is None:
         return
@@ -301,11 +282,11 @@ def _track_review(
     upsert_tracking(github, issue, state.report(), state.comment_id)
 
 
-def _superseded(github: RepoGitHub, job: ReviewJob) -> ReviewJob:
+def _superseded(context: JobContext, job: ReviewJob) -> ReviewJob:
     """A newer push cancelled this run while its swarm worked: post nothing, say so."""
-    log.info("review superseded by a newer push: not posted", head_sha=job.head_sha)
-    assert job.check_run_id is not None
-    github.complete_check_run(
+    context.log.info("review superseded by a newer push: not posted", head_sha=job.head_sha)
+    assert job.check_run_id is not None  # the check stage opened it
+    context.github.complete_check_run(
         job.check_run_id,
         "cancelled",
         "Superseded",
@@ -316,6 +297,7 @@ def _superseded(github: RepoGitHub, job: ReviewJob) -> ReviewJob:
 
 
 def _post(
+    services: Services,
     github: RepoGitHub,
     job: ReviewJob,
     result: ReviewResult,
@@ -334,34 +316,25 @@ def _post(
         result.summary,
         result.not_reviewed,
         marker=marker,
-        key=current().marker_key(),
+        key=services.marker_key(),
     )
     return github.post_review(job.pull, job.head_sha, draft)
 
 
-# A run that computes only the criteria check of a commit nobody asked to have reviewed.
-CRITERIA_ONLY_SUFFIX = "/criteria"
-
-
-def criteria_pipeline() -> Pipeline:
+def criteria_pipeline(services: Services) -> Pipeline:
     """The criteria check alone, for a person's push to specbot's pull request."""
-    from bot.flows._criteria import CriteriaResult, criteria_stage
-
-    return Pipeline(
-        "criteria", [Stage("criteria", ReviewJob, CriteriaResult, criteria_stage)], queue="review"
-    )
+    stage = job_stage(services, "criteria", ReviewJob, CriteriaResult, criteria_stage)
+    return Pipeline("criteria", [stage], queue="review")
 
 
-def review_pipeline() -> Pipeline:
+def review_pipeline(services: Services) -> Pipeline:
     """Open the check run (so it shows at once), review and post, then the criteria check."""
-    from bot.flows._criteria import CriteriaResult, criteria_stage
-
     return Pipeline(
         "review",
         [
-            Stage("check", ReviewJob, ReviewJob, _check),
-            Stage("review", ReviewJob, ReviewJob, _review),
-            Stage("criteria", ReviewJob, CriteriaResult, criteria_stage),
+            job_stage(services, "check", ReviewJob, ReviewJob, _check),
+            job_stage(services, "review", ReviewJob, ReviewJob, _review),
+            job_stage(services, "criteria", ReviewJob, CriteriaResult, criteria_stage),
         ],
         queue="review",
     )

@@ -11,13 +11,10 @@ the App's credentials and the model's key, so it is reviewed only where the defa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 import structlog
 
 from bot.branches import has_run_trailer
-from bot.flows._services import Services
+from bot.config import RepoConfig
 from bot.ports import PullInfo, RepoGitHub
 
 log = structlog.get_logger("specbot.flows")
@@ -32,31 +29,12 @@ FORK_REFUSAL = (
 )
 
 
-def from_fork(pull: Mapping[str, Any]) -> bool:
-    """True unless a payload's pull request has its head in its base repository.
-
-    A head without a repository (a deleted fork) counts as a fork.
-    """
-    head, base = pull.get("head"), pull.get("base")
-    head_repo = head.get("repo") if isinstance(head, dict) else None
-    base_repo = base.get("repo") if isinstance(base, dict) else None
-    if not isinstance(head_repo, dict) or not isinstance(base_repo, dict):
-        return True
-    head_id = head_repo.get("id")
-    return not isinstance(head_id, int) or head_id != base_repo.get("id")
-
-
 def is_own_commit(github: RepoGitHub, sha: str) -> bool:
     """True when the commit carries specbot's run trailer (one GET of the commit)."""
     own = has_run_trailer(github.commit_message(sha))
     if not own:
         log.info("not reviewed automatically: the head commit is not specbot's", head_sha=sha)
     return own
-
-
-def forks_allowed(services: Services, github: RepoGitHub) -> bool:
-    """Whether the default branch's configuration allows reviews of pull requests from forks."""
-    return services.repo_config(github).review.forks
 
 
 def refuse_fork(github: RepoGitHub, number: int) -> None:
@@ -66,9 +44,12 @@ def refuse_fork(github: RepoGitHub, number: int) -> None:
         github.create_comment(number, f"{FORK_MARKER}\n{FORK_REFUSAL}")
 
 
-def may_review(services: Services, github: RepoGitHub, pull: PullInfo) -> bool:
-    """Whether a review asked for by a person may run; a refused fork's pull request is told."""
-    if not pull.from_fork or forks_allowed(services, github):
+def may_review(config: RepoConfig, github: RepoGitHub, pull: PullInfo) -> bool:
+    """Whether a review asked for by a person may run; a refused fork's pull request is told.
+
+    ``config`` is the default branch's: a pull request cannot allow itself.
+    """
+    if not pull.from_fork or config.review.forks:
         return True
     refuse_fork(github, pull.number)
     return False

@@ -1,14 +1,14 @@
-"""What flows need from the outside world, built once per process and shared by its runs.
+"""What flows need from the outside world, built once per process and given to the catalog.
 
-A worker process builds its ``Services`` from the environment on first use (``current``); the
-demo and tests bind their own (``bind``) pointing at localhub and the scripted model. Stage
-functions take everything through here, so production and tests differ only in settings.
+``specbot worker`` and ``specbot serve`` build ``Services`` from the environment
+(``from_settings``) and the flows' catalog over them (``bot.flows.build_catalog``); the demo and
+tests build theirs pointing at localhub and the scripted model. Handlers and stages receive
+them in their context, so production and tests differ only in settings.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +21,7 @@ from bot.config import DEFAULT_PATH, ConfigError, RepoConfig, load_repo_config
 from bot.flows._redacting import RedactingGitHub
 from bot.ports import RepoGitHub
 from bot.run_links import run_link
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from bot.work import Team, WorkError, command_plan, prepare
 from bot.workspace import CommandPlan, RunEnvironment, WorkspaceConfig
 
@@ -224,44 +224,13 @@ def from_settings(settings: Settings) -> Services:
     )
 
 
-_lock = threading.Lock()
-_bound: Services | None = None
-
-
-def bind(services: Services) -> None:
-    """Use ``services`` for every run in this process (the demo, tests)."""
-    global _bound
-    with _lock:
-        _bound = services
-
-
-def unbind() -> Services | None:
-    """Forget the bound services (the caller closes them); returns them."""
-    global _bound
-    with _lock:
-        found, _bound = _bound, None
-    return found
-
-
-def current() -> Services:
-    """This process's services, built from the environment on first use."""
-    global _bound
-    with _lock:
-        if _bound is None:
-            _bound = from_settings(load_settings())
-        return _bound
-
-
 __all__ = [
     "ConfigError",
     "Runs",
     "Services",
     "ServicesError",
-    "bind",
     "check_settings",
-    "current",
     "from_settings",
-    "unbind",
 ]
 
 

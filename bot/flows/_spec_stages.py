@@ -14,10 +14,11 @@ from pathlib import Path
 from bot.agents.tools import PlanSubmission
 from bot.branches import slugify
 from bot.clarify import questions_for, render_questions
-from bot.config import RepoConfig
-from bot.flows._review import ReviewJob, start_review_run
+from bot.flows._jobs import ReviewJob
+from bot.flows._runs import start_review_run
 from bot.flows._stage import StageTools
 from bot.flows._state import SpecRun
+from bot.orchestra import review_workflow_id
 from bot.ports import StatusState, bot_identity
 from bot.posted import inert_line, inert_plain, inert_text
 from bot.pull_request import pull_title, render_pull_body
@@ -49,13 +50,13 @@ _DIFF_PATH = re.compile(r"^diff --git a/(.+?) b/(.+)$", re.MULTILINE)
 
 def gate(tools: StageTools, run: SpecRun) -> SpecRun:
     """Judge the spec; set ``specbot/spec``; stop with what to add when it is not ready."""
-    config = tools.services.repo_config(tools.github)
+    config = tools.config
     verdict = lint(run.body, config.gate)
     base = tools.github.default_branch()
     run = run.model_copy(
         update={
             "base": base,
-            "config": config.model_dump(mode="json"),
+            "config": config,
             "ready": verdict.ready,
             "gate_markdown": _with_questions(render_markdown(verdict), verdict),
             "started_at": run.started_at,
@@ -98,17 +99,10 @@ def _checkout(tools: StageTools, run: SpecRun, stage: str) -> Path:
     return checkout
 
 
-def run_config(tools: StageTools, run: SpecRun) -> RepoConfig:
-    """The repository's configuration as the run's gate read it (one read per run)."""
-    if run.config is not None:
-        return RepoConfig.model_validate(run.config)
-    return tools.services.repo_config(tools.github, run.base or None)
-
-
 def _commands(
     tools: StageTools, run: SpecRun, checkout: Path
 ) -> tuple[CommandPlan, RunEnvironment]:
-    workspace = run_config(tools, run).workspace
+    workspace = tools.config.workspace
     return tools.services.set_up(checkout, run.repo, workspace, slugify(run.run_id, 80))
 
 
@@ -128,7 +122,7 @@ def plan(tools: StageTools, run: SpecRun) -> SpecRun:
             "plan_markdown": inert_text(render_plan(submitted), 30_000),  # shown on the issue
         }
     ).with_stage("plan", StageState.DONE, None, f"{steps} step(s)")
-    if run_config(tools, run).plan_approval:
+    if tools.config.plan_approval:
         run = run.model_copy(update={"awaiting_approval": True})
         return run.stop(
             "The plan is ready and waits for approval:\n\n" + run.plan_markdown,
@@ -146,7 +140,7 @@ def implement_stage(tools: StageTools, run: SpecRun) -> SpecRun:
         commands, _environment = _commands(tools, run, checkout)
         tools.team.project = ProjectFacts(run.base or None, commands.setup, commands.test)
         snapshot = snapshot_git(checkout)
-        allow = run_config(tools, run).workspace.allow_paths
+        allow = tools.config.workspace.allow_paths
         outcome = implement(
             tools.team,
             checkout,
@@ -271,7 +265,7 @@ def publish(tools: StageTools, run: SpecRun) -> SpecRun:
     job = ReviewJob(
         repo=run.repo, installation_id=run.installation_id, pull=pull.number, head_sha=head
     )
-    start_review_run(tools.services, job)
+    start_review_run(tools.services, job, review_workflow_id(run.repo, pull.number, head))
     met = sum(1 for item in run.evidence if item.status == "met")
     run = run.model_copy(
         update={

@@ -1,6 +1,7 @@
 """Running one stage of a spec run: tracking, timing, usage, and failures that are said out loud.
 
-``spec_stage`` turns a function ``(StageTools, SpecRun) -> SpecRun`` into a pipeline stage that
+``spec_stage`` turns a function ``(StageTools, SpecRun) -> SpecRun`` into a pipeline stage (over
+the services the catalog was built with) that
 marks itself running in the tracking comment, times itself, adds the tokens and cost its agents
 used, runs again after a transient GitHub failure (its effects are idempotent), and ends the
 run with a clear outcome (never silently) when the work cannot go on.
@@ -10,13 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import structlog
 
 from bot.agents import BudgetExceededError, ModelError
 from bot.config import RepoConfig
-from bot.flows._services import Services, current
+from bot.flows._services import Services
 from bot.flows._state import SpecRun
 from bot.flows._tracking import upsert_tracking
 from bot.flows._transient import RETRY_DELAYS, is_transient_error, wait_before_retry
@@ -31,12 +32,21 @@ log = structlog.get_logger("specbot.flows")
 
 @dataclass
 class StageTools:
-    """What a stage function works with: services, the repository and a fresh team."""
+    """What a stage function works with: services, the repository, a fresh team, and the
+    repository's configuration as the run's gate read it (read here only before the gate)."""
 
     services: Services
     github: RepoGitHub
     team: Team
     context: StageContext
+    _config: RepoConfig | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> RepoConfig:
+        """``.github/specbot.yml`` of the run: the gate's reading, else the default branch's."""
+        if self._config is None:
+            self._config = self.services.repo_config(self.github)
+        return self._config
 
     def track(self, run: SpecRun) -> SpecRun:
         """Write the run's state into the tracking comment now (not once it was cancelled:
@@ -79,24 +89,23 @@ def _retry_hint(run: SpecRun) -> str:
     return f"Comment `/specbot retry` on #{run.issue} to run it again."
 
 
-def spec_stage(name: str, function: SpecStageFunction, *, always: bool = False) -> Stage:
+def spec_stage(
+    services: Services, name: str, function: SpecStageFunction, *, always: bool = False
+) -> Stage:
     """A pipeline stage over ``SpecRun``; ``always`` runs it even after the run stopped."""
 
-    def run_stage(context: StageContext, data: object) -> SpecRun:
-        assert isinstance(data, SpecRun)
-        run = data
+    def run_stage(context: StageContext, run: SpecRun) -> SpecRun:
         if run.stopped and not always:
             return run
-        services = current()
         github = services.github(run.repo, run.installation_id)
         team = services.team(
             tokens_used=run.effective_tokens,
             cost_used=run.cost_usd,
             seconds_used=max(0.0, time.time() - run.started_at) if run.started_at else 0.0,
             run_id=run.run_id,
-            config=RepoConfig.model_validate(run.config) if run.config is not None else None,
+            config=run.config,
         )
-        tools = StageTools(services=services, github=github, team=team, context=context)
+        tools = StageTools(services, github, team, context, run.config)
         with structlog.contextvars.bound_contextvars(run_id=run.run_id, stage=name):
             return _execute(name, function, tools, run)
 

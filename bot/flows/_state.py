@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.config import RepoConfig
 from bot.evidence import CriterionEvidence
 from bot.pull_request import TestReport
 from bot.tracking import Link, RunReport, Stage, StageState
@@ -30,7 +31,7 @@ class SpecRun(BaseModel):
     branch: str
     tracking_key: str
     base: str = ""
-    config: dict[str, object] | None = None  # .github/specbot.yml as the gate read it
+    config: RepoConfig | None = None  # .github/specbot.yml as the gate read it
     comment_id: int | None = None
     stages: list[Stage] = Field(default_factory=lambda: [Stage(name=n) for n in SPEC_STAGES])
     gate_markdown: str = ""

@@ -7,8 +7,6 @@ marker, so a redelivery or a second attempt does not repeat it), or silence if c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import structlog
 
 from bot.config import RepoConfig
@@ -19,29 +17,6 @@ WRITE_PERMISSIONS = ("admin", "maintain", "write")
 _DENIED_MARKER = "<!-- specbot:denied:{login} -->"
 
 log = structlog.get_logger("specbot.flows")
-
-
-@dataclass(frozen=True)
-class Where:
-    """The repository and installation a delivery concerns."""
-
-    repo: str
-    installation_id: int
-
-
-def where(event: Event) -> Where | None:
-    """The delivery's repository and installation, None when either is missing."""
-    repo = event.repo_full_name
-    installation = event.installation_id
-    if not repo or installation is None:
-        # not ``event=``: structlog's first argument is named so, and the call would raise
-        log.info(
-            "ignored: no repository or installation in the delivery",
-            github_event=event.name,
-            action=event.action,
-        )
-        return None
-    return Where(repo=repo, installation_id=installation)
 
 
 def sender_type(event: Event) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import uvicorn
 
 from bot.adapters.durable import Engine, engine_settings
-from bot.flows import Services, bind, catalog, from_settings, router, unbind
+from bot.flows import Services, build_catalog, from_settings, router
 from bot.localhub import RunningHub, start_localhub
 from bot.scripted import ScriptedModelServer, start_scripted_model
 from bot.settings import Settings
@@ -50,7 +50,6 @@ class OfflineStack:
         self.closed = True
         self._server.should_exit = True
         self._thread.join(timeout=DRAIN_SECONDS + 30)
-        unbind()
         self.services.close()
         self.model.stop()
         self.hub.stop()
@@ -105,8 +104,7 @@ def start_stack(
     try:
         config = offline_settings(hub, model, data_dir, key_path, **settings)
         services = from_settings(config)
-        bind(services)
-        engine = Engine(engine_settings(config), catalog)
+        engine = Engine(engine_settings(config), build_catalog(services))
         # Closing waits (up to DRAIN_SECONDS) for runs still at work, such as a criteria check
         # running the project's tests: none is left to outlive the stack in this process.
         app = create_app(config, engine, router, drain_seconds=DRAIN_SECONDS)
@@ -118,7 +116,6 @@ def start_stack(
         _wait_started(server, thread)
         hub.set_app_webhook(APP_ID, webhook_url, WEBHOOK_SECRET)
     except BaseException:
-        unbind()
         model.stop()
         hub.stop()
         sock.close()

@@ -63,13 +63,13 @@ def lint(body: str | bytes | None, config: GateConfig | None = None) -> Verdict:
     # tenth of the time and grow faster than the body. It is paused for this call only. The
     # switch is process-wide: a call that finds it already paused (another thread's lint, or
     # the caller's choice) leaves it alone, and a paused collector only delays collection.
-    paused = gc.isenabled()
-    if paused:
+    pausing = gc.isenabled()  # False: already paused by someone else, who re-enables it
+    if pausing:
         gc.disable()
     try:
         return _lint(body, config or GateConfig())
     finally:
-        if paused:
+        if pausing:
             gc.enable()
 
 

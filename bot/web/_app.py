@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
@@ -30,8 +31,8 @@ from bot.adapters.durable import (
     inbox_engine,
     probe_database,
 )
-from bot.ingest import IngestRouter
 from bot.orchestra import delivery_workflow_id
+from bot.routing import Router
 from bot.settings import Settings
 from bot.web._body import read_capped_body
 from bot.web._intake import IntakeWriter
@@ -55,7 +56,7 @@ log = structlog.get_logger("specbot.web")
 def create_app(
     settings: Settings,
     engine_or_client: Engine | EngineClient,
-    router: IngestRouter,
+    router: Router[Any],
     *,
     launch_engine: bool = True,
     drain_seconds: float = 0.0,

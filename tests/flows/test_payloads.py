@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.flows._spec import spec_prefix
+from bot.flows._runs import spec_prefix
 from bot.offline import WEBHOOK_SECRET, OfflineStack
 from tests.flows.stack_fixtures import (
     INSTALLATION_ID,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.flows._spec import spec_prefix
+from bot.flows._runs import spec_prefix
 from bot.offline import OfflineStack
 from tests.flows.stack_fixtures import (
     INSTALLATION_ID,

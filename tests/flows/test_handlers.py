@@ -1,0 +1,325 @@
+"""The flows' handlers alone, on GitHub's example payloads, against recording fakes of the
+GitHub and engine ports: who may trigger, what is posted, what starts, what each costs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+from bot.adapters.git import GitWorkspaces
+from bot.agents import ModelRequest, ModelResponse
+from bot.flows import Services, router
+from bot.flows._commands import HELP
+from bot.flows._context import DeliveryContext
+from bot.orchestra import StageContext
+from bot.ports import IssueInfo, PullInfo
+from bot.settings import Settings
+from bot.webhooks import Event
+from tests.flows.fake_github import FakeGitHub, FakeRuns
+from tests.web.conftest import example
+
+REPO = "acme/widgets"
+INSTALLATION = 7
+CONFIG = ".github/specbot.yml"
+
+
+def _refuse_model(request: ModelRequest) -> ModelResponse:
+    raise AssertionError("a handler called the model")
+
+
+@pytest.fixture
+def github() -> FakeGitHub:
+    return FakeGitHub(full_name=REPO, permissions={"alice": "write", "bob": "read"})
+
+
+@pytest.fixture
+def runs() -> FakeRuns:
+    return FakeRuns()
+
+
+@pytest.fixture
+def services(tmp_path: Path, github: FakeGitHub, runs: FakeRuns) -> Iterator[Services]:
+    settings = Settings.model_validate({"SPECBOT_DATA_DIR": str(tmp_path)})
+    made = Services(
+        settings=settings,
+        repo_for=lambda repo, installation: github,
+        runs=runs,
+        call_model=_refuse_model,
+        workspaces=GitWorkspaces(tmp_path / "work"),
+    )
+    yield made
+    made.close()
+
+
+def _payload(event: str, name: str, sender: str = "alice", kind: str = "User") -> dict[str, Any]:
+    """GitHub's example, moved to our repository and installation, sent by ``sender``."""
+    payload: dict[str, Any] = json.loads(example(event, name))
+    payload["repository"]["full_name"] = REPO
+    payload["installation"] = {"id": INSTALLATION}
+    payload["sender"].update(login=sender, type=kind)
+    return payload
+
+
+def _deliver(services: Services, event: str, payload: dict[str, Any]) -> None:
+    """Dispatch one delivery as the ingest run does."""
+    delivered = Event(name=event, delivery_id="d-1", payload=payload)
+    stage = StageContext(run_id="delivery:d-1", pipeline="ingest", stage="dispatch", index=0)
+    router.dispatch(delivered, DeliveryContext.of(services, delivered, stage))
+
+
+def _labeled(sender: str = "alice", kind: str = "User", label: str = "spec") -> dict[str, Any]:
+    payload = _payload("issues", "labeled.payload.json", sender, kind)
+    payload["label"]["name"] = label
+    payload["issue"].update(number=5, title="Sizes", body="The spec.")
+    return payload
+
+
+def test_a_writers_label_starts_one_spec_run_reading_the_configuration_once(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    _deliver(services, "issues", _labeled())
+    [started] = runs.started
+    assert started.pipeline == "spec" and started.queue == "implement"
+    assert started.workflow_id.startswith(f"spec:{REPO}#5:")
+    assert started.partition == f"{REPO}#5"
+    assert (started.data["title"], started.data["body"]) == ("Sizes", "The spec.")
+    assert github.writes == [("react_to_issue", (5, "eyes"))]
+    assert github.called("read_file") == [(CONFIG, None)]
+
+
+def test_a_readers_label_gets_one_polite_reply_ever_and_no_run(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    _deliver(services, "issues", _labeled(sender="bob"))
+    _deliver(services, "issues", _labeled(sender="bob"))
+    assert runs.started == []
+    [(number, body)] = github.called("create_comment")
+    assert number == 5 and "@bob" in body and "write access" in body
+
+
+def test_a_repository_can_silence_the_reply(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    github.files[CONFIG] = "triggers:\n  reply_to_unauthorised: false\n"
+    _deliver(services, "issues", _labeled(sender="bob"))
+    assert runs.started == [] and github.writes == []
+
+
+def test_a_bot_is_ignored_unless_the_repository_allows_it(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    _deliver(services, "issues", _labeled(sender="renovate[bot]", kind="Bot"))
+    assert runs.started == [] and github.writes == []
+    assert github.called("permission") == [], "a bot's permission is never asked"
+    github.files[CONFIG] = "triggers:\n  allow_bots: ['renovate[bot]']\n"
+    _deliver(services, "issues", _labeled(sender="renovate[bot]", kind="Bot"))
+    assert len(runs.started) == 1
+
+
+def test_specbots_own_label_starts_nothing(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    _deliver(services, "issues", _labeled(sender="specbot[bot]", kind="Bot"))
+    assert runs.started == [] and github.writes == []
+
+
+def test_another_label_or_the_configured_one(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    _deliver(services, "issues", _labeled(label="bug"))
+    assert runs.started == [] and github.writes == []
+    github.files[CONFIG] = "triggers:\n  label: build-me\n"
+    _deliver(services, "issues", _labeled(label="build-me"))
+    assert len(runs.started) == 1
+
+
+def test_a_payload_that_lacks_a_field_is_ignored_with_one_line_naming_it(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    payload = _labeled()
+    del payload["issue"]["number"]
+    with capture_logs() as logs:
+        _deliver(services, "issues", payload)
+    assert github.calls == [] and runs.started == []
+    [line] = [entry for entry in logs if entry["event"] == "ignored: the payload does not fit"]
+    assert line["field"] == "issue.number" and line["handler"] == "on_labeled"
+
+
+def test_a_delivery_without_installation_costs_no_call(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    payload = _labeled()
+    del payload["installation"]
+    _deliver(services, "issues", payload)
+    assert github.calls == [] and runs.started == []
+
+
+def test_a_title_only_edit_starts_nothing(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    payload = _payload("issues", "edited.payload.json")
+    payload["changes"] = {"title": {"from": "Old"}}
+    _deliver(services, "issues", payload)
+    assert github.calls == [] and runs.started == []
+
+
+def _opened(branch: str, *, fork: bool = False) -> dict[str, Any]:
+    payload = _payload("pull_request", "opened.payload.json")
+    pull = payload["pull_request"]
+    pull.update(number=9, state="open")
+    pull["head"].update(ref=branch, sha="a" * 40)
+    if fork:
+        pull["head"]["repo"] = {"id": 999, "full_name": "mallory/widgets"}
+    else:
+        pull["head"]["repo"] = dict(pull["base"]["repo"])
+    return payload
+
+
+def test_a_persons_pull_request_costs_no_github_call(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    _deliver(services, "pull_request", _opened("feature/sizes"))
+    assert github.calls == [] and runs.started == []
+
+
+def test_specbots_pull_request_is_reviewed_at_its_head_commit(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    github.commit_messages["a" * 40] = "Implements #5\n\nSpecbot-Run: spec:acme/widgets#5:x"
+    _deliver(services, "pull_request", _opened("specbot/issue-5-sizes"))
+    [started] = runs.started
+    assert started.pipeline == "review" and started.queue == "review"
+    assert started.workflow_id == f"review:{REPO}#9@{'a' * 40}"
+    assert github.writes == []
+
+
+def test_a_push_without_specbots_trailer_gets_only_its_criteria_check(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    _deliver(services, "pull_request", _opened("specbot/issue-5-sizes"))
+    [started] = runs.started
+    assert started.pipeline == "criteria"
+    assert started.workflow_id.endswith("/criteria")
+
+
+def test_a_forks_pull_request_on_a_specbot_branch_is_refused_once(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    _deliver(services, "pull_request", _opened("specbot/issue-5-sizes", fork=True))
+    _deliver(services, "pull_request", _opened("specbot/issue-5-sizes", fork=True))
+    assert runs.started == []
+    [(number, body)] = github.called("create_comment")
+    assert number == 9 and "fork" in body
+
+
+def _command(text: str, *, on_pull: bool = False, sender: str = "alice") -> dict[str, Any]:
+    payload = _payload("issue_comment", "created.payload.json", sender)
+    payload["issue"].update(number=5, title="Sizes", body="The spec.")
+    payload["issue"]["pull_request"] = {"url": "x"} if on_pull else None
+    payload["comment"].update(id=77, body=text)
+    return payload
+
+
+def _replies(github: FakeGitHub) -> list[str]:
+    return [body for _number, body in github.called("create_comment")]
+
+
+def test_status_where_nothing_ran(services: Services, github: FakeGitHub) -> None:
+    _deliver(services, "issue_comment", _command("/specbot status"))
+    assert _replies(github) == ["specbot has not run here yet."]
+    assert ("react_to_comment", (77, "eyes")) in github.writes
+
+
+def test_an_unknown_verb_gets_the_help(services: Services, github: FakeGitHub) -> None:
+    _deliver(services, "issue_comment", _command("/specbot dance"))
+    assert _replies(github) == [HELP]
+
+
+@pytest.mark.parametrize(
+    ("text", "on_pull", "says"),
+    [
+        ("/specbot waive 1 flaky", False, "works on specbot's pull requests, not on issues"),
+        ("/specbot approve", True, "works on issues, not on pull requests"),
+        ("/specbot explain", True, "works on issues, not on pull requests"),
+    ],
+)
+def test_a_verb_in_the_wrong_place_says_where_it_works(
+    services: Services, github: FakeGitHub, text: str, on_pull: bool, says: str
+) -> None:
+    _deliver(services, "issue_comment", _command(text, on_pull=on_pull))
+    [reply] = _replies(github)
+    assert says in reply and reply.endswith(HELP)
+
+
+def test_cancel_stops_the_active_runs_of_the_issue(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    runs.statuses.update({f"spec:{REPO}#5:abc": "PENDING", f"spec:{REPO}#5:old": "SUCCESS"})
+    _deliver(services, "issue_comment", _command("/specbot cancel"))
+    assert runs.cancelled == [f"spec:{REPO}#5:abc"]
+    assert "Cancelled 1 run(s)." in _replies(github)
+
+
+def test_a_readers_command_is_refused_and_not_obeyed(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    runs.statuses[f"spec:{REPO}#5:abc"] = "PENDING"
+    _deliver(services, "issue_comment", _command("/specbot cancel", sender="bob"))
+    assert runs.cancelled == []
+    [reply] = _replies(github)
+    assert "@bob" in reply and "write access" in reply
+
+
+def test_explain_reads_the_configuration_once_for_both_comment_handlers(
+    services: Services, github: FakeGitHub
+) -> None:
+    github.issues[5] = IssueInfo(
+        number=5,
+        title="Sizes",
+        body="The spec.",
+        author="alice",
+        labels=(),
+        state="open",
+        html_url="",
+    )
+    _deliver(services, "issue_comment", _command("/specbot explain"))
+    [reply] = _replies(github)
+    assert "score" in reply.lower()
+    assert github.called("read_file") == [(CONFIG, None)]
+
+
+def test_rerun_of_another_check_is_ignored(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    payload = _payload("check_run", "rerequested.payload.json")
+    payload["check_run"]["name"] = "ci/lint"
+    _deliver(services, "check_run", payload)
+    assert github.calls == [] and runs.started == []
+
+
+def test_rerun_of_specbots_check_reviews_that_commit_again(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    payload = _payload("check_run", "rerequested.payload.json")
+    check = payload["check_run"]
+    check.update(name="specbot/review", id=31, head_sha="b" * 40)
+    check["pull_requests"] = [{"number": 9}]
+    github.pulls[9] = PullInfo(
+        number=9,
+        title="t",
+        body="",
+        head_ref="feature",
+        head_sha="b" * 40,
+        base_ref="main",
+        state="open",
+        html_url="",
+        from_fork=False,
+    )
+    _deliver(services, "check_run", payload)
+    [started] = runs.started
+    assert started.workflow_id == f"review:{REPO}#9@{'b' * 40}/rerun-31"
