@@ -10,7 +10,7 @@ default (an empty file is a valid configuration), and errors name the line of th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -52,6 +52,12 @@ class ReviewConfig(ReviewPolicy):
         description="Review pull requests from forks when a person with write access asks "
         "('/specbot review'); their code and text come from outside the repository.",
     )
+    auto: Literal["own", "collaborators", "request"] = Field(
+        default="own",
+        description="Which pushes are reviewed without being asked: 'own' (specbot's pull "
+        "requests), 'collaborators' (also every pull request from a branch of this repository "
+        "pushed by someone with write access), 'request' (none: '/specbot review' or Re-run).",
+    )
 
 
 class RepoConfig(TeamConfig):
@@ -74,9 +80,13 @@ class RepoConfig(TeamConfig):
     )
     review: ReviewConfig = Field(
         default_factory=ReviewConfig,
-        description="When the review requests changes; whether pull requests from forks are "
-        "reviewed.",
+        description="When the review requests changes; which pull requests are reviewed.",
     )
+
+    def flow_enabled(self, name: str) -> bool:
+        """Whether the flow ``name`` runs here (``enabled: false`` or ``null`` turn it off)."""
+        flow = self.flows.get(name)
+        return flow is not None and flow.enabled
 
 
 class ConfigError(ValueError):

@@ -99,3 +99,14 @@ def _child(node: Any, part: Any) -> tuple[Any, int] | None:
         item = node.value[part]
         return item, item.start_mark.line + 1
     return None
+
+
+def keys_without_effect_lines(text: str) -> list[tuple[int, str]]:
+    """(line, dotted key) of every key a valid ``text`` sets that nothing reads yet."""
+    from bot.config_keys import keys_without_effect
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        return []
+    return [(_line_of(root, key, ""), ".".join(key)) for key in keys_without_effect(data)]

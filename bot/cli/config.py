@@ -32,10 +32,13 @@ def schema() -> None:
 def check(
     path: Annotated[Path, typer.Argument(help="The specbot.yml to check ('-' for stdin).")],
 ) -> None:
-    """Check a specbot.yml: each error on its own line as PATH:LINE: field: message."""
+    """Check a specbot.yml: each error on its own line as PATH:LINE: field: message.
+
+    A valid file's keys that nothing reads yet are named too (exit 0: they are accepted).
+    """
     import sys
 
-    from bot.cli._config_lines import check_config_text
+    from bot.cli._config_lines import check_config_text, keys_without_effect_lines
 
     if str(path) == "-":
         text, shown = sys.stdin.read(), "<stdin>"
@@ -53,4 +56,6 @@ def check(
         typer.echo(f"{shown}:{line}: {where}: {message}")
     if problems:
         raise typer.Exit(1)
+    for line, key in keys_without_effect_lines(text):
+        typer.echo(f"{shown}:{line}: {key}: has no effect yet (accepted, but nothing reads it)")
     typer.echo(f"{shown}: ok")

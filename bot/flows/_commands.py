@@ -46,6 +46,12 @@ HELP = """specbot commands (people with write access):
 - `/specbot help`: this list"""
 
 
+REVIEWS_OFF = (
+    "Reviews are turned off in this repository (`flows.review.enabled: false` in "
+    "`.github/specbot.yml` on the default branch)."
+)
+
+
 @dataclass(frozen=True)
 class Order:
     """One command to obey: where it was given, by whom, on which issue or pull request."""
@@ -103,6 +109,8 @@ def _obey(verb: str, order: Order) -> str | None:
 def _review(order: Order) -> str | None:
     """``review`` or ``retry`` on a pull request: the swarm on its head commit."""
     context = order.context
+    if not context.config.flow_enabled("review"):
+        return REVIEWS_OFF
     pull = context.github.pull(order.number)
     if not may_review(context.config, context.github, pull):
         return None  # a fork's pull request where forks are not reviewed: said once on it

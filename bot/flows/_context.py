@@ -105,9 +105,10 @@ class RepoContext:
         """True when specbot itself caused the delivery."""
         return is_self(self.event, self.github)
 
-    def may_trigger(self, issue: int) -> bool:
-        """Whether the sender may start work here; a refused person is told once on ``issue``."""
-        return may_trigger(self.event, self.github, self.config, issue)
+    def may_trigger(self, issue: int, *, reply: bool = True) -> bool:
+        """Whether the sender may start work here; a refused person is told once on ``issue``
+        (unless ``reply`` is False)."""
+        return may_trigger(self.event, self.github, self.config, issue, reply=reply)
 
 
 RepoHandler = Callable[[PayloadT, RepoContext], None]

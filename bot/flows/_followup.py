@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.commands import mentions
 from bot.flows._context import FlowRouter, JobContext, RepoContext, job_stage, on_repository
 from bot.flows._jobs import FollowUpJob, Thread, review_threads, thread_text
-from bot.flows._payloads import ReviewCommentEvent, ReviewEvent
+from bot.flows._payloads import PullRequestReviewEvent, ReviewCommentEvent
 from bot.flows._runs import rounds_so_far, spec_for_pull, start_followup_run
 from bot.flows._services import Services
 from bot.orchestra import Pipeline
@@ -37,8 +37,8 @@ _QUESTION = re.compile(r"\?\s*$|^\s*(why|what|how|when|where|which|who|is|are|do
 
 
 @router.register("pull_request_review", action="submitted")
-@on_repository(ReviewEvent)
-def on_review(event: ReviewEvent, context: RepoContext) -> None:
+@on_repository(PullRequestReviewEvent)
+def on_review(event: PullRequestReviewEvent, context: RepoContext) -> None:
     """A person's review requesting changes starts a round with its threads."""
     review, pull = event.review, event.pull_request
     if review.state.lower() != "changes_requested":
@@ -47,6 +47,9 @@ def on_review(event: ReviewEvent, context: RepoContext) -> None:
         context.log.info("no follow-up: a pull request from a fork", pull=pull.number)
         return
     if not context.may_trigger(pull.number):
+        return
+    if not context.config.flow_enabled("follow-up"):
+        context.log.info("no follow-up: follow-up rounds are turned off here", pull=pull.number)
         return
     threads = review_threads(context.github.review_comments(pull.number), review.id)
     if review.body.strip():
@@ -57,6 +60,7 @@ def on_review(event: ReviewEvent, context: RepoContext) -> None:
         pull=pull.number,
         round=rounds_so_far(context.services, context.repo, pull.number) + 1,
         threads=threads,
+        config=context.config if event.into_default_branch else None,
     )
     start_followup_run(context.services, job, f"review-{review.id}")
 
@@ -74,6 +78,9 @@ def on_mention(event: ReviewCommentEvent, context: RepoContext) -> None:
         return
     if not context.may_trigger(pull.number):
         return
+    if not context.config.flow_enabled("follow-up"):
+        context.log.info("no follow-up: follow-up rounds are turned off here", pull=pull.number)
+        return
     root = comment.in_reply_to_id or comment.id
     earlier = [c for c in context.github.review_comments(pull.number) if c.id != comment.id]
     author = context.sender or "someone"
@@ -86,6 +93,7 @@ def on_mention(event: ReviewCommentEvent, context: RepoContext) -> None:
         round=rounds_so_far(context.services, context.repo, pull.number) + (0 if question else 1),
         threads=[Thread(reply_to=root, path=comment.path, line=comment.line, text=thread)],
         question_from=author if question else None,
+        config=context.config if event.into_default_branch else None,
     )
     start_followup_run(context.services, job, f"{'q' if question else 'c'}{comment.id}")
 
@@ -148,7 +156,7 @@ def _round(
     )
     summary = ""
     if commit is None:
-        config = services.repo_config(github, pull.base_ref)  # read once, by this round
+        config = job.config or services.repo_config(github, pull.base_ref)
         commands, _environment = services.set_up(
             checkout, job.repo, config.workspace, f"{job.pull}-{job.round}"
         )

@@ -76,6 +76,7 @@ class FollowUpJob(RepoJob):
     question_from: str | None = None  # set when the trigger is a question to answer
     outcome: str = ""
     commit: str | None = None
+    config: RepoConfig | None = None  # .github/specbot.yml at the base, as the trigger read it
 
 
 def thread_text(comments: list[ReviewCommentInfo], root: int) -> str:

@@ -83,6 +83,13 @@ class Branch(_Payload):
     repo: RepoRef | None = None  # null for the head of a deleted fork
 
 
+class Repository(_Payload):
+    """The repository a delivery is about."""
+
+    full_name: Text = ""
+    default_branch: Text = ""
+
+
 class PullRequest(_Payload):
     """A pull request as its events carry it."""
 
@@ -150,24 +157,34 @@ class IssueCommentEvent(_Payload):
     comment: Comment
 
 
-class PullRequestEvent(_Payload):
-    """``pull_request``: opened, reopened, synchronize."""
+class _PullPayload(_Payload):
+    """A payload about one pull request in one repository."""
 
     pull_request: PullRequest
+    repository: Repository | None = None
+
+    @property
+    def into_default_branch(self) -> bool:
+        """True when the pull request targets the repository's default branch (whose
+        configuration the handler read: a flow can take it along instead of reading it again)."""
+        default = self.repository.default_branch if self.repository is not None else ""
+        return bool(default) and self.pull_request.base.ref == default
 
 
-class ReviewEvent(_Payload):
+class PullRequestEvent(_PullPayload):
+    """``pull_request``: opened, reopened, synchronize."""
+
+
+class PullRequestReviewEvent(_PullPayload):
     """``pull_request_review``: submitted."""
 
     review: Review
-    pull_request: PullRequest
 
 
-class ReviewCommentEvent(_Payload):
+class ReviewCommentEvent(_PullPayload):
     """``pull_request_review_comment``: created."""
 
     comment: ReviewComment
-    pull_request: PullRequest
 
 
 class CheckRunEvent(_Payload):

@@ -21,6 +21,7 @@ from bot.flows._jobs import CriteriaResult, FollowUpJob, ReviewJob, review_threa
 from bot.flows._payloads import CheckRunEvent, PullRequestEvent
 from bot.flows._review_trust import is_own_commit, may_review, refuse_fork
 from bot.flows._runs import (
+    CRITERIA_ONLY_SUFFIX,
     latest_spec_state,
     rounds_so_far,
     spec_for_pull,
@@ -48,8 +49,6 @@ from bot.work import ProjectFacts, ReviewResult, Team, review_changes
 router: FlowRouter = Router()
 CHECK_NAME = "specbot/review"
 REVIEW_MARKER = "<!-- specbot:review:{run_id} -->"
-# A run that computes only the criteria check of a commit nobody asked to have reviewed.
-CRITERIA_ONLY_SUFFIX = "/criteria"
 
 
 @router.register("pull_request", action="opened")
@@ -57,32 +56,56 @@ CRITERIA_ONLY_SUFFIX = "/criteria"
 @router.register("pull_request", action="synchronize")
 @on_repository(PullRequestEvent)
 def on_push(event: PullRequestEvent, context: RepoContext) -> None:
-    """Review every new head commit of specbot's own pull requests: its branch, its commit."""
+    """Review a pull request's new head commit when the repository reviews it unasked:
+    specbot's own (``review.auto: own``, the default) and, with ``collaborators``, a writer's."""
     pull = event.pull_request
-    if not is_specbot_branch(pull.head.ref):
-        return  # other pull requests are reviewed on request: /specbot review
     if pull.state != "open":
         return
+    config = context.config  # read here, passed on: the review does not read it again
+    if not is_specbot_branch(pull.head.ref):
+        if config.review.auto == "collaborators" and config.flow_enabled("review"):
+            _review_a_writers_push(event, context)
+        return  # otherwise reviewed on request: /specbot review
     if pull.from_fork:  # a branch name proves nothing: never automatic
-        if not context.config.review.forks:
+        if not config.review.forks:
             refuse_fork(context.github, pull.number)
         return
-    services, github = context.services, context.github
     run_id = review_workflow_id(context.repo, pull.number, pull.head.sha)
-    if run_id in services.runs.run_ids(run_id):
+    if run_id in context.services.runs.run_ids(run_id):
         return  # under review already: publish starts the review of what it pushed
-    job = ReviewJob(
+    job = _job(event, context)
+    reviewed = config.flow_enabled("review") and config.review.auto != "request"
+    if not reviewed or not is_own_commit(context.github, pull.head.sha):
+        # Someone else's push (or any push, where reviews are asked for or off) is reviewed
+        # when a person asks; its criteria check is not optional: a required check must
+        # follow every head commit.
+        criteria = f"{run_id}{CRITERIA_ONLY_SUFFIX}"
+        start_review_run(context.services, job, criteria, "criteria")
+        return
+    start_review_run(context.services, job, run_id)
+
+
+def _job(event: PullRequestEvent, context: RepoContext) -> ReviewJob:
+    """The review of the event's head commit, with the configuration when it is the base's."""
+    pull = event.pull_request
+    return ReviewJob(
         repo=context.repo,
         installation_id=context.installation_id,
         pull=pull.number,
         head_sha=pull.head.sha,
+        config=context.config if event.into_default_branch else None,
     )
-    if not is_own_commit(github, pull.head.sha):
-        # Someone else's push is reviewed when a person asks; its criteria check is not
-        # optional: a required check must follow every head commit.
-        start_review_run(services, job, f"{run_id}{CRITERIA_ONLY_SUFFIX}", "criteria")
+
+
+def _review_a_writers_push(event: PullRequestEvent, context: RepoContext) -> None:
+    """``review.auto: collaborators``: a push by someone with write access, from a branch of
+    this repository (forks are reviewed only when a writer asks)."""
+    pull = event.pull_request
+    if pull.from_fork or not context.may_trigger(pull.number, reply=False):
         return
-    start_review_run(services, job, run_id)
+    run_id = review_workflow_id(context.repo, pull.number, pull.head.sha)
+    if run_id not in context.services.runs.run_ids(run_id):
+        start_review_run(context.services, _job(event, context), run_id)
 
 
 @router.register("check_run", action="rerequested")
@@ -94,6 +117,9 @@ def on_rerun(event: CheckRunEvent, context: RepoContext) -> None:
         return
     number = check.pull_requests[0].number
     if not context.may_trigger(number):
+        return
+    if not context.config.flow_enabled("review"):
+        context.log.info("not reviewed: reviews are turned off here", pull=number)
         return
     if not may_review(context.config, context.github, context.github.pull(number)):
         return
@@ -123,10 +149,11 @@ def _review(context: JobContext, job: ReviewJob) -> ReviewJob:
     """The reviewers on the pull request's diff; one review posted; the check completed."""
     services, github = context.services, context.github
     pull = github.pull(job.pull)
-    config = services.repo_config(github, pull.base_ref)
+    config = job.config or services.repo_config(github, pull.base_ref)
     job = job.model_copy(update={"config": config})  # read once: the criteria stage reuses it
     own_pull = is_specbot_branch(pull.head_ref) and not pull.from_fork
-    team = services.team(run_id=context.run_id, config=config)
+    time_box = config.flows["review"].time_box_seconds if "review" in config.flows else None
+    team = services.team(run_id=context.run_id, config=config, time_box_seconds=time_box)
     team.project = ProjectFacts(base_branch=pull.base_ref)
     files = github.pull_files(job.pull)
     result = _run_reviewers(context, job, pull, config, team, files, own_pull)
@@ -226,7 +253,9 @@ def _after_changes_requested(
 
     Returns the next step, in words for the tracking comment.
     """
-    allowed = config.flows["follow-up"].max_rounds if "follow-up" in config.flows else 0
+    if not config.flow_enabled("follow-up"):
+        return "Follow-up rounds are turned off here: a person takes it from here."
+    allowed = config.flows["follow-up"].max_rounds
     done = rounds_so_far(services, job.repo, job.pull)
     if done >= allowed:
         github.create_comment(
@@ -241,6 +270,7 @@ def _after_changes_requested(
         pull=job.pull,
         round=done + 1,
         threads=review_threads(github.review_comments(job.pull), job.review_id),
+        config=config,
     )
     start_followup_run(services, follow, f"review-{job.review_id}")
     return f"Follow-up round {done + 1} of {allowed} addresses the findings."

@@ -21,6 +21,8 @@ from bot.ports import RepoGitHub
 from bot.work import SpecText
 
 log = structlog.get_logger("specbot.flows")
+# A run that computes only the criteria check of a commit nobody asked to have reviewed.
+CRITERIA_ONLY_SUFFIX = "/criteria"
 
 
 def spec_prefix(repo: str, issue: int) -> str:

@@ -77,13 +77,19 @@ class Services:
         seconds_used: float = 0.0,
         run_id: str | None = None,
         config: RepoConfig | None = None,
+        time_box_seconds: float | None = None,
     ) -> Team:
         """A fresh team for one stage of a run, with what is left of the run's budget.
 
         With ``run_id``, every model call first checks the run was not cancelled, so a run
-        superseded by an edit or ``/specbot cancel`` stops spending at its next call.
+        superseded by an edit or ``/specbot cancel`` stops spending at its next call;
+        ``time_box_seconds`` (a flow's) caps the run's time further.
         """
         budget = RunBudget.from_settings(self.settings)
+        if time_box_seconds is not None:
+            cap = budget.max_seconds
+            boxed = time_box_seconds if cap is None else min(cap, time_box_seconds)
+            budget = budget.model_copy(update={"max_seconds": boxed})
         left = RunBudget(
             max_tokens=None
             if budget.max_tokens is None

@@ -15,7 +15,7 @@ from bot.agents.tools import PlanSubmission
 from bot.branches import slugify
 from bot.clarify import questions_for, render_questions
 from bot.flows._jobs import ReviewJob
-from bot.flows._runs import start_review_run
+from bot.flows._runs import CRITERIA_ONLY_SUFFIX, start_review_run
 from bot.flows._stage import StageTools
 from bot.flows._state import SpecRun
 from bot.orchestra import review_workflow_id
@@ -78,6 +78,12 @@ def gate(tools: StageTools, run: SpecRun) -> SpecRun:
         return run.stop(
             "The spec is not ready yet: see what to add below.",
             "Edit the issue: specbot checks it again when it changes.",
+        )
+    if not config.flow_enabled("implement"):
+        return run.stop(
+            "The spec is ready. Implementation is turned off in this repository "
+            "(`flows.implement.enabled: false` in `.github/specbot.yml`): specbot stops here.",
+            "A person implements it, or a maintainer turns the implement flow on.",
         )
     return run
 
@@ -263,15 +269,25 @@ def publish(tools: StageTools, run: SpecRun) -> SpecRun:
     run = run.model_copy(update={"pull": pull.number, "pull_url": pull.html_url})
     run = run.with_link("pull request", pull.html_url)
     job = ReviewJob(
-        repo=run.repo, installation_id=run.installation_id, pull=pull.number, head_sha=head
+        repo=run.repo,
+        installation_id=run.installation_id,
+        pull=pull.number,
+        head_sha=head,
+        config=tools.config,
     )
-    start_review_run(tools.services, job, review_workflow_id(run.repo, pull.number, head))
+    run_id = review_workflow_id(run.repo, pull.number, head)
+    if tools.config.flow_enabled("review"):
+        start_review_run(tools.services, job, run_id)
+        next_step = "The reviewer swarm reviews it now; its findings come back here."
+    else:  # the criteria check still follows every head commit
+        start_review_run(tools.services, job, f"{run_id}{CRITERIA_ONLY_SUFFIX}", "criteria")
+        next_step = "Reviews are turned off here: it is ready for a person's review."
     met = sum(1 for item in run.evidence if item.status == "met")
     run = run.model_copy(
         update={
             "outcome": f"Pull request #{pull.number} is open: {met} of {len(run.evidence)} "
             f"acceptance criteria met by passing tests; tests {run.test_status}.",
-            "next_steps": ["The reviewer swarm reviews it now; its findings come back here."],
+            "next_steps": [next_step],
         }
     )
     return run.with_stage("publish", StageState.DONE, None, f"#{pull.number}")

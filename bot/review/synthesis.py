@@ -62,7 +62,7 @@ def fingerprint(finding: Finding) -> str:
     From the path, the category and the code it quotes (whitespace ignored), so the same
     problem reworded next round is the same finding; without a quote, the message's words.
     """
-    code = " ".join(" ".join(quote_lines(finding.quote)).split()) if finding.quote else ""
+    code = _quoted(finding)
     what = f"code:{code}" if code else " ".join(sorted(_words(finding.message)))
     raw = f"{finding.path}\n{finding.kind}\n{what}"
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
@@ -73,8 +73,16 @@ def _span(finding: Finding) -> tuple[int, int]:
     return min(finding.line, end), max(finding.line, end)
 
 
+def _quoted(finding: Finding) -> str:
+    return " ".join(" ".join(quote_lines(finding.quote)).split()) if finding.quote else ""
+
+
 def is_same_problem(first: Finding, second: Finding) -> bool:
-    """True when two findings describe one problem at one place."""
+    """True when two findings describe one problem at one place.
+
+    Findings of one kind on nearby lines, with similar words, or quoting the same code on the
+    same lines (a reviewer's and an analyser's word for one line are one comment).
+    """
     if first.path != second.path:
         return False
     (a_start, a_end), (b_start, b_end) = _span(first), _span(second)
@@ -82,13 +90,24 @@ def is_same_problem(first: Finding, second: Finding) -> bool:
         return False
     if first.kind == second.kind:
         return True
+    overlap = a_start <= b_end and b_start <= a_end
+    if overlap and _quoted(first) and _quoted(first) == _quoted(second):
+        return True
     a_words, b_words = _words(first.message), _words(second.message)
     union = a_words | b_words
     return bool(union) and len(a_words & b_words) / len(union) >= _SIMILAR_WORDING
 
 
 def _stronger(first: Finding, second: Finding) -> Finding:
-    return min(first, second, key=lambda f: (f.severity.rank, -f.confidence, f.line))
+    """The stronger of two findings of one problem; another kind's words on the same quoted
+    code are kept in it (the comment's header names every source; the fingerprint, from the
+    quote, does not change)."""
+    kept = min(first, second, key=lambda f: (f.severity.rank, -f.confidence, f.line))
+    other = second if kept is first else first
+    if not _quoted(kept) or other.kind == kept.kind or other.message in kept.message:
+        return kept
+    also = f"{kept.message}\n\nAlso ({other.kind}): {other.message}"
+    return kept.model_copy(update={"message": also[:10_000]})
 
 
 def _may_merge(kept: Finding, names: list[str], reviewer: str, finding: Finding) -> bool:

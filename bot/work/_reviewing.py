@@ -35,6 +35,7 @@ from bot.work._spec import SpecText
 from bot.work._team import Team
 from bot.work._texts import task_text
 
+SPEC_REVIEWER = "spec-conformance"  # reviews the change against its spec
 DEFAULT_REVIEW_BUDGET = 60_000  # tokens of diff per batch: leaves room for files read
 DEFAULT_MAX_BATCHES = 4
 PRIMER_TIMEOUT = 120.0  # seconds the other reviewers wait for the first one's first response
@@ -143,8 +144,11 @@ def review_changes(
 ) -> ReviewResult:
     """Run every reviewer on every batch, in parallel, plus the analysers; merge and decide.
 
-    ``earlier``: the findings of earlier rounds as ``render_earlier`` lists them.
+    ``earlier``: the findings of earlier rounds as ``render_earlier`` lists them. Without a
+    spec the spec-conformance reviewer has nothing to check against and is not run.
     """
+    skipped = [] if spec is not None or SPEC_REVIEWER not in reviewers else [SPEC_REVIEWER]
+    reviewers = [name for name in reviewers if name not in skipped]
     split = split_for_review(list(files), budget_tokens, max_batches=DEFAULT_MAX_BATCHES)
     jobs: list[tuple[str, str, str]] = []  # (reviewer, task, shared context)
     for index, batch in enumerate(split.batches, start=1):
@@ -181,6 +185,7 @@ def review_changes(
             except Exception as exc:  # one member failing must not sink the swarm
                 outcomes.append((name, exc))
     reports, notes = _collect(outcomes, analysed)
+    notes += [ReviewerNote(member=name, status="not run: no spec", findings=0) for name in skipped]
     merged = merge_findings(reports, already_posted)
     event = decide(merged, policy)
     not_reviewed = tuple(f"{item.path} ({item.reason})" for item in split.not_reviewed)

@@ -274,3 +274,17 @@ def test_unrelated_histories_exit_2(
     assert "Traceback" not in result.stderr
     assert "specbot review: git diff failed" in result.stderr.splitlines()[-1]
     assert model_requests(model) == 0
+
+
+def test_without_a_spec_the_spec_conformance_reviewer_is_not_run(
+    run_specbot: RunSpecbot, repo: Path, model: ScriptedModelServer, tmp_path: Path
+) -> None:
+    """No spec to check against: no request for the spec-conformance reviewer, and the
+    summary says it was not run and why."""
+    env = model_env(tmp_path / "data", model)
+    result = review(run_specbot, repo, env, "--reviewers", "style,spec-conformance")
+    assert result.returncode == 0, result.stderr
+    assert "spec-conformance (not run: no spec, 0 finding(s))" in result.stdout
+    bodies = [json.dumps(entry.body) for entry in model.log.entries()]
+    assert any("Role: style reviewer" in body for body in bodies)
+    assert not any("Role: spec-conformance" in body for body in bodies)

@@ -14,13 +14,17 @@ from structlog.testing import capture_logs
 from bot.adapters.git import GitWorkspaces
 from bot.agents import ModelRequest, ModelResponse
 from bot.flows import Services, router
-from bot.flows._commands import HELP
+from bot.flows import _spec_stages as stages
+from bot.flows._commands import HELP, REVIEWS_OFF
 from bot.flows._context import DeliveryContext
+from bot.flows._stage import StageTools
+from bot.flows._state import SpecRun
 from bot.orchestra import StageContext
 from bot.ports import IssueInfo, PullInfo
 from bot.settings import Settings
 from bot.webhooks import Event
 from tests.flows.fake_github import FakeGitHub, FakeRuns
+from tests.flows.stack_fixtures import READY_SPEC
 from tests.web.conftest import example
 
 REPO = "acme/widgets"
@@ -180,13 +184,6 @@ def _opened(branch: str, *, fork: bool = False) -> dict[str, Any]:
     return payload
 
 
-def test_a_persons_pull_request_costs_no_github_call(
-    services: Services, github: FakeGitHub, runs: FakeRuns
-) -> None:
-    _deliver(services, "pull_request", _opened("feature/sizes"))
-    assert github.calls == [] and runs.started == []
-
-
 def test_specbots_pull_request_is_reviewed_at_its_head_commit(
     services: Services, github: FakeGitHub, runs: FakeRuns
 ) -> None:
@@ -323,3 +320,129 @@ def test_rerun_of_specbots_check_reviews_that_commit_again(
     _deliver(services, "check_run", payload)
     [started] = runs.started
     assert started.workflow_id == f"review:{REPO}#9@{'b' * 40}/rerun-31"
+
+
+# -- the repository's settings in force ----------------------------------------------------------
+
+
+def test_by_default_a_persons_pull_request_costs_one_configuration_read(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    _deliver(services, "pull_request", _opened("feature/sizes"))
+    assert github.calls == [("read_file", (CONFIG, None))] and runs.started == []
+
+
+def test_review_auto_collaborators_reviews_a_writers_push(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    github.files[CONFIG] = "review:\n  auto: collaborators\n"
+    _deliver(services, "pull_request", _opened("feature/sizes"))
+    [started] = runs.started
+    assert started.pipeline == "review"
+    assert started.workflow_id == f"review:{REPO}#9@{'a' * 40}"
+    # the base is the default branch: the review gets the configuration read here
+    assert started.data["config"]["review"]["auto"] == "collaborators"
+    assert github.writes == []
+
+
+def test_review_auto_collaborators_skips_readers_and_forks_quietly(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    github.files[CONFIG] = "review:\n  auto: collaborators\n"
+    payload = _opened("feature/sizes")
+    payload["sender"]["login"] = "bob"
+    _deliver(services, "pull_request", payload)
+    _deliver(services, "pull_request", _opened("feature/sizes", fork=True))
+    assert runs.started == [] and github.writes == []
+
+
+def test_review_auto_request_leaves_even_specbots_push_to_a_person(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    github.files[CONFIG] = "review:\n  auto: request\n"
+    github.commit_messages["a" * 40] = "Implements #5\n\nSpecbot-Run: spec:acme/widgets#5:x"
+    _deliver(services, "pull_request", _opened("specbot/issue-5-sizes"))
+    [started] = runs.started
+    assert started.pipeline == "criteria", "the criteria check still follows the head commit"
+
+
+def test_reviews_turned_off(services: Services, github: FakeGitHub, runs: FakeRuns) -> None:
+    """``flows.review.enabled: false``: no review on a push, on request or on Re-run."""
+    github.files[CONFIG] = "flows:\n  review:\n    enabled: false\n"
+    github.commit_messages["a" * 40] = "Implements #5\n\nSpecbot-Run: spec:acme/widgets#5:x"
+    _deliver(services, "pull_request", _opened("specbot/issue-5-sizes"))
+    assert [s.pipeline for s in runs.started] == ["criteria"]
+    _deliver(services, "issue_comment", _command("/specbot review", on_pull=True))
+    assert _replies(github) == [REVIEWS_OFF]
+    rerun = _payload("check_run", "rerequested.payload.json")
+    rerun["check_run"].update(name="specbot/review", id=31, head_sha="b" * 40)
+    rerun["check_run"]["pull_requests"] = [{"number": 9}]
+    _deliver(services, "check_run", rerun)
+    assert [s.pipeline for s in runs.started] == ["criteria"]
+
+
+def _changes_requested() -> dict[str, Any]:
+    payload = _payload("pull_request_review", "submitted.payload.json")
+    payload["review"].update(state="changes_requested", id=55, body="Please fix.")
+    payload["pull_request"]["number"] = 9
+    return payload
+
+
+def test_a_persons_review_requesting_changes_starts_a_round(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    _deliver(services, "pull_request_review", _changes_requested())
+    [started] = runs.started
+    assert (started.pipeline, started.workflow_id) == ("follow-up", f"follow-up:{REPO}#9/review-55")
+    assert started.data["threads"][0]["text"] == "review: Please fix."
+
+
+def test_follow_up_rounds_turned_off(
+    services: Services, github: FakeGitHub, runs: FakeRuns
+) -> None:
+    github.files[CONFIG] = "flows:\n  follow-up: null\n"
+    _deliver(services, "pull_request_review", _changes_requested())
+    assert runs.started == [] and github.writes == []
+
+
+def test_a_flows_time_box_caps_the_runs_time(tmp_path: Path, github: FakeGitHub) -> None:
+    settings = Settings.model_validate(
+        {"SPECBOT_DATA_DIR": str(tmp_path), "SPECBOT_RUN_MAX_SECONDS": "300"}
+    )
+    services = Services(
+        settings=settings,
+        repo_for=lambda repo, installation: github,
+        runs=FakeRuns(),
+        call_model=_refuse_model,
+        workspaces=GitWorkspaces(tmp_path / "work"),
+    )
+    assert services.team(time_box_seconds=60).budget.max_seconds == 60
+    assert services.team(time_box_seconds=900).budget.max_seconds == 300
+    assert services.team().budget.max_seconds == 300
+
+
+def _spec_run() -> SpecRun:
+    return SpecRun(
+        run_id=f"spec:{REPO}#5:abc",
+        repo=REPO,
+        installation_id=INSTALLATION,
+        issue=5,
+        title="Sizes",
+        body=READY_SPEC,
+        branch="specbot/issue-5-sizes",
+        tracking_key="k",
+    )
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_implementation_turned_off_stops_the_run_after_a_ready_gate(
+    services: Services, github: FakeGitHub, enabled: bool
+) -> None:
+    github.files[CONFIG] = f"flows:\n  implement:\n    enabled: {str(enabled).lower()}\n"
+    stage = StageContext(run_id=f"spec:{REPO}#5:abc", pipeline="spec", stage="gate", index=0)
+    tools = StageTools(services, github, services.team(), stage)
+    after = stages.gate(tools, _spec_run())
+    assert after.ready is True
+    assert [args[2] for args in github.called("set_status")] == ["success"]
+    assert after.stopped is not enabled
+    assert ("Implementation is turned off" in after.outcome) is not enabled

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.flows._review import CRITERIA_ONLY_SUFFIX
 from bot.flows._review_trust import FORK_MARKER
+from bot.flows._runs import CRITERIA_ONLY_SUFFIX
 from bot.offline import WEBHOOK_SECRET, OfflineStack, start_stack
 from bot.scripted import LoggedRequest
 from tests.flows.stack_fixtures import (

@@ -215,3 +215,41 @@ def test_different_code_or_file_gives_a_different_fingerprint() -> None:
     assert fingerprint(base) != fingerprint(
         _finding(category="performance", quote="subprocess.run(cmd, shell=True)")
     )
+
+
+def test_a_reviewer_and_an_analyser_on_the_same_quoted_line_are_one_comment() -> None:
+    """The style reviewer and ruff both flag ``inventory.py:50`` (a mutable default), in other
+    words and other kinds: one finding naming both sources, with both texts."""
+    code = "def add(item, into=[]):"
+    style = _finding(
+        path="inventory.py",
+        line=50,
+        severity="minor",
+        category="style",
+        message="A list as a default argument is shared between calls.",
+        quote=code,
+        confidence=0.8,
+    )
+    ruff = _finding(
+        path="inventory.py",
+        line=50,
+        severity="major",
+        category="correctness",
+        message="ruff B006: Do not use mutable data structures for argument defaults",
+        quote=code,
+    )
+    assert is_same_problem(style, ruff)
+    [merged] = merge_findings([_report("style", style), _report("ruff", ruff)])
+    assert merged.reviewers == ("style", "ruff")
+    assert merged.finding.severity is Severity.MAJOR
+    assert merged.finding.message.startswith("ruff B006")
+    assert "Also (style): A list as a default argument" in merged.finding.message
+    assert merged.fingerprint == fingerprint(ruff), "the fingerprint follows the code quoted"
+
+
+def test_other_code_on_nearby_lines_stays_apart_across_kinds() -> None:
+    first = _finding(category="style", message="Name is unclear.", quote="x = load()")
+    second = _finding(
+        category="correctness", line=11, message="Off by one in the loop.", quote="for i in r:"
+    )
+    assert not is_same_problem(first, second)

@@ -1,0 +1,80 @@
+"""Which keys of ``.github/specbot.yml`` change what specbot does, and which do not yet.
+
+The schema accepts more than the flows read (the team section describes patterns and roles
+ahead of the flows that will use them). ``IN_FORCE`` lists every key that has an effect, each
+shown by a test; ``specbot config check`` names any other key a file sets, so nobody believes
+a setting is on when nothing reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fnmatch import fnmatchcase
+from typing import Any
+
+# Dotted key patterns; "*" is one name (an agent's, say). A key under a pattern is in force too.
+IN_FORCE: tuple[str, ...] = (
+    "gate",
+    "workspace",
+    "triggers",
+    "plan_approval",
+    "review",
+    "agents.*.model",
+    "agents.*.thinking_budget",
+    "agents.*.effort",
+    "agents.*.limits",
+    "flows.implement.enabled",
+    "flows.review.enabled",
+    "flows.review.agents",
+    "flows.review.time_box_seconds",
+    "flows.follow-up.enabled",
+    "flows.follow-up.max_rounds",
+)
+# Entries a file may remove with ``null`` (the flow is then off, as with ``enabled: false``).
+REMOVABLE: tuple[str, ...] = ("flows.implement", "flows.review", "flows.follow-up")
+
+Key = tuple[str, ...]
+
+
+def _matches(pattern: Key, key: Key) -> bool:
+    return len(key) >= len(pattern) and all(
+        fnmatchcase(part, want) for want, part in zip(pattern, key, strict=False)
+    )
+
+
+def _patterns() -> list[Key]:
+    return [tuple(pattern.split(".")) for pattern in IN_FORCE]
+
+
+def is_in_force(key: Key) -> bool:
+    """True when ``key`` (or a key above it) has an effect."""
+    return any(_matches(pattern, key) for pattern in _patterns())
+
+
+def _leads_to_one(key: Key) -> bool:
+    """True when some key in force lies below ``key``."""
+    return any(
+        len(pattern) > len(key) and _matches(pattern[: len(key)], key) for pattern in _patterns()
+    )
+
+
+def keys_without_effect(data: Mapping[str, Any]) -> list[Key]:
+    """The keys ``data`` (a parsed specbot.yml) sets that nothing reads, outermost first."""
+    found: list[Key] = []
+
+    def walk(value: Any, key: Key) -> None:
+        if key and is_in_force(key):
+            return
+        if key and value is None and ".".join(key) in REMOVABLE:
+            return
+        if not key or _leads_to_one(key):
+            if isinstance(value, Mapping):
+                for name, inner in value.items():
+                    walk(inner, (*key, str(name)))
+                return
+            if value is None:
+                return  # an empty section: the defaults
+        found.append(key)
+
+    walk(data, ())
+    return found

@@ -1,0 +1,76 @@
+"""Which ``.github/specbot.yml`` keys are in force, and ``specbot config check`` naming the rest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import RepoConfig
+from bot.config_keys import IN_FORCE, REMOVABLE, is_in_force, keys_without_effect
+from tests.conftest import RunSpecbot
+
+
+def _resolves(data: Any, parts: list[str]) -> bool:
+    """Whether a dotted pattern names a key of ``data`` ("*": any entry of a mapping)."""
+    if not parts:
+        return True
+    if not isinstance(data, dict):
+        return False
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        return any(_resolves(value, rest) for value in data.values())
+    return head in data and _resolves(data[head], rest)
+
+
+@pytest.mark.parametrize("pattern", [*IN_FORCE, *REMOVABLE])
+def test_every_key_in_force_is_a_key_of_the_schema(pattern: str) -> None:
+    """A renamed or misspelt key fails here instead of silently dropping out of the list."""
+    assert _resolves(RepoConfig().model_dump(), pattern.split(".")), pattern
+
+
+def test_the_defaults_set_keys_nothing_reads_and_the_check_names_them() -> None:
+    """The default team describes more than the flows read: the list says exactly what."""
+    unread = {".".join(key) for key in keys_without_effect(RepoConfig().model_dump())}
+    assert "flows.review.consensus" in unread and "agents.lead.authority" in unread
+    assert "max_escalation_depth" in unread
+    assert not any(is_in_force(tuple(key.split("."))) for key in unread)
+
+
+@pytest.mark.parametrize(
+    ("data", "unread"),
+    [
+        ({}, []),
+        ({"gate": None, "review": {"auto": "request"}}, []),
+        ({"agents": {"style": {"model": "m", "limits": {"max_turns": 3}}}}, []),
+        ({"agents": {"style": {"role": "x", "model": "m"}}}, [("agents", "style", "role")]),
+        ({"flows": {"review": None, "follow-up": {"enabled": False}}}, []),
+        (
+            {"flows": {"review": {"consensus": [], "agents": ["style"]}}},
+            [("flows", "review", "consensus")],
+        ),
+        ({"flows": {"nightly": {"pattern": "events"}}}, [("flows", "nightly")]),
+        ({"flows": {"implement": {"gates": []}}}, [("flows", "implement", "gates")]),
+    ],
+)
+def test_keys_without_effect(data: dict[str, Any], unread: list[tuple[str, ...]]) -> None:
+    assert keys_without_effect(data) == unread
+
+
+def test_config_check_names_keys_without_effect_on_their_lines(
+    run_specbot: RunSpecbot, tmp_path: Path
+) -> None:
+    path = tmp_path / "specbot.yml"
+    path.write_text(
+        "review:\n  auto: collaborators\nflows:\n  review:\n    enabled: true\n"
+        "    consensus:\n      - kind: majority\nmax_escalation_depth: 2\n",
+        encoding="utf-8",
+    )
+    result = run_specbot("config", "check", str(path))
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        f"{path}:6: flows.review.consensus: has no effect yet (accepted, but nothing reads it)",
+        f"{path}:8: max_escalation_depth: has no effect yet (accepted, but nothing reads it)",
+        f"{path}: ok",
+    ]
