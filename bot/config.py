@@ -55,8 +55,9 @@ class ReviewConfig(ReviewPolicy):
     auto: Literal["own", "collaborators", "request"] = Field(
         default="own",
         description="Which pushes are reviewed without being asked: 'own' (specbot's pull "
-        "requests), 'collaborators' (also every pull request from a branch of this repository "
-        "pushed by someone with write access), 'request' (none: '/specbot review' or Re-run).",
+        "requests), 'collaborators' (also every pull request from a branch of this repository, "
+        "which only people with write access can push), 'request' (none: '/specbot review' or "
+        "Re-run).",
     )
 
 

@@ -193,9 +193,16 @@ class RepoGitHub(Protocol):
         ...
 
     def start_check_run(
-        self, sha: str, name: str, details_url: str | None, external_id: str | None = None
+        self,
+        sha: str,
+        name: str,
+        details_url: str | None,
+        external_id: str | None = None,
+        *,
+        look_first: bool = True,
     ) -> int:
-        """Create an in-progress check run (or find the one with ``external_id``); its id."""
+        """Create an in-progress check run; its id. With ``external_id`` and ``look_first``,
+        the one an earlier attempt created with that id is found and returned instead."""
         ...
 
     def complete_check_run(

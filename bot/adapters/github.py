@@ -155,6 +155,24 @@ def waits_for_reset(method: _F) -> _F:
     return paced  # type: ignore[return-value]
 
 
+def web_url(api_url: str) -> str:
+    """The web (and git) root of a GitHub whose REST API is at ``api_url``.
+
+    ``https://api.github.com`` -> ``https://github.com``; GitHub Enterprise Server's
+    ``https://HOST/api/v3`` -> ``https://HOST``; ``https://api.SUB.ghe.com`` ->
+    ``https://SUB.ghe.com``. Credentials, query and fragment are dropped.
+    """
+    parts = urlsplit(api_url.rstrip("/"))
+    host = parts.hostname or ""
+    path = parts.path
+    if path.endswith("/api/v3"):
+        path = path.removesuffix("/api/v3")
+    elif host.startswith("api.") and not path:
+        host = host.removeprefix("api.")
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, path, "", ""))
+
+
 class PyGithubRepo:
     """One repository through one authenticated PyGithub client."""
 
@@ -381,11 +399,17 @@ class PyGithubRepo:
 
     @waits_for_reset
     def start_check_run(
-        self, sha: str, name: str, details_url: str | None, external_id: str | None = None
+        self,
+        sha: str,
+        name: str,
+        details_url: str | None,
+        external_id: str | None = None,
+        *,
+        look_first: bool = True,
     ) -> int:
         """Create an in-progress check run; with ``external_id``, first look for the one a
-        failed earlier try may have created."""
-        if external_id:
+        failed earlier try may have created (unless ``look_first`` is False: a first try)."""
+        if external_id and look_first:
             for found in self._repo.get_commit(sha).get_check_runs(check_name=name):
                 if found.external_id == external_id:
                     return int(found.id)
@@ -427,11 +451,8 @@ class PyGithubRepo:
         return "x-access-token", self._auth.token
 
     def clone_url(self) -> str:
-        """The HTTPS clone URL, without credentials."""
-        parts = urlsplit(self._repo.clone_url)
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        """The HTTPS clone URL, without credentials (from the API's URL: no request)."""
+        return f"{web_url(self._repo._requester.base_url)}/{self.full_name}.git"
 
 
 __all__ = [

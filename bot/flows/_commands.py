@@ -119,6 +119,7 @@ def _review(order: Order) -> str | None:
         installation_id=context.installation_id,
         pull=order.number,
         head_sha=pull.head_sha,
+        pull_info=pull,
     )
     run_id = f"{review_workflow_id(context.repo, order.number, pull.head_sha)}/c{order.comment.id}"
     start_review_run(context.services, job, run_id)

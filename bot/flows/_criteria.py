@@ -74,7 +74,9 @@ def _run_tests(
 def criteria_stage(context: JobContext, job: ReviewJob) -> CriteriaResult:
     """Compute and publish the ``specbot/criteria`` check of the job's head commit."""
     services, github = context.services, context.github
-    pull = github.pull(job.pull)
+    if job.pull_info is not None and not is_specbot_branch(job.pull_info.head_ref):
+        return _skipped(job)  # not specbot's pull request: no criteria, no GET to learn it
+    pull = github.pull(job.pull)  # fresh: its head may have moved on since the trigger
     if not is_specbot_branch(pull.head_ref) or pull.head_sha != job.head_sha:
         return _skipped(job)
     tested, tests, evidence = _run_tests(context, job, pull, f"{context.run_id}/criteria")

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from bot.config import RepoConfig
 from bot.evidence import CriterionEvidence
-from bot.ports import ReviewCommentInfo
+from bot.ports import PullInfo, ReviewCommentInfo
 from bot.pull_request import TestReport
 
 
@@ -37,6 +37,9 @@ class ReviewJob(RepoJob):
     conclusion: str = ""
     criteria_findings: dict[int, list[str]] = Field(default_factory=dict)
     config: RepoConfig | None = None  # .github/specbot.yml at the base, as the review read it
+    # The pull request as its trigger saw it (a payload, a GET already made): not read again.
+    pull_info: PullInfo | None = None
+    no_review_comments: bool = False  # the trigger saw none: no earlier findings to read
 
 
 class CriteriaResult(RepoJob):

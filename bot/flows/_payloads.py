@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from bot.ports import PullInfo
+
 
 def _text(value: Any) -> Any:
     return "" if value is None else value
@@ -97,8 +99,24 @@ class PullRequest(_Payload):
     state: Text = "open"
     title: Text = ""
     body: Text = ""
+    html_url: Text = ""
     head: Branch
     base: Branch
+    review_comments: int | None = None  # how many inline comments it has, when GitHub says
+
+    def info(self) -> PullInfo:
+        """The pull request as the ports describe it (no GET needed)."""
+        return PullInfo(
+            number=self.number,
+            title=self.title,
+            body=self.body,
+            head_ref=self.head.ref,
+            head_sha=self.head.sha,
+            base_ref=self.base.ref,
+            state=self.state,
+            html_url=self.html_url,
+            from_fork=self.from_fork,
+        )
 
     @property
     def from_fork(self) -> bool:

@@ -158,10 +158,18 @@ class RedactingGitHub:
         return self._inner.review_comments(number)
 
     def start_check_run(
-        self, sha: str, name: str, details_url: str | None, external_id: str | None = None
+        self,
+        sha: str,
+        name: str,
+        details_url: str | None,
+        external_id: str | None = None,
+        *,
+        look_first: bool = True,
     ) -> int:
         """As the wrapped port."""
-        return self._inner.start_check_run(sha, name, details_url, external_id)
+        return self._inner.start_check_run(
+            sha, name, details_url, external_id, look_first=look_first
+        )
 
     def git_credentials(self) -> tuple[str, str]:
         """As the wrapped port."""

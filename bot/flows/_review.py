@@ -30,7 +30,8 @@ from bot.flows._runs import (
 )
 from bot.flows._services import Services
 from bot.flows._tracking import upsert_tracking
-from bot.flows._transient import retry_transient
+from bot.flows._transient import first_try, retry_transient
+from bot.flows._trigger import sender_type
 from bot.orchestra import Pipeline, review_workflow_id
 from bot.ports import PullInfo, RepoGitHub
 from bot.review import (
@@ -86,7 +87,8 @@ def on_push(event: PullRequestEvent, context: RepoContext) -> None:
 
 
 def _job(event: PullRequestEvent, context: RepoContext) -> ReviewJob:
-    """The review of the event's head commit, with the configuration when it is the base's."""
+    """The review of the event's head commit, with what the payload already says: the pull
+    request, whether it has review comments, and the configuration when it is the base's."""
     pull = event.pull_request
     return ReviewJob(
         repo=context.repo,
@@ -94,14 +96,20 @@ def _job(event: PullRequestEvent, context: RepoContext) -> ReviewJob:
         pull=pull.number,
         head_sha=pull.head.sha,
         config=context.config if event.into_default_branch else None,
+        pull_info=pull.info(),
+        no_review_comments=pull.review_comments == 0,
     )
 
 
 def _review_a_writers_push(event: PullRequestEvent, context: RepoContext) -> None:
-    """``review.auto: collaborators``: a push by someone with write access, from a branch of
-    this repository (forks are reviewed only when a writer asks)."""
+    """``review.auto: collaborators``: a pull request from a branch of this repository (only
+    people with write access push one; forks are reviewed only when a writer asks). Bots only
+    where ``triggers.allow_bots`` names them; never specbot itself."""
     pull = event.pull_request
-    if pull.from_fork or not context.may_trigger(pull.number, reply=False):
+    sender = context.sender
+    if pull.from_fork or not sender or context.is_self():
+        return
+    if sender_type(context.event) == "Bot" and sender not in context.config.triggers.allow_bots:
         return
     run_id = review_workflow_id(context.repo, pull.number, pull.head.sha)
     if run_id not in context.services.runs.run_ids(run_id):
@@ -128,7 +136,7 @@ def on_rerun(event: CheckRunEvent, context: RepoContext) -> None:
         installation_id=context.installation_id,
         pull=number,
         head_sha=check.head_sha,
-    )
+    )  # not the pull request as read: its head may have moved past the commit re-run
     run_id = f"{review_workflow_id(context.repo, number, check.head_sha)}/rerun-{check.id}"
     start_review_run(context.services, job, run_id)
 
@@ -136,19 +144,23 @@ def on_rerun(event: CheckRunEvent, context: RepoContext) -> None:
 def _check(context: JobContext, job: ReviewJob) -> ReviewJob:
     """Open the check run, so the pull request shows the review at once."""
     url = context.services.run_url(context.run_id)
-    check_id = retry_transient(
-        lambda: context.github.start_check_run(
-            job.head_sha, CHECK_NAME, url, external_id=context.run_id
-        ),
-        "opening the check run",
-    )
+    is_first = first_try(context.stage)
+
+    def open_check() -> int:
+        # An earlier start of this stage, or a POST that failed after GitHub saved it, may have
+        # opened it already: look first then, and only then.
+        return context.github.start_check_run(
+            job.head_sha, CHECK_NAME, url, external_id=context.run_id, look_first=not is_first()
+        )
+
+    check_id = retry_transient(open_check, "opening the check run")
     return job.model_copy(update={"check_run_id": check_id})
 
 
 def _review(context: JobContext, job: ReviewJob) -> ReviewJob:
     """The reviewers on the pull request's diff; one review posted; the check completed."""
     services, github = context.services, context.github
-    pull = github.pull(job.pull)
+    pull = job.pull_info or github.pull(job.pull)
     config = job.config or services.repo_config(github, pull.base_ref)
     job = job.model_copy(update={"config": config})  # read once: the criteria stage reuses it
     own_pull = is_specbot_branch(pull.head_ref) and not pull.from_fork
@@ -160,11 +172,12 @@ def _review(context: JobContext, job: ReviewJob) -> ReviewJob:
     if context.cancelled():
         return _superseded(context, job)
     marker = REVIEW_MARKER.format(run_id=context.run_id)
+    is_first = first_try(context.stage)
 
     def post_once() -> int:
         # Posted before a crash, or by a POST that failed with a 5xx after GitHub saved it:
-        # look first, so the review is posted once.
-        found = github.find_own_review(job.pull, marker)
+        # look first (not on the stage's first start's first try), so it is posted once.
+        found = None if is_first() else github.find_own_review(job.pull, marker)
         if found is not None:
             return found
         return _post(services, github, job, result, files, own_pull, marker)
@@ -191,7 +204,7 @@ def _run_reviewers(
 ) -> ReviewResult:
     """The reviewers and analysers in a fresh checkout of the pull request's head."""
     services, github = context.services, context.github
-    comments = github.review_comments(job.pull)
+    comments = [] if job.no_review_comments else github.review_comments(job.pull)
     key = services.marker_key()
     earlier = posted_fingerprints([c.body for c in comments if c.author == github.bot_login], key)
     checkout = _checkout(context, job, pull)

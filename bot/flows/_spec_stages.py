@@ -262,10 +262,12 @@ def publish(tools: StageTools, run: SpecRun) -> SpecRun:
     )
     title = pull_title(run.issue, run.title)
     pull = github.find_open_pull(run.branch)
+    opened = pull is None
     if pull is None:
         pull = github.open_pull(run.branch, run.base, title, body)
     else:
         github.update_pull(pull.number, title, body)
+        pull = pull.model_copy(update={"title": title, "body": body})
     run = run.model_copy(update={"pull": pull.number, "pull_url": pull.html_url})
     run = run.with_link("pull request", pull.html_url)
     job = ReviewJob(
@@ -274,6 +276,8 @@ def publish(tools: StageTools, run: SpecRun) -> SpecRun:
         pull=pull.number,
         head_sha=head,
         config=tools.config,
+        pull_info=pull.model_copy(update={"head_sha": head}),
+        no_review_comments=opened,  # just opened: nobody has commented on its lines yet
     )
     run_id = review_workflow_id(run.repo, pull.number, head)
     if tools.config.flow_enabled("review"):

@@ -4,11 +4,13 @@ A POST that failed with a 5xx may still have happened on GitHub's side, so the a
 repeats one blindly. A flow repeats the whole step instead, and every step looks for its effect
 before writing (the tracking comment by its marker, the commit by its ``Specbot-Run`` trailer,
 the pull request by its head branch, the review by its marker, the check run by its external
-id), so a repeat never duplicates anything.
+id), so a repeat never duplicates anything. Only the first try of a stage's first start can
+know there is nothing to find (``first_try``), and skips the look-up.
 """
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -16,6 +18,7 @@ from typing import TypeVar
 import structlog
 
 from bot.adapters.github import is_transient_error
+from bot.orchestra import StageContext
 
 T = TypeVar("T")
 
@@ -23,6 +26,13 @@ T = TypeVar("T")
 RETRY_DELAYS: tuple[float, ...] = (1.0, 5.0, 20.0)
 
 log = structlog.get_logger("specbot.flows")
+
+
+def first_try(stage: StageContext) -> Callable[[], bool]:
+    """A check that is True once, at its first call, when the stage starts for the first time:
+    no earlier try can have left the effect its look-up would find."""
+    calls = itertools.count()
+    return lambda: stage.first_attempt and next(calls) == 0
 
 
 def retry_transient(call: Callable[[], T], what: str, delays: Sequence[float] = RETRY_DELAYS) -> T:

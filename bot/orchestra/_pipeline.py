@@ -38,6 +38,12 @@ class StageContext:
     index: int
     limiter: Callable[[str], object] | None = None
     emitter: Callable[[Event], object] | None = None
+    attempt: int = 0  # which start of this stage in this run (1: the first); 0: not counted
+
+    @property
+    def first_attempt(self) -> bool:
+        """True only when no earlier start of this stage can have left an effect behind."""
+        return self.attempt == 1
 
     def throttle(self, name: str) -> None:
         """Wait until the shared budget ``name`` (``model``, ``github``) allows one more call."""

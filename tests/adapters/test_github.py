@@ -10,7 +10,7 @@ import pytest
 from github import Auth
 
 from bot.adapters.git import GitWorkspaces
-from bot.adapters.github import PyGithubRepo, make_client
+from bot.adapters.github import PyGithubRepo, make_client, web_url
 from bot.localhub import RunningHub
 from bot.ports import GitIdentity
 from bot.review import (
@@ -225,3 +225,18 @@ def test_a_write_waits_for_the_reset_when_no_request_is_left(
     assert time.monotonic() - started >= 1.0
     posts = [r for r in hub.requests() if r["method"] == "POST" and r["path"].endswith("/comments")]
     assert [r["status"] for r in posts] == [201]
+
+
+@pytest.mark.parametrize(
+    ("api", "web"),
+    [
+        ("https://api.github.com", "https://github.com"),
+        ("https://api.github.com/", "https://github.com"),
+        ("https://ghe.example.com/api/v3", "https://ghe.example.com"),
+        ("http://127.0.0.1:8080/api/v3/", "http://127.0.0.1:8080"),
+        ("https://api.acme.ghe.com", "https://acme.ghe.com"),
+        ("https://user:secret@ghe.example.com/api/v3?x=1", "https://ghe.example.com"),
+    ],
+)
+def test_the_clone_url_follows_from_the_api_url_without_a_request(api: str, web: str) -> None:
+    assert web_url(api) == web

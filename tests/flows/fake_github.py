@@ -176,7 +176,13 @@ class FakeGitHub:
         self._record("reply_to_review_comment", number, comment_id, body)
 
     def start_check_run(
-        self, sha: str, name: str, details_url: str | None, external_id: str | None = None
+        self,
+        sha: str,
+        name: str,
+        details_url: str | None,
+        external_id: str | None = None,
+        *,
+        look_first: bool = True,
     ) -> int:
         self._record("start_check_run", sha, name, details_url, external_id)
         return self._new_id()

@@ -194,3 +194,49 @@ def test_a_worker_killed_in_the_implementer_resumes_without_duplicates(
     assert turns.count("implement-slow") == 1 and turns.count("implement-code") == 1, turns
     eyes = [r for r in hub.state()["reactions"].values() if r["number"] == issue]
     assert len(eyes) == 1
+
+
+def test_a_worker_killed_after_posting_its_review_posts_no_second_one(
+    tmp_path: Path, app_key_pem: Path
+) -> None:
+    """SIGKILLed after the review was posted but before its stage was recorded (GitHub holds
+    the check run's completion): the first start of a stage skips the look-up for an earlier
+    effect, the second start looks, so the restarted App completes the check run and the pull
+    request still has one review."""
+    from github import Auth, Github
+
+    hub = start_localhub(seed(tmp_path, app_key_pem))
+    model = start_scripted_model(implement_script())
+    environment = _environment(hub, model, tmp_path, app_key_pem)
+    port = _free_port()
+    app = App(environment, port, tmp_path / "serve.log")
+    try:
+        hub.set_app_webhook(APP_ID, f"{app.url}/webhook", WEBHOOK_SECRET)
+        hub.add_fault({"pattern": "PATCH /api/v3/repos/*/check-runs/*", "latency_ms": 60_000})
+        issue = hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")["number"]
+        hub.label(REPO, issue, ["spec"], as_user="alice")
+        gh = Github(base_url=hub.api_url, auth=Auth.Token("ghp_alice"), seconds_between_writes=0)
+        repo = gh.get_repo(REPO)
+        pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
+        wait_for(lambda: list(pull.get_reviews()), timeout=120, what="the review")
+        app.kill()
+        hub.clear_faults()
+
+        app = App(environment, port, tmp_path / "serve.log")
+        commit = repo.get_commit(pull.head.sha)
+        wait_for(
+            lambda: any(
+                c.status == "completed" for c in commit.get_check_runs(check_name="specbot/review")
+            ),
+            timeout=120,
+            what="the review's check run to complete",
+        )
+        assert app.stop() == 0
+        checks = [c.status for c in commit.get_check_runs(check_name="specbot/review")]
+        reviews = list(pull.get_reviews())
+    finally:
+        app.kill()
+        model.stop()
+        hub.stop()
+    assert checks == ["completed"]
+    assert len(reviews) == 1, [r.id for r in reviews]

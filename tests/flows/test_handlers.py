@@ -336,24 +336,35 @@ def test_review_auto_collaborators_reviews_a_writers_push(
     services: Services, github: FakeGitHub, runs: FakeRuns
 ) -> None:
     github.files[CONFIG] = "review:\n  auto: collaborators\n"
-    _deliver(services, "pull_request", _opened("feature/sizes"))
+    payload = _opened("feature/sizes")
+    payload_comments = payload["pull_request"]["review_comments"]
+    _deliver(services, "pull_request", payload)
     [started] = runs.started
     assert started.pipeline == "review"
     assert started.workflow_id == f"review:{REPO}#9@{'a' * 40}"
-    # the base is the default branch: the review gets the configuration read here
+    # the base is the default branch: the review gets the configuration read here, and the
+    # pull request as the payload has it (no comments yet on an opened one)
     assert started.data["config"]["review"]["auto"] == "collaborators"
-    assert github.writes == []
+    assert started.data["pull_info"]["head_ref"] == "feature/sizes"
+    assert started.data["no_review_comments"] is (payload_comments == 0)
+    assert github.calls == [("read_file", (CONFIG, None))], "nothing else is asked"
 
 
-def test_review_auto_collaborators_skips_readers_and_forks_quietly(
+def test_review_auto_collaborators_skips_bots_and_forks_quietly(
     services: Services, github: FakeGitHub, runs: FakeRuns
 ) -> None:
+    """Only a writer can push a branch of the repository, so no permission is asked; a bot's
+    pull request needs ``triggers.allow_bots``, a fork's a writer's request."""
     github.files[CONFIG] = "review:\n  auto: collaborators\n"
-    payload = _opened("feature/sizes")
-    payload["sender"]["login"] = "bob"
+    payload = _opened("deps/bump")
+    payload["sender"].update(login="renovate[bot]", type="Bot")
     _deliver(services, "pull_request", payload)
     _deliver(services, "pull_request", _opened("feature/sizes", fork=True))
     assert runs.started == [] and github.writes == []
+    assert github.called("permission") == []
+    github.files[CONFIG] += "triggers:\n  allow_bots: ['renovate[bot]']\n"
+    _deliver(services, "pull_request", payload)
+    assert [s.pipeline for s in runs.started] == ["review"]
 
 
 def test_review_auto_request_leaves_even_specbots_push_to_a_person(

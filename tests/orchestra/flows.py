@@ -67,6 +67,8 @@ def _enter(context: StageContext) -> Ledger:
     ledger.record(
         "attempt", f"{context.run_id}:{context.stage}", os.environ.get("SPECBOT_EXECUTOR_ID", "")
     )
+    if context.first_attempt:  # what the engine says, checked against the ledger's count
+        ledger.record("first", f"{context.run_id}:{context.stage}")
     first = ledger.count("attempt", f"{context.run_id}:{context.stage}") == 1
     if os.environ.get("SPECBOT_TEST_BLOCK") == "1" and first:
         time.sleep(120)

@@ -40,3 +40,5 @@ def test_killed_in_each_stage_in_turn_every_effect_happens_once(
     for stage in STAGES:
         assert ledger.count("effect", f"crash-run:{stage}") == 1, stage
         assert ledger.count("attempt", f"crash-run:{stage}") == 2, stage
+        # only the first start was told it was first: the one after the crash looked
+        assert ledger.count("first", f"crash-run:{stage}") == 1, stage

@@ -20,6 +20,7 @@ from dbos._error import DBOSAwaitedWorkflowCancelledError, DBOSWorkflowCancelled
 from pydantic import BaseModel
 
 from bot.adapters.durable import _runtime
+from bot.adapters.durable._attempts import StageAttempts
 from bot.adapters.durable._bus import EventBus
 from bot.adapters.durable._coordinators import REGISTRY_EVENT, coordinator_workflow
 from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
@@ -77,6 +78,7 @@ class Engine:
         self._tables = create_engine(settings.database_url)
         self.events = EventLog(self._tables)
         self.roster = WorkerRoster(self._tables)
+        self.attempts = StageAttempts(self._tables)
         self.rates = RateGate(
             self._tables,
             {name: (rate.limit, rate.period_seconds) for name, rate in catalog.rate_limits.items()},

@@ -39,6 +39,7 @@ def _run_stage(pipeline_name: str, index: int, run_id: str, data: JsonObject) ->
         index=index,
         limiter=engine.throttle,
         emitter=engine.publish,
+        attempt=engine.attempts.begin(run_id, index),
     )
     return stage.execute(context, data)
 
