@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from bot.commands import mentions
+from bot.config import RepoConfig
 from bot.flows._context import FlowRouter, JobContext, RepoContext, job_stage, on_repository
 from bot.flows._jobs import FollowUpJob, Thread, review_threads, thread_text
 from bot.flows._payloads import PullRequestReviewEvent, ReviewCommentEvent
@@ -115,11 +116,13 @@ def _work(context: JobContext, job: FollowUpJob) -> FollowUpJob:
         job.repo, context.run_id, pull.head_ref, pull.base_ref, github.clone_url()
     )
     exclude_caches(checkout)
-    team = services.team()
+    config = job.config or services.repo_config(github, pull.base_ref)
+    # the repository's agents: settings (model, thinking, limits) apply to this round's agent
+    team = services.team(run_id=context.run_id, config=config)
     try:
         if job.question_from is not None:
             return _answer(github, team, checkout, job, pull.title)
-        return _round(services, github, team, checkout, job, context.run_id, pull)
+        return _round(services, github, team, checkout, job, context.run_id, pull, config)
     finally:
         workspaces.remove(checkout)
 
@@ -148,6 +151,7 @@ def _round(
     job: FollowUpJob,
     run_id: str,
     pull: PullInfo,
+    config: RepoConfig,
 ) -> FollowUpJob:
     workspaces = services.workspaces
     trailer = f"Specbot-Run: {run_id}"
@@ -156,7 +160,6 @@ def _round(
     )
     summary = ""
     if commit is None:
-        config = job.config or services.repo_config(github, pull.base_ref)
         commands, _environment = services.set_up(
             checkout, job.repo, config.workspace, f"{job.pull}-{job.round}"
         )

@@ -60,8 +60,10 @@ def followup_turns() -> list[dict[str, Any]]:
 def test_swarm_findings_start_one_round_that_fixes_and_replies(
     tmp_path: Path, app_key_pem: Path
 ) -> None:
-    """A major finding -> a follow-up commit, a reply in its thread, and a clean second review."""
-    with start(tmp_path, app_key_pem, implement_script(followup_turns())) as stack:
+    """A major finding -> a follow-up commit, a reply in its thread, and a clean second review;
+    the repository's model for the implementer serves the round too."""
+    config = "agents:\n  implementer:\n    model: claude-implementer-of-widgets\n"
+    with start(tmp_path, app_key_pem, implement_script(followup_turns()), config) as stack:
         issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
         stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
         repo = alice_repo(stack)
@@ -99,3 +101,10 @@ def test_swarm_findings_start_one_round_that_fixes_and_replies(
             repo.get_commit(commits[0].sha).get_check_runs(check_name="specbot/review")
         )
         assert [c.conclusion for c in first_checks] == ["failure"]
+        models = {
+            entry.turn: entry.body["model"]
+            for entry in stack.model.log.entries(path="/v1/messages")
+        }
+        assert models["follow-up-edit"] == "claude-implementer-of-widgets"
+        assert models["implement-code"] == "claude-implementer-of-widgets"
+        assert models["plan"] != "claude-implementer-of-widgets"
