@@ -19,7 +19,7 @@ from bot.flows._runs import CRITERIA_ONLY_SUFFIX, start_review_run
 from bot.flows._stage import StageTools
 from bot.flows._state import SpecRun
 from bot.orchestra import review_workflow_id
-from bot.ports import StatusState, bot_identity
+from bot.ports import PullInfo, StatusState, bot_identity
 from bot.posted import inert_line, inert_plain, inert_text
 from bot.pull_request import pull_title, render_pull_body
 from bot.spec import Verdict, lint, render_markdown
@@ -231,6 +231,26 @@ def _commit_message(run: SpecRun) -> str:
     return "\n".join(lines)
 
 
+def _start_review(tools: StageTools, run: SpecRun, pull: PullInfo, opened: bool) -> str:
+    """Have the pull request's head commit reviewed (or only its criteria checked, where
+    reviews are off); the next step, in words for the tracking comment."""
+    job = ReviewJob(
+        repo=run.repo,
+        installation_id=run.installation_id,
+        pull=pull.number,
+        head_sha=pull.head_sha,
+        config=tools.config,
+        pull_info=pull,
+        no_review_comments=opened,  # just opened: nobody has commented on its lines yet
+    )
+    run_id = review_workflow_id(run.repo, pull.number, pull.head_sha)
+    if not tools.config.flow_enabled("review"):  # the criteria check follows every head commit
+        start_review_run(tools.services, job, f"{run_id}{CRITERIA_ONLY_SUFFIX}", "criteria")
+        return "Reviews are turned off here: it is ready for a person's review."
+    start_review_run(tools.services, job, run_id)
+    return "The reviewer swarm reviews it now; its findings come back here."
+
+
 def publish(tools: StageTools, run: SpecRun) -> SpecRun:
     """Commit and push the change to the issue's branch, then open or update its pull request."""
     if not run.patch.strip():
@@ -270,22 +290,7 @@ def publish(tools: StageTools, run: SpecRun) -> SpecRun:
         pull = pull.model_copy(update={"title": title, "body": body})
     run = run.model_copy(update={"pull": pull.number, "pull_url": pull.html_url})
     run = run.with_link("pull request", pull.html_url)
-    job = ReviewJob(
-        repo=run.repo,
-        installation_id=run.installation_id,
-        pull=pull.number,
-        head_sha=head,
-        config=tools.config,
-        pull_info=pull.model_copy(update={"head_sha": head}),
-        no_review_comments=opened,  # just opened: nobody has commented on its lines yet
-    )
-    run_id = review_workflow_id(run.repo, pull.number, head)
-    if tools.config.flow_enabled("review"):
-        start_review_run(tools.services, job, run_id)
-        next_step = "The reviewer swarm reviews it now; its findings come back here."
-    else:  # the criteria check still follows every head commit
-        start_review_run(tools.services, job, f"{run_id}{CRITERIA_ONLY_SUFFIX}", "criteria")
-        next_step = "Reviews are turned off here: it is ready for a person's review."
+    next_step = _start_review(tools, run, pull.model_copy(update={"head_sha": head}), opened)
     met = sum(1 for item in run.evidence if item.status == "met")
     run = run.model_copy(
         update={

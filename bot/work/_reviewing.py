@@ -156,6 +156,29 @@ def review_changes(
         context = _context(spec, render_batch(batch))
         task = _reviewer_task(pull, title, note, earlier)
         jobs.extend((name, task, context) for name in reviewers)
+    outcomes, analysed = _run_members(team, checkout, files, jobs, with_analysers)
+    reports, notes = _collect(outcomes, analysed)
+    notes += [ReviewerNote(member=name, status="not run: no spec", findings=0) for name in skipped]
+    merged = merge_findings(reports, already_posted)
+    event = decide(merged, policy)
+    not_reviewed = tuple(f"{item.path} ({item.reason})" for item in split.not_reviewed)
+    return ReviewResult(
+        findings=tuple(merged),
+        event=event,
+        members=tuple(notes),
+        not_reviewed=not_reviewed,
+        summary=_summary(merged, event, notes),
+    )
+
+
+def _run_members(
+    team: Team,
+    checkout: Path,
+    files: Sequence[FileDiff],
+    jobs: Sequence[tuple[str, str, str]],
+    with_analysers: bool,
+) -> tuple[list[tuple[str, AgentOutcome | BaseException]], list[AnalyserOutcome]]:
+    """Every (reviewer, task, shared context) job in parallel, the analysers meanwhile."""
     outcomes: list[tuple[str, AgentOutcome | BaseException]] = []
     primers = {context: CachePrimer() for _, _, context in jobs}
     leaders: dict[str, int] = {}  # each shared context's first job primes its cache entry
@@ -184,18 +207,7 @@ def review_changes(
                 outcomes.append((name, future.result()))
             except Exception as exc:  # one member failing must not sink the swarm
                 outcomes.append((name, exc))
-    reports, notes = _collect(outcomes, analysed)
-    notes += [ReviewerNote(member=name, status="not run: no spec", findings=0) for name in skipped]
-    merged = merge_findings(reports, already_posted)
-    event = decide(merged, policy)
-    not_reviewed = tuple(f"{item.path} ({item.reason})" for item in split.not_reviewed)
-    return ReviewResult(
-        findings=tuple(merged),
-        event=event,
-        members=tuple(notes),
-        not_reviewed=not_reviewed,
-        summary=_summary(merged, event, notes),
-    )
+    return outcomes, analysed
 
 
 def _analyse(checkout: Path, files: Sequence[FileDiff], isolate: bool) -> list[AnalyserOutcome]:

@@ -46,16 +46,20 @@ def runs() -> FakeRuns:
     return FakeRuns()
 
 
-@pytest.fixture
-def services(tmp_path: Path, github: FakeGitHub, runs: FakeRuns) -> Iterator[Services]:
-    settings = Settings.model_validate({"SPECBOT_DATA_DIR": str(tmp_path)})
-    made = Services(
-        settings=settings,
+def _services(tmp_path: Path, github: FakeGitHub, runs: FakeRuns, **settings: str) -> Services:
+    """Services over the fakes, with ``settings`` (environment names) on top."""
+    return Services(
+        settings=Settings.model_validate({"SPECBOT_DATA_DIR": str(tmp_path), **settings}),
         repo_for=lambda repo, installation: github,
         runs=runs,
         call_model=_refuse_model,
         workspaces=GitWorkspaces(tmp_path / "work"),
     )
+
+
+@pytest.fixture
+def services(tmp_path: Path, github: FakeGitHub, runs: FakeRuns) -> Iterator[Services]:
+    made = _services(tmp_path, github, runs)
     yield made
     made.close()
 
@@ -417,16 +421,7 @@ def test_follow_up_rounds_turned_off(
 
 
 def test_a_flows_time_box_caps_the_runs_time(tmp_path: Path, github: FakeGitHub) -> None:
-    settings = Settings.model_validate(
-        {"SPECBOT_DATA_DIR": str(tmp_path), "SPECBOT_RUN_MAX_SECONDS": "300"}
-    )
-    services = Services(
-        settings=settings,
-        repo_for=lambda repo, installation: github,
-        runs=FakeRuns(),
-        call_model=_refuse_model,
-        workspaces=GitWorkspaces(tmp_path / "work"),
-    )
+    services = _services(tmp_path, github, FakeRuns(), SPECBOT_RUN_MAX_SECONDS="300")
     assert services.team(time_box_seconds=60).budget.max_seconds == 60
     assert services.team(time_box_seconds=900).budget.max_seconds == 300
     assert services.team().budget.max_seconds == 300
