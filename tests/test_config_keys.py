@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import RepoConfig
 from bot.config_keys import IN_FORCE, REMOVABLE, is_in_force, keys_without_effect
-from tests.conftest import RunSpecbot
+from tests.conftest import ROOT, RunSpecbot
 
 
 def _resolves(data: Any, parts: list[str]) -> bool:
@@ -74,3 +74,14 @@ def test_config_check_names_keys_without_effect_on_their_lines(
         f"{path}:8: max_escalation_depth: has no effect yet (accepted, but nothing reads it)",
         f"{path}: ok",
     ]
+
+
+def test_the_example_configurations_are_valid_and_wholly_in_force(
+    run_specbot: RunSpecbot,
+) -> None:
+    """Every ``docs/examples/specbot-*.yml`` passes the check with no key left without effect."""
+    examples = sorted(ROOT.joinpath("docs", "examples").glob("specbot-*.yml"))
+    assert examples, "the examples were found"
+    for path in examples:
+        result = run_specbot("config", "check", str(path))
+        assert (result.returncode, result.stdout) == (0, f"{path}: ok\n"), result.stdout
