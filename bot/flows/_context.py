@@ -105,10 +105,9 @@ class RepoContext:
         """True when specbot itself caused the delivery."""
         return is_self(self.event, self.github)
 
-    def may_trigger(self, issue: int, *, reply: bool = True) -> bool:
-        """Whether the sender may start work here; a refused person is told once on ``issue``
-        (unless ``reply`` is False)."""
-        return may_trigger(self.event, self.github, self.config, issue, reply=reply)
+    def may_trigger(self, issue: int) -> bool:
+        """Whether the sender may start work here; a refused person is told once on ``issue``."""
+        return may_trigger(self.event, self.github, self.config, issue)
 
 
 RepoHandler = Callable[[PayloadT, RepoContext], None]
@@ -164,7 +163,7 @@ class JobContext:
 
     def cancelled(self) -> bool:
         """True once a newer run or a person cancelled this one."""
-        return self.services.runs.status(self.stage.run_id) == "CANCELLED"
+        return self.services.cancelled(self.stage.run_id)
 
 
 def job_stage(

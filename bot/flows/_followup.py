@@ -15,7 +15,7 @@ from bot.commands import mentions
 from bot.config import RepoConfig
 from bot.flows._context import FlowRouter, JobContext, RepoContext, job_stage, on_repository
 from bot.flows._jobs import FollowUpJob, Thread, review_threads, thread_text
-from bot.flows._payloads import PullRequestReviewEvent, ReviewCommentEvent
+from bot.flows._payloads import PullRequest, PullRequestReviewEvent, ReviewCommentEvent
 from bot.flows._runs import rounds_so_far, spec_for_pull, start_followup_run
 from bot.flows._services import Services
 from bot.orchestra import Pipeline
@@ -37,20 +37,26 @@ router: FlowRouter = Router()
 _QUESTION = re.compile(r"\?\s*$|^\s*(why|what|how|when|where|which|who|is|are|does|do|can)\b", re.I)
 
 
+def _may_follow_up(pull: PullRequest, context: RepoContext) -> bool:
+    """Whether a person's review or mention may start a round here (a refused person is told
+    once): never on a fork's branch, which specbot cannot push to, nor where rounds are off."""
+    if pull.from_fork:
+        context.log.info("no follow-up: a pull request from a fork", pull=pull.number)
+        return False
+    if not context.may_trigger(pull.number):
+        return False
+    if not context.config.flow_enabled("follow-up"):
+        context.log.info("no follow-up: follow-up rounds are turned off here", pull=pull.number)
+        return False
+    return True
+
+
 @router.register("pull_request_review", action="submitted")
 @on_repository(PullRequestReviewEvent)
 def on_review(event: PullRequestReviewEvent, context: RepoContext) -> None:
     """A person's review requesting changes starts a round with its threads."""
     review, pull = event.review, event.pull_request
-    if review.state.lower() != "changes_requested":
-        return
-    if pull.from_fork:  # specbot never pushes to, nor runs rounds on, a fork's branch
-        context.log.info("no follow-up: a pull request from a fork", pull=pull.number)
-        return
-    if not context.may_trigger(pull.number):
-        return
-    if not context.config.flow_enabled("follow-up"):
-        context.log.info("no follow-up: follow-up rounds are turned off here", pull=pull.number)
+    if review.state.lower() != "changes_requested" or not _may_follow_up(pull, context):
         return
     threads = review_threads(context.github.review_comments(pull.number), review.id)
     if review.body.strip():
@@ -74,13 +80,7 @@ def on_mention(event: ReviewCommentEvent, context: RepoContext) -> None:
     name = context.github.bot_login.removesuffix("[bot]")
     if context.is_self() or not mentions(comment.body, name):
         return
-    if pull.from_fork:
-        context.log.info("no follow-up: a pull request from a fork", pull=pull.number)
-        return
-    if not context.may_trigger(pull.number):
-        return
-    if not context.config.flow_enabled("follow-up"):
-        context.log.info("no follow-up: follow-up rounds are turned off here", pull=pull.number)
+    if not _may_follow_up(pull, context):
         return
     root = comment.in_reply_to_id or comment.id
     earlier = [c for c in context.github.review_comments(pull.number) if c.id != comment.id]

@@ -116,9 +116,13 @@ class Services:
         """What is redacted from tool output and from everything posted."""
         return tuple(self.settings.secret_values())
 
+    def cancelled(self, run_id: str) -> bool:
+        """True once a newer run or a person cancelled the run."""
+        return self.runs.status(run_id) == "CANCELLED"
+
     def _unless_cancelled(self, run_id: str) -> ModelCall:
         def call(request: ModelRequest) -> ModelResponse:
-            if self.runs.status(run_id) == "CANCELLED":
+            if self.cancelled(run_id):
                 raise WorkError("the run was cancelled")
             return self.call_model(request)
 

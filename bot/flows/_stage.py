@@ -51,7 +51,7 @@ class StageTools:
     def track(self, run: SpecRun) -> SpecRun:
         """Write the run's state into the tracking comment now (not once it was cancelled:
         a newer run, or the person who cancelled it, owns the comment then)."""
-        if self.services.runs.status(run.run_id) == "CANCELLED":
+        if self.services.cancelled(run.run_id):
             return run
         return report(self.github, run)
 

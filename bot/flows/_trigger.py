@@ -31,11 +31,8 @@ def is_self(event: Event, github: RepoGitHub) -> bool:
     return (event.sender_login or "").lower() == github.bot_login.lower()
 
 
-def may_trigger(
-    event: Event, github: RepoGitHub, config: RepoConfig, issue: int, *, reply: bool = True
-) -> bool:
-    """Whether the delivery's sender may start work; replies once to a refused human (unless
-    ``reply`` is False: work nobody asked for, such as an automatic review)."""
+def may_trigger(event: Event, github: RepoGitHub, config: RepoConfig, issue: int) -> bool:
+    """Whether the delivery's sender may start work; replies once to a refused human."""
     login = event.sender_login
     if not login or is_self(event, github):
         return False
@@ -48,7 +45,7 @@ def may_trigger(
     if permission in WRITE_PERMISSIONS:
         return True
     log.info("refused: no write access", sender=login, permission=permission)
-    if reply and config.triggers.reply_to_unauthorised:
+    if config.triggers.reply_to_unauthorised:
         _reply_once(github, issue, login)
     return False
 

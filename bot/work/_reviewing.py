@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.agents import AgentOutcome, ModelCall, ModelRequest, ModelResponse
 from bot.analysers import AnalyserOutcome, AnalyserStatus, default_analysers, run_analysers
+from bot.criteria import TIED_REVIEWER
 from bot.ports import FileDiff
 from bot.review import (
     MergedFinding,
@@ -35,7 +36,7 @@ from bot.work._spec import SpecText
 from bot.work._team import Team
 from bot.work._texts import task_text
 
-SPEC_REVIEWER = "spec-conformance"  # reviews the change against its spec
+SPEC_REVIEWER = TIED_REVIEWER  # spec-conformance: reviews the change against its spec
 DEFAULT_REVIEW_BUDGET = 60_000  # tokens of diff per batch: leaves room for files read
 DEFAULT_MAX_BATCHES = 4
 PRIMER_TIMEOUT = 120.0  # seconds the other reviewers wait for the first one's first response
