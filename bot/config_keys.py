@@ -27,6 +27,8 @@ IN_FORCE: tuple[str, ...] = (
     "flows.review.enabled",
     "flows.review.agents",
     "flows.review.time_box_seconds",
+    "flows.review.consensus",
+    "flows.review.max_iterations",
     "flows.follow-up.enabled",
     "flows.follow-up.max_rounds",
 )

@@ -33,7 +33,7 @@ def test_every_key_in_force_is_a_key_of_the_schema(pattern: str) -> None:
 def test_the_defaults_set_keys_nothing_reads_and_the_check_names_them() -> None:
     """The default team describes more than the flows read: the list says exactly what."""
     unread = {".".join(key) for key in keys_without_effect(RepoConfig().model_dump())}
-    assert "flows.review.consensus" in unread and "agents.lead.authority" in unread
+    assert "flows.review.gates" in unread and "agents.lead.authority" in unread
     assert "max_escalation_depth" in unread
     assert not any(is_in_force(tuple(key.split("."))) for key in unread)
 
@@ -47,8 +47,8 @@ def test_the_defaults_set_keys_nothing_reads_and_the_check_names_them() -> None:
         ({"agents": {"style": {"role": "x", "model": "m"}}}, [("agents", "style", "role")]),
         ({"flows": {"review": None, "follow-up": {"enabled": False}}}, []),
         (
-            {"flows": {"review": {"consensus": [], "agents": ["style"]}}},
-            [("flows", "review", "consensus")],
+            {"flows": {"review": {"consensus": [], "gates": [], "agents": ["style"]}}},
+            [("flows", "review", "gates")],
         ),
         ({"flows": {"nightly": {"pattern": "events"}}}, [("flows", "nightly")]),
         ({"flows": {"implement": {"gates": []}}}, [("flows", "implement", "gates")]),
@@ -64,13 +64,13 @@ def test_config_check_names_keys_without_effect_on_their_lines(
     path = tmp_path / "specbot.yml"
     path.write_text(
         "review:\n  auto: collaborators\nflows:\n  review:\n    enabled: true\n"
-        "    consensus:\n      - kind: majority\nmax_escalation_depth: 2\n",
+        "    gates:\n      - check: tests_pass\nmax_escalation_depth: 2\n",
         encoding="utf-8",
     )
     result = run_specbot("config", "check", str(path))
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
-        f"{path}:6: flows.review.consensus: has no effect yet (accepted, but nothing reads it)",
+        f"{path}:6: flows.review.gates: has no effect yet (accepted, but nothing reads it)",
         f"{path}:8: max_escalation_depth: has no effect yet (accepted, but nothing reads it)",
         f"{path}: ok",
     ]

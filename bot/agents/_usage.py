@@ -7,7 +7,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from typing import Literal
 
@@ -118,11 +118,27 @@ class CallRecord(BaseModel):
 class UsageLedger:
     """Thread-safe totals of every call in a run, by agent and overall."""
 
-    def __init__(self, prices: PriceTable) -> None:
+    def __init__(self, prices: PriceTable, *, parent: UsageLedger | None = None) -> None:
         self.prices = prices
         self._calls: list[CallRecord] = []
         self._unpriced: set[str] = set()
         self._lock = threading.Lock()
+        self._parent = parent
+
+    def branch(self) -> UsageLedger:
+        """A ledger of one member's calls that records each of them here too."""
+        return UsageLedger(self.prices, parent=self)
+
+    def restore(self, records: Iterable[CallRecord]) -> None:
+        """Account calls made (and paid for) by an earlier start of the run."""
+        for record in records:
+            self._add(record)
+
+    def _add(self, record: CallRecord) -> None:
+        with self._lock:
+            self._calls.append(record)
+        if self._parent is not None:
+            self._parent._add(record)
 
     def record(self, agent: str, model: str, usage: Usage) -> CallRecord:
         """Account one call and return its record with its cost.
@@ -138,8 +154,7 @@ class UsageLedger:
         entry = CallRecord(
             agent=agent, model=model, usage=usage, cost_usd=price.cost(usage), priced=known
         )
-        with self._lock:
-            self._calls.append(entry)
+        self._add(entry)
         return entry
 
     def _warn_once(self, model: str) -> None:

@@ -45,7 +45,7 @@ from bot.review import (
     render_earlier,
 )
 from bot.routing import Router
-from bot.work import ProjectFacts, ReviewResult, Team, review_changes
+from bot.work import ProjectFacts, ReviewResult, SwarmRounds, Team, review_changes
 
 router: FlowRouter = Router()
 CHECK_NAME = "specbot/review"
@@ -211,6 +211,7 @@ def _run_reviewers(
     try:
         reviewers = config.flows["review"].agents if "review" in config.flows else []
         spec = spec_for_pull(services, github, job.repo, pull.head_ref) if own_pull else None
+        stage = context.stage
         return review_changes(
             team,
             checkout,
@@ -222,9 +223,21 @@ def _run_reviewers(
             policy=config.review,
             already_posted=earlier,
             earlier=render_earlier(earlier_findings(comments, github.bot_login, key)),
+            rounds=swarm_rounds(config),
+            checkpoints=stage.members,
+            record=lambda kind, payload, seq: stage.emit(kind, payload, seq=seq),
         )
     finally:
         services.workspaces.remove(checkout)
+
+
+def swarm_rounds(config: RepoConfig) -> SwarmRounds:
+    """The review flow's consensus rules, round limit and time box, as configured."""
+    flow = config.flows.get("review")
+    if flow is None:
+        return SwarmRounds()
+    rules = tuple(flow.consensus) or SwarmRounds().rules
+    return SwarmRounds(rules, flow.max_iterations, flow.time_box_seconds)
 
 
 def _checkout(context: JobContext, job: ReviewJob, pull: PullInfo) -> Path:

@@ -1,10 +1,11 @@
 """The five orchestration patterns as small building blocks (pure: no I/O, no engine imports).
 
-Pipeline, swarm, hub-and-spoke coordinator, hierarchy and events are declared here as data and
-plain functions; ``bot.adapters.durable`` runs them as durable workflows.
+Pipeline, swarm (blackboard and consensus rules), hub-and-spoke coordinator, hierarchy and
+events are declared here as data and plain functions; ``bot.adapters.durable`` runs them as
+durable workflows (the review runs the swarm's members as checkpointed members of its stage).
 """
 
-from bot.orchestra._builders import FlowConfigError, build_pipeline, build_swarm
+from bot.orchestra._builders import FlowConfigError, build_pipeline
 from bot.orchestra._catalog import Catalog, UnknownPatternError
 from bot.orchestra._contracts import NO_RETRY, JsonObject, RetryPolicy, dump_json
 from bot.orchestra._coordinator import (
@@ -42,6 +43,8 @@ from bot.orchestra._ids import (
 from bot.orchestra._pipeline import (
     ContractError,
     DeadLetter,
+    InMemoryCheckpoints,
+    MemberCheckpoints,
     Pipeline,
     Stage,
     StageContext,
@@ -55,27 +58,16 @@ from bot.orchestra._queues import (
     default_rate_limits,
 )
 from bot.orchestra._swarm import (
-    AgentFunction,
-    AgentReport,
-    AgentView,
     Blackboard,
     ConsensusRule,
     ConsensusState,
     Contribution,
-    Finding,
-    MergedFinding,
-    Swarm,
-    SwarmAgent,
     decide_consensus,
-    deduplicate,
-    synthesize_findings,
+    out_of_rounds,
 )
 
 __all__ = [
     "NO_RETRY",
-    "AgentFunction",
-    "AgentReport",
-    "AgentView",
     "Assignment",
     "AuthorityError",
     "BackpressureError",
@@ -89,11 +81,11 @@ __all__ = [
     "DeadLetter",
     "EscalationLimitError",
     "Event",
-    "Finding",
     "FlowConfigError",
+    "InMemoryCheckpoints",
+    "MemberCheckpoints",
     "Hierarchy",
     "JsonObject",
-    "MergedFinding",
     "Pipeline",
     "QueueSpec",
     "RateLimit",
@@ -105,8 +97,6 @@ __all__ = [
     "StormError",
     "StormLimits",
     "Subscription",
-    "Swarm",
-    "SwarmAgent",
     "TaskMessage",
     "TaskPayload",
     "TaskRecord",
@@ -115,19 +105,17 @@ __all__ = [
     "UnknownPatternError",
     "body_sha",
     "build_pipeline",
-    "build_swarm",
     "check_pattern",
     "collect_outputs",
     "decide_consensus",
-    "deduplicate",
     "default_queues",
     "default_rate_limits",
     "delivery_workflow_id",
     "dump_json",
     "issue_partition",
     "matches",
+    "out_of_rounds",
     "review_prefix",
     "review_workflow_id",
     "spec_workflow_id",
-    "synthesize_findings",
 ]

@@ -5,11 +5,10 @@ does."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from bot.orchestra._pipeline import Pipeline, Stage
-from bot.orchestra._swarm import AgentFunction, ConsensusRule, Swarm, SwarmAgent
-from bot.orchestra.config import AgentConfig, FlowConfig, TeamConfig
+from bot.orchestra.config import FlowConfig, TeamConfig
 
 
 class FlowConfigError(ValueError):
@@ -27,25 +26,6 @@ def build_pipeline(
         raise FlowConfigError(f"flow {flow_name!r}: no stage for agents {', '.join(missing)}")
     chosen = [dataclasses.replace(stages[agent], retry=flow.retry) for agent in flow.agents]
     return Pipeline(flow_name, chosen, queue=queue)
-
-
-def build_swarm(
-    team: TeamConfig,
-    flow_name: str,
-    make_agent: Callable[[str, AgentConfig], AgentFunction],
-) -> Swarm:
-    """The swarm of ``flow_name``: its agents (built by ``make_agent`` from their config),
-    consensus rules, iteration limit and time box."""
-    flow = _flow(team, flow_name, "swarm")
-    agents = tuple(SwarmAgent(name, make_agent(name, team.agents[name])) for name in flow.agents)
-    rules = tuple(flow.consensus) or (ConsensusRule(kind="no_new_contributions"),)
-    return Swarm(
-        flow_name,
-        agents,
-        rules=rules,
-        max_iterations=flow.max_iterations,
-        time_box_seconds=flow.time_box_seconds,
-    )
 
 
 def _flow(team: TeamConfig, flow_name: str, pattern: str) -> FlowConfig:

@@ -13,7 +13,6 @@ from bot.orchestra._coordinator import Coordinator
 from bot.orchestra._events import StormLimits, Subscription
 from bot.orchestra._pipeline import Pipeline
 from bot.orchestra._queues import QueueSpec, RateLimit, default_queues, default_rate_limits
-from bot.orchestra._swarm import Swarm
 
 T = TypeVar("T")
 
@@ -29,10 +28,9 @@ class UnknownPatternError(KeyError):
 
 @dataclass
 class Catalog:
-    """Pipelines, swarms, coordinators, subscriptions and queues known to this process."""
+    """Pipelines, coordinators, subscriptions and queues known to this process."""
 
     pipelines: dict[str, Pipeline] = field(default_factory=dict)
-    swarms: dict[str, Swarm] = field(default_factory=dict)
     coordinators: dict[str, Coordinator] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     queues: dict[str, QueueSpec] = field(
@@ -41,7 +39,7 @@ class Catalog:
     storm: StormLimits = field(default_factory=StormLimits)
     rate_limits: dict[str, RateLimit] = field(default_factory=default_rate_limits)
 
-    def add(self, *items: Pipeline | Swarm | Coordinator | Subscription | QueueSpec) -> Catalog:
+    def add(self, *items: Pipeline | Coordinator | Subscription | QueueSpec) -> Catalog:
         """Register definitions; a name used twice within one kind is an error.
 
         A queue may be registered again: that replaces the default of the same name.
@@ -51,8 +49,6 @@ class Catalog:
                 self.queues[item.name] = item
             elif isinstance(item, Pipeline):
                 _put(self.pipelines, item.name, item)
-            elif isinstance(item, Swarm):
-                _put(self.swarms, item.name, item)
             elif isinstance(item, Coordinator):
                 _put(self.coordinators, item.name, item)
             else:
@@ -67,7 +63,7 @@ class Catalog:
 
     def merge(self, other: Catalog) -> Catalog:
         """Add every definition of ``other`` (queues of ``other`` win over defaults)."""
-        self.add(*other.pipelines.values(), *other.swarms.values())
+        self.add(*other.pipelines.values())
         self.add(*other.coordinators.values(), *other.subscriptions.values())
         self.add(*other.queues.values())
         return self
@@ -75,10 +71,6 @@ class Catalog:
     def pipeline(self, name: str) -> Pipeline:
         """The pipeline called ``name``."""
         return _get(self.pipelines, name, "pipeline")
-
-    def swarm(self, name: str) -> Swarm:
-        """The swarm called ``name``."""
-        return _get(self.swarms, name, "swarm")
 
     def coordinator(self, name: str) -> Coordinator:
         """The coordinator called ``name``."""

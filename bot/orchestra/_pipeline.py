@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
@@ -27,6 +27,32 @@ class StageInputError(ValueError):
     """The data handed to a stage does not satisfy the stage's input contract."""
 
 
+class MemberCheckpoints(Protocol):
+    """The results of a stage's members, kept across the stage's starts: a member whose result
+    is kept is not run again when a crashed or retried stage starts over."""
+
+    def recall(self, member: str) -> JsonObject | None:
+        """The kept result of ``member``, or None if it has not finished yet."""
+
+    def keep(self, member: str, result: JsonObject) -> None:
+        """Keep ``member``'s result (the first kept result wins)."""
+
+
+class InMemoryCheckpoints:
+    """Checkpoints for one start only (a stage run outside the durable engine)."""
+
+    def __init__(self) -> None:
+        self._results: dict[str, JsonObject] = {}
+
+    def recall(self, member: str) -> JsonObject | None:
+        """The result kept in this process, if any."""
+        return self._results.get(member)
+
+    def keep(self, member: str, result: JsonObject) -> None:
+        """Keep ``member``'s result unless one is kept already."""
+        self._results.setdefault(member, result)
+
+
 @dataclass(frozen=True)
 class StageContext:
     """What a stage knows about its run (to make side effects idempotent), and the shared
@@ -39,6 +65,7 @@ class StageContext:
     limiter: Callable[[str], object] | None = None
     emitter: Callable[[Event], object] | None = None
     attempt: int = 0  # which start of this stage in this run (1: the first); 0: not counted
+    members: MemberCheckpoints = field(default_factory=InMemoryCheckpoints)
 
     @property
     def first_attempt(self) -> bool:
@@ -80,7 +107,7 @@ StageFunction = Callable[[StageContext, Any], BaseModel]
 class Stage:
     """One stage: an input model, an output model, and either a function or a child pattern.
 
-    ``child`` names another registered pattern (pipeline or swarm) that runs as a child
+    ``child`` names another registered pipeline that runs as a child
     workflow instead of ``run``; its input and output must then match this stage's contract.
     """
 

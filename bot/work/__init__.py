@@ -17,11 +17,13 @@ from bot.work._implementing import (
     render_plan,
     test,
 )
+from bot.work._members import CachePrimer
 from bot.work._reviewing import (
     DEFAULT_REVIEW_BUDGET,
-    CachePrimer,
+    Record,
     ReviewerNote,
     ReviewResult,
+    SwarmRounds,
     review_changes,
 )
 from bot.work._spec import SpecText
@@ -32,8 +34,10 @@ __all__ = [
     "repository_context",
     "CachePrimer",
     "DEFAULT_REVIEW_BUDGET",
+    "Record",
     "ReviewResult",
     "ReviewerNote",
+    "SwarmRounds",
     "SpecText",
     "Team",
     "WorkError",

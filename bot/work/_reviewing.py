@@ -1,30 +1,44 @@
-"""The reviewer swarm over one change: model reviewers and analysers in parallel, one verdict.
+"""The reviewer swarm over one change: rounds of members on a blackboard, consensus, one verdict.
 
 Every reviewer of the configured team reads each batch of the diff (a change over the token
-budget is split into batches; files left out are named), the deterministic analysers run on
-the checkout, and the findings are merged (duplicates across reviewers and against earlier
-rounds dropped) into one review with a verdict. No GitHub here: callers post the result.
+budget is split into batches; files left out are named) and the deterministic analysers run on
+the checkout; each is a checkpointed member (``bot.work._members``). Round 1 is blind; a later
+round, when the configuration allows more than one, shows the reviewers what the swarm found so
+far and asks only for what is new, until a consensus rule holds. The findings are merged
+(duplicates across reviewers and against earlier reviews dropped) into one review with a
+verdict. No GitHub here: callers post the result.
 """
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.agents import AgentOutcome, ModelCall, ModelRequest, ModelResponse
-from bot.analysers import AnalyserOutcome, AnalyserStatus, default_analysers, run_analysers
+from bot.analysers import AnalyserOutcome, AnalyserStatus
 from bot.criteria import TIED_REVIEWER
+from bot.orchestra import (
+    Blackboard,
+    ConsensusRule,
+    ConsensusState,
+    Contribution,
+    InMemoryCheckpoints,
+    MemberCheckpoints,
+    decide_consensus,
+    out_of_rounds,
+)
 from bot.ports import FileDiff
 from bot.review import (
     MergedFinding,
     ReviewerReport,
     ReviewEvent,
     ReviewPolicy,
+    ReviewSplit,
     ReviewSubmission,
     decide,
     merge_findings,
@@ -32,6 +46,7 @@ from bot.review import (
     split_for_review,
 )
 from bot.untrusted import delimit
+from bot.work._members import Outcome, ReviewerJob, run_members
 from bot.work._spec import SpecText
 from bot.work._team import Team
 from bot.work._texts import task_text
@@ -39,7 +54,23 @@ from bot.work._texts import task_text
 SPEC_REVIEWER = TIED_REVIEWER  # spec-conformance: reviews the change against its spec
 DEFAULT_REVIEW_BUDGET = 60_000  # tokens of diff per batch: leaves room for files read
 DEFAULT_MAX_BATCHES = 4
-PRIMER_TIMEOUT = 120.0  # seconds the other reviewers wait for the first one's first response
+
+# Writes one blackboard entry to the run's event log: its type, payload and a number that is
+# the same on every start of the review (so a resumed review writes no entry twice).
+Record = Callable[[str, dict[str, Any], int], object]
+
+
+def _not_recorded(event_type: str, payload: dict[str, Any], seq: int) -> None:
+    """A ``Record`` that keeps nothing (a review outside the durable engine)."""
+
+
+@dataclass(frozen=True)
+class SwarmRounds:
+    """When the swarm stops: its consensus rules, its round limit and its time box."""
+
+    rules: tuple[ConsensusRule, ...] = (ConsensusRule(kind="no_new_contributions"),)
+    max_iterations: int = 1
+    time_box_seconds: float | None = None
 
 
 class ReviewerNote(BaseModel):
@@ -53,7 +84,7 @@ class ReviewerNote(BaseModel):
 
 
 class ReviewResult(BaseModel):
-    """The swarm's merged findings, verdict and what it could not review."""
+    """The swarm's merged findings, verdict, consensus and what it could not review."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -62,70 +93,25 @@ class ReviewResult(BaseModel):
     members: tuple[ReviewerNote, ...]
     not_reviewed: tuple[str, ...]
     summary: str
+    consensus: ConsensusState = ConsensusState()
 
 
-class CachePrimer:
-    """Lets one agent's first call write the shared prefix to the cache before others read it.
+@dataclass
+class _Swarm:
+    """What the rounds share: the change, the team, the reviewers and the blackboard."""
 
-    A cache entry exists only once a response has begun, so reviewers that all start at once
-    each pay to write the same diff. The leader's first call goes alone; the others' first
-    calls wait until its first response is back (or ``timeout`` passes, so a slow leader
-    stalls nobody for long), then read the prefix from cache.
-    """
-
-    def __init__(self, timeout: float = PRIMER_TIMEOUT) -> None:
-        self.timeout = timeout
-        self._primed = threading.Event()
-
-    def wrap(self, call: ModelCall, *, leader: bool) -> ModelCall:
-        """``call`` for one agent: its first call primes (leader) or waits, the rest go straight."""
-        first_call = True
-
-        def primed_call(request: ModelRequest) -> ModelResponse:
-            nonlocal first_call
-            if not first_call:
-                return call(request)
-            first_call = False
-            if not leader:
-                self._primed.wait(self.timeout)
-                return call(request)
-            try:
-                return call(request)
-            finally:
-                self._primed.set()  # also when it failed: the others must not wait for nothing
-
-        return primed_call
-
-
-def _reviewer_task(pull: int, title: str, batch_note: str, earlier: str) -> str:
-    shown = ""
-    if earlier:  # what people wrote in earlier threads is data, like the diff
-        listed = delimit(earlier, "earlier findings", clean=False)
-        shown = (
-            "\nFindings specbot posted in earlier rounds on this pull request ([open], or "
-            "[answered] in their thread: a reply may dismiss one). Do not report them again; "
-            "report one again only if the code still has the problem and you have something "
-            f"new to say.\n\n{listed}\n"
-        )
-    return task_text("review", pull=pull, title=title, batch_note=batch_note, earlier=shown)
-
-
-def _context(spec: SpecText | None, diff_text: str) -> str:
-    spec_text = spec.body if spec is not None else "_No linked specification._"
-    return task_text(
-        "review-context",
-        number=spec.number if spec is not None else "-",
-        spec=delimit(spec_text, "specification", clean=False),
-        diff=delimit(diff_text, "diff", clean=False),
-    )
-
-
-def _report(reviewer: str, outcome: AgentOutcome) -> ReviewerReport | None:
-    if outcome.submission is None:
-        return None
-    return ReviewerReport(
-        reviewer=reviewer, submission=ReviewSubmission.model_validate(outcome.submission)
-    )
+    team: Team
+    checkout: Path
+    files: Sequence[FileDiff]
+    split: ReviewSplit[FileDiff]
+    spec: SpecText | None
+    reviewers: list[str]
+    policy: ReviewPolicy
+    checkpoints: MemberCheckpoints
+    record: Record
+    board: Blackboard = field(default_factory=Blackboard)
+    reports: list[ReviewerReport] = field(default_factory=list)
+    notes: list[ReviewerNote] = field(default_factory=list)
 
 
 def review_changes(
@@ -142,104 +128,210 @@ def review_changes(
     earlier: str = "",
     budget_tokens: int = DEFAULT_REVIEW_BUDGET,
     with_analysers: bool = True,
+    rounds: SwarmRounds | None = None,
+    checkpoints: MemberCheckpoints | None = None,
+    record: Record = _not_recorded,
 ) -> ReviewResult:
-    """Run every reviewer on every batch, in parallel, plus the analysers; merge and decide.
+    """Run the swarm's rounds on every batch, merge the findings and decide.
 
-    ``earlier``: the findings of earlier rounds as ``render_earlier`` lists them. Without a
+    ``earlier``: the findings of earlier reviews as ``render_earlier`` lists them. Without a
     spec the spec-conformance reviewer has nothing to check against and is not run.
     """
+    rounds = rounds if rounds is not None else SwarmRounds()
     skipped = [] if spec is not None or SPEC_REVIEWER not in reviewers else [SPEC_REVIEWER]
-    reviewers = [name for name in reviewers if name not in skipped]
-    split = split_for_review(list(files), budget_tokens, max_batches=DEFAULT_MAX_BATCHES)
-    jobs: list[tuple[str, str, str]] = []  # (reviewer, task, shared context)
-    for index, batch in enumerate(split.batches, start=1):
-        note = f" (part {index} of {len(split.batches)})" if len(split.batches) > 1 else ""
-        context = _context(spec, render_batch(batch))
-        task = _reviewer_task(pull, title, note, earlier)
-        jobs.extend((name, task, context) for name in reviewers)
-    outcomes, analysed = _run_members(team, checkout, files, jobs, with_analysers)
-    reports, notes = _collect(outcomes, analysed)
-    notes += [ReviewerNote(member=name, status="not run: no spec", findings=0) for name in skipped]
-    merged = merge_findings(reports, already_posted)
-    event = decide(merged, policy)
-    not_reviewed = tuple(f"{item.path} ({item.reason})" for item in split.not_reviewed)
-    return ReviewResult(
-        findings=tuple(merged),
-        event=event,
-        members=tuple(notes),
-        not_reviewed=not_reviewed,
-        summary=_summary(merged, event, notes),
+    swarm = _Swarm(
+        team=team,
+        checkout=checkout,
+        files=files,
+        split=split_for_review(list(files), budget_tokens, max_batches=DEFAULT_MAX_BATCHES),
+        spec=spec,
+        reviewers=[name for name in reviewers if name not in skipped],
+        policy=policy,
+        checkpoints=checkpoints if checkpoints is not None else InMemoryCheckpoints(),
+        record=record,
+    )
+    started = time.monotonic()
+    for iteration in range(1, rounds.max_iterations + 1):
+        jobs = _jobs(swarm, pull, title, earlier, iteration)
+        _run_round(swarm, jobs, iteration, with_analysers=with_analysers and iteration == 1)
+        swarm.board.consensus = decide_consensus(
+            swarm.board,
+            rounds.rules,
+            iteration=iteration,
+            elapsed_seconds=time.monotonic() - started,
+            time_box_seconds=rounds.time_box_seconds,
+        )
+        if swarm.board.consensus.reached:
+            break
+    else:
+        swarm.board.consensus = out_of_rounds(rounds.max_iterations)
+    swarm.notes += [ReviewerNote(member=n, status="not run: no spec", findings=0) for n in skipped]
+    return _synthesis(swarm, already_posted)
+
+
+def _jobs(swarm: _Swarm, pull: int, title: str, earlier: str, iteration: int) -> list[ReviewerJob]:
+    """Every (reviewer, batch) of one round; a later round lists what the swarm found so far."""
+    so_far = _so_far(merge_findings(swarm.reports), iteration)
+    batches = swarm.split.batches
+    jobs: list[ReviewerJob] = []
+    for index, batch in enumerate(batches, start=1):
+        note = f" (part {index} of {len(batches)})" if len(batches) > 1 else ""
+        context = _context(swarm.spec, render_batch(batch))
+        task = _reviewer_task(pull, title, note, earlier) + so_far
+        jobs.extend(
+            ReviewerJob(f"{name}#{index}@{iteration}", name, task, context)
+            for name in swarm.reviewers
+        )
+    return jobs
+
+
+def _run_round(
+    swarm: _Swarm, jobs: Sequence[ReviewerJob], iteration: int, *, with_analysers: bool
+) -> None:
+    """One round's members; their contributions on the blackboard and in the event log."""
+    outcomes, analysed = run_members(
+        swarm.team,
+        swarm.checkout,
+        swarm.files,
+        jobs,
+        with_analysers=with_analysers,
+        checkpoints=swarm.checkpoints,
+    )
+    reports, notes = _collect(outcomes, analysed, iteration)
+    by_member: dict[str, list[ReviewerReport]] = defaultdict(list)
+    for report in reports:
+        by_member[report.reviewer].append(report)
+    for note in notes:
+        if note.status.startswith("failed"):
+            swarm.board.missing.append(f"{note.member}: {note.status}")
+    for seq, (member, own) in enumerate(sorted(by_member.items())):
+        contribution = _contribution(member, own, iteration, swarm.policy)
+        swarm.board.contributions.append(contribution)
+        swarm.record(
+            "review.contribution", _contribution_entry(contribution, own), iteration * 1000 + seq
+        )
+    swarm.reports += reports
+    swarm.notes += notes
+
+
+def _contribution(
+    member: str, reports: Sequence[ReviewerReport], iteration: int, policy: ReviewPolicy
+) -> Contribution:
+    """A member's reports of one round as the blackboard holds them: what, how sure, its vote."""
+    own = merge_findings(reports)
+    confidences = [item.finding.confidence for item in own]
+    return Contribution(
+        agent=member,
+        iteration=iteration,
+        findings=tuple(item.fingerprint for item in own),
+        confidence=sum(confidences) / len(confidences) if confidences else None,
+        verdict=decide(own, policy).value,
     )
 
 
-def _run_members(
-    team: Team,
-    checkout: Path,
-    files: Sequence[FileDiff],
-    jobs: Sequence[tuple[str, str, str]],
-    with_analysers: bool,
-) -> tuple[list[tuple[str, AgentOutcome | BaseException]], list[AnalyserOutcome]]:
-    """Every (reviewer, task, shared context) job in parallel, the analysers meanwhile."""
-    outcomes: list[tuple[str, AgentOutcome | BaseException]] = []
-    primers = {context: CachePrimer() for _, _, context in jobs}
-    leaders: dict[str, int] = {}  # each shared context's first job primes its cache entry
-    for index, (_, _, context) in enumerate(jobs):
-        leaders.setdefault(context, index)
-    with ThreadPoolExecutor(max_workers=max(1, min(len(jobs), 8))) as pool:
-        futures = [
-            (
-                name,
-                pool.submit(
-                    team.run,
-                    name,
-                    task,
-                    checkout,
-                    shared_context=context,
-                    wrap_model=functools.partial(
-                        primers[context].wrap, leader=leaders[context] == index
-                    ),
-                ),
-            )
-            for index, (name, task, context) in enumerate(jobs)
-        ]
-        analysed = _analyse(checkout, files, team.isolate) if with_analysers else []
-        for name, future in futures:
-            try:
-                outcomes.append((name, future.result()))
-            except Exception as exc:  # one member failing must not sink the swarm
-                outcomes.append((name, exc))
-    return outcomes, analysed
+def _contribution_entry(
+    contribution: Contribution, reports: Sequence[ReviewerReport]
+) -> dict[str, Any]:
+    listed = [
+        {"path": f.path, "line": f.line, "severity": f.severity.value, "kind": f.kind}
+        for report in reports
+        for f in report.submission.findings
+    ]
+    return {**contribution.model_dump(mode="json"), "listed": listed}
 
 
-def _analyse(checkout: Path, files: Sequence[FileDiff], isolate: bool) -> list[AnalyserOutcome]:
-    return run_analysers(default_analysers(), checkout, files, isolate=isolate)
+def _synthesis(swarm: _Swarm, already_posted: Iterable[str]) -> ReviewResult:
+    """Merge every round's findings, decide the verdict, write both to the event log."""
+    merged = merge_findings(swarm.reports, already_posted)
+    event = decide(merged, swarm.policy)
+    swarm.record(
+        "review.merged",
+        {
+            "findings": [
+                {"fingerprint": m.fingerprint, "path": m.finding.path, "reviewers": m.reviewers}
+                for m in merged
+            ],
+            "missing": swarm.board.missing,
+        },
+        0,
+    )
+    consensus = swarm.board.consensus
+    swarm.record(
+        "review.synthesis",
+        {"event": event.value, "findings": len(merged), **consensus.model_dump(mode="json")},
+        0,
+    )
+    not_reviewed = tuple(f"{item.path} ({item.reason})" for item in swarm.split.not_reviewed)
+    return ReviewResult(
+        findings=tuple(merged),
+        event=event,
+        members=tuple(swarm.notes),
+        not_reviewed=not_reviewed,
+        summary=_summary(merged, event, swarm.notes),
+        consensus=consensus,
+    )
+
+
+def _reviewer_task(pull: int, title: str, batch_note: str, earlier: str) -> str:
+    shown = ""
+    if earlier:  # what people wrote in earlier threads is data, like the diff
+        listed = delimit(earlier, "earlier findings", clean=False)
+        shown = task_text("review-earlier", listed=listed)
+    return task_text("review", pull=pull, title=title, batch_note=batch_note, earlier=shown)
+
+
+def _so_far(found: Sequence[MergedFinding], iteration: int) -> str:
+    """What a later round is shown: the swarm's findings so far (model output: data)."""
+    if iteration == 1:
+        return ""
+    lines = [
+        f"- {m.finding.path} line {m.finding.line} ({m.finding.kind}, "
+        f"{', '.join(m.reviewers)}): {' '.join(m.finding.message.split())[:200]}"
+        for m in found
+    ]
+    listed = delimit("\n".join(lines) or "(nothing found yet)", "findings so far", clean=False)
+    return task_text("review-round", round=iteration, listed=listed)
+
+
+def _context(spec: SpecText | None, diff_text: str) -> str:
+    spec_text = spec.body if spec is not None else "_No linked specification._"
+    return task_text(
+        "review-context",
+        number=spec.number if spec is not None else "-",
+        spec=delimit(spec_text, "specification", clean=False),
+        diff=delimit(diff_text, "diff", clean=False),
+    )
 
 
 def _collect(
-    outcomes: Sequence[tuple[str, AgentOutcome | BaseException]],
+    outcomes: Sequence[tuple[ReviewerJob, Outcome]],
     analysed: Sequence[AnalyserOutcome],
+    iteration: int,
 ) -> tuple[list[ReviewerReport], list[ReviewerNote]]:
     reports: list[ReviewerReport] = []
     notes: list[ReviewerNote] = []
-    for name, outcome in outcomes:
+    for job, outcome in outcomes:
+        name = job.reviewer if iteration == 1 else f"{job.reviewer} (round {iteration})"
         if isinstance(outcome, BaseException):
             notes.append(ReviewerNote(member=name, status=f"failed: {outcome}"[:200], findings=0))
             continue
-        report = _report(name, outcome)
-        count = len(report.submission.findings) if report is not None else 0
-        status = "reviewed"
-        if report is None:  # refused, limited or stopped: the loop's message says which
+        if outcome.submission is None:  # refused, limited or stopped: the loop says which
             status = f"no review ({outcome.status}: {outcome.message})"[:200]
-        notes.append(ReviewerNote(member=name, status=status, findings=count))
-        if report is not None:
-            reports.append(report)
+            notes.append(ReviewerNote(member=name, status=status, findings=0))
+            continue
+        submission = ReviewSubmission.model_validate(outcome.submission)
+        notes.append(
+            ReviewerNote(member=name, status="reviewed", findings=len(submission.findings))
+        )
+        reports.append(ReviewerReport(reviewer=job.reviewer, submission=submission))
     for item in analysed:
         # A skipped or failed analyser says why (not installed, no local rules, a crash).
         status = item.status.value
         if item.status is not AnalyserStatus.OK:
             status = f"{status}: {item.detail}"[:200]
         notes.append(ReviewerNote(member=item.analyser, status=status, findings=item.kept))
-        reports.append(item.report)
+        if item.status is AnalyserStatus.OK or item.report.submission.findings:
+            reports.append(item.report)  # one that did not run has no say in the vote
     return reports, notes
 
 

@@ -87,10 +87,12 @@ class Team:
         denied: Sequence[str] | None = None,
         shell_env: Mapping[str, str] | None = None,
         wrap_model: Callable[[ModelCall], ModelCall] | None = None,
+        ledger: UsageLedger | None = None,
     ) -> AgentOutcome:
         """Run one agent of ``role_name`` in ``checkout`` until it finishes or is limited.
 
-        ``wrap_model`` wraps this agent's model calls (the review's cache primer uses it).
+        ``wrap_model`` wraps this agent's model calls (the review's cache primer uses it);
+        ``ledger``, a branch of the team's, also gets its calls (to keep them with its result).
         """
         role = load_role(role_name)
         override = self.overrides.get(agent or role_name) or self.overrides.get(role_name)
@@ -117,7 +119,7 @@ class Team:
                 call_model=self.call_model if wrap_model is None else wrap_model(self.call_model),
                 toolbox=toolbox,
                 shared_context=shared_context,
-                ledger=self.ledger,
+                ledger=self.ledger if ledger is None else ledger,
                 budget=self.guard,
                 on_event=self.on_event,
                 repository_context=context,

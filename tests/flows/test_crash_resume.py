@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import urllib.error
@@ -240,3 +241,64 @@ def test_a_worker_killed_after_posting_its_review_posts_no_second_one(
         hub.stop()
     assert checks == ["completed"]
     assert len(reviews) == 1, [r.id for r in reviews]
+
+
+def _kept_members(data: Path) -> list[str]:
+    """The review members whose results the engine kept (read from its database)."""
+    database = data / "specbot.sqlite"
+    if not database.exists():
+        return []
+    with sqlite3.connect(database) as connection:
+        try:
+            rows = connection.execute("SELECT member FROM specbot_member_results").fetchall()
+        except sqlite3.OperationalError:  # the table is not made yet
+            return []
+    return sorted(str(row[0]) for row in rows)
+
+
+def test_a_worker_killed_mid_review_runs_only_the_unfinished_reviewer_again(
+    tmp_path: Path, app_key_pem: Path
+) -> None:
+    """SIGKILLed while one reviewer waits for the model and the others have finished, the
+    restarted App runs that reviewer alone: every other reviewer made one model call, and the
+    pull request gets one review."""
+    from github import Auth, Github
+
+    script = implement_script()
+    slow = next(t for t in script["turns"] if t["name"] == "style reviewer-review")
+    script["turns"].insert(0, {**slow, "name": "style-slow", "latency": 30.0, "times": 1})
+    hub = start_localhub(seed(tmp_path, app_key_pem))
+    model = start_scripted_model(script)
+    environment = _environment(hub, model, tmp_path, app_key_pem)
+    port = _free_port()
+    app = App(environment, port, tmp_path / "serve.log")
+    others = ["correctness", "performance", "security", "spec-conformance"]
+    try:
+        hub.set_app_webhook(APP_ID, f"{app.url}/webhook", WEBHOOK_SECRET)
+        issue = hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")["number"]
+        hub.label(REPO, issue, ["spec"], as_user="alice")
+        wait_for(
+            lambda: {f"{name}#1@1" for name in others}.issubset(
+                _kept_members(tmp_path / "app-data")
+            ),
+            timeout=120,
+            what="every reviewer but the slow one to finish",
+        )
+        assert "style-slow" in _turns(model) and "style reviewer-review" not in _turns(model)
+        app.kill()
+
+        app = App(environment, port, tmp_path / "serve.log")
+        gh = Github(base_url=hub.api_url, auth=Auth.Token("ghp_alice"), seconds_between_writes=0)
+        pull = next(iter(gh.get_repo(REPO).get_pulls(state="open")))
+        wait_for(lambda: list(pull.get_reviews()), timeout=120, what="the review")
+        assert app.stop() == 0
+        reviews = list(pull.get_reviews())
+    finally:
+        app.kill()
+        model.stop()
+        hub.stop()
+    turns = _turns(model)
+    assert turns.count("style-slow") == 1 and turns.count("style reviewer-review") == 1, turns
+    for name in others:
+        assert turns.count(f"{name} reviewer-review") == 1, (name, turns)
+    assert len(reviews) == 1

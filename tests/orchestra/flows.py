@@ -13,21 +13,14 @@ import time
 from pydantic import BaseModel
 
 from bot.orchestra import (
-    AgentReport,
-    AgentView,
-    Blackboard,
     Catalog,
-    ConsensusRule,
     Coordinator,
-    Finding,
     JsonObject,
     Pipeline,
     QueueSpec,
     RetryPolicy,
     Stage,
     StageContext,
-    Swarm,
-    SwarmAgent,
     TaskMessage,
     TaskPayload,
     default_queues,
@@ -115,25 +108,6 @@ STAGES = (
 )
 
 
-def _sleepy_agent(name: str, seconds: float, key: str, verdict: str) -> SwarmAgent:
-    def run(view: AgentView) -> AgentReport:
-        Ledger.from_env().record("agent-start", f"{name}@{view.iteration}")
-        time.sleep(seconds)
-        Ledger.from_env().record("agent", f"{name}@{view.iteration}")
-        findings = [Finding(key=key, message=f"{name} saw {key}", confidence=0.6)]
-        if view.iteration == 1:
-            findings.append(Finding(key=f"{name}-only", message="own", severity="nit"))
-        return AgentReport(findings=findings, confidence=0.9, verdict=verdict)
-
-    return SwarmAgent(name, run)
-
-
-REVIEWERS = tuple(
-    _sleepy_agent(name, 1.0, "src/app.py:10:security", "approve" if index < 3 else "changes")
-    for index, name in enumerate(["security", "correctness", "performance", "style", "spec"])
-)
-
-
 def decompose(request: JsonObject) -> list[TaskMessage]:
     return [
         TaskMessage(
@@ -160,19 +134,37 @@ def work(task: TaskMessage) -> JsonObject:
     return {"done": task.payload.objective}
 
 
-def slow_agent(view: AgentView) -> AgentReport:
-    """An agent that takes long enough to be cancelled mid-way."""
+def slow(context: StageContext, spec: BaseModel) -> Spec:
+    """A stage that takes long enough to be cancelled mid-way."""
+    assert isinstance(spec, Spec)
     ledger = Ledger.from_env()
-    ledger.record("agent-start", f"slow@{view.iteration}")
+    ledger.record("slow-start", context.run_id)
     time.sleep(1.5)
-    ledger.record("agent", f"slow@{view.iteration}")
-    return AgentReport(confidence=1.0)
+    ledger.record("slow-end", context.run_id)
+    return spec
 
 
-def after_review(context: StageContext, board: BaseModel) -> Spec:
-    assert isinstance(board, Blackboard)
+def after_review(context: StageContext, spec: BaseModel) -> Spec:
+    assert isinstance(spec, Spec)
     Ledger.from_env().record("effect", f"{context.run_id}:{context.stage}")
-    return Spec(text=str(board.consensus.reason))
+    return Spec(text=f"after {spec.text}")
+
+
+def members(context: StageContext, spec: BaseModel) -> Spec:
+    """Three members, each checkpointed; the first start fails after the first two."""
+    assert isinstance(spec, Spec)
+    ledger = Ledger.from_env()
+    done: list[str] = []
+    for name in ("a", "b", "c"):
+        kept = context.members.recall(name)
+        if kept is None:
+            ledger.record("member", f"{context.run_id}:{name}")
+            if name == "c" and ledger.count("member", f"{context.run_id}:c") == 1:
+                raise RuntimeError("the worker fell over inside member c")
+            kept = {"said": f"{name}{len(done)}"}
+            context.members.keep(name, kept)
+        done.append(str(kept["said"]))
+    return Spec(text=" ".join(done))
 
 
 def hold(context: StageContext, spec: BaseModel) -> Spec:
@@ -197,13 +189,21 @@ catalog = Catalog().add(
     ),
     Pipeline("four-stages", STAGES),
     Pipeline("hold", [Stage("hold", Spec, Spec, hold)], queue="held"),
-    Swarm("reviewers", REVIEWERS, rules=(ConsensusRule(kind="majority"),)),
-    Swarm("slow", (SwarmAgent("slow-1", slow_agent), SwarmAgent("slow-2", slow_agent))),
+    Pipeline("slow", [Stage("slow", Spec, Spec, slow)]),
     Pipeline(
         "review-then-publish",
+        [Stage("review", Spec, Spec, child="slow"), Stage("after", Spec, Spec, after_review)],
+    ),
+    Pipeline(
+        "members",
         [
-            Stage("review", Spec, Blackboard, child="slow"),
-            Stage("after", Blackboard, Spec, after_review),
+            Stage(
+                "members",
+                Spec,
+                Spec,
+                members,
+                retry=RetryPolicy(max_attempts=2, interval_seconds=0.01),
+            )
         ],
     ),
     Coordinator("hub", decompose=decompose, specialists={"worker": work}),

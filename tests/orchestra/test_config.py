@@ -11,14 +11,11 @@ from pydantic import ValidationError
 
 from bot.config import ConfigError, RepoConfig, load_repo_config
 from bot.orchestra import (
-    AgentFunction,
-    AgentReport,
     FlowConfigError,
     Stage,
     build_pipeline,
-    build_swarm,
 )
-from bot.orchestra.config import DEFAULT_AGENTS, DEFAULT_FLOWS, AgentConfig, TeamConfig
+from bot.orchestra.config import DEFAULT_AGENTS, DEFAULT_FLOWS, TeamConfig
 from tests.conftest import RunSpecbot
 from tests.orchestra import flows
 
@@ -192,7 +189,7 @@ def test_config_check_names_unknown_sections(run_specbot: RunSpecbot, tmp_path: 
 
 
 def test_flows_build_from_the_configuration() -> None:
-    """A configured swarm gets its agents, rules and limits; a pipeline its order and retries."""
+    """A configured pipeline gets its order and retries."""
     team = TeamConfig.model_validate(
         {
             "flows": {
@@ -201,18 +198,6 @@ def test_flows_build_from_the_configuration() -> None:
             }
         }
     )
-    seen: list[str] = []
-
-    def make_agent(name: str, agent: AgentConfig) -> AgentFunction:
-        seen.append(f"{name}:{agent.role}")
-        return lambda view: AgentReport()
-
-    swarm = build_swarm(team, "review", make_agent)
-    assert [agent.name for agent in swarm.agents] == ["security", "style"]
-    assert seen == ["security:security reviewer", "style:style reviewer"]
-    assert [rule.kind for rule in swarm.rules] == ["majority", "no_new_contributions"]
-    assert (swarm.max_iterations, swarm.time_box_seconds) == (2, 900)
-
     plan = Stage("plan", flows.Spec, flows.Plan, flows.plan)
     code = Stage("code", flows.Plan, flows.Code, flows.implement)
     pipeline = build_pipeline(team, "implement", {"planner": plan, "implementer": code})
@@ -223,4 +208,4 @@ def test_flows_build_from_the_configuration() -> None:
     with pytest.raises(FlowConfigError, match="is a swarm, not a pipeline"):
         build_pipeline(team, "review", {})
     with pytest.raises(FlowConfigError, match="no flow named 'deploy'"):
-        build_swarm(team, "deploy", make_agent)
+        build_pipeline(team, "deploy", {})

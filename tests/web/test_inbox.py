@@ -185,7 +185,9 @@ def test_a_run_that_cannot_be_started_is_retried_later_alone(
 ) -> None:
     """When the engine refuses one delivery's run (its id is taken by another kind of run),
     the batch's other runs start, and that delivery stays pending with an attempt counted."""
-    client.start_swarm("reviewers", {"pr": 1}, workflow_id="delivery:clash", partition="a/b")
+    client.start_coordinator(
+        "hub", {"id": "c", "parts": 1}, workflow_id="delivery:clash", partition="a/b"
+    )
     store(inbox, 2)
     inbox.put("clash", "issues", "application/json", BODY)
     pump = InboxPump.connect(settings)

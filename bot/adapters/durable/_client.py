@@ -13,7 +13,6 @@ from bot.adapters.durable._coordinators import COORDINATOR_WORKFLOW
 from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
 from bot.adapters.durable._pipelines import PIPELINE_WORKFLOW
 from bot.adapters.durable._settings import FINAL_STATUSES, EngineSettings, RunFailedError, RunInfo
-from bot.adapters.durable._swarms import SWARM_WORKFLOW
 from bot.adapters.durable._tables import create_engine, create_tables
 from bot.orchestra import DeadLetter, JsonObject
 
@@ -104,12 +103,6 @@ class EngineClient:
         }
         self._client.enqueue_in_transaction(connection, options, name, data, workflow_id)
         return workflow_id
-
-    def start_swarm(
-        self, name: str, artifact: JsonObject, *, workflow_id: str, queue: str = "review", **kw: Any
-    ) -> str:
-        """Enqueue a swarm run by name."""
-        return self.enqueue(SWARM_WORKFLOW, queue, name, artifact, workflow_id=workflow_id, **kw)
 
     def start_coordinator(
         self,

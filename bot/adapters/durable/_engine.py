@@ -32,7 +32,6 @@ from bot.adapters.durable._settings import (
     RunFailedError,
     RunInfo,
 )
-from bot.adapters.durable._swarms import BLACKBOARD_EVENT, swarm_workflow
 from bot.adapters.durable._tables import (
     EventLog,
     RateGate,
@@ -42,7 +41,6 @@ from bot.adapters.durable._tables import (
 )
 from bot.orchestra import (
     BackpressureError,
-    Blackboard,
     Catalog,
     DeadLetter,
     Event,
@@ -194,16 +192,6 @@ class Engine:
             queue, pipeline_workflow, name, payload, workflow_id, workflow_id=workflow_id, **options
         )
 
-    def start_swarm(
-        self, name: str, artifact: JsonObject, *, workflow_id: str, **options: Any
-    ) -> str:
-        """Enqueue a swarm run on ``queue`` (default ``review``, partitioned by repository)."""
-        self.catalog.swarm(name)
-        queue = options.pop("queue", "review")
-        return self.enqueue(
-            queue, swarm_workflow, name, artifact, workflow_id=workflow_id, **options
-        )
-
     def start_coordinator(
         self, name: str, request: JsonObject, *, workflow_id: str, **options: Any
     ) -> str:
@@ -307,11 +295,6 @@ class Engine:
         if status != "SUCCESS":
             raise RunFailedError(f"run {workflow_id!r} ended {status}: {found.error}")
         return found.output
-
-    def blackboard(self, workflow_id: str, *, timeout: float = 0.0) -> Blackboard | None:
-        """The swarm run's blackboard as last written, or None before its first round."""
-        value = DBOS.get_event(workflow_id, BLACKBOARD_EVENT, timeout_seconds=timeout)
-        return None if value is None else Blackboard.model_validate(value)
 
     def task_registry(self, workflow_id: str, *, timeout: float = 0.0) -> TaskRegistry | None:
         """The coordinator run's task registry as last written, or None before dispatch."""

@@ -7,6 +7,7 @@ from typing import Any
 from dbos import DBOS, SetWorkflowID, StepOptions
 
 from bot.adapters.durable import _runtime
+from bot.adapters.durable._attempts import MemberResults
 from bot.orchestra import JsonObject, Pipeline, Stage, StageContext
 from bot.orchestra._pipeline import ContractError
 
@@ -40,23 +41,19 @@ def _run_stage(pipeline_name: str, index: int, run_id: str, data: JsonObject) ->
         limiter=engine.throttle,
         emitter=engine.publish,
         attempt=engine.attempts.begin(run_id, index),
+        members=MemberResults(engine.attempts.database, run_id, index),
     )
     return stage.execute(context, data)
 
 
 def _run_child(run_id: str, stage: Stage, data: JsonObject) -> JsonObject:
-    from bot.adapters.durable._swarms import swarm_workflow
-
     assert stage.child is not None  # checked by Stage
     stage.parse_input(data)
     catalog = _runtime.active().catalog
     child_id = f"{run_id}/{stage.name}"
     with SetWorkflowID(f"{DBOS.workflow_id}/{stage.name}"):
-        if stage.child in catalog.pipelines:
-            handle = DBOS.start_workflow(pipeline_workflow, stage.child, data, child_id)
-        else:
-            catalog.swarm(stage.child)
-            handle = DBOS.start_workflow(swarm_workflow, stage.child, data)
+        catalog.pipeline(stage.child)
+        handle = DBOS.start_workflow(pipeline_workflow, stage.child, data, child_id)
     output: JsonObject = handle.get_result(polling_interval_sec=0.1)
     try:
         return stage.output_model.model_validate(output).model_dump(mode="json")

@@ -1,0 +1,63 @@
+"""The review swarm as a repository configures it, through the App: rounds, the consensus rule,
+and the blackboard in the run's event log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.flows.stack_fixtures import (
+    READY_SPEC,
+    REPO,
+    REVIEWERS,
+    alice_repo,
+    implement_script,
+    review_turn,
+    settle,
+    start,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+CONFIG = """\
+flows:
+  review:
+    max_iterations: 2
+    consensus:
+      - kind: no_new_contributions
+"""
+
+
+def test_a_configured_second_round_runs_and_the_blackboard_is_logged(
+    tmp_path: Path, app_key_pem: Path
+) -> None:
+    """``max_iterations: 2`` with ``no_new_contributions``: every reviewer reviews twice (the
+    second time shown the first round's findings), the swarm agrees in round 2, and each
+    contribution, the merge and the synthesis are in the run's event log."""
+    later = review_turn("any reviewer", [], last_user_contains="This is round 2")
+    later["when"].pop("role")
+    script = implement_script([{**later, "name": "round-2"}])
+    with start(tmp_path, app_key_pem, script, config=CONFIG) as stack:
+        repo = alice_repo(stack)
+        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+        stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
+        pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
+        wait_for(lambda: list(pull.get_reviews()), timeout=120, what="the review")
+        settle(stack)
+        turns = [e.turn for e in stack.model.log.entries(path="/v1/messages")]
+        [run_id] = stack.engine.run_ids("review:")
+        log = stack.engine.events.chain(run_id)
+    assert turns.count("round-2") == 5, turns
+    kinds = [event.event_type for event in log]
+    by_reviewers = [
+        (e.payload["agent"], e.payload["iteration"])
+        for e in log
+        if e.event_type == "review.contribution" and e.payload["agent"] in REVIEWERS
+    ]
+    assert sorted(by_reviewers) == sorted((name, n) for name in REVIEWERS for n in (1, 2))
+    assert kinds[-2:] == ["review.merged", "review.synthesis"]
+    synthesis = log[-1].payload
+    assert synthesis["reached"] is True and synthesis["iteration"] == 2
+    assert synthesis["rule"] == "no_new_contributions"
