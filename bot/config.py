@@ -64,7 +64,7 @@ class ReviewConfig(ReviewPolicy):
 class RepoConfig(TeamConfig):
     """Everything a repository can configure in ``.github/specbot.yml``.
 
-    ``agents:``, ``flows:`` and ``max_escalation_depth:`` come from ``TeamConfig``.
+    ``agents:`` and ``flows:`` come from ``TeamConfig``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -12,7 +12,10 @@ from collections.abc import Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
-# Dotted key patterns; "*" is one name (an agent's, say). A key under a pattern is in force too.
+from bot.orchestra.config import DEFAULT_AGENTS, DEFAULT_FLOWS
+
+# Dotted key patterns; "*" is one name (an agent's, say), "+" one a repository added (not a
+# built-in flow or agent). A key under a pattern is in force too.
 IN_FORCE: tuple[str, ...] = (
     "gate",
     "workspace",
@@ -23,6 +26,8 @@ IN_FORCE: tuple[str, ...] = (
     "agents.*.thinking_budget",
     "agents.*.effort",
     "agents.*.limits",
+    "agents.+.role",
+    "agents.+.prompt",
     "flows.implement.enabled",
     "flows.review.enabled",
     "flows.review.agents",
@@ -31,7 +36,16 @@ IN_FORCE: tuple[str, ...] = (
     "flows.review.max_iterations",
     "flows.follow-up.enabled",
     "flows.follow-up.max_rounds",
+    "flows.+.pattern",
+    "flows.+.agents",
+    "flows.+.enabled",
+    "flows.+.triggers",
+    "flows.+.where",
 )
+BUILT_IN: dict[str, frozenset[str]] = {
+    "flows": frozenset(DEFAULT_FLOWS),
+    "agents": frozenset(DEFAULT_AGENTS),
+}
 # Entries a file may remove with ``null`` (the flow is then off, as with ``enabled: false``).
 REMOVABLE: tuple[str, ...] = ("flows.implement", "flows.review", "flows.follow-up")
 
@@ -39,9 +53,15 @@ Key = tuple[str, ...]
 
 
 def _matches(pattern: Key, key: Key) -> bool:
-    return len(key) >= len(pattern) and all(
-        fnmatchcase(part, want) for want, part in zip(pattern, key, strict=False)
-    )
+    if len(key) < len(pattern):
+        return False
+    for index, (want, part) in enumerate(zip(pattern, key, strict=False)):
+        if want == "+":
+            if index == 0 or part in BUILT_IN.get(key[0], frozenset()):
+                return False
+        elif not fnmatchcase(part, want):
+            return False
+    return True
 
 
 def _patterns() -> list[Key]:

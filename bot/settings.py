@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     run_max_seconds: float | None = Field(
         default=None, gt=0, validation_alias="SPECBOT_RUN_MAX_SECONDS"
     )
+    # The most events one chain may hold (an event and all it causes): stops repositories'
+    # event flows from setting each other off for ever.
+    event_chain_limit: int = Field(
+        default=50, ge=2, le=10_000, validation_alias="SPECBOT_EVENT_CHAIN_LIMIT"
+    )
 
     # Storage
     data_dir: Path = Field(default_factory=default_data_dir, validation_alias="SPECBOT_DATA_DIR")

@@ -13,13 +13,13 @@ from tests.conftest import ROOT, RunSpecbot
 
 
 def _resolves(data: Any, parts: list[str]) -> bool:
-    """Whether a dotted pattern names a key of ``data`` ("*": any entry of a mapping)."""
+    """Whether a dotted pattern names a key of ``data`` ("*", "+": any entry of a mapping)."""
     if not parts:
         return True
     if not isinstance(data, dict):
         return False
     head, rest = parts[0], parts[1:]
-    if head == "*":
+    if head in ("*", "+"):
         return any(_resolves(value, rest) for value in data.values())
     return head in data and _resolves(data[head], rest)
 
@@ -27,14 +27,27 @@ def _resolves(data: Any, parts: list[str]) -> bool:
 @pytest.mark.parametrize("pattern", [*IN_FORCE, *REMOVABLE])
 def test_every_key_in_force_is_a_key_of_the_schema(pattern: str) -> None:
     """A renamed or misspelt key fails here instead of silently dropping out of the list."""
-    assert _resolves(RepoConfig().model_dump(), pattern.split(".")), pattern
+    added = {
+        "agents": {"explainer": {"role": "explains", "prompt": "p.md"}},
+        "flows": {
+            "explain": {
+                "pattern": "events",
+                "triggers": ["review.completed"],
+                "where": {"conclusion": "failure"},
+                "agents": ["explainer"],
+            }
+        },
+    }
+    assert _resolves(RepoConfig.model_validate(added).model_dump(), pattern.split(".")), pattern
 
 
 def test_the_defaults_set_keys_nothing_reads_and_the_check_names_them() -> None:
-    """The default team describes more than the flows read: the list says exactly what."""
+    """The defaults spell out every field of every entry, more than each flow reads: the list
+    says exactly what (a built-in agent's description, another flow's parameters)."""
     unread = {".".join(key) for key in keys_without_effect(RepoConfig().model_dump())}
-    assert "flows.review.gates" in unread and "agents.lead.authority" in unread
-    assert "max_escalation_depth" in unread
+    assert {"agents.security.role", "agents.security.prompt"} <= unread
+    assert {"flows.implement.max_rounds", "flows.follow-up.consensus"} <= unread
+    assert "flows.review.consensus" not in unread and "agents.security.model" not in unread
     assert not any(is_in_force(tuple(key.split("."))) for key in unread)
 
 
@@ -50,8 +63,11 @@ def test_the_defaults_set_keys_nothing_reads_and_the_check_names_them() -> None:
             {"flows": {"review": {"consensus": [], "gates": [], "agents": ["style"]}}},
             [("flows", "review", "gates")],
         ),
-        ({"flows": {"nightly": {"pattern": "events"}}}, [("flows", "nightly")]),
-        ({"flows": {"implement": {"gates": []}}}, [("flows", "implement", "gates")]),
+        ({"flows": {"nightly": {"pattern": "events", "where": {}}}}, []),
+        ({"flows": {"nightly": {"max_rounds": 2}}}, [("flows", "nightly", "max_rounds")]),
+        ({"flows": {"implement": {"max_rounds": 2}}}, [("flows", "implement", "max_rounds")]),
+        ({"agents": {"mine": {"role": "r", "prompt": "p"}}}, []),
+        ({"agents": {"style": {"prompt": "p"}}}, [("agents", "style", "prompt")]),
     ],
 )
 def test_keys_without_effect(data: dict[str, Any], unread: list[tuple[str, ...]]) -> None:
@@ -64,14 +80,14 @@ def test_config_check_names_keys_without_effect_on_their_lines(
     path = tmp_path / "specbot.yml"
     path.write_text(
         "review:\n  auto: collaborators\nflows:\n  review:\n    enabled: true\n"
-        "    gates:\n      - check: tests_pass\nmax_escalation_depth: 2\n",
+        "    max_rounds: 2\nagents:\n  style:\n    role: checks naming\n",
         encoding="utf-8",
     )
     result = run_specbot("config", "check", str(path))
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
-        f"{path}:6: flows.review.gates: has no effect yet (accepted, but nothing reads it)",
-        f"{path}:8: max_escalation_depth: has no effect yet (accepted, but nothing reads it)",
+        f"{path}:6: flows.review.max_rounds: has no effect yet (accepted, but nothing reads it)",
+        f"{path}:9: agents.style.role: has no effect yet (accepted, but nothing reads it)",
         f"{path}: ok",
     ]
 

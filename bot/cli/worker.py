@@ -1,4 +1,4 @@
-"""``specbot worker``: serve durable runs (pipelines, swarms, coordinators, event deliveries).
+"""``specbot worker``: serve durable runs (the flows' pipelines and event deliveries).
 
 Runs until SIGTERM or SIGINT, then gives running work ``--drain`` seconds and exits 0.
 Several workers may share one database; give each a stable ``--executor-id`` so a restarted

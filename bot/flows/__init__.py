@@ -1,20 +1,29 @@
 """specbot's GitHub flows: one router per feature, merged, and the catalog workers serve.
 
 ``router`` says which deliveries the flows handle (the web server stores only those);
-``build_catalog(services)`` holds the ingest pipeline that dispatches them through ``router``
-and the flows' pipelines (spec, spec-approved, review, criteria, follow-up) with their queues,
-every one of them working through ``services``. ``specbot serve`` and ``specbot worker`` serve
+``build_catalog(services)`` holds the ingest pipeline that dispatches them through ``router``,
+the flows' pipelines (spec, spec-approved, review, criteria, follow-up) with their queues and
+the subscriber that runs repositories' event flows, every one of them working through
+``services``. ``specbot serve`` and ``specbot worker`` serve
 ``catalog_for(settings)``: the same over the services the environment describes.
 """
 
 from __future__ import annotations
 
-from bot.flows import _clarify, _commands, _followup, _installations, _review, _spec
+from bot.flows import (
+    _clarify,
+    _commands,
+    _event_flows,
+    _followup,
+    _installations,
+    _review,
+    _spec,
+)
 from bot.flows._context import DeliveryContext, FlowRouter
 from bot.flows._services import Services, ServicesError, check_settings, from_settings
 from bot.flows._state import SpecRun
 from bot.ingest import ingest_pipeline, ingest_queue
-from bot.orchestra import Catalog, QueueSpec, StageContext
+from bot.orchestra import Catalog, QueueSpec, StageContext, StormLimits
 from bot.routing import Router
 from bot.settings import Settings
 from bot.webhooks import Event
@@ -61,7 +70,9 @@ def build_catalog(services: Services) -> Catalog:
         _review.review_pipeline(services),
         _review.criteria_pipeline(services),
         _followup.followup_pipeline(services),
+        _event_flows.subscription(services),
     )
+    catalog.storm = StormLimits(max_events_per_chain=services.settings.event_chain_limit)
     return catalog
 
 

@@ -184,6 +184,7 @@ def _review(context: JobContext, job: ReviewJob) -> ReviewJob:
 
     review_id = retry_transient(post_once, "posting")
     job = _complete_check(github, job, result, review_id)
+    _publish_completed(context, job)
     next_step = "Ready for a person's review." if own_pull else ""
     if own_pull and result.event is ReviewEvent.REQUEST_CHANGES:
         next_step = _after_changes_requested(services, github, job, config)
@@ -270,6 +271,21 @@ def _complete_check(
             "criteria_findings": tied_findings(result.findings),
         }
     )
+
+
+def _publish_completed(context: JobContext, job: ReviewJob) -> None:
+    """``review.completed``, the root of a chain of its own: repositories' event flows start
+    there (a retried stage publishes the same event, which is stored once)."""
+    payload = {
+        "repository": job.repo,
+        "installation_id": job.installation_id,
+        "pull": job.pull,
+        "head_sha": job.head_sha,
+        "conclusion": job.conclusion,
+        "event": job.event,
+        "findings": job.findings,
+    }
+    context.stage.emit("review.completed", payload, new_chain=True)
 
 
 def _after_changes_requested(

@@ -1,22 +1,13 @@
 """The five orchestration patterns as small building blocks (pure: no I/O, no engine imports).
 
-Pipeline, swarm (blackboard and consensus rules), hub-and-spoke coordinator, hierarchy and
-events are declared here as data and plain functions; ``bot.adapters.durable`` runs them as
-durable workflows (the review runs the swarm's members as checkpointed members of its stage).
+Pipeline (the spec and follow-up flows), swarm (the review: blackboard and consensus rules) and
+events (the log, subscriptions, repositories' event flows) are declared here as data and plain
+functions; ``bot.adapters.durable`` runs them as durable workflows (the review runs the swarm's
+members as checkpointed members of its stage).
 """
 
-from bot.orchestra._builders import FlowConfigError, build_pipeline
 from bot.orchestra._catalog import Catalog, UnknownPatternError
 from bot.orchestra._contracts import NO_RETRY, JsonObject, RetryPolicy, dump_json
-from bot.orchestra._coordinator import (
-    Coordinator,
-    TaskMessage,
-    TaskPayload,
-    TaskRecord,
-    TaskRegistry,
-    TaskResult,
-    collect_outputs,
-)
 from bot.orchestra._events import (
     Event,
     StormError,
@@ -24,13 +15,6 @@ from bot.orchestra._events import (
     Subscription,
     check_pattern,
     matches,
-)
-from bot.orchestra._hierarchy import (
-    Assignment,
-    AuthorityError,
-    EscalationLimitError,
-    Hierarchy,
-    Role,
 )
 from bot.orchestra._ids import (
     body_sha,
@@ -68,8 +52,6 @@ from bot.orchestra._swarm import (
 
 __all__ = [
     "NO_RETRY",
-    "Assignment",
-    "AuthorityError",
     "BackpressureError",
     "Blackboard",
     "Catalog",
@@ -77,36 +59,24 @@ __all__ = [
     "ConsensusState",
     "ContractError",
     "Contribution",
-    "Coordinator",
     "DeadLetter",
-    "EscalationLimitError",
     "Event",
-    "FlowConfigError",
     "InMemoryCheckpoints",
     "MemberCheckpoints",
-    "Hierarchy",
     "JsonObject",
     "Pipeline",
     "QueueSpec",
     "RateLimit",
     "RetryPolicy",
-    "Role",
     "Stage",
     "StageContext",
     "StageInputError",
     "StormError",
     "StormLimits",
     "Subscription",
-    "TaskMessage",
-    "TaskPayload",
-    "TaskRecord",
-    "TaskRegistry",
-    "TaskResult",
     "UnknownPatternError",
     "body_sha",
-    "build_pipeline",
     "check_pattern",
-    "collect_outputs",
     "decide_consensus",
     "default_queues",
     "default_rate_limits",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from bot.orchestra._coordinator import Coordinator
 from bot.orchestra._events import StormLimits, Subscription
 from bot.orchestra._pipeline import Pipeline
 from bot.orchestra._queues import QueueSpec, RateLimit, default_queues, default_rate_limits
@@ -28,10 +27,9 @@ class UnknownPatternError(KeyError):
 
 @dataclass
 class Catalog:
-    """Pipelines, coordinators, subscriptions and queues known to this process."""
+    """Pipelines, subscriptions and queues known to this process."""
 
     pipelines: dict[str, Pipeline] = field(default_factory=dict)
-    coordinators: dict[str, Coordinator] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
     queues: dict[str, QueueSpec] = field(
         default_factory=lambda: {q.name: q for q in default_queues()}
@@ -39,7 +37,7 @@ class Catalog:
     storm: StormLimits = field(default_factory=StormLimits)
     rate_limits: dict[str, RateLimit] = field(default_factory=default_rate_limits)
 
-    def add(self, *items: Pipeline | Coordinator | Subscription | QueueSpec) -> Catalog:
+    def add(self, *items: Pipeline | Subscription | QueueSpec) -> Catalog:
         """Register definitions; a name used twice within one kind is an error.
 
         A queue may be registered again: that replaces the default of the same name.
@@ -49,8 +47,6 @@ class Catalog:
                 self.queues[item.name] = item
             elif isinstance(item, Pipeline):
                 _put(self.pipelines, item.name, item)
-            elif isinstance(item, Coordinator):
-                _put(self.coordinators, item.name, item)
             else:
                 _put(self.subscriptions, item.name, item)
                 # Each subscriber reads its own queue, so its rate limit holds across workers.
@@ -64,17 +60,13 @@ class Catalog:
     def merge(self, other: Catalog) -> Catalog:
         """Add every definition of ``other`` (queues of ``other`` win over defaults)."""
         self.add(*other.pipelines.values())
-        self.add(*other.coordinators.values(), *other.subscriptions.values())
+        self.add(*other.subscriptions.values())
         self.add(*other.queues.values())
         return self
 
     def pipeline(self, name: str) -> Pipeline:
         """The pipeline called ``name``."""
         return _get(self.pipelines, name, "pipeline")
-
-    def coordinator(self, name: str) -> Coordinator:
-        """The coordinator called ``name``."""
-        return _get(self.coordinators, name, "coordinator")
 
     def subscription(self, name: str) -> Subscription:
         """The subscription called ``name``."""

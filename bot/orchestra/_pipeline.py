@@ -77,18 +77,27 @@ class StageContext:
         if self.limiter is not None:
             self.limiter(name)
 
-    def emit(self, event_type: str, payload: JsonObject | None = None, *, seq: int = 0) -> Event:
-        """Publish an event in this run's chain (its correlation id is the run id).
+    def emit(
+        self,
+        event_type: str,
+        payload: JsonObject | None = None,
+        *,
+        seq: int = 0,
+        new_chain: bool = False,
+    ) -> Event:
+        """Publish an event in this run's chain (its correlation id is the run id), or as the
+        root of a chain of its own (``new_chain``: what subscribers cause is counted there).
 
         The id is derived from the run, stage, type and ``seq``, so a retried stage publishes
         the same event again rather than a second one.
         """
+        event_id = str(uuid.uuid5(_EVENTS, f"{self.run_id}/{self.stage}/{event_type}/{seq}"))
         event = Event(
-            event_id=str(uuid.uuid5(_EVENTS, f"{self.run_id}/{self.stage}/{event_type}/{seq}")),
+            event_id=event_id,
             event_type=event_type,
             source_agent=f"{self.pipeline}.{self.stage}",
             payload=payload or {},
-            correlation_id=self.run_id,
+            correlation_id=event_id if new_chain else self.run_id,
         )
         if self.emitter is not None:
             self.emitter(event)

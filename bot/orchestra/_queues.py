@@ -71,9 +71,6 @@ def default_queues(
         QueueSpec(
             name="pipelines", global_concurrency=global_concurrency, polling_interval_seconds=poll
         ),
-        QueueSpec(
-            name="tasks", global_concurrency=global_concurrency * 2, polling_interval_seconds=poll
-        ),
     )
 
 

@@ -1,11 +1,12 @@
 """The team section of ``.github/specbot.yml``: ``agents:`` and ``flows:``.
 
 Both have defaults, so an empty file describes specbot's standard team: a planner and an
-implementer in a pipeline, five reviewers in a swarm, and a lead above them. Agent names match
-the built-in roles (``bot/agents/data/roles.yaml``), whose prompt, tools and limits apply to
-whatever an entry leaves unset. A
-repository's entries are merged over the defaults by name (``agents: {implementer: {model: X}}``
-changes only the implementer's model).
+implementer in a pipeline (``implement``; the implementer again in ``follow-up``) and five
+reviewers in a swarm (``review``). Agent names match the built-in roles
+(``bot/agents/data/roles.yaml``), whose prompt, tools and limits apply to whatever an entry
+leaves unset. A repository's entries are merged over the defaults by name
+(``agents: {implementer: {model: X}}`` changes only the implementer's model). A repository may
+add event flows: an agent of its own that answers an event specbot publishes.
 """
 
 from __future__ import annotations
@@ -19,12 +20,9 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
-from bot.orchestra._contracts import RetryPolicy
-from bot.orchestra._events import check_pattern
-from bot.orchestra._hierarchy import Hierarchy, Role
+from bot.orchestra._events import check_pattern, matches
 from bot.orchestra._swarm import ConsensusRule
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
@@ -45,7 +43,8 @@ class AgentLimits(_Strict):
 
 
 class AgentConfig(_Strict):
-    """One agent: its role, model, prompt, tools, limits and written authority."""
+    """One agent: what it does, its model, thinking and limits; an event flow's agent also
+    takes its instructions from ``prompt`` (a file of the repository) or else ``role``."""
 
     role: str = Field(min_length=1, description="What the agent does, in a few words.")
     model: str | None = Field(default=None, description="Model id; default SPECBOT_MODEL.")
@@ -57,57 +56,33 @@ class AgentConfig(_Strict):
     )
     prompt: str | None = Field(
         default=None,
-        description="A built-in prompt name or a path in the repository; default the agent's name.",
-    )
-    tools: list[str] | None = Field(
-        default=None,
-        description="Tool ids (editor, viewer, bash, grep, glob, submit_review, submit_plan).",
+        max_length=500,
+        description="An event flow agent's instructions: a file of the repository.",
     )
     limits: AgentLimits = Field(default_factory=AgentLimits)
-    authority: list[str] = Field(
-        default_factory=list, description="Actions this agent may decide (globs allowed)."
-    )
-    delegates_to: list[str] = Field(default_factory=list)
-    escalates_to: str | None = None
 
 
-GateCheck = Literal[
-    "spec_ready", "tests_pass", "max_findings", "min_confidence", "max_cost_usd", "max_rounds"
-]
-
-
-class QualityGate(_Strict):
-    """A condition a flow's result must meet before it moves on."""
-
-    check: GateCheck
-    threshold: float | None = Field(default=None, ge=0)
-    severity: Literal["critical", "major", "minor", "nit"] | None = None
-
-    @model_validator(mode="after")
-    def _threshold_where_needed(self) -> QualityGate:
-        needs = {"max_findings", "min_confidence", "max_cost_usd", "max_rounds"}
-        if self.check in needs and self.threshold is None:
-            raise ValueError(f"gate {self.check!r} needs a threshold")
-        return self
-
-
-PatternName = Literal["pipeline", "swarm", "coordinator", "hierarchy", "events"]
+PatternName = Literal["pipeline", "swarm", "events"]
+# What specbot publishes that a repository's event flows may subscribe to.
+PUBLISHED_EVENTS = ("review.completed", "agent.completed")
 
 
 class FlowConfig(_Strict):
-    """Which pattern serves which trigger, with its agents, parameters and quality gates."""
+    """One flow: the pattern that runs it, its agents, and what starts it (event flows)."""
 
     pattern: PatternName
-    triggers: list[str] = Field(min_length=1, description="Event types or patterns.")
     agents: list[str] = Field(min_length=1, description="Agents in order (pipeline stages).")
     enabled: bool = True
-    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    triggers: list[str] = Field(
+        default_factory=list, description="Event types or patterns (event flows)."
+    )
+    where: dict[str, str | int | float | bool] = Field(
+        default_factory=dict, description="Payload fields an event must have (event flows)."
+    )
     consensus: list[ConsensusRule] = Field(default_factory=list)
     max_iterations: int = Field(default=1, ge=1, le=20)
     time_box_seconds: float | None = Field(default=None, gt=0)
     max_rounds: int = Field(default=3, ge=0, le=20, description="Follow-up rounds allowed.")
-    concurrency_per_repository: int = Field(default=2, ge=1, le=100)
-    gates: list[QualityGate] = Field(default_factory=list)
 
     @field_validator("triggers")
     @classmethod
@@ -120,50 +95,20 @@ class FlowConfig(_Strict):
 REVIEWERS = ("security", "correctness", "performance", "style", "spec-conformance")
 
 DEFAULT_AGENTS: dict[str, AgentConfig] = {
-    "lead": AgentConfig(
-        role="lead: accepts plans, settles escalations, merges the review",
-        authority=["*"],
-        delegates_to=["planner", "implementer", *REVIEWERS],
-    ),
-    "planner": AgentConfig(
-        role="plans the change from the spec", authority=["plan"], escalates_to="lead"
-    ),
-    "implementer": AgentConfig(
-        role="writes the change and its tests",
-        authority=["code", "test", "commit"],
-        escalates_to="lead",
-    ),
-    **{
-        name: AgentConfig(
-            role=f"{name} reviewer", authority=[f"review.{name}"], escalates_to="lead"
-        )
-        for name in REVIEWERS
-    },
+    "planner": AgentConfig(role="plans the change from the spec"),
+    "implementer": AgentConfig(role="writes the change and its tests"),
+    **{name: AgentConfig(role=f"{name} reviewer") for name in REVIEWERS},
 }
 
 DEFAULT_FLOWS: dict[str, FlowConfig] = {
-    "implement": FlowConfig(
-        pattern="pipeline",
-        triggers=["spec.ready"],
-        agents=["planner", "implementer"],
-        gates=[QualityGate(check="spec_ready"), QualityGate(check="tests_pass")],
-        concurrency_per_repository=1,
-    ),
+    "implement": FlowConfig(pattern="pipeline", agents=["planner", "implementer"]),
     "review": FlowConfig(
         pattern="swarm",
-        triggers=["pull_request.opened", "pull_request.synchronize", "command.review"],
         agents=list(REVIEWERS),
         consensus=[ConsensusRule(kind="majority"), ConsensusRule(kind="no_new_contributions")],
         time_box_seconds=900,
-        gates=[QualityGate(check="max_findings", threshold=0, severity="critical")],
     ),
-    "follow-up": FlowConfig(
-        pattern="pipeline",
-        triggers=["review.changes_requested", "comment.mention"],
-        agents=["implementer"],
-        max_rounds=3,
-        concurrency_per_repository=1,
-    ),
+    "follow-up": FlowConfig(pattern="pipeline", agents=["implementer"], max_rounds=3),
 }
 
 
@@ -172,7 +117,6 @@ class TeamConfig(_Strict):
 
     agents: dict[str, AgentConfig] = Field(default_factory=lambda: dict(DEFAULT_AGENTS))
     flows: dict[str, FlowConfig] = Field(default_factory=lambda: dict(DEFAULT_FLOWS))
-    max_escalation_depth: int = Field(default=3, ge=0, le=10)
 
     @field_validator("agents", mode="before")
     @classmethod
@@ -186,16 +130,15 @@ class TeamConfig(_Strict):
 
     @field_validator("agents")
     @classmethod
-    def _agents_form_a_hierarchy(cls, agents: dict[str, AgentConfig]) -> dict[str, AgentConfig]:
+    def _agents_are_named(cls, agents: dict[str, AgentConfig]) -> dict[str, AgentConfig]:
         for name in agents:
             if not _is_name(name):
                 raise ValueError(f"agent name {name!r}: lowercase letters, digits, '-' or '_'")
-        _hierarchy(agents, max_depth=10)
         return agents
 
     @field_validator("flows")
     @classmethod
-    def _flows_name_known_agents(
+    def _flows_can_run(
         cls, flows: dict[str, FlowConfig], info: ValidationInfo
     ) -> dict[str, FlowConfig]:
         agents = info.data.get("agents")
@@ -205,34 +148,45 @@ class TeamConfig(_Strict):
             unknown = [agent for agent in flow.agents if agent not in agents]
             if unknown:
                 raise ValueError(f"flow {flow_name!r} names unknown agents: {', '.join(unknown)}")
+            problem = _built_in_problem(flow_name, flow) or _event_flow_problem(flow_name, flow)
+            if problem:
+                raise ValueError(problem)
         return flows
 
-    def hierarchy(self) -> Hierarchy:
-        """The agents as a hierarchy of roles (authority, delegation, escalation)."""
-        return _hierarchy(self.agents, max_depth=self.max_escalation_depth)
 
-    def flows_for(self, event_type: str) -> list[str]:
-        """Names of the enabled flows whose triggers match ``event_type``."""
-        from bot.orchestra._events import matches
+def _built_in_problem(name: str, flow: FlowConfig) -> str:
+    """What a built-in flow's entry sets that the flow cannot do, or ``""``."""
+    default = DEFAULT_FLOWS.get(name)
+    if default is None:
+        return ""
+    if flow.pattern != default.pattern:
+        return f"flow {name!r} is a {default.pattern}: its pattern cannot change"
+    if flow.triggers or flow.where:
+        return f"flow {name!r} starts on GitHub's events: triggers and where are for event flows"
+    if name == "review":
+        others = [agent for agent in flow.agents if agent not in REVIEWERS]
+        if others:
+            return f"flow 'review' runs built-in reviewers only ({', '.join(REVIEWERS)})"
+    elif flow.agents != default.agents:
+        return f"flow {name!r} has fixed agents: {', '.join(default.agents)}"
+    return ""
 
-        return [
-            name
-            for name, flow in self.flows.items()
-            if flow.enabled and any(matches(trigger, event_type) for trigger in flow.triggers)
-        ]
 
-
-def _hierarchy(agents: Mapping[str, AgentConfig], *, max_depth: int) -> Hierarchy:
-    roles = [
-        Role(
-            name=name,
-            authority=agent.authority,
-            delegates_to=agent.delegates_to,
-            escalates_to=agent.escalates_to,
-        )
-        for name, agent in agents.items()
-    ]
-    return Hierarchy(roles, max_depth=max_depth)
+def _event_flow_problem(name: str, flow: FlowConfig) -> str:
+    """What keeps an added flow from running as an event flow, or ``""``."""
+    if name in DEFAULT_FLOWS:
+        return ""
+    if flow.pattern != "events":
+        return f"flow {name!r}: an added flow is an event flow (pattern: events)"
+    if len(flow.agents) != 1 or not flow.triggers:
+        return f"flow {name!r}: an event flow has one agent and at least one trigger"
+    for trigger in flow.triggers:
+        if not any(matches(trigger, published) for published in PUBLISHED_EVENTS):
+            return (
+                f"flow {name!r}: no event matches trigger {trigger!r} "
+                f"(specbot publishes {', '.join(PUBLISHED_EVENTS)})"
+            )
+    return ""
 
 
 def _is_name(name: str) -> bool:

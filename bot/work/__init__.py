@@ -7,6 +7,7 @@ review``) call these same functions; GitHub and the durable engine stay outside.
 from bot.work._context import ProjectFacts, repository_context
 from bot.work._implementing import (
     WorkError,
+    act_on_event,
     answer,
     check_criteria,
     command_plan,
@@ -41,6 +42,7 @@ __all__ = [
     "SpecText",
     "Team",
     "WorkError",
+    "act_on_event",
     "answer",
     "check_criteria",
     "command_plan",

@@ -147,6 +147,30 @@ def answer(
     return team.run("responder", task, checkout)
 
 
+def act_on_event(
+    team: Team,
+    checkout: Path,
+    *,
+    flow: str,
+    agent: str,
+    role: str,
+    instructions: str,
+    pull: int,
+    event: str,
+) -> AgentOutcome:
+    """Run a repository's event agent (the responder's tools, under its own name)."""
+    task = task_text(
+        "event",
+        flow=flow,
+        agent=agent,
+        role=role,
+        pull=pull,
+        instructions=instructions,
+        event=event,
+    )
+    return team.run("responder", task, checkout, agent=agent)
+
+
 def test(checkout: Path, commands: CommandPlan, environment: RunEnvironment) -> TestResult:
     """Run the test command and read its JUnit report (the measured result)."""
     return run_tests(checkout, commands, environment)

@@ -85,10 +85,12 @@ def test_c3_negative():
 """
 
 
-def seed(tmp_path: Path, key: Path, config: str | None = None) -> dict[str, Any]:
+def seed(
+    tmp_path: Path, key: Path, config: str | None = None, files: dict[str, str] | None = None
+) -> dict[str, Any]:
     """A seed with alice (write), mallory (read) and a small Python project.
 
-    ``config`` becomes the project's ``.github/specbot.yml``.
+    ``config`` becomes the project's ``.github/specbot.yml``; ``files`` are added by path.
     """
     repo = tmp_path / "widgets-src"
     (repo / "widgets").mkdir(parents=True)
@@ -103,6 +105,9 @@ def seed(tmp_path: Path, key: Path, config: str | None = None) -> dict[str, Any]
     (repo / "tests" / "test_sizes.py").write_text(
         "from widgets.sizes import to_mm\n\n\ndef test_to_mm():\n    assert to_mm(2) == 20\n"
     )
+    for path, text in (files or {}).items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(text)
     return {
         "users": [
             {"login": "alice", "token": "ghp_alice"},
@@ -241,11 +246,16 @@ def implement_script(reviews: list[dict[str, Any]] | None = None) -> dict[str, A
 
 
 def start(
-    tmp_path: Path, key: Path, script: dict[str, Any], config: str | None = None, **settings: Any
+    tmp_path: Path,
+    key: Path,
+    script: dict[str, Any],
+    config: str | None = None,
+    files: dict[str, str] | None = None,
+    **settings: Any,
 ) -> OfflineStack:
     """The offline App over a fresh seed; runs share this interpreter's environment."""
     return start_stack(
-        seed(tmp_path, key, config),
+        seed(tmp_path, key, config, files),
         script,
         tmp_path / "data",
         key,

@@ -14,15 +14,11 @@ from pydantic import BaseModel
 
 from bot.orchestra import (
     Catalog,
-    Coordinator,
-    JsonObject,
     Pipeline,
     QueueSpec,
     RetryPolicy,
     Stage,
     StageContext,
-    TaskMessage,
-    TaskPayload,
     default_queues,
 )
 from tests.orchestra.ledger import Ledger
@@ -108,32 +104,6 @@ STAGES = (
 )
 
 
-def decompose(request: JsonObject) -> list[TaskMessage]:
-    return [
-        TaskMessage(
-            task_id=f"part-{index}",
-            parent_id=str(request["id"]),
-            agent="worker",
-            priority=10 - index,
-            payload=TaskPayload(objective=f"do part {index}", context={"n": index}),
-            retry=RetryPolicy(max_attempts=2, interval_seconds=0.01),
-        )
-        for index in range(int(request["parts"]))
-    ]
-
-
-def work(task: TaskMessage) -> JsonObject:
-    ledger = Ledger.from_env()
-    key = f"{task.parent_id}:{task.task_id}"
-    ledger.record("task-attempt", key, os.environ.get("SPECBOT_EXECUTOR_ID", ""))
-    delay = float(os.environ.get("SPECBOT_TEST_TASK_SECONDS", "0"))
-    time.sleep(delay)
-    if task.payload.context.get("n") == 1 and ledger.count("task-attempt", key) == 1:
-        raise RuntimeError("flaky specialist")
-    ledger.record("task-effect", key)
-    return {"done": task.payload.objective}
-
-
 def slow(context: StageContext, spec: BaseModel) -> Spec:
     """A stage that takes long enough to be cancelled mid-way."""
     assert isinstance(spec, Spec)
@@ -206,5 +176,4 @@ catalog = Catalog().add(
             )
         ],
     ),
-    Coordinator("hub", decompose=decompose, specialists={"worker": work}),
 )

@@ -10,14 +10,8 @@ import pytest
 from pydantic import ValidationError
 
 from bot.config import ConfigError, RepoConfig, load_repo_config
-from bot.orchestra import (
-    FlowConfigError,
-    Stage,
-    build_pipeline,
-)
 from bot.orchestra.config import DEFAULT_AGENTS, DEFAULT_FLOWS, TeamConfig
 from tests.conftest import RunSpecbot
-from tests.orchestra import flows
 
 
 def test_an_empty_file_gives_the_standard_team() -> None:
@@ -25,8 +19,11 @@ def test_an_empty_file_gives_the_standard_team() -> None:
     config = TeamConfig.model_validate({})
     assert set(config.agents) == set(DEFAULT_AGENTS)
     assert set(config.flows) == set(DEFAULT_FLOWS)
-    assert config.flows_for("pull_request.synchronize") == ["review"]
-    assert config.hierarchy().assign("security", "merge").role == "lead"
+    assert [config.flows[name].pattern for name in ("implement", "review", "follow-up")] == [
+        "pipeline",
+        "swarm",
+        "pipeline",
+    ]
 
 
 def test_repository_entries_merge_over_the_defaults() -> None:
@@ -35,48 +32,55 @@ def test_repository_entries_merge_over_the_defaults() -> None:
         {
             "agents": {
                 "implementer": {"model": "claude-opus-4-1"},
-                "docs-writer": {
-                    "role": "writes docs",
-                    "authority": ["docs"],
-                    "escalates_to": "lead",
+                "docs-writer": {"role": "writes docs", "prompt": ".github/docs.md"},
+            },
+            "flows": {
+                "follow-up": None,
+                "review": {"enabled": False},
+                "docs": {
+                    "pattern": "events",
+                    "triggers": ["review.completed"],
+                    "where": {"conclusion": "failure"},
+                    "agents": ["docs-writer"],
                 },
             },
-            "flows": {"follow-up": None, "review": {"enabled": False}},
         }
     )
     assert config.agents["implementer"].model == "claude-opus-4-1"
-    assert config.agents["implementer"].authority == DEFAULT_AGENTS["implementer"].authority != []
-    assert config.agents["docs-writer"].escalates_to == "lead"
+    assert config.agents["implementer"].role == DEFAULT_AGENTS["implementer"].role
+    assert config.agents["docs-writer"].prompt == ".github/docs.md"
     assert "follow-up" not in config.flows
-    assert config.flows_for("pull_request.opened") == []
+    assert not config.flows["review"].enabled
+    assert config.flows["docs"].where == {"conclusion": "failure"}
+
+
+EVENT_FLOW = {"pattern": "events", "triggers": ["review.completed"], "agents": ["style"]}
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         ({"flows": {"review": {"agents": ["ghost"]}}}, "unknown agents: ghost"),
-        ({"agents": {"x": {"role": "r", "escalates_to": "nobody"}}}, "unknown role 'nobody'"),
         ({"agents": {"Bad Name": {"role": "r"}}}, "agent name 'Bad Name'"),
-        ({"flows": {"f": {"pattern": "mesh", "triggers": ["a"], "agents": ["lead"]}}}, "pattern"),
-        (
-            {
-                "flows": {
-                    "f": {
-                        "pattern": "swarm",
-                        "triggers": ["a"],
-                        "agents": ["lead"],
-                        "gates": [{"check": "max_findings"}],
-                    }
-                }
-            },
-            "needs a threshold",
-        ),
+        ({"flows": {"f": {**EVENT_FLOW, "pattern": "mesh"}}}, "pattern"),
+        ({"flows": {"f": {**EVENT_FLOW, "pattern": "swarm"}}}, "an added flow is an event flow"),
+        ({"flows": {"f": {**EVENT_FLOW, "triggers": []}}}, "one agent and at least one trigger"),
+        ({"flows": {"f": {**EVENT_FLOW, "agents": ["style", "security"]}}}, "one agent"),
+        ({"flows": {"f": {**EVENT_FLOW, "triggers": ["issue.opened"]}}}, "no event matches"),
+        ({"flows": {"f": {**EVENT_FLOW, "triggers": ["review.*x"]}}}, "bad event pattern"),
+        ({"flows": {"review": {"pattern": "pipeline"}}}, "is a swarm: its pattern cannot"),
+        ({"flows": {"review": {"triggers": ["review.completed"]}}}, "starts on GitHub's events"),
+        ({"flows": {"review": {"agents": ["implementer"]}}}, "built-in reviewers only"),
+        ({"flows": {"implement": {"agents": ["planner"]}}}, "has fixed agents"),
         ({"agnets": {}}, "Extra inputs are not permitted"),
-        ({"max_escalation_depth": 11}, "less than or equal to 10"),
+        ({"max_escalation_depth": 2}, "Extra inputs are not permitted"),
+        ({"flows": {"review": {"gates": []}}}, "Extra inputs are not permitted"),
+        ({"agents": {"style": {"tools": ["bash"]}}}, "Extra inputs are not permitted"),
     ],
 )
 def test_inconsistent_configuration_is_refused(data: dict[str, object], message: str) -> None:
-    """Unknown references, bad names, unknown patterns, incomplete gates and typos are errors."""
+    """Unknown references, bad names, flows that cannot run as written and removed or
+    misspelt keys are errors."""
     with pytest.raises(ValidationError, match=message):
         TeamConfig.model_validate(data)
 
@@ -186,26 +190,3 @@ def test_config_check_names_unknown_sections(run_specbot: RunSpecbot, tmp_path: 
         f"{path}:2: agnets: unknown key",
         f"{path}:6: flows.review.pattern: unknown value 'mesh'",
     ]
-
-
-def test_flows_build_from_the_configuration() -> None:
-    """A configured pipeline gets its order and retries."""
-    team = TeamConfig.model_validate(
-        {
-            "flows": {
-                "review": {"agents": ["security", "style"], "max_iterations": 2},
-                "implement": {"retry": {"max_attempts": 4}},
-            }
-        }
-    )
-    plan = Stage("plan", flows.Spec, flows.Plan, flows.plan)
-    code = Stage("code", flows.Plan, flows.Code, flows.implement)
-    pipeline = build_pipeline(team, "implement", {"planner": plan, "implementer": code})
-    assert [stage.name for stage in pipeline.stages] == ["plan", "code"]
-    assert all(stage.retry.max_attempts == 4 for stage in pipeline.stages)
-    with pytest.raises(FlowConfigError, match="no stage for agents implementer"):
-        build_pipeline(team, "implement", {"planner": plan})
-    with pytest.raises(FlowConfigError, match="is a swarm, not a pipeline"):
-        build_pipeline(team, "review", {})
-    with pytest.raises(FlowConfigError, match="no flow named 'deploy'"):
-        build_pipeline(team, "deploy", {})

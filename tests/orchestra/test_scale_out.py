@@ -23,26 +23,26 @@ def _client(url: str) -> EngineClient:
 @pytest.mark.parametrize(
     "replacement", ["a", "b"], ids=["same-worker-restarts", "another-worker-takes-over"]
 )
-def test_coordinator_survives_its_worker(
+def test_a_run_survives_its_worker(
     spawn_worker: SpawnWorker, sqlite_url: str, ledger: Ledger, replacement: str
 ) -> None:
-    """A worker SIGKILLed mid-coordination is restarted, or stays dead and another worker takes
-    its runs over; either way the same coordinator run finishes with every task done once."""
-    slow = {"SPECBOT_TEST_TASK_SECONDS": "30"}
-    first = spawn_worker(sqlite_url, "a", env=slow, flags=FAST_BEATS).wait_ready()
+    """A worker SIGKILLed mid-stage is restarted, or stays dead and another worker takes its
+    runs over; either way the same run finishes with every stage's effect once."""
+    first = spawn_worker(sqlite_url, "a", env={"SPECBOT_TEST_BLOCK": "1"}, flags=FAST_BEATS)
+    first.wait_ready()
     with _client(sqlite_url) as client:
-        run = client.start_coordinator("hub", {"id": "req", "parts": 3}, workflow_id="hub-run")
-        ledger.wait_for("task-attempt", "req:part-0")
+        run = client.start_pipeline("four-stages", {"text": "x"}, workflow_id="taken-over")
+        ledger.wait_for("attempt", "taken-over:plan")
         first.kill()
-        assert ledger.count("task-effect") == 0
+        assert ledger.count("effect") == 0
         second = spawn_worker(sqlite_url, replacement, flags=FAST_BEATS).wait_ready()
         result = client.result(run, timeout=60)
     assert second.stop() == 0
-    assert sorted(result["synthesis"]["outputs"]) == ["part-0", "part-1", "part-2"]
-    for part in range(3):
-        assert ledger.count("task-effect", f"req:part-{part}") == 1
-    finishers = {who for _, who, _ in ledger.rows("task-attempt")}
-    assert replacement in finishers, "the replacement worker finished the tasks"
+    assert result == {"url": "https://example.test/pr/2"}
+    for stage in ("plan", "implement", "check", "publish"):
+        assert ledger.count("effect", f"taken-over:{stage}") == 1, stage
+    finishers = {who for _, who, _ in ledger.rows("attempt")}
+    assert replacement in finishers, "the replacement worker finished the run"
 
 
 @pytest.mark.postgres

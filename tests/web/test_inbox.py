@@ -20,6 +20,7 @@ from bot.adapters.durable import (
     Received,
     inbox_engine,
 )
+from bot.adapters.durable._delivery import DELIVERY_WORKFLOW
 from bot.web._intake import IntakeWriter
 from tests.conftest import RunSpecbot
 from tests.orchestra.conftest import postgres_url  # noqa: F401  (a fixture)
@@ -185,8 +186,9 @@ def test_a_run_that_cannot_be_started_is_retried_later_alone(
 ) -> None:
     """When the engine refuses one delivery's run (its id is taken by another kind of run),
     the batch's other runs start, and that delivery stays pending with an attempt counted."""
-    client.start_coordinator(
-        "hub", {"id": "c", "parts": 1}, workflow_id="delivery:clash", partition="a/b"
+    event = {"event_id": "e", "event_type": "x", "source_agent": "test"}
+    client.enqueue(
+        DELIVERY_WORKFLOW, "events.x", "x", event, workflow_id="delivery:clash", partition="a/b"
     )
     store(inbox, 2)
     inbox.put("clash", "issues", "application/json", BODY)

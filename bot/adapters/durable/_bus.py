@@ -48,9 +48,12 @@ class EventBus:
         return subscribers
 
     def record(self, event: Event) -> list[str]:
-        """Log ``event`` (refusing it past the chain's storm cap); return who subscribes to it."""
+        """Log ``event`` (refusing one a handler caused past the chain's storm cap); return who
+        subscribes to it. What a stage records (a review's blackboard) is never refused: only
+        handlers setting each other off make a storm."""
         if not self._log.contains(event.event_id):
-            self._catalog.storm.check(event, self._log.count_chain(event.correlation_id))
+            if event.causation_id is not None:
+                self._catalog.storm.check(event, self._log.count_chain(event.correlation_id))
             self._log.append(event)
         return [s.name for s in self._catalog.subscriptions.values() if s.wants(event)]
 

@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from dbos import DBOS, DBOSClient, DBOSPortableJSONSerializer, EnqueueOptions
 
-from bot.adapters.durable._coordinators import COORDINATOR_WORKFLOW
 from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
 from bot.adapters.durable._pipelines import PIPELINE_WORKFLOW
 from bot.adapters.durable._settings import FINAL_STATUSES, EngineSettings, RunFailedError, RunInfo
@@ -103,20 +102,6 @@ class EngineClient:
         }
         self._client.enqueue_in_transaction(connection, options, name, data, workflow_id)
         return workflow_id
-
-    def start_coordinator(
-        self,
-        name: str,
-        request: JsonObject,
-        *,
-        workflow_id: str,
-        queue: str = "pipelines",
-        **kw: Any,
-    ) -> str:
-        """Enqueue a coordinator run by name."""
-        return self.enqueue(
-            COORDINATOR_WORKFLOW, queue, name, request, workflow_id=workflow_id, **kw
-        )
 
     def exists(self, workflow_id: str) -> bool:
         """Whether a run with this id was ever started (or enqueued)."""

@@ -22,7 +22,6 @@ from pydantic import BaseModel
 from bot.adapters.durable import _runtime
 from bot.adapters.durable._attempts import StageAttempts
 from bot.adapters.durable._bus import EventBus
-from bot.adapters.durable._coordinators import REGISTRY_EVENT, coordinator_workflow
 from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
 from bot.adapters.durable._pipelines import pipeline_workflow
 from bot.adapters.durable._settings import (
@@ -46,7 +45,6 @@ from bot.orchestra import (
     Event,
     JsonObject,
     QueueSpec,
-    TaskRegistry,
 )
 
 _CANCELLED = (DBOSAwaitedWorkflowCancelledError, DBOSWorkflowCancelledError)
@@ -192,16 +190,6 @@ class Engine:
             queue, pipeline_workflow, name, payload, workflow_id, workflow_id=workflow_id, **options
         )
 
-    def start_coordinator(
-        self, name: str, request: JsonObject, *, workflow_id: str, **options: Any
-    ) -> str:
-        """Enqueue a coordinator run on ``queue`` (default ``pipelines``)."""
-        self.catalog.coordinator(name)
-        queue = options.pop("queue", "pipelines")
-        return self.enqueue(
-            queue, coordinator_workflow, name, request, workflow_id=workflow_id, **options
-        )
-
     def enqueue(
         self,
         queue: str | None,
@@ -295,11 +283,6 @@ class Engine:
         if status != "SUCCESS":
             raise RunFailedError(f"run {workflow_id!r} ended {status}: {found.error}")
         return found.output
-
-    def task_registry(self, workflow_id: str, *, timeout: float = 0.0) -> TaskRegistry | None:
-        """The coordinator run's task registry as last written, or None before dispatch."""
-        value = DBOS.get_event(workflow_id, REGISTRY_EVENT, timeout_seconds=timeout)
-        return None if value is None else TaskRegistry.model_validate(value)
 
     def steps(self, workflow_id: str) -> list[str]:
         """Names of the run's recorded steps, in order."""

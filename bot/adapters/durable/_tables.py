@@ -178,6 +178,16 @@ class EventLog:
         )
         return list(self._read(query))
 
+    def of_type(self, event_type: str, limit: int = 100) -> list[Event]:
+        """The latest events of one type, oldest first."""
+        query = (
+            sa.select(EVENTS)
+            .where(EVENTS.c.event_type == event_type)
+            .order_by(EVENTS.c.seq.desc())
+            .limit(limit)
+        )
+        return list(reversed(list(self._read(query))))
+
     def _read(self, query: sa.Select[tuple[object, ...]]) -> Iterator[Event]:
         with self._engine.connect() as connection:
             for row in connection.execute(query).mappings():
