@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.offline import OfflineStack
+from tests.conftest import ROOT
 from tests.flows.stack_fixtures import (
     READY_SPEC,
     REPO,
@@ -22,23 +23,7 @@ from tests.flows.stack_fixtures import (
 
 pytestmark = pytest.mark.slow
 
-EXPLAIN = """\
-agents:
-  explainer:
-    role: explains a review to the pull request's author
-    prompt: .github/specbot/explain.md
-flows:
-  explain:
-    pattern: events
-    triggers: [review.completed]
-    where: {conclusion: success}
-    agents: [explainer]
-  explain-failures:
-    pattern: events
-    triggers: [review.*]
-    where: {conclusion: failure}
-    agents: [explainer]
-"""
+EXPLAIN = ROOT.joinpath("docs", "examples", "specbot-event-flow.yml").read_text("utf-8")
 INSTRUCTIONS = "Say in one sentence what the review found. Be kind."
 
 
@@ -68,9 +53,10 @@ def _run_spec(stack: OfflineStack) -> int:
 def test_a_filtered_event_flow_answers_once_with_the_repositorys_instructions(
     tmp_path: Path, app_key_pem: Path
 ) -> None:
-    """The clean review completes with ``success``: the flow filtered on it answers, the one
-    filtered on ``failure`` does not; the agent read the instructions file, and the event is
-    shown to it as data; ``agent.completed`` follows in the event's chain."""
+    """docs/examples/specbot-event-flow.yml on a clean review (``success``): the unfiltered
+    flow answers once, the one filtered on ``failure`` does not; the agent read the
+    instructions file and was shown the event as data; ``agent.completed`` follows in the
+    event's chain."""
     script = implement_script([_answer("explainer", "All clear: no finding. @alice")])
     files = {".github/specbot/explain.md": INSTRUCTIONS}
     with start(tmp_path, app_key_pem, script, config=EXPLAIN, files=files) as stack:
@@ -83,12 +69,12 @@ def test_a_filtered_event_flow_answers_once_with_the_repositorys_instructions(
         ]
         [root] = [e for e in stack.engine.events.of_type("review.completed")]
         chain = stack.engine.events.chain(root.correlation_id)
-    assert len(answers) == 1 and "**explain** (`explainer`)" in answers[0]
+    assert len(answers) == 1 and "**summarise** (`explainer`)" in answers[0]
     assert "All clear: no finding." in answers[0] and "@alice" not in answers[0]
     task = str(request.body)
     assert INSTRUCTIONS in task and '"conclusion": "success"' in task
     assert [e.event_type for e in chain] == ["review.completed", "agent.completed"]
-    assert chain[1].payload["flow"] == "explain" and chain[1].causation_id == root.event_id
+    assert chain[1].payload["flow"] == "summarise" and chain[1].causation_id == root.event_id
 
 
 LOOP = """\

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from tests.flows.stack_fixtures import (
     READY_SPEC,
     REPO,
@@ -21,21 +22,16 @@ from tests.flows.stack_fixtures import (
 
 pytestmark = pytest.mark.slow
 
-CONFIG = """\
-flows:
-  review:
-    max_iterations: 2
-    consensus:
-      - kind: no_new_contributions
-"""
+CONFIG = ROOT.joinpath("docs", "examples", "specbot-review-in-rounds.yml").read_text("utf-8")
 
 
 def test_a_configured_second_round_runs_and_the_blackboard_is_logged(
     tmp_path: Path, app_key_pem: Path
 ) -> None:
-    """``max_iterations: 2`` with ``no_new_contributions``: every reviewer reviews twice (the
-    second time shown the first round's findings), the swarm agrees in round 2, and each
-    contribution, the merge and the synthesis are in the run's event log."""
+    """docs/examples/specbot-review-in-rounds.yml (``max_iterations: 2``, then
+    ``no_new_contributions``): every reviewer reviews twice (the second time shown the first
+    round's findings), the swarm agrees in round 2, and each contribution, the merge and the
+    synthesis are in the run's event log."""
     later = review_turn("any reviewer", [], last_user_contains="This is round 2")
     later["when"].pop("role")
     script = implement_script([{**later, "name": "round-2"}])
