@@ -1,9 +1,9 @@
-"""Which keys of ``.github/specbot.yml`` change what specbot does, and which do not yet.
+"""Which keys of ``.github/specbot.yml`` change what specbot does, and which do not.
 
-The schema accepts more than the flows read (the team section describes patterns and roles
-ahead of the flows that will use them). ``IN_FORCE`` lists every key that has an effect, each
-shown by a test; ``specbot config check`` names any other key a file sets, so nobody believes
-a setting is on when nothing reads it.
+Every entry of ``agents:`` and ``flows:`` has the same fields, and not every flow or agent reads
+all of them (``max_rounds`` is the follow-up's; a built-in agent's ``prompt`` is its role's).
+``IN_FORCE`` lists every key that has an effect, each shown by a test; ``specbot config check``
+names any other key a file sets, so nobody believes a setting is on when nothing reads it.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ IN_FORCE: tuple[str, ...] = (
     "agents.+.prompt",
     "flows.implement.enabled",
     "flows.review.enabled",
+    "flows.review.pattern",
     "flows.review.agents",
     "flows.review.time_box_seconds",
     "flows.review.consensus",

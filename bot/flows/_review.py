@@ -233,12 +233,14 @@ def _run_reviewers(
 
 
 def swarm_rounds(config: RepoConfig) -> SwarmRounds:
-    """The review flow's consensus rules, round limit and time box, as configured."""
+    """The review flow as configured: a swarm (consensus rules, round limit, time box) or
+    hub-and-spoke."""
     flow = config.flows.get("review")
     if flow is None:
         return SwarmRounds()
     rules = tuple(flow.consensus) or SwarmRounds().rules
-    return SwarmRounds(rules, flow.max_iterations, flow.time_box_seconds)
+    by_area = flow.pattern == "hub-and-spoke"
+    return SwarmRounds(rules, flow.max_iterations, flow.time_box_seconds, by_area=by_area)
 
 
 def _checkout(context: JobContext, job: ReviewJob, pull: PullInfo) -> Path:

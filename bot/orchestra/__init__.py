@@ -1,9 +1,10 @@
-"""The five orchestration patterns as small building blocks (pure: no I/O, no engine imports).
+"""The orchestration patterns as small building blocks (pure: no I/O, no engine imports).
 
-Pipeline (the spec and follow-up flows), swarm (the review: blackboard and consensus rules) and
-events (the log, subscriptions, repositories' event flows) are declared here as data and plain
-functions; ``bot.adapters.durable`` runs them as durable workflows (the review runs the swarm's
-members as checkpointed members of its stage).
+Pipeline (the spec and follow-up flows), swarm (the review: blackboard and consensus rules),
+hub-and-spoke (the review of a large pull request by area: task messages) and events (the log,
+subscriptions, repositories' event flows) are declared here as data and plain functions;
+``bot.adapters.durable`` runs them as durable workflows (the review runs its members as
+checkpointed members of its stage).
 """
 
 from bot.orchestra._catalog import Catalog, UnknownPatternError
@@ -16,6 +17,7 @@ from bot.orchestra._events import (
     check_pattern,
     matches,
 )
+from bot.orchestra._hub import TaskMessage, TaskPayload
 from bot.orchestra._ids import (
     body_sha,
     delivery_workflow_id,
@@ -74,6 +76,8 @@ __all__ = [
     "StormError",
     "StormLimits",
     "Subscription",
+    "TaskMessage",
+    "TaskPayload",
     "UnknownPatternError",
     "body_sha",
     "check_pattern",

@@ -62,7 +62,13 @@ class AgentConfig(_Strict):
     limits: AgentLimits = Field(default_factory=AgentLimits)
 
 
-PatternName = Literal["pipeline", "swarm", "events"]
+PatternName = Literal["pipeline", "swarm", "hub-and-spoke", "events"]
+# The patterns each built-in flow can run on (the first is its default).
+BUILT_IN_PATTERNS: dict[str, tuple[str, ...]] = {
+    "implement": ("pipeline",),
+    "review": ("swarm", "hub-and-spoke"),
+    "follow-up": ("pipeline",),
+}
 # What specbot publishes that a repository's event flows may subscribe to.
 PUBLISHED_EVENTS = ("review.completed", "agent.completed")
 
@@ -159,8 +165,12 @@ def _built_in_problem(name: str, flow: FlowConfig) -> str:
     default = DEFAULT_FLOWS.get(name)
     if default is None:
         return ""
-    if flow.pattern != default.pattern:
-        return f"flow {name!r} is a {default.pattern}: its pattern cannot change"
+    allowed = BUILT_IN_PATTERNS[name]
+    if flow.pattern not in allowed:
+        return f"flow {name!r} runs as {' or '.join(allowed)}, not {flow.pattern}"
+    swarm_only = flow.consensus != default.consensus or flow.max_iterations != 1
+    if flow.pattern == "hub-and-spoke" and swarm_only:
+        return f"flow {name!r}: consensus and max_iterations are the swarm's (one pass here)"
     if flow.triggers or flow.where:
         return f"flow {name!r} starts on GitHub's events: triggers and where are for event flows"
     if name == "review":

@@ -29,6 +29,8 @@ from bot.orchestra import (
     Contribution,
     InMemoryCheckpoints,
     MemberCheckpoints,
+    TaskMessage,
+    TaskPayload,
     decide_consensus,
     out_of_rounds,
 )
@@ -45,6 +47,7 @@ from bot.review import (
     render_batch,
     split_for_review,
 )
+from bot.review.areas import AreaTask, plan_areas
 from bot.untrusted import delimit
 from bot.work._members import Outcome, ReviewerJob, run_members
 from bot.work._spec import SpecText
@@ -66,11 +69,13 @@ def _not_recorded(event_type: str, payload: dict[str, Any], seq: int) -> None:
 
 @dataclass(frozen=True)
 class SwarmRounds:
-    """When the swarm stops: its consensus rules, its round limit and its time box."""
+    """How the review's members are organised: a swarm (consensus rules, round limit, time
+    box) or, ``by_area``, hub-and-spoke (each area of the diff to the specialists it needs)."""
 
     rules: tuple[ConsensusRule, ...] = (ConsensusRule(kind="no_new_contributions"),)
     max_iterations: int = 1
     time_box_seconds: float | None = None
+    by_area: bool = False  # hub-and-spoke: one pass, each area to the specialists it needs
 
 
 class ReviewerNote(BaseModel):
@@ -150,6 +155,18 @@ def review_changes(
         checkpoints=checkpoints if checkpoints is not None else InMemoryCheckpoints(),
         record=record,
     )
+    if rounds.by_area:
+        _run_by_area(swarm, pull, title, earlier, budget_tokens, rounds, with_analysers)
+    else:
+        _run_rounds(swarm, pull, title, earlier, rounds, with_analysers)
+    swarm.notes += [ReviewerNote(member=n, status="not run: no spec", findings=0) for n in skipped]
+    return _synthesis(swarm, already_posted)
+
+
+def _run_rounds(
+    swarm: _Swarm, pull: int, title: str, earlier: str, rounds: SwarmRounds, with_analysers: bool
+) -> None:
+    """The swarm: rounds of every reviewer on every batch until a consensus rule holds."""
     started = time.monotonic()
     for iteration in range(1, rounds.max_iterations + 1):
         jobs = _jobs(swarm, pull, title, earlier, iteration)
@@ -162,11 +179,8 @@ def review_changes(
             time_box_seconds=rounds.time_box_seconds,
         )
         if swarm.board.consensus.reached:
-            break
-    else:
-        swarm.board.consensus = out_of_rounds(rounds.max_iterations)
-    swarm.notes += [ReviewerNote(member=n, status="not run: no spec", findings=0) for n in skipped]
-    return _synthesis(swarm, already_posted)
+            return
+    swarm.board.consensus = out_of_rounds(rounds.max_iterations)
 
 
 def _jobs(swarm: _Swarm, pull: int, title: str, earlier: str, iteration: int) -> list[ReviewerJob]:
@@ -183,6 +197,54 @@ def _jobs(swarm: _Swarm, pull: int, title: str, earlier: str, iteration: int) ->
             for name in swarm.reviewers
         )
     return jobs
+
+
+def _run_by_area(
+    swarm: _Swarm,
+    pull: int,
+    title: str,
+    earlier: str,
+    budget_tokens: int,
+    rounds: SwarmRounds,
+    with_analysers: bool,
+) -> None:
+    """Hub-and-spoke: one task per area for the specialists it needs, recorded as sent."""
+    tasks = plan_areas(swarm.split, swarm.reviewers, budget_tokens)
+    jobs: list[ReviewerJob] = []
+    for seq, task in enumerate(tasks):
+        context = _context(swarm.spec, render_batch(task.files))
+        note = f" (the `{task.area}` area{task.part})"
+        for reviewer in task.reviewers:
+            message = _task_message(task, reviewer, pull, seq, rounds.time_box_seconds)
+            swarm.record("review.task", message.model_dump(mode="json"), len(jobs))
+            text = _reviewer_task(pull, title, note, earlier)
+            jobs.append(ReviewerJob(f"{reviewer}#{task.task_id}@1", reviewer, text, context))
+    _run_round(swarm, jobs, 1, with_analysers=with_analysers)
+    areas = len({task.area for task in tasks})
+    swarm.board.consensus = ConsensusState(
+        reached=True,
+        rule="hub-and-spoke",
+        reason=f"{len(jobs)} task(s) over {areas} area(s), each read by its specialists",
+        iteration=1,
+    )
+
+
+def _task_message(
+    task: AreaTask[FileDiff], reviewer: str, pull: int, seq: int, deadline: float | None
+) -> TaskMessage:
+    return TaskMessage(
+        task_id=f"{task.task_id}:{reviewer}",
+        parent_id=f"pull-{pull}",
+        agent=reviewer,
+        priority=min(10, seq + 1),
+        payload=TaskPayload(
+            objective=f"Review the {task.area} area{task.part} of pull request #{pull}.",
+            context={"area": task.area, "files": [diff.path for diff in task.files]},
+            constraints=["findings on lines of this area's diff only", "submit_review once"],
+            output_format="submit_review",
+        ),
+        deadline_seconds=deadline,
+    )
 
 
 def _run_round(

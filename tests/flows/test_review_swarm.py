@@ -57,3 +57,38 @@ def test_a_configured_second_round_runs_and_the_blackboard_is_logged(
     synthesis = log[-1].payload
     assert synthesis["reached"] is True and synthesis["iteration"] == 2
     assert synthesis["rule"] == "no_new_contributions"
+
+
+def test_the_review_by_area_sends_each_area_to_its_specialists(
+    tmp_path: Path, app_key_pem: Path
+) -> None:
+    """docs/examples/specbot-review-by-area.yml: specbot's pull request changes one source
+    file (``widgets``) and one test file (``tests``): all five reviewers read the source, three
+    read the tests, each task is in the event log, and one review is posted."""
+    config = ROOT.joinpath("docs", "examples", "specbot-review-by-area.yml").read_text("utf-8")
+    with start(tmp_path, app_key_pem, implement_script(), config=config) as stack:
+        repo = alice_repo(stack)
+        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+        stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
+        pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
+        wait_for(lambda: list(pull.get_reviews()), timeout=120, what="the review")
+        settle(stack)
+        turns = [e.turn for e in stack.model.log.entries(path="/v1/messages")]
+        [run_id] = stack.engine.run_ids("review:")
+        log = stack.engine.events.chain(run_id)
+        reviews = list(pull.get_reviews())
+    reviewed = {name: turns.count(f"{name} reviewer-review") for name in REVIEWERS}
+    assert reviewed == {
+        "security": 1,
+        "correctness": 2,
+        "performance": 1,
+        "style": 2,
+        "spec-conformance": 2,
+    }
+    tasks = [e.payload for e in log if e.event_type == "review.task"]
+    assert sorted((t["payload"]["context"]["area"], t["agent"]) for t in tasks) == sorted(
+        [("widgets", name) for name in REVIEWERS]
+        + [("tests", name) for name in ("correctness", "style", "spec-conformance")]
+    )
+    assert log[-1].event_type == "review.synthesis" and log[-1].payload["rule"] == "hub-and-spoke"
+    assert len(reviews) == 1

@@ -68,7 +68,12 @@ EVENT_FLOW = {"pattern": "events", "triggers": ["review.completed"], "agents": [
         ({"flows": {"f": {**EVENT_FLOW, "agents": ["style", "security"]}}}, "one agent"),
         ({"flows": {"f": {**EVENT_FLOW, "triggers": ["issue.opened"]}}}, "no event matches"),
         ({"flows": {"f": {**EVENT_FLOW, "triggers": ["review.*x"]}}}, "bad event pattern"),
-        ({"flows": {"review": {"pattern": "pipeline"}}}, "is a swarm: its pattern cannot"),
+        ({"flows": {"review": {"pattern": "pipeline"}}}, "runs as swarm or hub-and-spoke"),
+        ({"flows": {"implement": {"pattern": "swarm"}}}, "runs as pipeline, not swarm"),
+        (
+            {"flows": {"review": {"pattern": "hub-and-spoke", "max_iterations": 2}}},
+            "are the swarm's",
+        ),
         ({"flows": {"review": {"triggers": ["review.completed"]}}}, "starts on GitHub's events"),
         ({"flows": {"review": {"agents": ["implementer"]}}}, "built-in reviewers only"),
         ({"flows": {"implement": {"agents": ["planner"]}}}, "has fixed agents"),

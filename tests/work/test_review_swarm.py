@@ -171,3 +171,46 @@ def _review_twice(server: ScriptedModelServer, client: ResilientModel, tmp_path:
     security = first_team.ledger.usage("security")
     assert security.output_tokens > 0 and team.ledger.usage("security") == security
     assert team.ledger.usage("style").output_tokens > 0
+
+
+def test_hub_and_spoke_hands_each_area_to_the_specialists_it_needs(
+    model: tuple[ScriptedModelServer, ResilientModel], tmp_path: Path
+) -> None:
+    """Source goes to security and style, documentation to style alone: three tasks, each
+    sent as a recorded task message, and security never reads the documentation."""
+    server, client = model
+    docs = FileDiff(
+        path="docs/geo.md",
+        status="added",
+        patch="@@ -0,0 +1 @@\n+# Area\n",
+        additions=1,
+        deletions=0,
+    )
+    team = Team(call_model=client.complete, model_name=MODEL)
+    entries: Entries = []
+    result = review_changes(
+        team,
+        tmp_path,
+        [*FILES, docs],
+        None,
+        pull=3,
+        title="Add area",
+        reviewers=["security", "style"],
+        policy=ReviewPolicy(),
+        with_analysers=False,
+        rounds=SwarmRounds(by_area=True, time_box_seconds=600),
+        record=lambda kind, payload, seq: entries.append((kind, payload, seq)),
+    )
+    assert sorted(_turns(server)) == ["security", "style", "style"]
+    security = [e for e in server.log.entries(path="/v1/messages") if e.turn == "security"]
+    assert "docs/geo.md" not in str(security[0].body) and "geo.py" in str(security[0].body)
+    tasks = [payload for kind, payload, _ in entries if kind == "review.task"]
+    assert [(t["task_id"], t["agent"]) for t in tasks] == [
+        ("area-1:security", "security"),
+        ("area-1:style", "style"),
+        ("area-2:style", "style"),
+    ]
+    assert tasks[2]["payload"]["context"] == {"area": "docs", "files": ["docs/geo.md"]}
+    assert tasks[0]["parent_id"] == "pull-3" and tasks[0]["deadline_seconds"] == 600
+    assert result.consensus.rule == "hub-and-spoke"
+    assert [f.finding.message for f in result.findings] == [FINDING["message"]]
