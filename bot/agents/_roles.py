@@ -20,11 +20,14 @@ from bot.agents.tools import (
     Tool,
     Toolbox,
     Workspace,
+    submit_decisions_tool,
     submit_plan_tool,
     submit_review_tool,
 )
 
-ToolId = Literal["editor", "viewer", "bash", "grep", "glob", "submit_review", "submit_plan"]
+ToolId = Literal[
+    "editor", "viewer", "bash", "grep", "glob", "submit_review", "submit_plan", "submit_decisions"
+]
 OnEvent = Callable[[str, dict[str, Any]], None]
 REVIEWER_ROLES = ("security", "correctness", "performance", "style", "spec-conformance")
 
@@ -66,7 +69,7 @@ class Role(BaseModel):
     name: str
     prompt: str
     tools: tuple[ToolId, ...]
-    submit: Literal["submit_review", "submit_plan"] | None = None
+    submit: Literal["submit_review", "submit_plan", "submit_decisions"] | None = None
     limits: AgentLimits = Field(default_factory=AgentLimits)
     model: str | None = Field(default=None, description="Model id; default SPECBOT_MODEL.")
     thinking_budget: int | None = Field(
@@ -189,6 +192,8 @@ def build_toolbox(
             tools.append(GlobTool(workspace))
         elif tool_id == "submit_review":
             tools.append(submit_review_tool())
+        elif tool_id == "submit_decisions":
+            tools.append(submit_decisions_tool())
         else:
             tools.append(submit_plan_tool())
     return Toolbox(tools, redact=redact)

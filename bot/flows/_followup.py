@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.commands import mentions
 from bot.config import RepoConfig
 from bot.flows._context import FlowRouter, JobContext, RepoContext, job_stage, on_repository
+from bot.flows._escalation import settle_findings
 from bot.flows._jobs import FollowUpJob, Thread, review_threads, thread_text
 from bot.flows._payloads import PullRequest, PullRequestReviewEvent, ReviewCommentEvent
 from bot.flows._runs import rounds_so_far, spec_for_pull, start_followup_run
@@ -122,6 +123,10 @@ def _work(context: JobContext, job: FollowUpJob) -> FollowUpJob:
     try:
         if job.question_from is not None:
             return _answer(github, team, checkout, job, pull.title)
+        if job.settle_by is not None:
+            return settle_findings(
+                services, github, team, checkout, job, pull, context.run_id, config
+            )
         return _round(services, github, team, checkout, job, context.run_id, pull, config)
     finally:
         workspaces.remove(checkout)

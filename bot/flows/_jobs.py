@@ -68,8 +68,21 @@ class Thread(BaseModel):
     text: str
 
 
+class OpenFinding(BaseModel):
+    """A finding the last review left open, as the review produced it (not read back)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    line: int
+    severity: str
+    kind: str
+    message: str
+
+
 class FollowUpJob(RepoJob):
-    """One follow-up round on a pull request."""
+    """One follow-up round on a pull request, an answer to a question, or (``settle_by``) an
+    escalation: the agent that settles the findings the rounds left open."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -80,6 +93,9 @@ class FollowUpJob(RepoJob):
     outcome: str = ""
     commit: str | None = None
     config: RepoConfig | None = None  # .github/specbot.yml at the base, as the trigger read it
+    settle_by: str | None = None
+    above: list[str] = Field(default_factory=list)  # where what it may not accept goes next
+    open_findings: list[OpenFinding] = Field(default_factory=list)
 
 
 def thread_text(comments: list[ReviewCommentInfo], root: int) -> str:

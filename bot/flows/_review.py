@@ -17,6 +17,7 @@ from bot.config import RepoConfig
 from bot.criteria import tied_findings
 from bot.flows._context import FlowRouter, JobContext, RepoContext, job_stage, on_repository
 from bot.flows._criteria import criteria_stage
+from bot.flows._escalation import may_fix, start_escalation
 from bot.flows._jobs import CriteriaResult, FollowUpJob, ReviewJob, review_threads
 from bot.flows._payloads import CheckRunEvent, PullRequestEvent
 from bot.flows._review_trust import is_own_commit, may_review, refuse_fork
@@ -187,7 +188,7 @@ def _review(context: JobContext, job: ReviewJob) -> ReviewJob:
     _publish_completed(context, job)
     next_step = "Ready for a person's review." if own_pull else ""
     if own_pull and result.event is ReviewEvent.REQUEST_CHANGES:
-        next_step = _after_changes_requested(services, github, job, config)
+        next_step = _after_changes_requested(services, github, job, config, result)
     issue = issue_of_branch(pull.head_ref)
     if own_pull and issue is not None:
         _track_review(services, github, job, issue, team, next_step)
@@ -291,9 +292,14 @@ def _publish_completed(context: JobContext, job: ReviewJob) -> None:
 
 
 def _after_changes_requested(
-    services: Services, github: RepoGitHub, job: ReviewJob, config: RepoConfig
+    services: Services,
+    github: RepoGitHub,
+    job: ReviewJob,
+    config: RepoConfig,
+    result: ReviewResult,
 ) -> str:
-    """After the swarm requested changes on specbot's pull request: a round, or a person.
+    """After the swarm requested changes on specbot's pull request: a round, the escalation
+    chain (a hierarchy), or a person.
 
     Returns the next step, in words for the tracking comment.
     """
@@ -301,7 +307,19 @@ def _after_changes_requested(
         return "Follow-up rounds are turned off here: a person takes it from here."
     allowed = config.flows["follow-up"].max_rounds
     done = rounds_so_far(services, job.repo, job.pull)
-    if done >= allowed:
+    if done >= allowed or not may_fix(config):
+        spent = FollowUpJob(
+            repo=job.repo, installation_id=job.installation_id, pull=job.pull, round=done
+        )
+        escalated = start_escalation(
+            services,
+            spent.model_copy(update={"config": config}),
+            config,
+            list(result.findings),
+            job.review_id,
+        )
+        if escalated is not None:
+            return escalated
         github.create_comment(
             job.pull,
             f"specbot made {done} follow-up round(s), the most this repository allows, and the "

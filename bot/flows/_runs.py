@@ -111,9 +111,14 @@ def start_review_run(
     )
 
 
+SETTLE_TRIGGER = "settle-"  # a follow-up run that escalates instead of fixing
+
+
 def rounds_so_far(services: Services, repo: str, pull: int) -> int:
-    """How many follow-up rounds (questions excluded) ran on this pull request."""
-    return sum(1 for run in services.runs.run_ids(followup_prefix(repo, pull)) if ":q" not in run)
+    """How many follow-up rounds (questions and escalations excluded) ran on this pull request."""
+    prefix = followup_prefix(repo, pull)
+    triggers = [run.removeprefix(prefix) for run in services.runs.run_ids(prefix)]
+    return sum(1 for trigger in triggers if not trigger.startswith(("q", SETTLE_TRIGGER)))
 
 
 def start_followup_run(services: Services, job: FollowUpJob, trigger: str) -> str:

@@ -1,8 +1,9 @@
 """The orchestration patterns as small building blocks (pure: no I/O, no engine imports).
 
 Pipeline (the spec and follow-up flows), swarm (the review: blackboard and consensus rules),
-hub-and-spoke (the review of a large pull request by area: task messages) and events (the log,
-subscriptions, repositories' event flows) are declared here as data and plain functions;
+hub-and-spoke (the review of a large pull request by area: task messages), hierarchy (the
+follow-up's escalation: written authority) and events (the log, subscriptions, repositories'
+event flows) are declared here as data and plain functions;
 ``bot.adapters.durable`` runs them as durable workflows (the review runs its members as
 checkpointed members of its stage).
 """
@@ -16,6 +17,13 @@ from bot.orchestra._events import (
     Subscription,
     check_pattern,
     matches,
+)
+from bot.orchestra._hierarchy import (
+    Assignment,
+    AuthorityError,
+    EscalationLimitError,
+    Hierarchy,
+    Role,
 )
 from bot.orchestra._hub import TaskMessage, TaskPayload
 from bot.orchestra._ids import (
@@ -54,6 +62,8 @@ from bot.orchestra._swarm import (
 
 __all__ = [
     "NO_RETRY",
+    "Assignment",
+    "AuthorityError",
     "BackpressureError",
     "Blackboard",
     "Catalog",
@@ -62,7 +72,9 @@ __all__ = [
     "ContractError",
     "Contribution",
     "DeadLetter",
+    "EscalationLimitError",
     "Event",
+    "Hierarchy",
     "InMemoryCheckpoints",
     "MemberCheckpoints",
     "JsonObject",
@@ -70,6 +82,7 @@ __all__ = [
     "QueueSpec",
     "RateLimit",
     "RetryPolicy",
+    "Role",
     "Stage",
     "StageContext",
     "StageInputError",

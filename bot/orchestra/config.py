@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from bot.orchestra._events import check_pattern, matches
+from bot.orchestra._hierarchy import Hierarchy, Role
 from bot.orchestra._swarm import ConsensusRule
 
 _NAME = r"^[a-z][a-z0-9_-]*$"
@@ -60,14 +61,22 @@ class AgentConfig(_Strict):
         description="An event flow agent's instructions: a file of the repository.",
     )
     limits: AgentLimits = Field(default_factory=AgentLimits)
+    authority: list[str] = Field(
+        default_factory=list,
+        description="What the agent may decide (globs): fix, accept.<severity>.",
+    )
+    escalates_to: str | None = Field(
+        default=None,
+        description="The agent a decision outside its authority goes to; none: a person.",
+    )
 
 
-PatternName = Literal["pipeline", "swarm", "hub-and-spoke", "events"]
+PatternName = Literal["pipeline", "swarm", "hub-and-spoke", "hierarchy", "events"]
 # The patterns each built-in flow can run on (the first is its default).
 BUILT_IN_PATTERNS: dict[str, tuple[str, ...]] = {
     "implement": ("pipeline",),
     "review": ("swarm", "hub-and-spoke"),
-    "follow-up": ("pipeline",),
+    "follow-up": ("pipeline", "hierarchy"),
 }
 # What specbot publishes that a repository's event flows may subscribe to.
 PUBLISHED_EVENTS = ("review.completed", "agent.completed")
@@ -102,7 +111,13 @@ REVIEWERS = ("security", "correctness", "performance", "style", "spec-conformanc
 
 DEFAULT_AGENTS: dict[str, AgentConfig] = {
     "planner": AgentConfig(role="plans the change from the spec"),
-    "implementer": AgentConfig(role="writes the change and its tests"),
+    "implementer": AgentConfig(
+        role="writes the change and its tests", authority=["fix"], escalates_to="lead"
+    ),
+    "lead": AgentConfig(
+        role="lead reviewer: settles the findings the follow-up rounds left open",
+        authority=["accept.minor", "accept.nit"],
+    ),
     **{name: AgentConfig(role=f"{name} reviewer") for name in REVIEWERS},
 }
 
@@ -123,6 +138,7 @@ class TeamConfig(_Strict):
 
     agents: dict[str, AgentConfig] = Field(default_factory=lambda: dict(DEFAULT_AGENTS))
     flows: dict[str, FlowConfig] = Field(default_factory=lambda: dict(DEFAULT_FLOWS))
+    max_escalation_depth: int = Field(default=2, ge=0, le=10)
 
     @field_validator("agents", mode="before")
     @classmethod
@@ -136,11 +152,25 @@ class TeamConfig(_Strict):
 
     @field_validator("agents")
     @classmethod
-    def _agents_are_named(cls, agents: dict[str, AgentConfig]) -> dict[str, AgentConfig]:
+    def _agents_form_a_hierarchy(cls, agents: dict[str, AgentConfig]) -> dict[str, AgentConfig]:
         for name in agents:
             if not _is_name(name):
                 raise ValueError(f"agent name {name!r}: lowercase letters, digits, '-' or '_'")
+        hierarchy = _hierarchy(agents, max_depth=10)  # references resolve, no loop
+        chain = (
+            {"implementer", *hierarchy.above("implementer")} if "implementer" in agents else set()
+        )
+        for name, agent in agents.items():
+            if name not in chain and (agent.authority or agent.escalates_to):
+                raise ValueError(
+                    f"agent {name!r}: authority and escalates_to are for the implementer and "
+                    "the agents it escalates to"
+                )
         return agents
+
+    def hierarchy(self) -> Hierarchy:
+        """The agents' written authority and escalation chains."""
+        return _hierarchy(self.agents, max_depth=self.max_escalation_depth)
 
     @field_validator("flows")
     @classmethod
@@ -197,6 +227,14 @@ def _event_flow_problem(name: str, flow: FlowConfig) -> str:
                 f"(specbot publishes {', '.join(PUBLISHED_EVENTS)})"
             )
     return ""
+
+
+def _hierarchy(agents: Mapping[str, AgentConfig], *, max_depth: int) -> Hierarchy:
+    roles = [
+        Role(name=name, authority=agent.authority, escalates_to=agent.escalates_to)
+        for name, agent in agents.items()
+    ]
+    return Hierarchy(roles, max_depth=max_depth)
 
 
 def _is_name(name: str) -> bool:

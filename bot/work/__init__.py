@@ -16,6 +16,7 @@ from bot.work._implementing import (
     plan_work,
     prepare,
     render_plan,
+    settle,
     test,
 )
 from bot.work._members import CachePrimer
@@ -52,6 +53,7 @@ __all__ = [
     "prepare",
     "render_plan",
     "review_changes",
+    "settle",
     "shell_base_env",
     "test",
     "venv_environment",

@@ -171,6 +171,30 @@ def act_on_event(
     return team.run("responder", task, checkout, agent=agent)
 
 
+def settle(
+    team: Team,
+    checkout: Path,
+    *,
+    agent: str,
+    authority: str,
+    pull: int,
+    title: str,
+    rounds: int,
+    findings: str,
+) -> AgentOutcome:
+    """Run the lead role as ``agent`` on the findings the rounds left (already delimited)."""
+    task = task_text(
+        "settle",
+        agent=agent,
+        authority=authority,
+        pull=pull,
+        title=title,
+        rounds=rounds,
+        findings=findings,
+    )
+    return team.run("lead", task, checkout, agent=agent)
+
+
 def test(checkout: Path, commands: CommandPlan, environment: RunEnvironment) -> TestResult:
     """Run the test command and read its JUnit report (the measured result)."""
     return run_tests(checkout, commands, environment)

@@ -17,6 +17,7 @@ from bot.untrusted import delimit
 ALL_ROLES = [
     "correctness",
     "implementer",
+    "lead",
     "performance",
     "planner",
     "responder",
@@ -39,6 +40,7 @@ def test_every_role_loads_with_its_prompt_tools_and_limits():
     assert load_role("implementer").tools == ("editor", "bash")
     assert load_role("style").submit == "submit_review"
     assert load_role("planner").submit == "submit_plan"
+    assert load_role("lead").submit == "submit_decisions"
     with pytest.raises(KeyError, match="unknown role 'hacker'"):
         load_role("hacker")
 

@@ -13,14 +13,19 @@ from structlog.testing import capture_logs
 
 from bot.adapters.git import GitWorkspaces
 from bot.agents import ModelRequest, ModelResponse
+from bot.config import load_repo_config
 from bot.flows import Services, router
 from bot.flows import _spec_stages as stages
 from bot.flows._commands import HELP, REVIEWS_OFF
 from bot.flows._context import DeliveryContext
+from bot.flows._escalation import may_fix, start_escalation
+from bot.flows._jobs import FollowUpJob
+from bot.flows._runs import followup_prefix, rounds_so_far
 from bot.flows._stage import StageTools
 from bot.flows._state import SpecRun
 from bot.orchestra import StageContext
 from bot.ports import IssueInfo, PullInfo
+from bot.review import Finding, MergedFinding, Severity
 from bot.settings import Settings
 from bot.webhooks import Event
 from tests.flows.fake_github import FakeGitHub, FakeRuns
@@ -452,3 +457,46 @@ def test_implementation_turned_off_stops_the_run_after_a_ready_gate(
     assert [args[2] for args in github.called("set_status")] == ["success"]
     assert after.stopped is not enabled
     assert ("Implementation is turned off" in after.outcome) is not enabled
+
+
+def test_questions_and_escalations_are_not_counted_as_rounds(
+    services: Services, runs: FakeRuns
+) -> None:
+    """Only fixing rounds count toward max_rounds: an answered question or an escalation
+    does not use one up."""
+    prefix = followup_prefix(REPO, 7)
+    for trigger in ("review-1", "c55", "q56", "settle-2-lead", "settle-lead-after-x"):
+        runs.statuses[f"{prefix}{trigger}"] = "SUCCESS"
+    assert rounds_so_far(services, REPO, 7) == 2
+
+
+def test_an_escalation_goes_to_the_first_agent_above_the_implementer(
+    services: Services, runs: FakeRuns
+) -> None:
+    """With the hierarchy chosen, the spent rounds' findings go to the lead with the chain
+    above it; with the pipeline, or a depth limit of 0, nobody is above: a person."""
+    finding = Finding(
+        path="a.py", line=2, severity=Severity.MINOR, category="style", message="m", confidence=1
+    )
+    merged = [MergedFinding(finding=finding, reviewers=("style",), fingerprint="f")]
+    job = FollowUpJob(repo=REPO, installation_id=1, pull=7, round=3)
+    chain = "agents:\n  lead:\n    escalates_to: chief\n  chief:\n    role: the chief\n"
+    hierarchy = load_repo_config(f"flows:\n  follow-up:\n    pattern: hierarchy\n{chain}")
+    step = start_escalation(services, job, hierarchy, merged, 9)
+    assert step is not None and "`lead`" in step
+    [started] = runs.started
+    assert started.workflow_id.endswith("/settle-9-lead")
+    assert started.data["settle_by"] == "lead" and started.data["above"] == ["chief"]
+    assert started.data["open_findings"][0]["severity"] == "minor"
+    assert start_escalation(services, job, load_repo_config(chain), merged, 9) is None
+    shallow = load_repo_config(
+        f"flows:\n  follow-up:\n    pattern: hierarchy\nmax_escalation_depth: 0\n{chain}"
+    )
+    assert start_escalation(services, job, shallow, merged, 9) is None
+    assert len(runs.started) == 1
+    assert may_fix(hierarchy) and may_fix(load_repo_config(""))
+    no_rounds = "agents:\n  implementer:\n    authority: []\n"
+    assert not may_fix(
+        load_repo_config(f"flows:\n  follow-up:\n    pattern: hierarchy\n{no_rounds}")
+    )
+    assert may_fix(load_repo_config(no_rounds))  # a pipeline reads no authority

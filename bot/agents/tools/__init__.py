@@ -25,6 +25,7 @@ from bot.agents.tools._submit import (
     PlanStep,
     PlanSubmission,
     SubmitTool,
+    submit_decisions_tool,
     submit_plan_tool,
     submit_review_tool,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "scrubbed_environment",
     "secret_forms",
     "shell_mode",
+    "submit_decisions_tool",
     "submit_plan_tool",
     "submit_review_tool",
 ]

@@ -1,13 +1,14 @@
 """Custom tools declared as pydantic models: an agent's final report, validated on arrival.
 
 The input schemas are a contract (DESIGN.md section 5): ``submit_review`` for reviewers and
-``submit_plan`` for the planner. A submission that does not validate goes back to the model
-as an error listing each problem, so it can correct itself; a valid one ends the agent's run.
+``submit_plan`` for the planner; ``submit_decisions`` is the lead's. A submission that does not
+validate goes back to the model as an error listing each problem, so it can correct itself; a
+valid one ends the agent's run.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -38,6 +39,25 @@ class PlanSubmission(BaseModel):
 
     summary: str = Field(min_length=1)
     steps: list[PlanStep] = Field(min_length=1)
+
+
+class Decision(BaseModel):
+    """The lead's call on one open finding: accept it as it is, or leave it to a person."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    finding: int = Field(ge=1, description="The finding's number in the list you were given.")
+    decision: Literal["accept", "escalate"]
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class DecisionSubmission(BaseModel):
+    """The lead's report: a summary and one decision per open finding."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    summary: str = Field(min_length=1, max_length=4_000)
+    decisions: list[Decision] = Field(default_factory=list, max_length=200)
 
 
 class SubmitTool:
@@ -84,6 +104,17 @@ def submit_review_tool() -> SubmitTool:
         "Submit your review once: a summary and every finding, each anchored to a line of the "
         "new version of a file. Calling it ends your review.",
         ReviewSubmission,
+    )
+
+
+def submit_decisions_tool() -> SubmitTool:
+    """The lead's ``submit_decisions`` tool."""
+    return SubmitTool(
+        "submit_decisions",
+        "Submit your decisions once: a summary and, for each open finding by its number, "
+        "accept (it needs no change) or escalate (a person should decide), with the reason. "
+        "Calling it ends your work.",
+        DecisionSubmission,
     )
 
 
