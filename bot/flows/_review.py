@@ -17,20 +17,16 @@ from bot.config import RepoConfig
 from bot.criteria import tied_findings
 from bot.flows._context import FlowRouter, JobContext, RepoContext, job_stage, on_repository
 from bot.flows._criteria import criteria_stage
-from bot.flows._escalation import may_fix, start_escalation
-from bot.flows._jobs import CriteriaResult, FollowUpJob, ReviewJob, review_threads
+from bot.flows._jobs import CriteriaResult, ReviewJob
 from bot.flows._payloads import CheckRunEvent, PullRequestEvent
+from bot.flows._review_outcome import after_changes_requested, publish_completed, track_review
 from bot.flows._review_trust import is_own_commit, may_review, refuse_fork
 from bot.flows._runs import (
     CRITERIA_ONLY_SUFFIX,
-    latest_spec_state,
-    rounds_so_far,
     spec_for_pull,
-    start_followup_run,
     start_review_run,
 )
 from bot.flows._services import Services
-from bot.flows._tracking import upsert_tracking
 from bot.flows._transient import first_try, retry_transient
 from bot.flows._trigger import sender_type
 from bot.orchestra import Pipeline, review_workflow_id
@@ -185,13 +181,13 @@ def _review(context: JobContext, job: ReviewJob) -> ReviewJob:
 
     review_id = retry_transient(post_once, "posting")
     job = _complete_check(github, job, result, review_id)
-    _publish_completed(context, job)
+    publish_completed(context, job)
     next_step = "Ready for a person's review." if own_pull else ""
     if own_pull and result.event is ReviewEvent.REQUEST_CHANGES:
-        next_step = _after_changes_requested(services, github, job, config, result)
+        next_step = after_changes_requested(services, github, job, config, result)
     issue = issue_of_branch(pull.head_ref)
     if own_pull and issue is not None:
-        _track_review(services, github, job, issue, team, next_step)
+        track_review(services, github, job, issue, team, next_step)
     return job
 
 
@@ -274,104 +270,6 @@ def _complete_check(
             "criteria_findings": tied_findings(result.findings),
         }
     )
-
-
-def _publish_completed(context: JobContext, job: ReviewJob) -> None:
-    """``review.completed``, the root of a chain of its own: repositories' event flows start
-    there (a retried stage publishes the same event, which is stored once)."""
-    payload = {
-        "repository": job.repo,
-        "installation_id": job.installation_id,
-        "pull": job.pull,
-        "head_sha": job.head_sha,
-        "conclusion": job.conclusion,
-        "event": job.event,
-        "findings": job.findings,
-    }
-    context.stage.emit("review.completed", payload, new_chain=True)
-
-
-def _after_changes_requested(
-    services: Services,
-    github: RepoGitHub,
-    job: ReviewJob,
-    config: RepoConfig,
-    result: ReviewResult,
-) -> str:
-    """After the swarm requested changes on specbot's pull request: a round, the escalation
-    chain (a hierarchy), or a person.
-
-    Returns the next step, in words for the tracking comment.
-    """
-    if not config.flow_enabled("follow-up"):
-        return "Follow-up rounds are turned off here: a person takes it from here."
-    allowed = config.flows["follow-up"].max_rounds
-    done = rounds_so_far(services, job.repo, job.pull)
-    if done >= allowed or not may_fix(config):
-        spent = FollowUpJob(
-            repo=job.repo, installation_id=job.installation_id, pull=job.pull, round=done
-        )
-        escalated = start_escalation(
-            services,
-            spent.model_copy(update={"config": config}),
-            config,
-            list(result.findings),
-            job.review_id,
-        )
-        if escalated is not None:
-            return escalated
-        github.create_comment(
-            job.pull,
-            f"specbot made {done} follow-up round(s), the most this repository allows, and the "
-            "review still requests changes. A person should take it from here.",
-        )
-        return f"specbot stopped after {done} follow-up round(s): a person should take over."
-    follow = FollowUpJob(
-        repo=job.repo,
-        installation_id=job.installation_id,
-        pull=job.pull,
-        round=done + 1,
-        threads=review_threads(github.review_comments(job.pull), job.review_id),
-        config=config,
-    )
-    start_followup_run(services, follow, f"review-{job.review_id}")
-    return f"Follow-up round {done + 1} of {allowed} addresses the findings."
-
-
-def _track_review(
-    services: Services,
-    github: RepoGitHub,
-    job: ReviewJob,
-    issue: int,
-    team: Team,
-    next_step: str,
-) -> None:
-    """Add the review's verdict, links and usage to the issue's tracking comment."""
-    state = latest_spec_state(services, job.repo, issue)
-    if state is None:
-        return
-    web = github.clone_url().removesuffix(".git")
-    verdict = (
-        "changes requested"
-        if job.event == ReviewEvent.REQUEST_CHANGES.value
-        else "no blocking problem"
-    )
-    state = state.with_link("check run", f"{web}/runs/{job.check_run_id}")
-    if job.review_id is not None:
-        state = state.with_link(
-            "review", f"{web}/pull/{job.pull}#pullrequestreview-{job.review_id}"
-        )
-    state = state.model_copy(
-        update={
-            "outcome": f"Pull request #{job.pull} reviewed at {job.head_sha[:12]}: "
-            f"{job.findings} finding(s), {verdict}.",
-            "next_steps": [next_step] if next_step else [],
-            "input_tokens": state.input_tokens + team.input_tokens,
-            "output_tokens": state.output_tokens + team.output_tokens,
-            "cost_usd": state.cost_usd + team.cost_usd,
-        }
-    )
-    upsert_tracking(github, issue, state.report(), state.comment_id)
 
 
 def _superseded(context: JobContext, job: ReviewJob) -> ReviewJob:

@@ -29,8 +29,6 @@ from bot.orchestra import (
     Contribution,
     InMemoryCheckpoints,
     MemberCheckpoints,
-    TaskMessage,
-    TaskPayload,
     decide_consensus,
     out_of_rounds,
 )
@@ -47,12 +45,11 @@ from bot.review import (
     render_batch,
     split_for_review,
 )
-from bot.review.areas import AreaTask, plan_areas
-from bot.untrusted import delimit
+from bot.review.areas import plan_areas
 from bot.work._members import Outcome, ReviewerJob, run_members
+from bot.work._review_texts import findings_so_far, reviewer_task, shared_context, task_message
 from bot.work._spec import SpecText
 from bot.work._team import Team
-from bot.work._texts import task_text
 
 SPEC_REVIEWER = TIED_REVIEWER  # spec-conformance: reviews the change against its spec
 DEFAULT_REVIEW_BUDGET = 60_000  # tokens of diff per batch: leaves room for files read
@@ -185,13 +182,13 @@ def _run_rounds(
 
 def _jobs(swarm: _Swarm, pull: int, title: str, earlier: str, iteration: int) -> list[ReviewerJob]:
     """Every (reviewer, batch) of one round; a later round lists what the swarm found so far."""
-    so_far = _so_far(merge_findings(swarm.reports), iteration)
+    so_far = findings_so_far(merge_findings(swarm.reports), iteration)
     batches = swarm.split.batches
     jobs: list[ReviewerJob] = []
     for index, batch in enumerate(batches, start=1):
         note = f" (part {index} of {len(batches)})" if len(batches) > 1 else ""
-        context = _context(swarm.spec, render_batch(batch))
-        task = _reviewer_task(pull, title, note, earlier) + so_far
+        context = shared_context(swarm.spec, render_batch(batch))
+        task = reviewer_task(pull, title, note, earlier) + so_far
         jobs.extend(
             ReviewerJob(f"{name}#{index}@{iteration}", name, task, context)
             for name in swarm.reviewers
@@ -212,12 +209,12 @@ def _run_by_area(
     tasks = plan_areas(swarm.split, swarm.reviewers, budget_tokens)
     jobs: list[ReviewerJob] = []
     for seq, task in enumerate(tasks):
-        context = _context(swarm.spec, render_batch(task.files))
+        context = shared_context(swarm.spec, render_batch(task.files))
         note = f" (the `{task.area}` area{task.part})"
         for reviewer in task.reviewers:
-            message = _task_message(task, reviewer, pull, seq, rounds.time_box_seconds)
+            message = task_message(task, reviewer, pull, seq, rounds.time_box_seconds)
             swarm.record("review.task", message.model_dump(mode="json"), len(jobs))
-            text = _reviewer_task(pull, title, note, earlier)
+            text = reviewer_task(pull, title, note, earlier)
             jobs.append(ReviewerJob(f"{reviewer}#{task.task_id}@1", reviewer, text, context))
     _run_round(swarm, jobs, 1, with_analysers=with_analysers)
     areas = len({task.area for task in tasks})
@@ -226,24 +223,6 @@ def _run_by_area(
         rule="hub-and-spoke",
         reason=f"{len(jobs)} task(s) over {areas} area(s), each read by its specialists",
         iteration=1,
-    )
-
-
-def _task_message(
-    task: AreaTask[FileDiff], reviewer: str, pull: int, seq: int, deadline: float | None
-) -> TaskMessage:
-    return TaskMessage(
-        task_id=f"{task.task_id}:{reviewer}",
-        parent_id=f"pull-{pull}",
-        agent=reviewer,
-        priority=min(10, seq + 1),
-        payload=TaskPayload(
-            objective=f"Review the {task.area} area{task.part} of pull request #{pull}.",
-            context={"area": task.area, "files": [diff.path for diff in task.files]},
-            constraints=["findings on lines of this area's diff only", "submit_review once"],
-            output_format="submit_review",
-        ),
-        deadline_seconds=deadline,
     )
 
 
@@ -331,37 +310,6 @@ def _synthesis(swarm: _Swarm, already_posted: Iterable[str]) -> ReviewResult:
         not_reviewed=not_reviewed,
         summary=_summary(merged, event, swarm.notes),
         consensus=consensus,
-    )
-
-
-def _reviewer_task(pull: int, title: str, batch_note: str, earlier: str) -> str:
-    shown = ""
-    if earlier:  # what people wrote in earlier threads is data, like the diff
-        listed = delimit(earlier, "earlier findings", clean=False)
-        shown = task_text("review-earlier", listed=listed)
-    return task_text("review", pull=pull, title=title, batch_note=batch_note, earlier=shown)
-
-
-def _so_far(found: Sequence[MergedFinding], iteration: int) -> str:
-    """What a later round is shown: the swarm's findings so far (model output: data)."""
-    if iteration == 1:
-        return ""
-    lines = [
-        f"- {m.finding.path} line {m.finding.line} ({m.finding.kind}, "
-        f"{', '.join(m.reviewers)}): {' '.join(m.finding.message.split())[:200]}"
-        for m in found
-    ]
-    listed = delimit("\n".join(lines) or "(nothing found yet)", "findings so far", clean=False)
-    return task_text("review-round", round=iteration, listed=listed)
-
-
-def _context(spec: SpecText | None, diff_text: str) -> str:
-    spec_text = spec.body if spec is not None else "_No linked specification._"
-    return task_text(
-        "review-context",
-        number=spec.number if spec is not None else "-",
-        spec=delimit(spec_text, "specification", clean=False),
-        diff=delimit(diff_text, "diff", clean=False),
     )
 
 
