@@ -22,7 +22,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from review_fanout import MODEL, REVIEWERS, SCRIPT  # this directory: the same model and script
+from review_fanout import (  # this directory: the same model and script
+    MODEL,
+    REVIEWERS,
+    SCRIPT,
+    input_figures,
+)
 
 from bot.adapters.anthropic_model import AnthropicModel
 from bot.agents import ResilientModel
@@ -77,13 +82,7 @@ def review(base_url: str, by_area: bool, budget: int, salt: str) -> dict[str, An
             )
     finally:
         model.close()
-    calls = team.ledger.calls()
-    price = team.ledger.prices.price(MODEL)
-    fresh = sum(c.usage.input_tokens for c in calls)
-    writes = sum(c.usage.cache_creation_input_tokens for c in calls)
-    reads = sum(c.usage.cache_read_input_tokens for c in calls)
-    cost = (fresh * price.input + writes * price.cache_write + reads * price.cache_read) / 1e6
-    return {"calls": len(calls), "fresh": fresh, "writes": writes, "reads": reads, "cost": cost}
+    return input_figures(team)
 
 
 def main() -> None:

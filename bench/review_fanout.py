@@ -100,6 +100,11 @@ def review(base_url: str, reviewers: tuple[str, ...], salt: str) -> dict[str, An
             )
     finally:
         model.close()
+    return input_figures(team)
+
+
+def input_figures(team: Team) -> dict[str, Any]:
+    """The team's calls, fresh input, cache writes and reads, and their cost."""
     calls = team.ledger.calls()
     price = team.ledger.prices.price(MODEL)
     writes = sum(c.usage.cache_creation_input_tokens for c in calls)

@@ -372,3 +372,13 @@ def start_with_users(
 def alice_repo(stack: OfflineStack) -> Any:
     """The seeded repository through the REST API as alice sees it."""
     return hub_client(stack).get_repo(REPO)
+
+
+def spec_to_review(stack: OfflineStack) -> Any:
+    """alice labels the ready spec; specbot's pull request once its review is posted."""
+    repo = alice_repo(stack)
+    issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+    stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
+    pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
+    wait_for(lambda: list(pull.get_reviews()), timeout=120, what="the review")
+    return pull

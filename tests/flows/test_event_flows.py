@@ -12,11 +12,9 @@ import pytest
 from bot.offline import OfflineStack
 from tests.conftest import ROOT
 from tests.flows.stack_fixtures import (
-    READY_SPEC,
-    REPO,
-    alice_repo,
     implement_script,
     settle,
+    spec_to_review,
     start,
     wait_for,
 )
@@ -42,12 +40,7 @@ def _own_comments(stack: OfflineStack, number: int) -> list[str]:
 
 def _run_spec(stack: OfflineStack) -> int:
     """Label a ready spec and wait for specbot's pull request and its review."""
-    repo = alice_repo(stack)
-    issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
-    stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
-    pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
-    wait_for(lambda: list(pull.get_reviews()), timeout=120, what="the review")
-    return int(pull.number)
+    return int(spec_to_review(stack).number)
 
 
 def test_a_filtered_event_flow_answers_once_with_the_repositorys_instructions(

@@ -9,12 +9,10 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.flows.stack_fixtures import (
-    READY_SPEC,
-    REPO,
     alice_repo,
     implement_script,
+    spec_to_review,
     start,
-    wait_for,
 )
 
 pytestmark = pytest.mark.slow
@@ -28,11 +26,8 @@ def test_the_pipeline_example_takes_a_spec_to_a_reviewed_pull_request(
     """Gate (at the example's min_score), plan, implement, the example's test command, publish,
     then the review: one pull request, one review, the tests the example names were run."""
     with start(tmp_path, app_key_pem, implement_script(), config=CONFIG) as stack:
-        repo = alice_repo(stack)
-        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
-        stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
-        pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
-        reviews = wait_for(lambda: list(pull.get_reviews()), timeout=120, what="the review")
-        body = repo.get_pull(pull.number).body
+        pull = spec_to_review(stack)
+        body = alice_repo(stack).get_pull(pull.number).body
+        reviews = list(pull.get_reviews())
     assert len(reviews) == 1
     assert "python -m pytest -q" in body, body

@@ -9,15 +9,12 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.flows.stack_fixtures import (
-    READY_SPEC,
-    REPO,
     REVIEWERS,
-    alice_repo,
     implement_script,
     review_turn,
     settle,
+    spec_to_review,
     start,
-    wait_for,
 )
 
 pytestmark = pytest.mark.slow
@@ -36,11 +33,7 @@ def test_a_configured_second_round_runs_and_the_blackboard_is_logged(
     later["when"].pop("role")
     script = implement_script([{**later, "name": "round-2"}])
     with start(tmp_path, app_key_pem, script, config=CONFIG) as stack:
-        repo = alice_repo(stack)
-        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
-        stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
-        pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
-        wait_for(lambda: list(pull.get_reviews()), timeout=120, what="the review")
+        spec_to_review(stack)
         settle(stack)
         turns = [e.turn for e in stack.model.log.entries(path="/v1/messages")]
         [run_id] = stack.engine.run_ids("review:")
@@ -67,11 +60,7 @@ def test_the_review_by_area_sends_each_area_to_its_specialists(
     read the tests, each task is in the event log, and one review is posted."""
     config = ROOT.joinpath("docs", "examples", "specbot-review-by-area.yml").read_text("utf-8")
     with start(tmp_path, app_key_pem, implement_script(), config=config) as stack:
-        repo = alice_repo(stack)
-        issue = stack.hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
-        stack.hub.label(REPO, issue["number"], ["spec"], as_user="alice")
-        pull = wait_for(lambda: next(iter(repo.get_pulls(state="open")), None), what="a PR")
-        wait_for(lambda: list(pull.get_reviews()), timeout=120, what="the review")
+        pull = spec_to_review(stack)
         settle(stack)
         turns = [e.turn for e in stack.model.log.entries(path="/v1/messages")]
         [run_id] = stack.engine.run_ids("review:")
