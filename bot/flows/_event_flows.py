@@ -39,7 +39,8 @@ log = structlog.get_logger("specbot.flows")
 
 def subscription(services: Services) -> Subscription:
     """The one subscriber that runs every repository's event flows."""
-    return Subscription(SUBSCRIBER, PUBLISHED, functools.partial(_handle, services))
+    handler = functools.partial(_handle, services)
+    return Subscription(SUBSCRIBER, PUBLISHED, handler, where={"event_flows": True})
 
 
 def _handle(services: Services, event: Event) -> list[Event]:
@@ -89,6 +90,7 @@ def _run(
         "agent.completed",
         f"flow.{name}",
         {
+            "event_flows": True,
             "repository": event.payload["repository"],
             "installation_id": event.payload["installation_id"],
             "pull": pull_number,

@@ -18,8 +18,15 @@ from bot.work import ReviewResult, Team
 
 def publish_completed(context: JobContext, job: ReviewJob) -> None:
     """``review.completed``, the root of a chain of its own: repositories' event flows start
-    there (a retried stage publishes the same event, which is stored once)."""
+    there (a retried stage publishes the same event, which is stored once). ``event_flows``
+    says whether the configuration the review read declares any, so a repository without one
+    costs its subscriber no read of the configuration."""
+    config = job.config
+    declared = config is not None and any(
+        flow.pattern == "events" and flow.enabled for flow in config.flows.values()
+    )
     payload = {
+        "event_flows": declared,
         "repository": job.repo,
         "installation_id": job.installation_id,
         "pull": job.pull,
