@@ -267,7 +267,14 @@ class PyGithubRepo:
         self._repo.get_commit(sha).create_status(state, **kwargs)
 
     def read_file(self, path: str, ref: str | None = None) -> str | None:
-        """A text file at ``ref``, or None when it does not exist or is a directory."""
+        """A text file at ``ref``, or None when it does not exist or is a directory.
+
+        A path must stay in this repository: ``..`` segments would be resolved in the URL
+        into another repository's contents, which the installation's token may read.
+        """
+        parts = path.split("/")
+        if ".." in parts or "." in parts or path.startswith("/") or "%" in path or "\\" in path:
+            raise ValueError(f"not a path inside the repository: {path!r}")
         try:
             found = self._repo.get_contents(path, ref=ref) if ref else self._repo.get_contents(path)
         except UnknownObjectException:

@@ -14,11 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.config import RepoConfig
+from bot.flows._context import JobContext
 from bot.flows._jobs import FollowUpJob, OpenFinding
-from bot.flows._runs import SETTLE_TRIGGER, start_followup_run
+from bot.flows._runs import SETTLE_TRIGGER, followup_prefix, start_followup_run
 from bot.flows._services import Services
 from bot.orchestra import Hierarchy
-from bot.ports import PullInfo, RepoGitHub
+from bot.ports import PullInfo
 from bot.posted import GITHUB_BODY_LIMIT, inert_text
 from bot.review import MergedFinding
 from bot.untrusted import delimit
@@ -74,28 +75,32 @@ def _open(item: MergedFinding) -> OpenFinding:
 
 
 def settle_findings(
-    services: Services,
-    github: RepoGitHub,
+    context: JobContext,
     team: Team,
     checkout: Path,
     job: FollowUpJob,
     pull: PullInfo,
-    run_id: str,
     config: RepoConfig,
 ) -> FollowUpJob:
     """The agent's decisions, held to its authority; one comment; what it may not accept
-    goes up the chain."""
+    goes up the chain. The decisions are kept as the stage's member, so a restarted stage
+    neither asks the agent again nor passes on anything but what the comment says."""
     agent = job.settle_by or ""
-    marker = MARKER.format(run_id=run_id)
-    if github.find_own_comment(job.pull, marker) is not None:  # posted before a crash
+    marker = MARKER.format(run_id=context.run_id)
+    if context.github.find_own_comment(job.pull, marker) is not None:  # posted before a crash
         return job.model_copy(update={"outcome": "settled"})
     hierarchy = config.hierarchy()
-    reasons = _decisions(team, checkout, job, pull, hierarchy, agent)
+    kept = context.stage.members.recall("decisions")
+    if kept is None:
+        made = _decisions(team, checkout, job, pull, hierarchy, agent)
+        kept = {"decisions": [[ok, reason] for ok, reason in made]}
+        context.stage.members.keep("decisions", kept)
+    reasons = [(bool(ok), str(reason)) for ok, reason in kept["decisions"]]
     accepted = [(f, r) for f, (ok, r) in zip(job.open_findings, reasons, strict=True) if ok]
     left = [(f, r) for f, (ok, r) in zip(job.open_findings, reasons, strict=True) if not ok]
-    next_step = _pass_on(services, job, [f for f, _ in left], agent)
+    next_step = _pass_on(context, job, [f for f, _ in left])
     body = _comment(marker, agent, hierarchy, accepted, left, next_step)
-    github.create_comment(job.pull, body)
+    context.github.create_comment(job.pull, body)
     outcome = f"settled by {agent}: {len(accepted)} accepted, {len(left)} passed on"
     return job.model_copy(update={"outcome": outcome})
 
@@ -139,8 +144,9 @@ def _decisions(
     return results
 
 
-def _pass_on(services: Services, job: FollowUpJob, left: list[OpenFinding], agent: str) -> str:
-    """Send what is left to the next agent up, or say a person decides."""
+def _pass_on(context: JobContext, job: FollowUpJob, left: list[OpenFinding]) -> str:
+    """Send what is left to the next agent up (a run named after this one, so each review's
+    escalation has its own and a restarted stage starts it once), or say a person decides."""
     if not left:
         return "Nothing is left open: ready for a person's review."
     if not job.above:
@@ -148,7 +154,8 @@ def _pass_on(services: Services, job: FollowUpJob, left: list[OpenFinding], agen
     higher = job.model_copy(
         update={"settle_by": job.above[0], "above": job.above[1:], "open_findings": left}
     )
-    start_followup_run(services, higher, f"{SETTLE_TRIGGER}{job.above[0]}-after-{agent}")
+    this_run = context.run_id.removeprefix(followup_prefix(job.repo, job.pull))
+    start_followup_run(context.services, higher, f"{this_run}-{job.above[0]}")
     return f"What is left went up to `{job.above[0]}`."
 
 

@@ -25,14 +25,14 @@ import structlog
 from bot.config import RepoConfig
 from bot.flows._services import Services
 from bot.orchestra import Event, Subscription
-from bot.orchestra.config import FlowConfig
+from bot.orchestra.config import PUBLISHED_EVENTS, FlowConfig
 from bot.ports import RepoGitHub
 from bot.posted import GITHUB_BODY_LIMIT, inert_text
 from bot.untrusted import delimit
 from bot.work import act_on_event
 
 SUBSCRIBER = "repository-flows"
-PUBLISHED = ("review.completed", "agent.completed")  # what event flows may subscribe to
+PUBLISHED = tuple(PUBLISHED_EVENTS)  # what event flows may subscribe to
 MARKER = "<!-- specbot:event-flow:{flow}:{event_id} -->"
 log = structlog.get_logger("specbot.flows")
 
@@ -50,9 +50,18 @@ def _handle(services: Services, event: Event) -> list[Event]:
     github = services.github(repo, installation)
     config = services.repo_config(github)  # the default branch's: only writers change it
     caused: list[Event] = []
+    failed: list[Exception] = []
     for name, flow in sorted(config.flows.items()):
         if flow.pattern == "events" and flow.enabled and _wants(name, flow, event):
-            caused.append(_run(services, github, config, name, flow, event))
+            try:
+                caused.append(_run(services, github, config, name, flow, event))
+            except Exception as exc:  # one flow failing must not keep the others from running
+                log.warning("event flow failed", flow=name, error=f"{type(exc).__name__}: {exc}")
+                failed.append(exc)
+    if failed:
+        # The delivery fails and can be retried: flows that answered find their answer and
+        # publish the same agent.completed again; only the failed ones do their work again.
+        raise failed[0]
     return caused
 
 

@@ -124,9 +124,7 @@ def _work(context: JobContext, job: FollowUpJob) -> FollowUpJob:
         if job.question_from is not None:
             return _answer(github, team, checkout, job, pull.title)
         if job.settle_by is not None:
-            return settle_findings(
-                services, github, team, checkout, job, pull, context.run_id, config
-            )
+            return settle_findings(context, team, checkout, job, pull, config)
         return _round(services, github, team, checkout, job, context.run_id, pull, config)
     finally:
         workspaces.remove(checkout)

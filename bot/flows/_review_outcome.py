@@ -67,10 +67,14 @@ def after_changes_requested(
         )
         if escalated is not None:
             return escalated
+        why = (
+            f"specbot made {done} follow-up round(s), the most this repository allows,"
+            if done >= allowed
+            else "specbot's implementer may not fix here (no `fix` in its authority),"
+        )
         github.create_comment(
             job.pull,
-            f"specbot made {done} follow-up round(s), the most this repository allows, and the "
-            "review still requests changes. A person should take it from here.",
+            f"{why} and the review still requests changes. A person should take it from here.",
         )
         return f"specbot stopped after {done} follow-up round(s): a person should take over."
     follow = FollowUpJob(

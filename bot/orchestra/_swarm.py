@@ -85,11 +85,10 @@ def decide_consensus(
 
 def out_of_rounds(iteration: int) -> ConsensusState:
     """The state of a swarm that used every round it was allowed without agreeing."""
-    return ConsensusState(
-        reached=False,
-        reason=f"iteration limit {iteration} reached without consensus",
-        iteration=iteration,
-    )
+    reason = f"iteration limit {iteration} reached without consensus"
+    if iteration == 1:
+        reason = "one blind round, as configured (max_iterations: 1)"
+    return ConsensusState(reached=False, reason=reason, iteration=iteration)
 
 
 def _check_rule(

@@ -58,9 +58,18 @@ class AgentConfig(_Strict):
     prompt: str | None = Field(
         default=None,
         max_length=500,
+        pattern=r"^[A-Za-z0-9_.][A-Za-z0-9_./-]*$",
         description="An event flow agent's instructions: a file of the repository.",
     )
     limits: AgentLimits = Field(default_factory=AgentLimits)
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_stays_in_the_repository(cls, prompt: str | None) -> str | None:
+        if prompt is not None and {"..", ".", ""} & set(prompt.split("/")):
+            raise ValueError("prompt: a path inside the repository, without '..' or '.'")
+        return prompt
+
     authority: list[str] = Field(
         default_factory=list,
         description="What the agent may decide (globs): fix, accept.<severity>.",
@@ -78,8 +87,19 @@ BUILT_IN_PATTERNS: dict[str, tuple[str, ...]] = {
     "review": ("swarm", "hub-and-spoke"),
     "follow-up": ("pipeline", "hierarchy"),
 }
-# What specbot publishes that a repository's event flows may subscribe to.
-PUBLISHED_EVENTS = ("review.completed", "agent.completed")
+# What specbot publishes that a repository's event flows may subscribe to, with the fields of
+# each event's payload that ``where`` may test.
+PUBLISHED_EVENTS: dict[str, tuple[str, ...]] = {
+    "review.completed": (
+        "repository",
+        "pull",
+        "head_sha",
+        "conclusion",
+        "event",
+        "findings",
+    ),
+    "agent.completed": ("repository", "pull", "flow", "agent", "comment_id"),
+}
 
 
 class FlowConfig(_Strict):
@@ -126,7 +146,7 @@ DEFAULT_FLOWS: dict[str, FlowConfig] = {
     "review": FlowConfig(
         pattern="swarm",
         agents=list(REVIEWERS),
-        consensus=[ConsensusRule(kind="majority"), ConsensusRule(kind="no_new_contributions")],
+        consensus=[ConsensusRule(kind="no_new_contributions")],
         time_box_seconds=900,
     ),
     "follow-up": FlowConfig(pattern="pipeline", agents=["implementer"], max_rounds=3),
@@ -181,6 +201,10 @@ class TeamConfig(_Strict):
         if agents is None:
             return flows  # the agents failed validation; that error is reported already
         for flow_name, flow in flows.items():
+            if not _is_name(flow_name):
+                raise ValueError(f"flow name {flow_name!r}: lowercase letters, digits, '-' or '_'")
+            if len(set(flow.agents)) != len(flow.agents):
+                raise ValueError(f"flow {flow_name!r} names an agent twice")
             unknown = [agent for agent in flow.agents if agent not in agents]
             if unknown:
                 raise ValueError(f"flow {flow_name!r} names unknown agents: {', '.join(unknown)}")
@@ -220,6 +244,11 @@ def _event_flow_problem(name: str, flow: FlowConfig) -> str:
         return f"flow {name!r}: an added flow is an event flow (pattern: events)"
     if len(flow.agents) != 1 or not flow.triggers:
         return f"flow {name!r}: an event flow has one agent and at least one trigger"
+    fields = {field for published in PUBLISHED_EVENTS for field in PUBLISHED_EVENTS[published]}
+    unknown = sorted(set(flow.where) - fields)
+    if unknown:
+        known = ", ".join(sorted(fields))
+        return f"flow {name!r}: no event has the field(s) {', '.join(unknown)} ({known})"
     for trigger in flow.triggers:
         if not any(matches(trigger, published) for published in PUBLISHED_EVENTS):
             return (

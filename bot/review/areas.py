@@ -3,9 +3,10 @@
 
 An area is the directory a file lives in, two levels deep (``bot/flows``, ``docs``, the root).
 Each area (split again when its diff is over the budget) becomes one task for the reviewers the
-riskiest kind of file in it calls for (``data/routing.yaml``: security reads source, not
-documentation), so a large pull request costs each specialist only the areas it matters in,
-where the swarm has every reviewer read every batch.
+riskiest kind of file in it calls for (``data/routing.yaml``: security reads source and tests,
+not prose), so a large pull request costs each specialist only the areas it matters in, where
+the swarm has every reviewer read every batch. A file's kind comes from its own name, never its
+directory (``content_kind``): an author cannot hide code from security in a ``docs/`` folder.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Generic
 
 import yaml
 
-from bot.review.batches import FileKind, FileT, ReviewSplit, file_kind, split_for_review
+from bot.review.batches import FileKind, FileT, ReviewSplit, content_kind, split_for_review
 
 ROOT_AREA = "(root)"
 
@@ -69,7 +70,7 @@ def plan_areas(
             by_area[area_of(diff.path)].append(diff)
     tasks: list[AreaTask[FileT]] = []
     for area, files in sorted(by_area.items(), key=lambda item: _risk(item[1])):
-        kind = min(file_kind(diff.path) for diff in files)
+        kind = min(content_kind(diff.path) for diff in files)
         chosen = tuple(name for name in reviewers if name in route[kind]) or tuple(reviewers)
         parts = split_for_review(files, budget).batches  # each file fit the budget already
         for index, part in enumerate(parts, start=1):
@@ -80,5 +81,5 @@ def plan_areas(
 
 
 def _risk(files: Sequence[FileT]) -> tuple[int, int]:
-    kind = min(file_kind(diff.path) for diff in files)
+    kind = min(content_kind(diff.path) for diff in files)
     return kind, -sum(diff.additions + diff.deletions for diff in files)

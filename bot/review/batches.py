@@ -154,6 +154,19 @@ def file_kind(path: str) -> FileKind:
     return FileKind.SOURCE
 
 
+def content_kind(path: str) -> FileKind:
+    """What a file is by its own name, whatever directory holds it: prose (``.md``, ``.rst``,
+    ...) is documentation, a test module's name is a test, anything else is source. Who reads
+    a file depends on this (hub-and-spoke review), and a directory name is the author's to pick:
+    ``docs/conf.py`` and ``tests/conftest.py`` run code, so they are not prose."""
+    pure = PurePosixPath(path)
+    if pure.suffix.lower() in _DOC_SUFFIXES:
+        return FileKind.DOCS
+    if _TEST_NAME.match(pure.name.lower()):
+        return FileKind.TEST
+    return FileKind.SOURCE
+
+
 def render_file(diff: ChangedFile) -> str:
     """One file of a batch as reviewers see it: a header line and its numbered patch in a fence."""
     patch = number_patch(diff.patch).rstrip("\n")

@@ -80,6 +80,10 @@ def test_files_branches_and_statuses(gh: PyGithubRepo, hub: RunningHub) -> None:
     assert gh.read_file("README.md") == "# widgets\n"
     assert gh.read_file("src") is None
     assert gh.read_file(".github/specbot.yml") is None
+    # ".." would be resolved in the URL into another repository's contents
+    for escape in ("../../other/contents/README.md", "a/./b", "/README.md", "a%2F..%2Fb"):
+        with pytest.raises(ValueError, match="inside the repository"):
+            gh.read_file(escape)
     sha = gh.branch_sha("main")
     assert sha is not None and len(sha) == 40
     assert gh.branch_sha("no-such-branch") is None

@@ -31,13 +31,22 @@ NIT = {
     "category": "style",
     "message": "The module docstring could name the unit.",
 }
+MINOR = {
+    **FINDING,
+    "line": 7,
+    "severity": "minor",
+    "category": "performance",
+    "message": "The factor is looked up on every call.",
+}
 
 
 def _lead_turn() -> dict[str, Any]:
-    """The lead accepts both findings: the nit is within its authority, the major one is not."""
+    """The findings come most severe first: the lead accepts the major one (beyond its
+    authority), leaves the minor one to a person, and accepts the nit."""
     decisions = [
         {"finding": 1, "decision": "accept", "reason": "The bool case is harmless here."},
-        {"finding": 2, "decision": "accept", "reason": "A docstring nit; fine as it is."},
+        {"finding": 2, "decision": "escalate", "reason": "Only the author knows the hot path."},
+        {"finding": 3, "decision": "accept", "reason": "A docstring nit; fine as it is."},
     ]
     return {
         "name": "lead-decides",
@@ -46,7 +55,7 @@ def _lead_turn() -> dict[str, Any]:
             {
                 "tool_use": {
                     "name": "submit_decisions",
-                    "input": {"summary": "Both are acceptable.", "decisions": decisions},
+                    "input": {"summary": "Mostly acceptable.", "decisions": decisions},
                 }
             }
         ],
@@ -56,11 +65,12 @@ def _lead_turn() -> dict[str, Any]:
 def test_after_the_rounds_the_lead_settles_within_its_authority_and_a_person_gets_the_rest(
     tmp_path: Path, app_key_pem: Path
 ) -> None:
-    """No round is allowed (max_rounds 0): the review's two findings go to the lead at once;
-    it accepts both, code keeps the major one for a person (beyond accept.minor and
-    accept.nit), and one comment says so. No follow-up commit is made."""
+    """No round is allowed (max_rounds 0): the review's three findings go to the lead at
+    once; its accepted nit is accepted, its accepted major finding is not (beyond accept.minor
+    and accept.nit), the minor one it escalates goes to a person with its reason, and one
+    comment says so. No follow-up commit is made."""
     config = EXAMPLE.replace("max_rounds: 1", "max_rounds: 0")
-    review = review_turn("correctness reviewer", [FINDING, NIT])
+    review = review_turn("correctness reviewer", [FINDING, NIT, MINOR])
     review["times"] = 1
     script = implement_script([review, _lead_turn()])
     with start(tmp_path, app_key_pem, script, config=config) as stack:
@@ -88,8 +98,11 @@ def test_after_the_rounds_the_lead_settles_within_its_authority_and_a_person_get
     [comment] = comments
     accepted, refused = comment.split("Not accepted:")
     assert "The module docstring could name the unit." in accepted
-    assert "bool is a subclass of int" in refused
-    assert "beyond `lead`'s authority" in refused
+    assert "A docstring nit; fine as it is." in accepted
+    assert "bool is a subclass of int" not in accepted and "looked up" not in accepted
+    major, minor = refused.split("The factor is looked up on every call.")
+    assert "bool is a subclass of int" in major and "beyond `lead`'s authority" in major
+    assert "Only the author knows the hot path." in minor
     assert "A person should decide on what is left." in comment
     assert "authority: accept.minor, accept.nit" in comment
     assert turns.count("lead-decides") == 1 and "follow-up-edit" not in turns

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +18,18 @@ from bot.config import load_repo_config
 from bot.flows import Services, router
 from bot.flows import _spec_stages as stages
 from bot.flows._commands import HELP, REVIEWS_OFF
-from bot.flows._context import DeliveryContext
-from bot.flows._escalation import may_fix, start_escalation
-from bot.flows._jobs import FollowUpJob
+from bot.flows._context import DeliveryContext, JobContext
+from bot.flows._escalation import may_fix, settle_findings, start_escalation
+from bot.flows._jobs import FollowUpJob, OpenFinding
 from bot.flows._runs import followup_prefix, rounds_so_far
 from bot.flows._stage import StageTools
 from bot.flows._state import SpecRun
-from bot.orchestra import StageContext
+from bot.orchestra import InMemoryCheckpoints, StageContext
 from bot.ports import IssueInfo, PullInfo
 from bot.review import Finding, MergedFinding, Severity
 from bot.settings import Settings
 from bot.webhooks import Event
+from bot.work import Team
 from tests.flows.fake_github import FakeGitHub, FakeRuns
 from tests.flows.stack_fixtures import READY_SPEC
 from tests.web.conftest import example
@@ -500,3 +502,50 @@ def test_an_escalation_goes_to_the_first_agent_above_the_implementer(
         load_repo_config(f"flows:\n  follow-up:\n    pattern: hierarchy\n{no_rounds}")
     )
     assert may_fix(load_repo_config(no_rounds))  # a pipeline reads no authority
+
+
+def test_a_restarted_escalation_reuses_its_decisions_and_hands_on_once(
+    services: Services, github: FakeGitHub, runs: FakeRuns, tmp_path: Path
+) -> None:
+    """The lead's decisions kept by an earlier start are used as they are (no model call: the
+    model here refuses every request); what it may not accept goes to the next agent in a run
+    named after this escalation, once however often the stage starts; one comment is posted."""
+    config = load_repo_config(
+        "flows:\n  follow-up:\n    pattern: hierarchy\n"
+        "agents:\n  lead:\n    escalates_to: chief\n  chief:\n    role: the chief\n"
+    )
+    findings = [
+        OpenFinding(path="a.py", line=1, severity="major", kind="correctness", message="bad"),
+        OpenFinding(path="a.py", line=9, severity="nit", kind="style", message="name"),
+    ]
+    run_id = f"{followup_prefix(REPO, 7)}settle-9-lead"
+    job = FollowUpJob(
+        repo=REPO, installation_id=1, pull=7, round=3, settle_by="lead", above=["chief"]
+    ).model_copy(update={"open_findings": findings})
+    checkpoints = InMemoryCheckpoints()
+    checkpoints.keep("decisions", {"decisions": [[False, "needs a fix"], [True, "a nit"]]})
+    stage = StageContext(run_id=run_id, pipeline="follow-up", stage="follow-up", index=0)
+    context = JobContext(services, github, replace(stage, members=checkpoints), None)
+    pull = PullInfo(
+        number=7,
+        title="t",
+        body="",
+        head_ref="specbot/issue-1-x",
+        head_sha="0" * 40,
+        base_ref="main",
+        state="open",
+        from_fork=False,
+        author="specbot[bot]",
+        html_url="",
+    )
+    for _ in range(2):  # a stage started again after the comment was posted does nothing
+        done = settle_findings(
+            context, Team(call_model=_refuse_model, model_name="m"), tmp_path, job, pull, config
+        )
+    assert done.outcome == "settled"
+    [handed] = runs.started
+    assert handed.workflow_id == f"{run_id}-chief"
+    assert [f["severity"] for f in handed.data["open_findings"]] == ["major"]
+    [comment] = github.conversation[7]
+    accepted, rest = comment.body.split("Not accepted:")
+    assert "a nit" in accepted and "needs a fix" in rest and "went up to `chief`" in rest

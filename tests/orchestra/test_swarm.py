@@ -68,3 +68,4 @@ def test_the_first_rule_that_holds_wins_and_the_time_box_counts() -> None:
     late = decide_consensus(board, rules, iteration=1, elapsed_seconds=10, time_box_seconds=10)
     assert late.rule == "time_box" and late.reason == "time box of 10 s used"
     assert not out_of_rounds(3).reached and "iteration limit 3" in out_of_rounds(3).reason
+    assert out_of_rounds(1).reason == "one blind round, as configured (max_iterations: 1)"

@@ -42,7 +42,7 @@ def test_each_area_goes_to_the_specialists_its_riskiest_file_needs() -> None:
     ]
     assert [t.task_id for t in tasks] == ["area-1", "area-2", "area-3", "area-4", "area-5"]
     assert tasks[0].reviewers == tuple(ALL)
-    assert tasks[2].reviewers == ("correctness", "style", "spec-conformance")
+    assert tasks[2].reviewers == ("security", "correctness", "style", "spec-conformance")
     assert tasks[3].reviewers == ("style", "spec-conformance")
     assert [d.path for d in tasks[0].files] == ["src/app/big.py", "src/app/small.py"]
     assert routing()[FileKind.DOCS] == ("style", "spec-conformance")
@@ -66,3 +66,13 @@ def test_an_area_over_the_budget_is_split_into_parts_and_skipped_files_stay_out(
     assert [t.part for t in tasks] == [" (part 1 of 3)", " (part 2 of 3)", " (part 3 of 3)"]
     assert all(len(t.files) == 1 for t in tasks)
     assert [n.path for n in split.not_reviewed] == ["poetry.lock"]
+
+
+def test_a_directory_name_cannot_hide_code_from_security() -> None:
+    """Code under docs/, a conftest under tests/ and a module under a directory named spec
+    are read as what their names say: security reads every one of them."""
+    for path in ("docs/conf.py", "tests/conftest.py", "bot/spec/payments.py", "docs/x.md.py"):
+        [task] = plan_areas(split_for_review([_file(path)], 60_000), ALL, 60_000)
+        assert "security" in task.reviewers, path
+    [prose] = plan_areas(split_for_review([_file("src/notes.md")], 60_000), ALL, 60_000)
+    assert prose.reviewers == ("style", "spec-conformance")
