@@ -16,6 +16,7 @@ from bot.adapters.git import GitWorkspaces
 from bot.agents import ModelRequest, ModelResponse
 from bot.config import load_repo_config
 from bot.flows import Services, router
+from bot.flows import _event_flows as event_flows
 from bot.flows import _spec_stages as stages
 from bot.flows._commands import HELP, REVIEWS_OFF
 from bot.flows._context import DeliveryContext, JobContext
@@ -24,6 +25,7 @@ from bot.flows._jobs import FollowUpJob, OpenFinding
 from bot.flows._runs import followup_prefix, rounds_so_far
 from bot.flows._stage import StageTools
 from bot.flows._state import SpecRun
+from bot.orchestra import Event as OrchestraEvent
 from bot.orchestra import InMemoryCheckpoints, StageContext
 from bot.ports import IssueInfo, PullInfo
 from bot.review import Finding, MergedFinding, Severity
@@ -549,3 +551,30 @@ def test_a_restarted_escalation_reuses_its_decisions_and_hands_on_once(
     [comment] = github.conversation[7]
     accepted, rest = comment.body.split("Not accepted:")
     assert "a nit" in accepted and "needs a fix" in rest and "went up to `chief`" in rest
+
+
+def test_one_failing_event_flow_does_not_keep_the_others_from_answering(
+    services: Services, github: FakeGitHub
+) -> None:
+    """The first flow fails (its pull request cannot be read); the second, which answered
+    before, is still visited and finds its answer; the delivery then fails with the first
+    flow's error, so a retry does the first flow's work again."""
+    github.files[CONFIG] = (
+        "agents:\n  helper:\n    role: helps\n"
+        "flows:\n"
+        "  a-first:\n    pattern: events\n    triggers: [review.completed]\n"
+        "    agents: [helper]\n"
+        "  b-second:\n    pattern: events\n    triggers: [review.completed]\n"
+        "    agents: [helper]\n"
+    )
+    payload = {"event_flows": True, "repository": REPO, "installation_id": 1, "pull": 7}
+    event = OrchestraEvent(event_type="review.completed", source_agent="test", payload=payload)
+    second = event_flows.MARKER.format(flow="b-second", event_id=event.event_id)
+    github.create_comment(7, f"{second}\nanswered before")
+    with pytest.raises(KeyError):
+        event_flows.subscription(services).handler(event)
+    looked = [marker for _, marker in github.called("find_own_comment")]
+    assert looked == [
+        event_flows.MARKER.format(flow="a-first", event_id=event.event_id),
+        second,
+    ]
