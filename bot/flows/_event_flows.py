@@ -51,8 +51,8 @@ def _handle(services: Services, event: Event) -> list[Event]:
     config = services.repo_config(github)  # the default branch's: only writers change it
     caused: list[Event] = []
     failed: list[Exception] = []
-    for name, flow in sorted(config.flows.items()):
-        if flow.pattern == "events" and flow.enabled and _wants(name, flow, event):
+    for name, flow in config.event_flows().items():
+        if _wants(name, flow, event):
             try:
                 caused.append(_run(services, github, config, name, flow, event))
             except Exception as exc:  # one flow failing must not keep the others from running
@@ -124,13 +124,7 @@ def _answer(
     if agent.prompt is not None:
         instructions = github.read_file(agent.prompt) or agent.role
     pull = github.pull(int(event.payload["pull"]))
-    head = f"refs/pull/{pull.number}/head" if pull.from_fork else pull.head_ref
-    workspaces = services.workspaces
-    workspaces.refresh_mirror(github.full_name, github.clone_url(), github.git_credentials())
-    run_id = f"event:{event.event_id}:{name}"
-    checkout = workspaces.checkout(
-        github.full_name, run_id, head, pull.base_ref, github.clone_url()
-    )
+    checkout = services.checkout_pull(github, pull, f"event:{event.event_id}:{name}")
     shown = {"type": event.event_type, "from": event.source_agent, **event.payload}
     try:
         outcome = act_on_event(
@@ -144,5 +138,5 @@ def _answer(
             event=delimit(json.dumps(shown, indent=2, sort_keys=True), "event", clean=False),
         )
     finally:
-        workspaces.remove(checkout)
+        services.workspaces.remove(checkout)
     return outcome.final_text.strip() or f"({agent_name} had nothing to say: {outcome.message})"

@@ -111,11 +111,7 @@ def _work(context: JobContext, job: FollowUpJob) -> FollowUpJob:
     pull = github.pull(job.pull)
     if pull.from_fork:  # its branch is not in this repository: nothing to check out or push
         return job.model_copy(update={"outcome": "from a fork: not followed up"})
-    workspaces = services.workspaces
-    workspaces.refresh_mirror(job.repo, github.clone_url(), github.git_credentials())
-    checkout = workspaces.checkout(
-        job.repo, context.run_id, pull.head_ref, pull.base_ref, github.clone_url()
-    )
+    checkout = services.checkout_pull(github, pull, context.run_id)
     exclude_caches(checkout)
     config = job.config or services.repo_config(github, pull.base_ref)
     # the repository's agents: settings (model, thinking, limits) apply to this round's agent
@@ -127,7 +123,7 @@ def _work(context: JobContext, job: FollowUpJob) -> FollowUpJob:
             return settle_findings(context, team, checkout, job, pull, config)
         return _round(services, github, team, checkout, job, context.run_id, pull, config)
     finally:
-        workspaces.remove(checkout)
+        services.workspaces.remove(checkout)
 
 
 def _answer(

@@ -9,7 +9,6 @@ the findings, up to the configured number of rounds.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from bot.branches import is_specbot_branch, issue_of_branch
@@ -205,7 +204,7 @@ def _run_reviewers(
     comments = [] if job.no_review_comments else github.review_comments(job.pull)
     key = services.marker_key()
     earlier = posted_fingerprints([c.body for c in comments if c.author == github.bot_login], key)
-    checkout = _checkout(context, job, pull)
+    checkout = services.checkout_pull(github, pull, context.run_id)
     try:
         reviewers = config.flows["review"].agents if "review" in config.flows else []
         spec = spec_for_pull(services, github, job.repo, pull.head_ref) if own_pull else None
@@ -238,14 +237,6 @@ def swarm_rounds(config: RepoConfig) -> SwarmRounds:
     rules = tuple(flow.consensus) or SwarmRounds().rules
     by_area = flow.pattern == "hub-and-spoke"
     return SwarmRounds(rules, flow.max_iterations, flow.time_box_seconds, by_area=by_area)
-
-
-def _checkout(context: JobContext, job: ReviewJob, pull: PullInfo) -> Path:
-    workspaces, github = context.services.workspaces, context.github
-    workspaces.refresh_mirror(job.repo, github.clone_url(), github.git_credentials())
-    # a fork's branch is not in this repository (a branch here may even share its name)
-    head = f"refs/pull/{job.pull}/head" if pull.from_fork else pull.head_ref
-    return workspaces.checkout(job.repo, context.run_id, head, pull.base_ref, github.clone_url())
 
 
 def _complete_check(

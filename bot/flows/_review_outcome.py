@@ -21,12 +21,8 @@ def publish_completed(context: JobContext, job: ReviewJob) -> None:
     there (a retried stage publishes the same event, which is stored once). ``event_flows``
     says whether the configuration the review read declares any, so a repository without one
     costs its subscriber no read of the configuration."""
-    config = job.config
-    declared = config is not None and any(
-        flow.pattern == "events" and flow.enabled for flow in config.flows.values()
-    )
     payload = {
-        "event_flows": declared,
+        "event_flows": job.config is not None and bool(job.config.event_flows()),
         "repository": job.repo,
         "installation_id": job.installation_id,
         "pull": job.pull,
@@ -56,15 +52,13 @@ def after_changes_requested(
     done = rounds_so_far(services, job.repo, job.pull)
     if done >= allowed or not may_fix(config):
         spent = FollowUpJob(
-            repo=job.repo, installation_id=job.installation_id, pull=job.pull, round=done
+            repo=job.repo,
+            installation_id=job.installation_id,
+            pull=job.pull,
+            round=done,
+            config=config,
         )
-        escalated = start_escalation(
-            services,
-            spent.model_copy(update={"config": config}),
-            config,
-            list(result.findings),
-            job.review_id,
-        )
+        escalated = start_escalation(services, spent, config, list(result.findings), job.review_id)
         if escalated is not None:
             return escalated
         why = (

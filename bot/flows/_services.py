@@ -19,7 +19,7 @@ from bot.agents import ModelCall, ModelRequest, ModelResponse, RoleOverride, Run
 from bot.agents.tools import SandboxPolicy
 from bot.config import DEFAULT_PATH, ConfigError, RepoConfig, load_repo_config
 from bot.flows._redacting import RedactingGitHub
-from bot.ports import RepoGitHub
+from bot.ports import PullInfo, RepoGitHub
 from bot.run_links import run_link
 from bot.settings import Settings
 from bot.work import Team, WorkError, command_plan, prepare
@@ -180,6 +180,17 @@ class Services:
                     "its finding markers with a key derived from one of them"
                 ) from None
             return marker_key(secret.get_secret_value())
+
+    def checkout_pull(self, github: RepoGitHub, pull: PullInfo, key: str) -> Path:
+        """A fresh checkout of the pull request's head under ``key`` (its run's id)."""
+        self.workspaces.refresh_mirror(
+            github.full_name, github.clone_url(), github.git_credentials()
+        )
+        # a fork's branch is not in this repository (a branch here may even share its name)
+        head = f"refs/pull/{pull.number}/head" if pull.from_fork else pull.head_ref
+        return self.workspaces.checkout(
+            github.full_name, key, head, pull.base_ref, github.clone_url()
+        )
 
     def repo_config(self, github: RepoGitHub, ref: str | None = None) -> RepoConfig:
         """``.github/specbot.yml`` at ``ref`` (defaults when absent); ``ConfigError`` if bad."""

@@ -188,6 +188,14 @@ class TeamConfig(_Strict):
                 )
         return agents
 
+    def event_flows(self) -> dict[str, FlowConfig]:
+        """The repository's own event flows that are on, by name."""
+        return {
+            name: flow
+            for name, flow in sorted(self.flows.items())
+            if flow.pattern == "events" and flow.enabled
+        }
+
     def hierarchy(self) -> Hierarchy:
         """The agents' written authority and escalation chains."""
         return _hierarchy(self.agents, max_depth=self.max_escalation_depth)

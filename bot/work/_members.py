@@ -54,7 +54,7 @@ class CachePrimer:
             try:
                 return call(request)
             finally:
-                self._primed.set()  # also when it failed: the others must not wait for nothing
+                self.release()  # also when it failed: the others must not wait for nothing
 
         return primed_call
 

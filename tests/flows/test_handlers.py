@@ -55,6 +55,12 @@ def runs() -> FakeRuns:
     return FakeRuns()
 
 
+def _pull(number: int, **fields: Any) -> PullInfo:
+    """An open pull request from a branch of this repository into main."""
+    base = {"title": "t", "body": "", "base_ref": "main", "state": "open", "html_url": ""}
+    return PullInfo(number=number, from_fork=False, **{**base, **fields})
+
+
 def _services(tmp_path: Path, github: FakeGitHub, runs: FakeRuns, **settings: str) -> Services:
     """Services over the fakes, with ``settings`` (environment names) on top."""
     return Services(
@@ -319,17 +325,7 @@ def test_rerun_of_specbots_check_reviews_that_commit_again(
     check = payload["check_run"]
     check.update(name="specbot/review", id=31, head_sha="b" * 40)
     check["pull_requests"] = [{"number": 9}]
-    github.pulls[9] = PullInfo(
-        number=9,
-        title="t",
-        body="",
-        head_ref="feature",
-        head_sha="b" * 40,
-        base_ref="main",
-        state="open",
-        html_url="",
-        from_fork=False,
-    )
+    github.pulls[9] = _pull(9, head_ref="feature", head_sha="b" * 40)
     _deliver(services, "check_run", payload)
     [started] = runs.started
     assert started.workflow_id == f"review:{REPO}#9@{'b' * 40}/rerun-31"
@@ -528,18 +524,7 @@ def test_a_restarted_escalation_reuses_its_decisions_and_hands_on_once(
     checkpoints.keep("decisions", {"decisions": [[False, "needs a fix"], [True, "a nit"]]})
     stage = StageContext(run_id=run_id, pipeline="follow-up", stage="follow-up", index=0)
     context = JobContext(services, github, replace(stage, members=checkpoints), None)
-    pull = PullInfo(
-        number=7,
-        title="t",
-        body="",
-        head_ref="specbot/issue-1-x",
-        head_sha="0" * 40,
-        base_ref="main",
-        state="open",
-        from_fork=False,
-        author="specbot[bot]",
-        html_url="",
-    )
+    pull = _pull(7, head_ref="specbot/issue-1-x", head_sha="0" * 40)
     for _ in range(2):  # a stage started again after the comment was posted does nothing
         done = settle_findings(
             context, Team(call_model=_refuse_model, model_name="m"), tmp_path, job, pull, config

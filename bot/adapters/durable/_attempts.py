@@ -28,10 +28,9 @@ class StageAttempts:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
 
-    @property
-    def database(self) -> sa.Engine:
-        """The database the counts (and members' results) are kept in."""
-        return self._engine
+    def members(self, run_id: str, stage_index: int) -> MemberResults:
+        """The kept results of one stage's members, in the same database."""
+        return MemberResults(self._engine, run_id, stage_index)
 
     def begin(self, run_id: str, stage_index: int) -> int:
         """Record one more start of the stage; its number, 1 for the first."""

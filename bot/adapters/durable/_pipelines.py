@@ -7,7 +7,6 @@ from typing import Any
 from dbos import DBOS, SetWorkflowID, StepOptions
 
 from bot.adapters.durable import _runtime
-from bot.adapters.durable._attempts import MemberResults
 from bot.orchestra import JsonObject, Pipeline, Stage, StageContext
 from bot.orchestra._pipeline import ContractError
 
@@ -41,7 +40,7 @@ def _run_stage(pipeline_name: str, index: int, run_id: str, data: JsonObject) ->
         limiter=engine.throttle,
         emitter=engine.publish,
         attempt=engine.attempts.begin(run_id, index),
-        members=MemberResults(engine.attempts.database, run_id, index),
+        members=engine.attempts.members(run_id, index),
     )
     return stage.execute(context, data)
 
