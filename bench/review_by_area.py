@@ -16,25 +16,20 @@ tokens, where the swarm reads the pull request in several batches.
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from review_fanout import (  # this directory: the same model and script
-    MODEL,
+from review_fanout import (  # this directory: the same model, script and measure
     REVIEWERS,
     SCRIPT,
-    input_figures,
+    measure_review,
 )
 
-from bot.adapters.anthropic_model import AnthropicModel
-from bot.agents import ResilientModel
 from bot.ports import FileDiff
-from bot.review import ReviewPolicy
 from bot.scripted import start_scripted_model
-from bot.work import SwarmRounds, Team, review_changes
+from bot.work import SwarmRounds
 
 LINES = 300
 PLACES = ("app/core/engine_{n}.py", "tests/test_engine_{n}.py", "docs/engine_{n}.md")
@@ -63,26 +58,15 @@ def diff_files(salt: str) -> list[FileDiff]:
 
 def review(base_url: str, by_area: bool, budget: int, salt: str) -> dict[str, Any]:
     """One review of the large pull request; its calls, tokens and input cost."""
-    model = ResilientModel(AnthropicModel(api_key="bench", model=MODEL, base_url=base_url))
-    team = Team(call_model=model.complete, model_name=MODEL)
-    try:
-        with tempfile.TemporaryDirectory() as checkout:
-            review_changes(
-                team,
-                Path(checkout),
-                diff_files(salt),
-                None,
-                pull=1,
-                title="Add the engine",
-                reviewers=REVIEWERS,
-                policy=ReviewPolicy(),
-                with_analysers=False,
-                budget_tokens=budget,
-                rounds=SwarmRounds(by_area=by_area),
-            )
-    finally:
-        model.close()
-    return input_figures(team)
+    return measure_review(
+        base_url,
+        diff_files(salt),
+        REVIEWERS,
+        salt,
+        "Add the engine",
+        budget_tokens=budget,
+        rounds=SwarmRounds(by_area=by_area),
+    )
 
 
 def main() -> None:

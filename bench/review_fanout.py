@@ -82,6 +82,19 @@ def diff_files(salt: str) -> list[FileDiff]:
 
 def review(base_url: str, reviewers: tuple[str, ...], salt: str) -> dict[str, Any]:
     """One review by ``reviewers``; its calls and input cost."""
+    return measure_review(base_url, diff_files(salt), reviewers, salt, "Add handlers")
+
+
+def measure_review(
+    base_url: str,
+    files: list[FileDiff],
+    reviewers: tuple[str, ...],
+    salt: str,
+    title: str,
+    **options: Any,
+) -> dict[str, Any]:
+    """One review of ``files`` in a checkout of its own (``salt`` names a file in it, so no
+    two reviews share a cached prompt); its calls, tokens and input cost."""
     model = ResilientModel(AnthropicModel(api_key="bench", model=MODEL, base_url=base_url))
     team = Team(call_model=model.complete, model_name=MODEL)
     try:
@@ -90,13 +103,14 @@ def review(base_url: str, reviewers: tuple[str, ...], salt: str) -> dict[str, An
             review_changes(
                 team,
                 Path(checkout),
-                diff_files(salt),
+                files,
                 None,
                 pull=1,
-                title="Add handlers",
+                title=title,
                 reviewers=reviewers,
                 policy=ReviewPolicy(),
                 with_analysers=False,
+                **options,
             )
     finally:
         model.close()
