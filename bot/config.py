@@ -10,6 +10,7 @@ default (an empty file is a valid configuration), and errors name the line of th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import yaml
@@ -121,6 +122,18 @@ def _parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
     return node, data
 
 
+def _merged(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over``'s values in place, mappings merged key by key."""
+    merged = dict(base)
+    for key, value in over.items():
+        below = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(below, dict):
+            merged[key] = _merged(below, value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def _reject_duplicate_keys(node: yaml.Node | None, source: str) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
@@ -155,15 +168,21 @@ def _line_of(node: yaml.Node | None, location: tuple[int | str, ...]) -> int:
     return line
 
 
-def load_repo_config(text: str, source: str = DEFAULT_PATH) -> RepoConfig:
-    """Parse and validate ``.github/specbot.yml`` text; raise ``ConfigError`` with a line."""
+def load_repo_config(
+    text: str, source: str = DEFAULT_PATH, overrides: Mapping[str, Any] | None = None
+) -> RepoConfig:
+    """Parse and validate ``.github/specbot.yml`` text; raise ``ConfigError`` with a line.
+
+    ``overrides`` (the same keys, nested) replace what the file says, key by key.
+    """
     node, data = _parse_yaml(text, source)
-    if data is None:
+    if data is None and not overrides:
         return RepoConfig()
-    if not isinstance(data, dict):
+    if data is not None and not isinstance(data, dict):
         raise ConfigError(source, 1, "the file must be a mapping of sections (e.g. 'gate:')")
     # An empty section ("gate:" with nothing under it) means "the defaults".
-    data = {key: {} if value is None else value for key, value in data.items()}
+    data = {key: {} if value is None else value for key, value in (data or {}).items()}
+    data = _merged(data, overrides or {})
     try:
         return RepoConfig.model_validate(data)
     except ValidationError as exc:

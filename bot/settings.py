@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     )
     github_api_url: str = Field(default="https://api.github.com", validation_alias="GITHUB_API_URL")
     # Pause between API writes as GitHub asks of integrations; off only against localhub.
+    # A plain token used instead of the App's (the Action: the workflow's, or an App token)
+    github_token: SecretStr | None = Field(default=None, validation_alias="GITHUB_TOKEN")
     github_pace_writes: bool = Field(default=True, validation_alias="SPECBOT_GITHUB_PACE_WRITES")
 
     # Web server
@@ -115,6 +117,7 @@ class Settings(BaseSettings):
             for value in (
                 self.github_private_key,
                 self.github_webhook_secret,
+                self.github_token,
                 self.anthropic_api_key,
             )
             if value is not None and value.get_secret_value()

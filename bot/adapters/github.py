@@ -462,6 +462,15 @@ class PyGithubRepo:
         return f"{web_url(self._repo._requester.base_url)}/{self.full_name}.git"
 
 
+def token_repo(
+    api_url: str, token: str, full_name: str, bot_login: str, *, pace_writes: bool = True
+) -> PyGithubRepo:
+    """A repository through a plain token: a workflow's ``GITHUB_TOKEN`` or an App token."""
+    auth = Auth.Token(token)
+    client = make_client(api_url, auth, pace_writes=pace_writes)
+    return PyGithubRepo(client, auth, full_name, bot_login=bot_login)
+
+
 __all__ = [
     "GithubException",
     "PyGithubRepo",
@@ -469,4 +478,5 @@ __all__ = [
     "is_transient_error",
     "make_client",
     "make_retry",
+    "token_repo",
 ]

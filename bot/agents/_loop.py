@@ -146,9 +146,10 @@ class AgentLoop:
             try:
                 if self._budget is not None:
                     self._budget.check()
+                # a budget can also end while the call waits (the process is stopping)
+                response = self._call(state, shared)
             except BudgetExceededError as exc:
                 return self._finish(state, "budget_exceeded", str(exc))
-            response = self._call(state, shared)
             ended = self._answer(state, response)
             if ended is not None:
                 return ended

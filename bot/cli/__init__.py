@@ -15,6 +15,7 @@ import typer
 from bot import __version__
 from bot.cli import _interrupt as interrupt
 from bot.cli import model as model_command
+from bot.cli.action import action_command
 from bot.cli.app import app_app
 from bot.cli.config import config_app
 from bot.cli.demo import demo as demo_command
@@ -41,6 +42,7 @@ HELP = """specbot turns a GitHub issue written as a specification into a reviewe
   specbot demo                         the whole loop offline, on a scripted model
   specbot run spec.md --repo .         implement a spec on a new local branch
   specbot review --repo . --base main  review a local diff
+  specbot action                       inside a GitHub Actions step (action.yml runs it)
 """
 
 app = typer.Typer(
@@ -85,6 +87,7 @@ app.command("localhub")(localhub)
 app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("review")(review_command)
+app.command("action")(action_command)
 
 
 def _hide_flag_types(command: Any, parent: Any = None) -> None:

@@ -17,7 +17,7 @@ from bot.flows._context import FlowRouter, RepoContext, on_repository
 from bot.flows._jobs import ReviewJob
 from bot.flows._payloads import Comment, Issue, IssueCommentEvent
 from bot.flows._review_trust import may_review
-from bot.flows._runs import spec_prefix, start_review_run
+from bot.flows._runs import continue_spec_run, spec_prefix, start_review_run
 from bot.flows._services import ACTIVE, Services
 from bot.flows._spec import trigger_spec
 from bot.flows._state import SpecRun
@@ -127,9 +127,13 @@ def _review(order: Order) -> str | None:
 
 
 def _retry_spec(order: Order) -> str | None:
-    """``retry`` on an issue: the spec again, as a new run of the same text."""
+    """``retry`` on an issue: a run the process stopped under continues from its last
+    finished stage; otherwise the spec again, as a new run of the same text."""
+    context = order.context
     suffix = f":retry-{order.comment.id}"
-    trigger_spec(order.context, order.issue, comment_id=order.comment.id, suffix=suffix)
+    if continue_spec_run(context.services, order.issue, context.repo, suffix) is not None:
+        return None  # the tracking comment shows it (the sender was checked before)
+    trigger_spec(context, order.issue, comment_id=order.comment.id, suffix=suffix)
     return None
 
 

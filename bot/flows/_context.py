@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from bot.config import RepoConfig
 from bot.flows._jobs import RepoJob
 from bot.flows._services import Services
-from bot.flows._trigger import is_self, may_trigger
+from bot.flows._trigger import is_self, refusal
 from bot.orchestra import Stage, StageContext
 from bot.ports import RepoGitHub
 from bot.routing import Router
@@ -106,8 +106,14 @@ class RepoContext:
         return is_self(self.event, self.github)
 
     def may_trigger(self, issue: int) -> bool:
-        """Whether the sender may start work here; a refused person is told once on ``issue``."""
-        return may_trigger(self.event, self.github, self.config, issue)
+        """Whether the sender may start work here; a refused person is told once on ``issue``.
+
+        A refusal is recorded in the delivery's run as ``delivery.refused`` (who, and why).
+        """
+        reason = refusal(self.event, self.github, self.config, issue)
+        if reason is not None:
+            self.run.emit("delivery.refused", {"sender": self.sender, "reason": reason})
+        return reason is None
 
 
 RepoHandler = Callable[[PayloadT, RepoContext], None]

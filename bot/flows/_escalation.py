@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.config import RepoConfig
 from bot.flows._context import JobContext
-from bot.flows._jobs import FollowUpJob, OpenFinding
+from bot.flows._jobs import FollowUpJob, OpenFinding, open_finding
 from bot.flows._runs import SETTLE_TRIGGER, followup_prefix, start_followup_run
 from bot.flows._services import Services
 from bot.orchestra import Hierarchy
@@ -55,23 +55,12 @@ def start_escalation(
         update={
             "settle_by": chain[0],
             "above": chain[1:],
-            "open_findings": [_open(item) for item in findings],
+            "open_findings": [open_finding(item) for item in findings],
             "threads": [],
         }
     )
     start_followup_run(services, escalation, f"{SETTLE_TRIGGER}{review_id}-{chain[0]}")
     return f"The open findings went to `{chain[0]}` to settle, as the escalation chain says."
-
-
-def _open(item: MergedFinding) -> OpenFinding:
-    finding = item.finding
-    return OpenFinding(
-        path=finding.path,
-        line=finding.line,
-        severity=finding.severity.value,
-        kind=finding.kind,
-        message=finding.message,
-    )
 
 
 def settle_findings(

@@ -78,7 +78,7 @@ def on_review(event: PullRequestReviewEvent, context: RepoContext) -> None:
 def on_mention(event: ReviewCommentEvent, context: RepoContext) -> None:
     """A review comment mentioning ``@specbot``: an answer for a question, else a round."""
     comment, pull = event.comment, event.pull_request
-    name = context.github.bot_login.removesuffix("[bot]")
+    name = context.services.mention or context.github.bot_login.removesuffix("[bot]")
     if context.is_self() or not mentions(comment.body, name):
         return
     if not _may_follow_up(pull, context):

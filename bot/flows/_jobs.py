@@ -12,6 +12,7 @@ from bot.config import RepoConfig
 from bot.evidence import CriterionEvidence
 from bot.ports import PullInfo, ReviewCommentInfo
 from bot.pull_request import TestReport
+from bot.review import MergedFinding
 
 
 class RepoJob(BaseModel):
@@ -21,6 +22,30 @@ class RepoJob(BaseModel):
 
     repo: str
     installation_id: int
+
+
+class OpenFinding(BaseModel):
+    """A finding the last review left open, as the review produced it (not read back)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    line: int
+    severity: str
+    kind: str
+    message: str
+
+
+def open_finding(item: MergedFinding) -> OpenFinding:
+    """A merged finding as a job carries it."""
+    finding = item.finding
+    return OpenFinding(
+        path=finding.path,
+        line=finding.line,
+        severity=finding.severity.value,
+        kind=finding.kind,
+        message=finding.message,
+    )
 
 
 class ReviewJob(RepoJob):
@@ -40,6 +65,7 @@ class ReviewJob(RepoJob):
     # The pull request as its trigger saw it (a payload, a GET already made): not read again.
     pull_info: PullInfo | None = None
     no_review_comments: bool = False  # the trigger saw none: no earlier findings to read
+    reported: list[OpenFinding] = Field(default_factory=list)  # what the review posted
 
 
 class CriteriaResult(RepoJob):
@@ -66,18 +92,6 @@ class Thread(BaseModel):
     path: str
     line: int | None
     text: str
-
-
-class OpenFinding(BaseModel):
-    """A finding the last review left open, as the review produced it (not read back)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    path: str
-    line: int
-    severity: str
-    kind: str
-    message: str
 
 
 class FollowUpJob(RepoJob):

@@ -16,7 +16,7 @@ from bot.config import RepoConfig
 from bot.criteria import tied_findings
 from bot.flows._context import FlowRouter, JobContext, RepoContext, job_stage, on_repository
 from bot.flows._criteria import criteria_stage
-from bot.flows._jobs import CriteriaResult, ReviewJob
+from bot.flows._jobs import CriteriaResult, ReviewJob, open_finding
 from bot.flows._payloads import CheckRunEvent, PullRequestEvent
 from bot.flows._review_outcome import after_changes_requested, publish_completed, track_review
 from bot.flows._review_trust import is_own_commit, may_review, refuse_fork
@@ -259,6 +259,7 @@ def _complete_check(
             "event": result.event.value,
             "conclusion": conclusion,
             "criteria_findings": tied_findings(result.findings),
+            "reported": [open_finding(item) for item in result.findings],
         }
     )
 

@@ -18,6 +18,7 @@ from bot.flows._state import SpecRun
 from bot.flows._tracking import tracking_key
 from bot.orchestra import issue_partition, review_prefix, spec_workflow_id
 from bot.ports import RepoGitHub
+from bot.tracking import Stage, StageState
 from bot.work import SpecText
 
 log = structlog.get_logger("specbot.flows")
@@ -67,6 +68,46 @@ def start_spec_run(
         queue="implement",
         partition=issue_partition(repo, issue.number),
     )
+
+
+def continue_spec_run(services: Services, issue: Issue, repo: str, suffix: str) -> str | None:
+    """Continue the issue's latest run from its last finished stage, if the process stopped
+    under it and the spec's text is the same; the new run's id, else None."""
+    state = latest_spec_state(services, repo, issue.number)
+    if state is None or not state.interrupted or state.plan is None or state.body != issue.body:
+        return None
+    run_id = spec_workflow_id(repo, issue.number, issue.body) + suffix
+    # the gate and the plan stand; the work so far is on the branch, where implement starts
+    stages = [
+        stage if stage.name in ("gate", "plan") else Stage(name=stage.name)
+        for stage in state.stages
+    ]
+    continued = state.model_copy(
+        update={
+            "run_id": run_id,
+            "continues": state.run_id,
+            "interrupted": False,
+            "stopped": False,
+            "patch": "",
+            "outcome": f"Continuing the run stopped at {_stopped_at(state)}.",
+            "next_steps": [],
+            "stages": stages,
+            "started_at": time.time(),
+        }
+    )
+    log.info("continuing an interrupted run", run=state.run_id, as_run=run_id)
+    return services.runs.start_pipeline(
+        "spec-approved",
+        continued.model_dump(mode="json"),
+        workflow_id=run_id,
+        queue="implement",
+        partition=issue_partition(repo, issue.number),
+    )
+
+
+def _stopped_at(state: SpecRun) -> str:
+    failed = [stage.name for stage in state.stages if stage.state is StageState.FAILED]
+    return failed[0] if failed else "its last stage"
 
 
 def latest_spec_state(services: Services, repo: str, issue: int) -> SpecRun | None:

@@ -8,14 +8,23 @@ them in their context, so production and tests differ only in settings.
 
 from __future__ import annotations
 
+import contextvars
 import functools
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from bot.adapters.git import GitWorkspaces
-from bot.agents import ModelCall, ModelRequest, ModelResponse, RoleOverride, RunBudget
+from bot.agents import (
+    BudgetExceededError,
+    ModelCall,
+    ModelRequest,
+    ModelResponse,
+    RoleOverride,
+    RunBudget,
+)
 from bot.agents.tools import SandboxPolicy
 from bot.config import DEFAULT_PATH, ConfigError, RepoConfig, load_repo_config
 from bot.flows._redacting import RedactingGitHub
@@ -65,6 +74,17 @@ class Services:
     call_model: ModelCall
     workspaces: GitWorkspaces
     closers: list[Callable[[], None]] = field(default_factory=list)
+    # Where the repository's configuration is read, and what the operator sets over it (the
+    # Action's inputs): the same keys as the file, checked by the same schema.
+    config_path: str = DEFAULT_PATH
+    config_overrides: Mapping[str, Any] = field(default_factory=dict)
+    # The name people mention to ask specbot (``@name``): the bot's login without ``[bot]``
+    # unless set (the Action's token acts as github-actions[bot]; people write @specbot).
+    mention: str | None = None
+    # Set when this process must stop (the Action's job was cancelled or ran out of time):
+    # agents stop at once, as if their time budget were spent, and the stages end cleanly.
+    stopping: threading.Event = field(default_factory=threading.Event)
+    stop_reason: str = "the process is stopping"
 
     def github(self, full_name: str, installation_id: int) -> RepoGitHub:
         """The repository as the App's installation sees it."""
@@ -101,8 +121,9 @@ class Services:
             if budget.max_seconds is None
             else max(1e-3, budget.max_seconds - seconds_used),
         )
+        call = self.call_model if run_id is None else self._unless_cancelled(run_id)
         return Team(
-            call_model=self.call_model if run_id is None else self._unless_cancelled(run_id),
+            call_model=self._until_stopped(call),
             model_name=self.settings.model,
             budget=left,
             isolate=self.settings.isolate_agents,
@@ -127,6 +148,42 @@ class Services:
             return self.call_model(request)
 
         return call
+
+    def stop(self, reason: str) -> None:
+        """Stop every agent of this process at once; ``reason`` is what their runs say."""
+        self.stop_reason = reason
+        self.stopping.set()
+
+    def _until_stopped(self, call: ModelCall) -> ModelCall:
+        """``call``, abandoned the moment the process stops (a call can take minutes)."""
+
+        def racing(request: ModelRequest) -> ModelResponse:
+            if self.stopping.is_set():
+                raise BudgetExceededError("time", self.stop_reason)
+            answer: list[ModelResponse] = []
+            failure: list[BaseException] = []
+
+            def work() -> None:
+                try:
+                    answer.append(call(request))
+                except BaseException as exc:  # handed to the caller's thread below
+                    failure.append(exc)
+
+            # the call's thread carries this one's context (log bindings, the run's step)
+            context = contextvars.copy_context()
+            worker = threading.Thread(
+                target=context.run, args=(work,), name="specbot-model-call", daemon=True
+            )
+            worker.start()
+            while worker.is_alive():
+                if self.stopping.wait(0.1):
+                    raise BudgetExceededError("time", self.stop_reason)
+                worker.join(0.0)
+            if failure:
+                raise failure[0]
+            return answer[0]
+
+        return racing
 
     @property
     def cache_dir(self) -> Path:
@@ -193,9 +250,10 @@ class Services:
         )
 
     def repo_config(self, github: RepoGitHub, ref: str | None = None) -> RepoConfig:
-        """``.github/specbot.yml`` at ``ref`` (defaults when absent); ``ConfigError`` if bad."""
-        text = github.read_file(DEFAULT_PATH, ref)
-        return RepoConfig() if text is None else load_repo_config(text, DEFAULT_PATH)
+        """The configuration file at ``ref`` (defaults when absent) under the operator's
+        overrides; ``ConfigError`` if bad."""
+        text = github.read_file(self.config_path, ref)
+        return load_repo_config(text or "", self.config_path, self.config_overrides)
 
     def active_runs(self, prefix: str) -> list[str]:
         """Unfinished runs whose id starts with ``prefix``."""

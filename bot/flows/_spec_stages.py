@@ -16,7 +16,7 @@ from bot.branches import slugify
 from bot.clarify import questions_for, render_questions
 from bot.flows._jobs import ReviewJob
 from bot.flows._runs import CRITERIA_ONLY_SUFFIX, start_review_run
-from bot.flows._stage import StageTools
+from bot.flows._stage import StageTools, interrupted
 from bot.flows._state import SpecRun
 from bot.orchestra import review_workflow_id
 from bot.ports import PullInfo, StatusState, bot_identity
@@ -170,13 +170,16 @@ def implement_stage(tools: StageTools, run: SpecRun) -> SpecRun:
         }
     )
     files = len(_changed_files(patch))
+    if tools.services.stopping.is_set():
+        return interrupted(tools, run, "implement")  # publish pushes the work so far
     if outcome.status != "completed":
         said = inert_line(outcome.message, 500)
         return run.with_stage("implement", StageState.FAILED, None, said).stop(
             f"The implementer stopped early: {said}. The work so far is pushed to `{run.branch}`.",
             f"Comment `/specbot retry` on #{run.issue} to run it again.",
         )
-    if not patch.strip():
+    if not patch.strip() and run.continues is None:
+        # (a continued run's work may all be on the branch already)
         raise WorkError("the implementer changed nothing")
     return run.with_stage("implement", StageState.DONE, None, f"{files} file(s) changed")
 
@@ -253,13 +256,14 @@ def _start_review(tools: StageTools, run: SpecRun, pull: PullInfo, opened: bool)
 
 def publish(tools: StageTools, run: SpecRun) -> SpecRun:
     """Commit and push the change to the issue's branch, then open or update its pull request."""
-    if not run.patch.strip():
+    if not run.patch.strip() and run.continues is None:
         return run.with_stage("publish", StageState.SKIPPED, None, "nothing to publish")
     github, workspaces = tools.github, tools.services.workspaces
     checkout = _checkout(tools, run, "publish")
     try:
         trailer = f"Specbot-Run: {run.run_id}"
-        if not any(trailer in message for message in workspaces.log_messages(checkout, run.base)):
+        pushed = workspaces.log_messages(checkout, run.base)
+        if run.patch.strip() and not any(trailer in message for message in pushed):
             workspaces.apply_patch(checkout, run.patch)
             workspaces.commit_all(
                 checkout, _commit_message(run), bot_identity(tools.github.bot_login)
@@ -268,6 +272,8 @@ def publish(tools: StageTools, run: SpecRun) -> SpecRun:
         head = workspaces.head_sha(checkout)
     finally:
         workspaces.remove(checkout)
+    if not run.patch.strip() and not pushed:  # a continued run with nothing on the branch
+        return run.with_stage("publish", StageState.SKIPPED, None, "nothing to publish")
     run = run.model_copy(update={"head_sha": head})
     run = run.with_link("branch", f"{github.clone_url().removesuffix('.git')}/tree/{run.branch}")
     if run.stopped:  # the work so far is on the branch; no pull request for unfinished work

@@ -89,6 +89,26 @@ def _retry_hint(run: SpecRun) -> str:
     return f"Comment `/specbot retry` on #{run.issue} to run it again."
 
 
+def continue_hint(run: SpecRun) -> str:
+    """What to do after the process stopped under the run."""
+    return (
+        f"Comment `/specbot retry` on #{run.issue} to continue: with the run's database kept, "
+        "from the last finished stage; without it, from the start, on the work pushed so far."
+    )
+
+
+def interrupted(tools: StageTools, run: SpecRun, name: str) -> SpecRun:
+    """The run ended at stage ``name`` because the process is stopping (said, tracked)."""
+    reason = tools.services.stop_reason
+    where = f"`{run.branch}`" if run.patch.strip() else "nowhere yet (nothing was written)"
+    after = run.with_stage(name, StageState.FAILED, None, reason[:200])
+    after = after.model_copy(update={"interrupted": True}).stop(
+        f"Stopped at {name}: {reason}. The work so far is pushed to {where}.",
+        continue_hint(run),
+    )
+    return report(tools.github, after)
+
+
 def spec_stage(
     services: Services, name: str, function: SpecStageFunction, *, always: bool = False
 ) -> Stage:
@@ -107,7 +127,13 @@ def spec_stage(
         )
         tools = StageTools(services, github, team, context, run.config)
         with structlog.contextvars.bound_contextvars(run_id=run.run_id, stage=name):
-            return _execute(name, function, tools, run)
+            if services.stopping.is_set() and not always:
+                return interrupted(tools, run, name)
+            after = _execute(name, function, tools, run)
+            if services.stopping.is_set() and not always and not after.stopped:
+                # finished while the process stops: what follows would run on a dead step
+                return interrupted(tools, after, name)
+            return after
 
     return Stage(name, SpecRun, SpecRun, run_stage)
 

@@ -55,6 +55,10 @@ class SpecRun(BaseModel):
     cost_usd: float = 0.0
     started_at: float = 0.0
     stopped: bool = False
+    # The process stopped under it (the Action's job was cancelled or timed out): its work so
+    # far is on the branch, and ``/specbot retry`` continues it from its last finished stage.
+    interrupted: bool = False
+    continues: str | None = None  # the interrupted run this one continues
     outcome: str = ""
     next_steps: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

@@ -31,23 +31,31 @@ def is_self(event: Event, github: RepoGitHub) -> bool:
     return (event.sender_login or "").lower() == github.bot_login.lower()
 
 
-def may_trigger(event: Event, github: RepoGitHub, config: RepoConfig, issue: int) -> bool:
-    """Whether the delivery's sender may start work; replies once to a refused human."""
+def refusal(event: Event, github: RepoGitHub, config: RepoConfig, issue: int) -> str | None:
+    """Why the delivery's sender may not start work here, None when they may; a refused
+    person is replied to once on ``issue``."""
     login = event.sender_login
-    if not login or is_self(event, github):
-        return False
+    if not login:
+        return "the delivery names no sender"
+    if is_self(event, github):
+        return "specbot's own action"
     if sender_type(event) == "Bot" or login.endswith("[bot]"):
-        allowed = login in config.triggers.allow_bots
-        if not allowed:
-            log.info("ignored: a bot", sender=login)
-        return allowed
+        if login in config.triggers.allow_bots:
+            return None
+        log.info("ignored: a bot", sender=login)
+        return f"{login} is a bot that triggers.allow_bots does not list"
     permission = github.permission(login)
     if permission in WRITE_PERMISSIONS:
-        return True
+        return None
     log.info("refused: no write access", sender=login, permission=permission)
     if config.triggers.reply_to_unauthorised:
         _reply_once(github, issue, login)
-    return False
+    return f"{login} has {permission} access to the repository, not write"
+
+
+def may_trigger(event: Event, github: RepoGitHub, config: RepoConfig, issue: int) -> bool:
+    """Whether the delivery's sender may start work; replies once to a refused human."""
+    return refusal(event, github, config, issue) is None
 
 
 def _reply_once(github: RepoGitHub, issue: int, login: str) -> None:

@@ -8,7 +8,7 @@ from bot.localhub import _gitrepo as gitrepo
 from bot.localhub._auth import Principal
 from bot.localhub._errors import ApiError, missing_field, not_found, validation_failed
 from bot.localhub._hub import Hub
-from bot.localhub._model import CheckRun, CheckSuite, CommitStatus, Repo
+from bot.localhub._model import App, CheckRun, CheckSuite, CommitStatus, Repo
 from bot.localhub._payloads import check_run_event, check_suite_event
 
 STATUS_STATES = ("error", "failure", "pending", "success")
@@ -135,22 +135,44 @@ def _apply(hub: Hub, run: CheckRun, fields: dict[str, Any]) -> None:
         run.output = {**run.output, **output, "annotations": kept + added}
 
 
+# GitHub's own App behind a workflow's GITHUB_TOKEN: its check runs belong to it
+ACTIONS_APP_ID = 15368
+
+
+def actions_app(hub: Hub) -> App:
+    """The ``github-actions`` App, added to the hub the first time a workflow token needs it."""
+    with hub.lock:
+        found = hub.state.apps.get(ACTIONS_APP_ID)
+        if found is None:
+            found = App(
+                id=ACTIONS_APP_ID,
+                slug="github-actions",
+                name="GitHub Actions",
+                owner="github",
+                public_key_pem="",
+                created_at=hub.now(),
+            )
+            hub.state.apps[ACTIONS_APP_ID] = found
+        return found
+
+
 def create_check_run(hub: Hub, repo: Repo, who: Principal, fields: dict[str, Any]) -> CheckRun:
     """Create a check run for a commit; fires ``check_run.created`` (and completed)."""
-    if who.app_id is None:
+    app_id = who.app_id if who.kind != "actions" else actions_app(hub).id
+    if app_id is None:
         raise ApiError(403, "You must authenticate via a GitHub App.")
     if not fields.get("name"):
         raise missing_field("CheckRun", "name")
     if not fields.get("head_sha"):
         raise missing_field("CheckRun", "head_sha")
     sha = resolve_commit(hub, repo, str(fields["head_sha"]))
-    suite = suite_for(hub, repo, who.app_id, sha)
+    suite = suite_for(hub, repo, app_id, sha)
     run = CheckRun(
         id=hub.new_id(),
         repo=repo.full_name,
         head_sha=sha,
         name=str(fields["name"]),
-        app_id=who.app_id,
+        app_id=app_id,
         suite_id=suite.id,
         started_at=str(fields.get("started_at") or hub.now()),
     )
@@ -168,9 +190,10 @@ def update_check_run(
     run = hub.state.check_runs.get(run_id)
     if run is None or run.repo != repo.full_name:
         raise not_found()
-    if who.app_id != run.app_id:
+    caller = who.app_id if who.kind != "actions" else ACTIONS_APP_ID
+    if caller != run.app_id:
         raise ApiError(
-            403, f"Invalid app_id `{who.app_id}` - check run can only be modified by its creator."
+            403, f"Invalid app_id `{caller}` - check run can only be modified by its creator."
         )
     was_completed = run.status == "completed"
     with hub.lock:

@@ -288,6 +288,30 @@ class Engine:
         """Names of the run's recorded steps, in order."""
         return [step["function_name"] for step in DBOS.list_workflow_steps(workflow_id)]
 
+    def unfinished(self) -> list[str]:
+        """Ids of every run still waiting or at work, children included, oldest first."""
+        found = DBOS.list_workflows(
+            status=["ENQUEUED", "PENDING"], load_input=False, load_output=False
+        )
+        return [status.workflow_id for status in found]
+
+    def top_runs_since(self, created_after_ms: int) -> list[RunInfo]:
+        """Top-level runs created at or after ``created_after_ms``, oldest first."""
+        found = DBOS.list_workflows(has_parent=False, load_input=False, load_output=False)
+        return [
+            self.describe(status.workflow_id)
+            for status in found
+            if (status.created_at or 0) >= created_after_ms
+        ]
+
+    def stage_outputs(self, workflow_id: str) -> dict[str, Any]:
+        """What each finished stage of a pipeline run returned, by stage name."""
+        return {
+            str(step["function_name"]).rpartition(":")[2]: step["output"]  # "stage:1:review"
+            for step in DBOS.list_workflow_steps(workflow_id)
+            if str(step["function_name"]).startswith("stage:") and step.get("error") is None
+        }
+
     def children(self, workflow_id: str) -> list[str]:
         """Ids of the runs started by this run."""
         found = DBOS.list_workflows(

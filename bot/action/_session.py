@@ -1,0 +1,249 @@
+"""One event's flows, run to their end in the step's process on the durable engine.
+
+The same router, flows and catalog as the App, over services that reach GitHub with the
+workflow's token and keep the engine's SQLite database under ``RUNNER_TEMP`` (restored from a
+cache, it lets a later job resume what a killed one left). The event enters as a delivery of
+the ingest pipeline; the step waits until no run is waiting or at work. When the runner stops
+the job, ``stop`` makes every agent stop at once, the runs push their work and say how to go
+on, and the step waits a short grace for that before it returns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from pydantic import SecretStr
+
+from bot.action._runner import RunnerContext
+from bot.agents import ModelCall, ModelRequest, ModelResponse, PriceTable, UsageLedger
+from bot.settings import Settings
+from bot.webhooks import Event
+
+EXECUTOR_ID = "actions"  # the same every job, so a job resumes what an earlier one left
+ACTION_INSTALLATION = 0  # an Action has no App installation: its token is the workflow's
+POLL_SECONDS = 0.2
+
+log = structlog.get_logger("specbot.action")
+
+
+@dataclass
+class UsageMeter:
+    """What this step's model calls used and cost, whichever run made them."""
+
+    ledger: UsageLedger = field(default_factory=lambda: UsageLedger(PriceTable.bundled()))
+
+    def wrap(self, call: ModelCall) -> ModelCall:
+        """``call``, with each answer's usage counted here."""
+
+        def counted(request: ModelRequest) -> ModelResponse:
+            response = call(request)
+            self.ledger.record(request.agent, response.model, response.usage)
+            return response
+
+        return counted
+
+    def totals(self) -> tuple[int, int, float]:
+        """Input tokens (cache reads and writes included), output tokens and cost in USD."""
+        calls = self.ledger.calls()
+        fresh = sum(c.usage.input_tokens for c in calls)
+        cached = sum(
+            c.usage.cache_read_input_tokens + c.usage.cache_creation_input_tokens for c in calls
+        )
+        return (
+            fresh + cached,
+            sum(c.usage.output_tokens for c in calls),
+            sum(c.cost_usd for c in calls),
+        )
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One top-level run the step started or resumed, as it ended."""
+
+    run_id: str
+    flow: str
+    status: str
+    output: Any
+    stages: dict[str, Any]
+    error: str | None = None
+
+
+@dataclass
+class StepResult:
+    """What the step did: its delivery's run, the runs, refusals, usage, interruption."""
+
+    delivery_run: str
+    runs: list[RunRecord]
+    refusals: list[str]
+    usage: tuple[int, int, float]
+    interrupted: bool
+    unfinished: int
+
+
+def action_settings(context: RunnerContext, base: Settings) -> Settings:
+    """``base`` (the environment's) pointed at this repository's token, API and database."""
+    key = base.anthropic_api_key.get_secret_value() if base.anthropic_api_key else ""
+    # Finding markers are signed with a key only the workflow's secrets can make, so a later
+    # job trusts its own markers and nobody else's.
+    marker_secret = hmac.new(
+        (key or context.token).encode(), b"specbot action finding markers", hashlib.sha256
+    ).hexdigest()
+    budget = context.inputs.budget_usd
+    return base.model_copy(
+        update={
+            "github_api_url": context.api_url,
+            "github_token": _secret(context.token),
+            "github_webhook_secret": _secret(marker_secret),
+            "data_dir": context.data_dir,
+            "database_url": f"sqlite:///{context.data_dir / 'specbot.sqlite'}",
+            "executor_id": EXECUTOR_ID,
+            "run_max_cost_usd": budget if budget is not None else base.run_max_cost_usd,
+        }
+    )
+
+
+def _secret(value: str) -> SecretStr:
+    return SecretStr(value)
+
+
+def action_event(event: Event) -> Event:
+    """The event as the flows take it: the Action's stand-in for the App's installation."""
+    payload = dict(event.payload)
+    payload["installation"] = {"id": ACTION_INSTALLATION}
+    return Event(name=event.name, delivery_id=event.delivery_id, payload=payload)
+
+
+def run_step(
+    context: RunnerContext,
+    settings: Settings,
+    stop: threading.Event,
+    *,
+    grace_seconds: float,
+    on_progress: Callable[[str], None],
+    on_stop: Callable[[], None],
+) -> StepResult:
+    """Run the event's flows to their end (or, after ``stop``, for ``grace_seconds`` more)."""
+    from bot.adapters.durable import Engine, engine_settings
+    from bot.flows import build_catalog
+    from bot.ingest import INGEST_PIPELINE, Delivery
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    meter = UsageMeter()
+    services = _services(context, settings, meter)
+    engine = Engine(engine_settings(settings), build_catalog(services))
+    started_ms = int(time.time() * 1000)
+    engine.launch()  # resumes any run a killed job left unfinished in a restored database
+    unfinished = 0
+    try:
+        resumed = engine.unfinished()
+        if resumed:
+            on_progress(f"resuming {len(resumed)} unfinished run(s) from the restored database")
+        event = action_event(context.event)
+        delivery_run = f"delivery:{event.delivery_id}"
+        engine.start_pipeline(INGEST_PIPELINE, Delivery.of(event), workflow_id=delivery_run)
+        interrupted = _wait(engine, services, stop, grace_seconds, on_progress, on_stop)
+        runs = _records(engine, started_ms, resumed)
+        refusals = [
+            str(item.payload.get("reason", ""))
+            for item in engine.events.chain(delivery_run)
+            if item.event_type == "delivery.refused"
+        ]
+    finally:
+        unfinished = engine.shutdown(drain_seconds=0.0)
+        services.close()
+    return StepResult(delivery_run, runs, refusals, meter.totals(), interrupted, unfinished)
+
+
+def _services(context: RunnerContext, settings: Settings, meter: UsageMeter) -> Any:
+    from bot.adapters.anthropic_model import resilient_model_from_settings
+    from bot.adapters.durable import EngineClient, engine_settings
+    from bot.adapters.git import GitWorkspaces
+    from bot.adapters.github import token_repo
+    from bot.flows import Services
+
+    inputs = context.inputs
+    repo = token_repo(
+        context.api_url,
+        context.token,
+        context.repository,
+        inputs.bot_login,
+        pace_writes=settings.github_pace_writes,
+    )
+
+    def repo_for(full_name: str, _installation: int) -> Any:
+        if full_name.lower() != context.repository.lower():
+            raise PermissionError(f"the workflow's token reaches {context.repository} only")
+        return repo
+
+    client = EngineClient(engine_settings(settings))
+    model = resilient_model_from_settings(settings)
+    return Services(
+        settings=settings,
+        repo_for=repo_for,
+        runs=client,
+        call_model=meter.wrap(model.complete),
+        workspaces=GitWorkspaces(settings.data_dir / "work"),
+        closers=[client.close, model.close],
+        config_path=inputs.config_path,
+        config_overrides=inputs.config_overrides(),
+        mention=inputs.mention,
+    )
+
+
+def _wait(
+    engine: Any,
+    services: Any,
+    stop: threading.Event,
+    grace_seconds: float,
+    on_progress: Callable[[str], None],
+    on_stop: Callable[[], None],
+) -> bool:
+    """Until no run is left waiting or at work; True when ``stop`` came first."""
+    shown: set[str] = set()
+    deadline: float | None = None
+    while True:
+        active = engine.unfinished()
+        for run_id in active:
+            if run_id not in shown and "/" not in run_id.partition(":")[0]:
+                shown.add(run_id)
+                on_progress(f"run {run_id}")
+        if not active:
+            return deadline is not None
+        if deadline is None and stop.is_set():
+            services.stop("the workflow job was stopped (cancelled, or out of time)")
+            on_stop()  # agents' shells and test runs end now; their agents stop next
+            deadline = time.monotonic() + grace_seconds
+            on_progress(f"stopping: the runs get {grace_seconds:g} s to push their work")
+        if deadline is not None and time.monotonic() >= deadline:
+            return True
+        time.sleep(POLL_SECONDS)
+
+
+def _records(engine: Any, started_ms: int, resumed: list[str]) -> list[RunRecord]:
+    ids = [info.workflow_id for info in engine.top_runs_since(started_ms)]
+    ids += [
+        run_id for run_id in resumed if run_id not in ids and engine.describe(run_id).parent is None
+    ]
+    return [_record(engine, run_id) for run_id in ids]
+
+
+def _record(engine: Any, run_id: str) -> RunRecord:
+    info = engine.describe(run_id)
+    output: Any = None
+    error: str | None = None
+    if info.status == "SUCCESS":
+        output = engine.result(run_id, timeout=0.0)
+    elif info.status not in ("ENQUEUED", "PENDING"):
+        try:
+            engine.result(run_id, timeout=0.0)
+        except Exception as exc:  # the run's failure, said in the summary
+            error = str(exc)[:500]
+    flow = run_id.partition(":")[0]  # spec, review, follow-up, delivery, ...
+    return RunRecord(run_id, flow, info.status, output, engine.stage_outputs(run_id), error)

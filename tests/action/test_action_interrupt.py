@@ -1,0 +1,122 @@
+"""The job's time limit: a stopped step pushes its work; ``/specbot retry`` continues it."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.branches import issue_branch_prefix
+from bot.localhub import RunningHub, start_localhub
+from bot.scripted import ScriptedModelServer, start_scripted_model
+from tests.action.runner import WRITE_PERMISSIONS, ActionRunner, rest, wait_until
+from tests.action.test_action_flows import comment_payload, labeled_spec
+from tests.flows.stack_fixtures import REPO, implement_script, seed
+
+pytestmark = pytest.mark.slow
+
+
+def _stalling_script() -> dict[str, Any]:
+    """The implementer writes the code, then its next call hangs (the job is stopped then);
+    a continued implementer first looks at the file the first one wrote."""
+    script = implement_script()
+    turns = script["turns"]
+    tests_turn = next(turn for turn in turns if turn["name"] == "implement-tests")
+    stall = {**copy.deepcopy(tests_turn), "name": "implement-stall", "latency": 120.0}
+    turns.insert(turns.index(tests_turn), stall)
+    look = {
+        "name": "continue-look",
+        "times": 1,
+        "when": {"role": "Role: implementer", "turn": 0},
+        "reply": [
+            {
+                "tool_use": {
+                    "name": "str_replace_based_edit_tool",
+                    "input": {"command": "view", "path": "widgets/sizes.py"},
+                }
+            }
+        ],
+    }
+    turns.insert(turns.index(tests_turn) + 1, look)
+    return script
+
+
+@pytest.fixture
+def stack(tmp_path: Path, app_key_pem: Path) -> Iterator[tuple[RunningHub, ScriptedModelServer]]:
+    hub = start_localhub(seed(tmp_path, app_key_pem))
+    model = start_scripted_model(_stalling_script())
+    yield hub, model
+    model.stop()
+    hub.stop()
+
+
+def _requests(model: ScriptedModelServer) -> list[Any]:
+    return list(model.log.entries(path="/v1/messages"))
+
+
+def _branch_files(hub: RunningHub, branch: str) -> set[str]:
+    tree = rest(hub, f"/repos/{REPO}/git/trees/{branch}?recursive=1")
+    return {item["path"] for item in tree["tree"]}
+
+
+def test_a_stopped_job_pushes_its_work_and_a_retry_continues_it(
+    stack: tuple[RunningHub, ScriptedModelServer], tmp_path: Path
+) -> None:
+    hub, model = stack
+    runner = ActionRunner(
+        hub, model.base_url, REPO, tmp_path / "runner", hub.actions_token(REPO, WRITE_PERMISSIONS)
+    )
+    payload = labeled_spec(hub)
+    number = payload["issue"]["number"]
+    process, job = runner.start("issues", payload)
+    # plan, the implementer's first turn, and the one that hangs
+    wait_until(lambda: len(_requests(model)) >= 3, timeout=120)
+    stopped = runner.stop(process, job)
+    assert stopped.code == 1, stopped.stderr
+    assert stopped.outputs["verdict"] == "interrupted"
+    branches = [b["name"] for b in rest(hub, f"/repos/{REPO}/branches")]
+    branch = next(name for name in branches if name.startswith(issue_branch_prefix(number)))
+    sizes = rest(hub, f"/repos/{REPO}/contents/widgets/sizes.py?ref={branch}")
+    assert "inches_to_mm" in __import__("base64").b64decode(sizes["content"]).decode()
+    assert rest(hub, f"/repos/{REPO}/pulls") == []
+    tracking = [
+        c["body"]
+        for c in rest(hub, f"/repos/{REPO}/issues/{number}/comments")
+        if "specbot:tracking" in c["body"]
+    ]
+    assert "/specbot retry" in tracking[-1] and "continue" in tracking[-1], tracking[-1]
+
+    planned = sum("Role: planner" in str(entry.body) for entry in _requests(model))
+    retry = runner.run("issue_comment", comment_payload(hub, number, "/specbot retry", "alice"))
+    assert retry.code == 0, retry.stderr
+    assert retry.outputs["verdict"] == "pushed", retry.outputs
+    assert sum("Role: planner" in str(entry.body) for entry in _requests(model)) == planned
+    pull = rest(hub, f"/repos/{REPO}/pulls")[0]
+    files = {item["filename"] for item in rest(hub, f"/repos/{REPO}/pulls/{pull['number']}/files")}
+    assert files == {"widgets/sizes.py", "tests/test_inches.py"}
+
+
+def test_without_the_database_a_retry_starts_cleanly_from_the_pushed_branch(
+    stack: tuple[RunningHub, ScriptedModelServer], tmp_path: Path
+) -> None:
+    hub, model = stack
+    runner = ActionRunner(
+        hub, model.base_url, REPO, tmp_path / "runner", hub.actions_token(REPO, WRITE_PERMISSIONS)
+    )
+    payload = labeled_spec(hub)
+    number = payload["issue"]["number"]
+    process, job = runner.start("issues", payload)
+    wait_until(lambda: len(_requests(model)) >= 3, timeout=120)
+    assert runner.stop(process, job).outputs["verdict"] == "interrupted"
+    planned = sum("Role: planner" in str(entry.body) for entry in _requests(model))
+    retry = runner.run(
+        "issue_comment",
+        comment_payload(hub, number, "/specbot retry", "alice"),
+        temp_name="a-new-runner",
+    )
+    assert retry.code == 0, retry.stderr
+    assert sum("Role: planner" in str(entry.body) for entry in _requests(model)) == planned + 1
+    assert retry.outputs["verdict"] == "pushed", retry.outputs
