@@ -120,7 +120,7 @@ def settings_key(settings: Settings) -> str:
 
 
 def _config_failure(io: StepIO, reason: str) -> int:
-    commands.annotate("error", reason, title="specbot: configuration", out=io.out)
+    commands.annotate("error", reason, title="specbot configuration", out=io.out)
     io.err.write(f"specbot action: {reason}\n")
     return EXIT_CONFIG
 
@@ -138,7 +138,7 @@ def _finish(io: StepIO, context: RunnerContext, report: StepReport) -> int:
             annotation_text(item),
             file=item.path,
             line=item.line,
-            title=f"specbot: {item.severity}",
+            title=f"specbot {item.severity}",
             out=io.out,
         )
     code = report.exit_code(context.inputs.fail_on_not_ready)

@@ -22,7 +22,14 @@ import structlog
 from pydantic import SecretStr
 
 from bot.action._runner import RunnerContext
-from bot.agents import ModelCall, ModelRequest, ModelResponse, PriceTable, UsageLedger
+from bot.agents import (
+    ModelCall,
+    ModelRequest,
+    ModelResponse,
+    PermanentModelError,
+    PriceTable,
+    UsageLedger,
+)
 from bot.settings import Settings
 from bot.webhooks import Event
 
@@ -183,18 +190,26 @@ def _services(context: RunnerContext, settings: Settings, meter: UsageMeter) -> 
         return repo
 
     client = EngineClient(engine_settings(settings))
-    model = resilient_model_from_settings(settings)
+    closers = [client.close]
+    call: ModelCall = _no_model
+    if settings.anthropic_api_key is not None:  # mode 'gate' runs without: no agent runs
+        model = resilient_model_from_settings(settings)
+        call, closers = model.complete, [*closers, model.close]
     return Services(
         settings=settings,
         repo_for=repo_for,
         runs=client,
-        call_model=meter.wrap(model.complete),
+        call_model=meter.wrap(call),
         workspaces=GitWorkspaces(settings.data_dir / "work"),
-        closers=[client.close, model.close],
+        closers=closers,
         config_path=inputs.config_path,
         config_overrides=inputs.config_overrides(),
         mention=inputs.mention,
     )
+
+
+def _no_model(_request: ModelRequest) -> ModelResponse:
+    raise PermanentModelError("the anthropic_api_key input is empty: no agent can run")
 
 
 def _wait(

@@ -143,20 +143,25 @@ class ActionRunner:
         return env
 
     def start(
-        self, event: str, payload: dict[str, Any], temp_name: str = "runner-temp", **inputs: str
+        self,
+        event: str,
+        payload: dict[str, Any],
+        temp_name: str = "runner-temp",
+        env: dict[str, str] | None = None,
+        **inputs: str,
     ) -> tuple[subprocess.Popen[str], Path]:
         """The step's process, started; and its job folder. Steps that share ``temp_name``
         share ``RUNNER_TEMP``, as jobs do whose workflow caches it."""
-        env = self.environment(event, payload, inputs, temp_name)
+        environment = {**self.environment(event, payload, inputs, temp_name), **(env or {})}
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "action"],
-            env=env,
+            env=environment,
             cwd=self.temp,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        return process, Path(env["GITHUB_OUTPUT"]).parent
+        return process, Path(environment["GITHUB_OUTPUT"]).parent
 
     def run(
         self,
@@ -164,10 +169,11 @@ class ActionRunner:
         payload: dict[str, Any],
         timeout: float = 240,
         temp_name: str = "runner-temp",
+        env: dict[str, str] | None = None,
         **inputs: str,
     ) -> StepRun:
-        """Run one step to its end."""
-        process, job = self.start(event, payload, temp_name, **inputs)
+        """Run one step to its end (``env`` changes the runner's environment)."""
+        process, job = self.start(event, payload, temp_name, env, **inputs)
         stdout, stderr = process.communicate(timeout=timeout)
         return finished(process.returncode, stdout, stderr, job)
 
