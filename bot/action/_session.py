@@ -70,6 +70,29 @@ class UsageMeter:
         )
 
 
+class RecordingRuns:
+    """The engine's client, remembering every run the flows start or find already started
+    (an event seen before, with the database restored, meets its earlier runs)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.started: list[str] = []
+        self._lock = threading.Lock()
+
+    def start_pipeline(
+        self, name: str, data: dict[str, Any], *, workflow_id: str, **options: Any
+    ) -> str:
+        """Enqueue a pipeline run (a repeat of ``workflow_id`` attaches to the first)."""
+        run_id = str(self._client.start_pipeline(name, data, workflow_id=workflow_id, **options))
+        with self._lock:
+            if run_id not in self.started:
+                self.started.append(run_id)
+        return run_id
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
 @dataclass(frozen=True)
 class RunRecord:
     """One top-level run the step started or resumed, as it ended."""
@@ -156,7 +179,7 @@ def run_step(
         delivery_run = f"delivery:{event.delivery_id}"
         engine.start_pipeline(INGEST_PIPELINE, Delivery.of(event), workflow_id=delivery_run)
         interrupted = _wait(engine, services, stop, grace_seconds, on_progress, on_stop)
-        runs = _records(engine, started_ms, resumed)
+        runs = _records(engine, started_ms, [*resumed, *services.runs.started])
         refusals = [
             str(item.payload.get("reason", ""))
             for item in engine.events.chain(delivery_run)
@@ -189,8 +212,9 @@ def _services(context: RunnerContext, settings: Settings, meter: UsageMeter) -> 
             raise PermissionError(f"the workflow's token reaches {context.repository} only")
         return repo
 
-    client = EngineClient(engine_settings(settings))
-    closers = [client.close]
+    engine_client = EngineClient(engine_settings(settings))
+    client = RecordingRuns(engine_client)
+    closers = [engine_client.close]
     call: ModelCall = _no_model
     if settings.anthropic_api_key is not None:  # mode 'gate' runs without: no agent runs
         model = resilient_model_from_settings(settings)
@@ -241,10 +265,13 @@ def _wait(
         time.sleep(POLL_SECONDS)
 
 
-def _records(engine: Any, started_ms: int, resumed: list[str]) -> list[RunRecord]:
+def _records(engine: Any, started_ms: int, met: list[str]) -> list[RunRecord]:
+    """The top-level runs made in this step, and those it resumed or met (an earlier job's)."""
     ids = [info.workflow_id for info in engine.top_runs_since(started_ms)]
     ids += [
-        run_id for run_id in resumed if run_id not in ids and engine.describe(run_id).parent is None
+        run_id
+        for run_id in dict.fromkeys(met)
+        if run_id not in ids and engine.describe(run_id).parent is None
     ]
     return [_record(engine, run_id) for run_id in ids]
 

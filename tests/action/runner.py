@@ -212,3 +212,22 @@ def wait_until(check: Any, timeout: float = 60.0) -> Any:
             return found
         time.sleep(0.1)
     raise AssertionError("timed out")
+
+
+def app_token(hub: RunningHub, key_path: Path, app_id: int, installation: int) -> str:
+    """An installation token of the App, as actions/create-github-app-token makes one."""
+    import jwt
+
+    now = int(time.time())
+    signed = jwt.encode(
+        {"iat": now - 30, "exp": now + 300, "iss": str(app_id)},
+        key_path.read_text(encoding="utf-8"),
+        algorithm="RS256",
+    )
+    response = httpx.post(
+        f"{hub.api_url}/app/installations/{installation}/access_tokens",
+        headers={"Authorization": f"Bearer {signed}", "Accept": "application/vnd.github+json"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    return str(response.json()["token"])

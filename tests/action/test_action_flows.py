@@ -9,9 +9,23 @@ from typing import Any
 import pytest
 
 from bot.localhub import RunningHub, start_localhub
+from bot.offline import APP_ID
 from bot.scripted import ScriptedModelServer, start_scripted_model
-from tests.action.runner import WRITE_PERMISSIONS, ActionRunner, example_payload, rest
-from tests.flows.stack_fixtures import READY_SPEC, REPO, implement_script, seed
+from tests.action.runner import (
+    WRITE_PERMISSIONS,
+    ActionRunner,
+    app_token,
+    example_payload,
+    rest,
+)
+from tests.flows.stack_fixtures import (
+    INSTALLATION_ID,
+    NOT_READY_SPEC,
+    READY_SPEC,
+    REPO,
+    implement_script,
+    seed,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -172,3 +186,50 @@ def test_a_pull_request_from_a_fork_is_refused_with_the_reason(
     target = runner.run("pull_request_target", payload)
     assert target.outputs["verdict"] == "refused"
     assert "pull_request_target runs with a token that can write" in target.stdout
+
+
+def test_a_spec_that_is_not_ready_succeeds_unless_the_workflow_says_otherwise(
+    runner: ActionRunner, hub: RunningHub
+) -> None:
+    payload = labeled_spec(hub, NOT_READY_SPEC)
+    step = runner.run("issues", payload, mode="gate")
+    assert (step.code, step.outputs["verdict"]) == (0, "not_ready"), step.stderr
+    strict = runner.run("issues", payload, mode="gate", fail_on_not_ready="true")
+    assert (strict.code, strict.outputs["verdict"]) == (1, "not_ready"), strict.stderr
+    assert strict.stderr.strip().endswith("the spec is not ready: the issue says what to add")
+
+
+def test_a_bots_command_is_obeyed_only_when_the_workflow_allows_the_bot(
+    runner: ActionRunner, hub: RunningHub
+) -> None:
+    hub.add_user("renovate[bot]", token="ghp_renovate")
+    issue = hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+    payload = comment_payload(hub, issue["number"], "/specbot status", "renovate[bot]")
+    refused = runner.run("issue_comment", payload)
+    assert refused.outputs["verdict"] == "refused", refused.outputs
+    assert "renovate[bot] is a bot" in refused.summary.replace("\\", "")
+    allowed = runner.run("issue_comment", payload, allowed_bots="renovate[bot]")
+    assert allowed.code == 0, allowed.stderr
+    replies = rest(hub, f"/repos/{REPO}/issues/{issue['number']}/comments")
+    assert any("specbot has not run here yet" in c["body"] for c in replies)
+
+
+def test_with_an_app_token_specbot_acts_as_the_app_and_ignores_its_own_events(
+    runner: ActionRunner, hub: RunningHub, app_key_pem: Path
+) -> None:
+    runner.token = app_token(hub, app_key_pem, APP_ID, INSTALLATION_ID)
+    issue = hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
+    payload = comment_payload(hub, issue["number"], "/specbot status", "alice")
+    step = runner.run("issue_comment", payload, bot_login="specbot[bot]")
+    assert step.code == 0, step.stderr
+    mine = [
+        c
+        for c in rest(hub, f"/repos/{REPO}/issues/{issue['number']}/comments")
+        if c["user"]["login"] == "specbot[bot]"
+    ]
+    assert len(mine) == 1
+    own = comment_payload(hub, issue["number"], "/specbot status", "alice")
+    own["sender"] = mine[0]["user"]
+    ignored = runner.run("issue_comment", own, bot_login="specbot[bot]")
+    assert ignored.outputs["verdict"] == "ignored"
+    assert "caused by specbot itself" in ignored.stdout
