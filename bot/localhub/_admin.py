@@ -18,6 +18,7 @@ from bot.localhub._errors import ApiError
 from bot.localhub._gitrepo import GitError
 from bot.localhub._localhub import LocalHub
 from bot.localhub._seed import SeedApp, SeedError, SeedInstallation
+from bot.localhub._workflow_permissions import WorkflowPermissionsError
 
 PREFIX = "/_localhub"
 Action = Callable[[LocalHub, dict[str, Any], dict[str, str]], Any]
@@ -43,9 +44,8 @@ def _route(method: str, path: str, action: Action, status: int = 200) -> Route:
             message = (
                 "Problems parsing JSON" if isinstance(error, json.JSONDecodeError) else str(error)
             )
-            return JSONResponse(
-                {"message": message}, 400 if not isinstance(error, SeedError) else 422
-            )
+            unprocessable = isinstance(error, SeedError | WorkflowPermissionsError)
+            return JSONResponse({"message": message}, 422 if unprocessable else 400)
         except ApiError as error:
             return JSONResponse(error.body(), error.status)
         except (KeyError, TypeError, GitError, ValidationError) as error:
@@ -90,6 +90,16 @@ def _push(local: LocalHub, body: dict[str, Any], params: dict[str, str]) -> Any:
         start_from=body.get("start_from"),
     )
     return {"sha": sha}
+
+
+def _actions_token(local: LocalHub, body: dict[str, Any], params: dict[str, str]) -> Any:
+    """A ``GITHUB_TOKEN``: the token's ``permissions``, or a workflow's ``workflow_permissions``."""
+    token = local.actions_token(
+        body["repo"],
+        body.get("permissions"),
+        workflow_permissions=body.get("workflow_permissions"),
+    )
+    return {"token": token}
 
 
 def _fields(body: dict[str, Any], *names: str) -> dict[str, Any]:
@@ -143,14 +153,7 @@ ROUTES = [
         },
         201,
     ),
-    _route(
-        "POST",
-        "/tokens/actions",
-        lambda local, body, p: {
-            "token": local.actions_token(body["repo"], body.get("permissions"))
-        },
-        201,
-    ),
+    _route("POST", "/tokens/actions", _actions_token, 201),
     _route(
         "POST",
         "/repos/{owner}/{repo}/issues",

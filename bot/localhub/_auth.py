@@ -39,6 +39,11 @@ class Principal:
         """Installation and Actions tokens: limited by permissions and repositories."""
         return self.kind in ("installation", "actions")
 
+    def level(self, scope: str) -> int:
+        """An App-scoped token's level on ``scope``: 0 none, 1 read, 2 write, 3 admin."""
+        have = PERMISSION_LEVELS.get(self.permissions.get(scope, ""), 0)
+        return max(have, 1) if scope == "metadata" else have
+
 
 ANONYMOUS = Principal(kind="anonymous")
 
@@ -232,13 +237,7 @@ def check_access(
     ``scope``/``level`` is what an App-scoped token needs, ``role`` what a user needs.
     """
     if who.is_app_scoped:
-        if repo.full_name not in who.repositories:
-            raise not_found()
-        have = PERMISSION_LEVELS.get(who.permissions.get(scope, ""), 0)
-        if scope == "metadata":
-            have = max(have, 1)
-        if have < PERMISSION_LEVELS[level]:
-            raise forbidden("Resource not accessible by integration")
+        _check_token(who, repo, scope, level)
         return
     if who.kind == "app":
         # an App's JWT only reaches /app endpoints; repositories need an installation token
@@ -254,3 +253,14 @@ def check_access(
     effective = max(role_rank(current), 0 if repo.private else 1)
     if effective < role_rank(role):
         raise forbidden(f"Must have {role} access to repository")
+
+
+def _check_token(who: Principal, repo: Repo, scope: str, level: str) -> None:
+    """An installation or Actions token: its repositories and permissions decide."""
+    own = repo.full_name in who.repositories
+    if repo.private and not own:
+        raise not_found()
+    if level == "read" and not repo.private:
+        return  # public data is readable with any token, whatever its permissions
+    if not own or who.level(scope) < PERMISSION_LEVELS[level]:
+        raise forbidden("Resource not accessible by integration")

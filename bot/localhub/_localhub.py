@@ -36,6 +36,7 @@ from bot.localhub._seed import (
     parse_seed,
 )
 from bot.localhub._webhooks import WebhookDispatcher
+from bot.localhub._workflow_permissions import WorkflowPermissions, token_permissions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -137,16 +138,26 @@ class LocalHub:
         self.hub.persist()
         return hook.id
 
-    def actions_token(self, repo: str, permissions: dict[str, str] | None = None) -> str:
-        """A token like an Actions ``GITHUB_TOKEN`` for one repository."""
-        granted = permissions or {
-            "contents": "write",
-            "issues": "write",
-            "pull_requests": "write",
-            "checks": "write",
-            "statuses": "write",
-            "metadata": "read",
-        }
+    def actions_token(
+        self,
+        repo: str,
+        permissions: Mapping[str, str] | None = None,
+        *,
+        workflow_permissions: WorkflowPermissions = None,
+    ) -> str:
+        """A workflow run's ``GITHUB_TOKEN`` for one repository.
+
+        ``permissions`` are the token's own (``{"pull_requests": "write"}``); without them the
+        token gets what the workflow's ``permissions:`` value grants (``"read-all"``,
+        ``{"pull-requests": "write"}``; None, no block: GitHub's permissive default).
+        """
+        if permissions is not None and workflow_permissions is not None:
+            raise ValueError("give permissions or workflow_permissions, not both")
+        granted = (
+            dict(permissions)
+            if permissions is not None
+            else token_permissions(workflow_permissions)
+        )
         token = issue_actions_token(self.hub, repo, granted).token
         self.hub.persist()
         return token

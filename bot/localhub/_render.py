@@ -187,8 +187,50 @@ def repository(
     if permissions is not None:
         out["permissions"] = permissions
     if full:
-        out.update({"network_count": 0, "subscribers_count": 0})
+        out.update(_full_repository(hub, repo, owner))
     return out
+
+
+# the pull request settings of a new repository on GitHub
+_MERGE_SETTINGS: dict[str, Any] = {
+    "allow_squash_merge": True,
+    "allow_merge_commit": True,
+    "allow_rebase_merge": True,
+    "allow_auto_merge": False,
+    "delete_branch_on_merge": False,
+    "allow_update_branch": False,
+    "use_squash_pr_title_as_default": False,
+    "squash_merge_commit_title": "COMMIT_OR_PR_TITLE",
+    "squash_merge_commit_message": "COMMIT_MESSAGES",
+    "merge_commit_title": "MERGE_MESSAGE",
+    "merge_commit_message": "PR_TITLE",
+}
+
+
+def _full_repository(hub: Hub, repo: Repo, owner: User) -> dict[str, Any]:
+    """What a ``full-repository`` adds: settings, counts, its organisation, a fork's origins."""
+    out: dict[str, Any] = {
+        "temp_clone_token": None,
+        **_MERGE_SETTINGS,
+        "network_count": 0,
+        "subscribers_count": 0,
+    }
+    if owner.type == "Organization":
+        out["organization"] = simple_user(hub, owner)
+    parent = hub.find_repo(repo.fork_of) if repo.fork_of else None
+    if parent is not None:
+        out["parent"] = repository(hub, parent, full=False)
+        out["source"] = repository(hub, _fork_root(hub, parent), full=False)
+    return out
+
+
+def _fork_root(hub: Hub, repo: Repo) -> Repo:
+    """The repository at the start of a chain of forks."""
+    seen = {repo.full_name}
+    while repo.fork_of and (up := hub.find_repo(repo.fork_of)) and up.full_name not in seen:
+        seen.add(up.full_name)
+        repo = up
+    return repo
 
 
 def label(hub: Hub, repo: Repo, item: Label) -> dict[str, Any]:

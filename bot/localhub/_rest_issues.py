@@ -7,7 +7,7 @@ from typing import Any
 from bot.localhub import _issues as issues
 from bot.localhub._errors import ApiError, not_found, validation_failed
 from bot.localhub._http import Call, Endpoint, Reply
-from bot.localhub._model import Issue, thread_records
+from bot.localhub._model import Issue, IssueComment, thread_records
 from bot.localhub._render import label as render_label
 from bot.localhub._render_issues import issue as render_issue
 from bot.localhub._render_issues import issue_comment as render_comment
@@ -22,14 +22,18 @@ def _sender(call: Call) -> str:
     return call.who.login
 
 
+def _scope(call: Call, item: Issue) -> str:
+    """``issues``; a pull request's conversation takes ``pull_requests`` or ``issues``."""
+    if item.pull is None:
+        return "issues"
+    return max(("pull_requests", "issues"), key=call.who.level)
+
+
 def _issue(call: Call, *, level: str = "read", role: str = "read") -> Issue:
-    """The issue in the path; pull requests need ``pull_requests`` rather than ``issues``."""
+    """The issue in the path, once the caller may act on it at ``level``/``role``."""
     repo = call.repo()
     item = issues.get_issue(call.hub, repo, call.number("issue_number"))
-    scope = "pull_requests" if item.pull is not None else "issues"
-    if call.who.is_app_scoped and item.pull is not None and call.who.permissions.get("issues"):
-        scope = "issues"  # GitHub accepts either permission for a PR's conversation
-    call.repo(scope=scope, level=level, role=role)
+    call.repo(scope=_scope(call, item), level=level, role=role)
     return item
 
 
@@ -181,25 +185,28 @@ def create_comment(call: Call) -> Reply:
     return Reply(render_comment(call.hub, created), status=201)
 
 
-def _comment(call: Call) -> Any:
+def _comment(call: Call) -> tuple[IssueComment, Issue]:
+    """The comment in the path and its issue (its scope still to be checked)."""
     repo = call.repo()
     found = call.hub.state.issue_comments.get(call.number("comment_id"))
     if found is None or found.repo != repo.full_name:
         raise not_found()
-    return found
+    return found, issues.get_issue(call.hub, repo, found.number)
 
 
 def get_comment(call: Call) -> Reply:
     """``GET /repos/{owner}/{repo}/issues/comments/{comment_id}``."""
-    call.repo(scope="issues")
-    return Reply(render_comment(call.hub, _comment(call)), etag=True)
+    item, issue = _comment(call)
+    call.repo(scope=_scope(call, issue))
+    return Reply(render_comment(call.hub, item), etag=True)
 
 
 def update_comment(call: Call) -> Reply:
     """``PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}`` (author, or write access)."""
-    item = _comment(call)
+    item, issue = _comment(call)
     sender = _sender(call)
-    call.repo(scope="issues", level="write", role="read" if item.user == sender else "write")
+    role = "read" if item.user == sender else "write"
+    call.repo(scope=_scope(call, issue), level="write", role=role)
     updated = issues.edit_comment(call.hub, item, sender, call.fields().get("body"))
     return Reply(render_comment(call.hub, updated))
 
@@ -213,9 +220,8 @@ def create_reaction(call: Call) -> Reply:
 
 def create_comment_reaction(call: Call) -> Reply:
     """``POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions``."""
-    comment = _comment(call)
-    call.repo(scope="issues", level="write")
-    issue = issues.get_issue(call.hub, call.hub.repo(comment.repo), comment.number)
+    comment, issue = _comment(call)
+    call.repo(scope=_scope(call, issue), level="write")
     created, new = issues.react(
         call.hub, issue, _sender(call), call.fields().get("content"), comment_id=comment.id
     )

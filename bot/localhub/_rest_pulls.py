@@ -144,7 +144,7 @@ def list_review_comments(call: Call) -> Reply:
 
 def get_review_comment(call: Call) -> Reply:
     """``GET /repos/{owner}/{repo}/pulls/comments/{comment_id}``."""
-    repo = call.repo()
+    repo = call.repo(scope="pull_requests")
     found = call.hub.state.review_comments.get(call.number("comment_id"))
     if found is None or found.repo != repo.full_name:
         raise not_found()

@@ -41,7 +41,13 @@ def _authorise(hub: Hub, request: Request, full_name: str, service: str) -> Prin
     if who.kind == "anonymous" and (pushing or repo.private):
         raise ApiError(401, "Authentication required", headers=CHALLENGE)
     level = "write" if pushing else "read"
-    check_access(hub, who, repo, scope="contents", level=level, role=level)
+    try:
+        check_access(hub, who, repo, scope="contents", level=level, role=level)
+    except ApiError as error:
+        if error.status != 403:
+            raise
+        # what git shows as "remote: ..." before "The requested URL returned error: 403"
+        raise ApiError(403, f"Permission to {repo.full_name}.git denied to {who.login}.") from None
     return who
 
 
@@ -57,7 +63,7 @@ async def git_endpoint(request: Request) -> Response:
         who = _authorise(hub, request, full_name, service)
     except ApiError as error:
         text = {401: "Invalid username or token.", 404: "Repository not found."}.get(
-            error.status, f"Permission to {full_name}.git denied."
+            error.status, error.message
         )
         return PlainTextResponse(text + "\n", error.status, headers=error.headers)
     repo = hub.repo(full_name)
