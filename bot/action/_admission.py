@@ -41,6 +41,12 @@ def admit(event: Event, repository: str, inputs: ActionInputs) -> Admission | No
     sender = (event.sender_login or "").lower()
     if sender == inputs.bot_login.lower():
         return Admission("ignored", f"the event was caused by specbot itself ({sender})")
+    if _is_bot(event) and event.sender_login not in inputs.allowed_bots:
+        # (a bot's pull request runs without the repository's secrets: decline it before
+        # the missing model key would fail the step)
+        return Admission(
+            "ignored", f"{event.sender_login} is a bot that allowed_bots does not list"
+        )
     if not _mode_takes(inputs.mode, event):
         return Admission("ignored", f"mode {inputs.mode!r} does not act on {_kind(event)}")
     if event.name == "pull_request_target" and not inputs.allow_forks:
@@ -57,6 +63,12 @@ def admit(event: Event, repository: str, inputs: ActionInputs) -> Admission | No
             "pull requests from forks",
         )
     return None
+
+
+def _is_bot(event: Event) -> bool:
+    sender = event.payload.get("sender")
+    kind = sender.get("type") if isinstance(sender, dict) else None
+    return kind == "Bot" or (event.sender_login or "").endswith("[bot]")
 
 
 def _kind(event: Event) -> str:

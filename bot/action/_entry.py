@@ -20,11 +20,11 @@ from bot.action._report import (
     StepReport,
     annotation_text,
     not_admitted,
+    one_line,
     report_of,
     summary_markdown,
 )
 from bot.action._runner import ActionConfigError, RunnerContext, read_runner
-from bot.posted import inert_line
 from bot.settings import Settings
 
 EXIT_CONFIG = 2
@@ -82,7 +82,7 @@ def run_action(
         )
         report = report_of(result)
     except Exception as exc:  # said as the step's one line; the runs keep their records
-        reason = inert_line(f"{type(exc).__name__}: {exc}", 500)
+        reason = one_line(f"{type(exc).__name__}: {exc}", 500)
         report = StepReport(verdict="failed", reason=reason)
     finally:
         commands.resume_commands(token, io.out)
@@ -110,6 +110,11 @@ def _settings(context: RunnerContext) -> Settings:
         load_repo_config("", "the action's inputs", context.inputs.config_overrides())
     except ConfigError as exc:
         raise ActionConfigError(str(exc)) from None
+    try:
+        context.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        reason = f"RUNNER_TEMP: cannot create {context.data_dir}: {exc.strerror}"
+        raise ActionConfigError(reason) from None
     return action_settings(context, base)
 
 
@@ -142,7 +147,9 @@ def _finish(io: StepIO, context: RunnerContext, report: StepReport) -> int:
             out=io.out,
         )
     code = report.exit_code(context.inputs.fail_on_not_ready)
-    line = f"specbot action: {report.verdict}" + (f": {report.reason}" if report.reason else "")
+    # the reason can quote a run's outcome (a model's words): one line, never a command
+    said = f": {one_line(report.reason)}" if report.reason else ""
+    line = f"specbot action: {report.verdict}{said}"
     if code:
         commands.annotate("error", line, title="specbot", out=io.out)
     (io.err if code else io.out).write(line[:1000] + "\n")

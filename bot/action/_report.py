@@ -43,6 +43,7 @@ class StepReport:
     findings: list[Finding] = field(default_factory=list)
     stages: list[dict[str, Any]] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
+    resumed: list[RunRecord] = field(default_factory=list)
     usage: tuple[int, int, float] = (0, 0, 0.0)
 
     def outputs(self) -> dict[str, str]:
@@ -80,7 +81,13 @@ def report_of(result: StepResult) -> StepReport:
         (run for run in result.runs if run.flow != "delivery"),
         key=lambda run: _FLOW_ORDER.get(run.flow, len(_FLOW_ORDER)),
     )
-    report = StepReport(verdict="ignored", reason="", runs=result.runs, usage=result.usage)
+    report = StepReport(
+        verdict="ignored",
+        reason="",
+        runs=result.runs,
+        resumed=result.resumed,
+        usage=result.usage,
+    )
     if flows:
         report.run_id = flows[0].run_id
     for run in flows:
@@ -99,6 +106,9 @@ def _read_run(report: StepReport, run: RunRecord) -> None:
     if isinstance(reviewed, dict):
         if report.pr_number is None and isinstance(reviewed.get("pull"), int):
             report.pr_number = reviewed["pull"]
+            pull_info = reviewed.get("pull_info")
+            if isinstance(pull_info, dict):
+                report.pr_url = str(pull_info.get("html_url") or "")
         for item in reviewed.get("reported", []):
             report.findings.append(
                 Finding(
@@ -112,13 +122,18 @@ def _read_run(report: StepReport, run: RunRecord) -> None:
 
 def _verdict(result: StepResult, flows: list[RunRecord], report: StepReport) -> tuple[str, str]:
     if result.interrupted:
-        return "interrupted", "the job was stopped: the work so far is pushed; see the issue"
+        left = f"; {result.unfinished} run(s) left unfinished" if result.unfinished else ""
+        return "interrupted", f"the job was stopped: each run says where it stopped{left}"
     failed = [run for run in result.runs if run.status in FAILED_STATUSES]
     if failed:
         return "failed", f"run {failed[0].run_id} failed: {failed[0].error or failed[0].status}"
     if not flows:
         if result.refusals:
             return "refused", result.refusals[0]
+        delivery = next((run for run in result.runs if run.flow == "delivery"), None)
+        output = delivery.output if delivery is not None else None
+        if isinstance(output, dict) and output.get("handlers"):
+            return "handled", "the event was handled and started no run (a reply, at most)"
         return "ignored", "nothing in this event is for specbot"
     first = flows[0]
     output = first.output if isinstance(first.output, dict) else {}
@@ -143,6 +158,8 @@ def _spec_verdict(output: dict[str, Any]) -> tuple[str, str]:
         return "interrupted", outcome
     if output.get("ready") is False:
         return "not_ready", "the spec is not ready: the issue says what to add"
+    if output.get("awaiting_approval"):
+        return "awaiting_approval", "the plan waits for approval: comment /specbot approve"
     if isinstance(output.get("pull"), int):
         return "pushed", outcome
     stages = output.get("stages", [])
@@ -170,6 +187,9 @@ def summary_markdown(report: StepReport, repository: str) -> str:
     if report.runs:
         listed = ", ".join(f"`{run.run_id}` ({run.status.lower()})" for run in report.runs)
         lines += [f"Runs in {repository}: {listed}", ""]
+    if report.resumed:
+        listed = ", ".join(f"`{run.run_id}` ({run.status.lower()})" for run in report.resumed)
+        lines += [f"Resumed from the restored database (a stopped job's): {listed}", ""]
     lines += [
         f"Model usage: {tokens_in:,} input and {tokens_out:,} output tokens, ${cost:.4f}.",
         "",
@@ -182,6 +202,12 @@ def summary_markdown(report: StepReport, repository: str) -> str:
             lines.append(f"| {item.severity} | {where} | {said} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def one_line(text: str, limit: int = 1000) -> str:
+    """``text`` on one line (no line of it can start a workflow command), cut at ``limit``."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def annotation_text(item: Finding) -> str:

@@ -50,10 +50,9 @@ class ActionInputs:
         overrides: dict[str, Any] = {"triggers": {"label": self.trigger_label}}
         if self.allowed_bots:
             overrides["triggers"]["allow_bots"] = list(self.allowed_bots)
-        # a workflow that runs on pull requests asks for their review: a writer's too
-        overrides["review"] = {"auto": "collaborators"}
-        if self.allow_forks:
-            overrides["review"]["forks"] = True
+        # A workflow that runs on pull requests asks for their review (a writer's too); forks
+        # are the workflow's to allow, whatever the file says (its code meets the secrets).
+        overrides["review"] = {"auto": "collaborators", "forks": self.allow_forks}
         flows: dict[str, Any] = {}
         if self.max_rounds is not None:
             flows["follow-up"] = {"max_rounds": self.max_rounds}
@@ -152,8 +151,10 @@ def _read_event(env: Mapping[str, str]) -> Event:
     run = f"{env.get('GITHUB_RUN_ID', '0')}-{env.get('GITHUB_RUN_ATTEMPT', '1')}"
     try:
         return event_from_action(name, raw.decode("utf-8", errors="strict"), run)
-    except (MalformedDelivery, UnicodeDecodeError) as exc:
-        raise ActionConfigError(f"GITHUB_EVENT_PATH: {exc}") from None
+    except MalformedDelivery as exc:
+        raise ActionConfigError(str(exc)) from None  # it names GITHUB_EVENT_PATH
+    except UnicodeDecodeError:
+        raise ActionConfigError("GITHUB_EVENT_PATH: the event file is not UTF-8") from None
 
 
 def _required(env: Mapping[str, str], name: str) -> str:

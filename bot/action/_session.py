@@ -107,10 +107,12 @@ class RunRecord:
 
 @dataclass
 class StepResult:
-    """What the step did: its delivery's run, the runs, refusals, usage, interruption."""
+    """What the step did: its delivery's run, its runs and those it resumed, refusals, usage,
+    interruption, and how many runs were still unfinished when it ended."""
 
     delivery_run: str
-    runs: list[RunRecord]
+    runs: list[RunRecord]  # the event's own
+    resumed: list[RunRecord]  # a killed earlier job's, resumed from the restored database
     refusals: list[str]
     usage: tuple[int, int, float]
     interrupted: bool
@@ -144,10 +146,13 @@ def _secret(value: str) -> SecretStr:
 
 
 def action_event(event: Event) -> Event:
-    """The event as the flows take it: the Action's stand-in for the App's installation."""
+    """The event as the flows take it: the Action's stand-in for the App's installation;
+    ``pull_request_target`` (admitted only where forks are allowed) as the pull request event
+    it is about."""
     payload = dict(event.payload)
     payload["installation"] = {"id": ACTION_INSTALLATION}
-    return Event(name=event.name, delivery_id=event.delivery_id, payload=payload)
+    name = "pull_request" if event.name == "pull_request_target" else event.name
+    return Event(name=name, delivery_id=event.delivery_id, payload=payload)
 
 
 def run_step(
@@ -159,27 +164,40 @@ def run_step(
     on_progress: Callable[[str], None],
     on_stop: Callable[[], None],
 ) -> StepResult:
-    """Run the event's flows to their end (or, after ``stop``, for ``grace_seconds`` more)."""
+    """Run the event's flows to their end (or, after ``stop``, for ``grace_seconds`` more).
+
+    The step waits for and reports the event's own runs (its delivery and every run the flows
+    started or met) and the runs of a killed earlier job that the engine resumed from a
+    restored database (same version only: another version's are left, never waited on).
+    """
     from bot.adapters.durable import Engine, engine_settings
     from bot.flows import build_catalog
     from bot.ingest import INGEST_PIPELINE, Delivery
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     meter = UsageMeter()
     services = _services(context, settings, meter)
     engine = Engine(engine_settings(settings), build_catalog(services))
-    started_ms = int(time.time() * 1000)
-    engine.launch()  # resumes any run a killed job left unfinished in a restored database
+    event = action_event(context.event)
+    delivery_run = f"delivery:{event.delivery_id}"
+    if stop.is_set():  # stopped before anything started: start nothing
+        services.close()
+        return StepResult(delivery_run, [], [], [], meter.totals(), True, 0)
+    engine.launch()  # resumes runs a killed job left unfinished in a restored database
     unfinished = 0
     try:
         resumed = engine.unfinished()
         if resumed:
             on_progress(f"resuming {len(resumed)} unfinished run(s) from the restored database")
-        event = action_event(context.event)
-        delivery_run = f"delivery:{event.delivery_id}"
-        engine.start_pipeline(INGEST_PIPELINE, Delivery.of(event), workflow_id=delivery_run)
-        interrupted = _wait(engine, services, stop, grace_seconds, on_progress, on_stop)
-        runs = _records(engine, started_ms, [*resumed, *services.runs.started])
+        if not stop.is_set():
+            engine.start_pipeline(INGEST_PIPELINE, Delivery.of(event), workflow_id=delivery_run)
+
+        def watched() -> list[str]:
+            return [delivery_run, *services.runs.started, *resumed]
+
+        interrupted = _wait(engine, services, watched, stop, grace_seconds, on_progress, on_stop)
+        own = [delivery_run, *services.runs.started]
+        runs = [_record(engine, run_id) for run_id in _top_level(engine, own)]
+        earlier = [_record(engine, run_id) for run_id in _top_level(engine, resumed)]
         refusals = [
             str(item.payload.get("reason", ""))
             for item in engine.events.chain(delivery_run)
@@ -188,7 +206,9 @@ def run_step(
     finally:
         unfinished = engine.shutdown(drain_seconds=0.0)
         services.close()
-    return StepResult(delivery_run, runs, refusals, meter.totals(), interrupted, unfinished)
+    return StepResult(
+        delivery_run, runs, earlier, refusals, meter.totals(), interrupted, unfinished
+    )
 
 
 def _services(context: RunnerContext, settings: Settings, meter: UsageMeter) -> Any:
@@ -239,18 +259,20 @@ def _no_model(_request: ModelRequest) -> ModelResponse:
 def _wait(
     engine: Any,
     services: Any,
+    watched: Callable[[], list[str]],
     stop: threading.Event,
     grace_seconds: float,
     on_progress: Callable[[str], None],
     on_stop: Callable[[], None],
 ) -> bool:
-    """Until no run is left waiting or at work; True when ``stop`` came first."""
+    """Until none of the ``watched`` runs is waiting or at work; True when ``stop`` came
+    first (the runs then get ``grace_seconds`` to push their work and say so)."""
     shown: set[str] = set()
     deadline: float | None = None
     while True:
-        active = engine.unfinished()
+        active = [run_id for run_id in dict.fromkeys(watched()) if _active(engine, run_id)]
         for run_id in active:
-            if run_id not in shown and "/" not in run_id.partition(":")[0]:
+            if run_id not in shown:
                 shown.add(run_id)
                 on_progress(f"run {run_id}")
         if not active:
@@ -265,15 +287,23 @@ def _wait(
         time.sleep(POLL_SECONDS)
 
 
-def _records(engine: Any, started_ms: int, met: list[str]) -> list[RunRecord]:
-    """The top-level runs made in this step, and those it resumed or met (an earlier job's)."""
-    ids = [info.workflow_id for info in engine.top_runs_since(started_ms)]
-    ids += [
-        run_id
-        for run_id in dict.fromkeys(met)
-        if run_id not in ids and engine.describe(run_id).parent is None
-    ]
-    return [_record(engine, run_id) for run_id in ids]
+def _active(engine: Any, run_id: str) -> bool:
+    try:
+        return engine.status(run_id) in ("ENQUEUED", "PENDING")
+    except KeyError:  # not written yet: the delivery's run is being enqueued
+        return True
+
+
+def _top_level(engine: Any, run_ids: list[str]) -> list[str]:
+    """The runs among ``run_ids`` that exist and were started by no other run, in order."""
+    found = []
+    for run_id in dict.fromkeys(run_ids):
+        try:
+            if engine.describe(run_id).parent is None:
+                found.append(run_id)
+        except KeyError:
+            continue
+    return found
 
 
 def _record(engine: Any, run_id: str) -> RunRecord:

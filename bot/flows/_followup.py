@@ -177,6 +177,8 @@ def _round(
             allow_paths=config.workspace.allow_paths,
             shell_env=venv_environment(commands.venv_dir, shell_base_env()),
         )
+        if services.stopping.is_set():  # half a round is not pushed onto a pull request
+            return job.model_copy(update={"outcome": "interrupted"})
         summary = outcome.final_text.strip()
         restore_before_commit(
             checkout, f"origin/{pull.base_ref}", snapshot, config.workspace.allow_paths

@@ -167,6 +167,8 @@ def _review(context: JobContext, job: ReviewJob) -> ReviewJob:
     result = _run_reviewers(context, job, pull, config, team, files, own_pull)
     if context.cancelled():
         return _superseded(context, job)
+    if services.stopping.is_set():  # the reviewers were stopped: nothing they found is whole
+        return _interrupted(context, job)
     marker = REVIEW_MARKER.format(run_id=context.run_id)
     is_first = first_try(context.stage)
 
@@ -273,6 +275,21 @@ def _superseded(context: JobContext, job: ReviewJob) -> ReviewJob:
         "cancelled",
         "Superseded",
         "A newer commit was pushed: its review replaces this one.",
+        [],
+    )
+    return job.model_copy(update={"conclusion": "cancelled"})
+
+
+def _interrupted(context: JobContext, job: ReviewJob) -> ReviewJob:
+    """The process stopped mid-review: no review posted, and no passing check."""
+    context.log.info("review interrupted: not posted", head_sha=job.head_sha)
+    assert job.check_run_id is not None  # the check stage opened it
+    context.github.complete_check_run(
+        job.check_run_id,
+        "cancelled",
+        "Interrupted",
+        f"{context.services.stop_reason}: the review did not finish. "
+        "Comment `/specbot review` to review this commit.",
         [],
     )
     return job.model_copy(update={"conclusion": "cancelled"})

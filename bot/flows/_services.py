@@ -175,10 +175,12 @@ class Services:
                 target=context.run, args=(work,), name="specbot-model-call", daemon=True
             )
             worker.start()
-            while worker.is_alive():
-                if self.stopping.wait(0.1):
+            while True:
+                worker.join(0.1)  # returns as soon as the call does
+                if not worker.is_alive():
+                    break
+                if self.stopping.is_set():
                     raise BudgetExceededError("time", self.stop_reason)
-                worker.join(0.0)
             if failure:
                 raise failure[0]
             return answer[0]

@@ -154,7 +154,7 @@ class ActionRunner:
         share ``RUNNER_TEMP``, as jobs do whose workflow caches it."""
         environment = {**self.environment(event, payload, inputs, temp_name), **(env or {})}
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "action"],
+            [sys.executable, "-P", "-m", "bot", "action"],  # as action.yml runs it
             env=environment,
             cwd=self.temp,
             stdout=subprocess.PIPE,

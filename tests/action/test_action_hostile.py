@@ -84,3 +84,26 @@ def test_a_bad_configuration_file_is_exit_code_two_with_one_line(
     gate_only = runner.run("issues", labeled_spec(hub), env={"ANTHROPIC_API_KEY": ""}, mode="gate")
     assert gate_only.code == 0, gate_only.stderr
     assert gate_only.outputs["verdict"] == "ready", gate_only.outputs
+
+
+def test_a_bot_package_in_the_working_directory_is_never_imported(
+    hub: RunningHub, tmp_path: Path
+) -> None:
+    """action.yml runs ``python -P -m bot`` outside the checkout: a repository's own ``bot/``
+    (or ``yaml/``) folder cannot stand in for specbot's code and read its secrets."""
+    import yaml
+
+    from tests.conftest import ROOT
+
+    step_def = yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"][-1]
+    assert "-P -m bot action" in step_def["run"]
+    assert step_def["working-directory"] == "${{ runner.temp }}"
+    runner = ActionRunner(hub, "http://127.0.0.1:9", REPO, tmp_path / "runner", "ghs_x")
+    for package in ("bot", "yaml"):
+        folder = runner.temp / package
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "__init__.py").write_text("print('CANARY-IMPORTED')\n")
+        (folder / "__main__.py").write_text("print('CANARY-RAN')\n")
+    step = runner.run("push", {"repository": {"full_name": REPO}})
+    assert step.outputs["verdict"] == "ignored", step.stderr
+    assert "CANARY" not in step.stdout + step.stderr

@@ -13,7 +13,7 @@ from bot.branches import issue_branch_prefix
 from bot.localhub import RunningHub, start_localhub
 from bot.scripted import ScriptedModelServer, start_scripted_model
 from tests.action.runner import WRITE_PERMISSIONS, ActionRunner, rest, wait_until
-from tests.action.test_action_flows import comment_payload, labeled_spec
+from tests.action.test_action_flows import comment_payload, labeled_spec, opened_pull
 from tests.flows.stack_fixtures import REPO, implement_script, seed
 
 pytestmark = pytest.mark.slow
@@ -120,3 +120,55 @@ def test_without_the_database_a_retry_starts_cleanly_from_the_pushed_branch(
     assert retry.code == 0, retry.stderr
     assert sum("Role: planner" in str(entry.body) for entry in _requests(model)) == planned + 1
     assert retry.outputs["verdict"] == "pushed", retry.outputs
+
+
+def test_a_review_stopped_midway_posts_nothing_and_never_passes_its_check(
+    tmp_path: Path, app_key_pem: Path
+) -> None:
+    hub = start_localhub(seed(tmp_path, app_key_pem))
+    script = implement_script()
+    for turn in script["turns"]:
+        if turn["name"].endswith("reviewer-review"):
+            turn["latency"] = 120.0
+    model = start_scripted_model(script)
+    try:
+        token = hub.actions_token(REPO, WRITE_PERMISSIONS)
+        runner = ActionRunner(hub, model.base_url, REPO, tmp_path / "runner", token)
+        payload = opened_pull(hub)
+        process, job = runner.start("pull_request", payload, mode="review")
+        wait_until(lambda: len(_requests(model)) >= 1, timeout=120)
+        step = runner.stop(process, job)
+        sha = payload["pull_request"]["head"]["sha"]
+        checks = rest(hub, f"/repos/{REPO}/commits/{sha}/check-runs")["check_runs"]
+        reviews = rest(hub, f"/repos/{REPO}/pulls/{payload['number']}/reviews")
+    finally:
+        model.stop()
+        hub.stop()
+    assert (step.code, step.outputs["verdict"]) == (1, "interrupted"), step.stderr
+    assert [(c["status"], c["conclusion"]) for c in checks] == [("completed", "cancelled")]
+    assert reviews == []
+
+
+def test_a_restored_database_resumes_a_killed_run_but_reports_only_this_event(
+    stack: tuple[RunningHub, ScriptedModelServer], tmp_path: Path
+) -> None:
+    hub, model = stack
+    runner = ActionRunner(
+        hub, model.base_url, REPO, tmp_path / "runner", hub.actions_token(REPO, WRITE_PERMISSIONS)
+    )
+    spec = labeled_spec(hub)
+    process, _job = runner.start("issues", spec)
+    wait_until(lambda: len(_requests(model)) >= 3, timeout=120)
+    process.kill()  # the runner's last resort: no grace, the run is left mid-stage
+    process.communicate()
+    other = hub.open_issue(REPO, "Something else", "Just a question.", as_user="alice")
+    step = runner.run(
+        "issue_comment",
+        comment_payload(hub, other["number"], "/specbot status", "alice"),
+        env={"SPECBOT_ACTION_GRACE_SECONDS": "1"},
+    )
+    assert step.code == 0, step.stderr
+    assert step.outputs["verdict"] == "handled", step.outputs
+    assert step.outputs["run_id"] == "" and step.outputs["pr_number"] == ""
+    assert "Resumed from the restored database" in step.summary
+    assert f"spec:{REPO}#{spec['issue']['number']}:" in step.summary

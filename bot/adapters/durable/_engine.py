@@ -289,20 +289,15 @@ class Engine:
         return [step["function_name"] for step in DBOS.list_workflow_steps(workflow_id)]
 
     def unfinished(self) -> list[str]:
-        """Ids of every run still waiting or at work, children included, oldest first."""
+        """Ids of this version's runs still waiting or at work, children included, oldest
+        first (another version's are never run here: waiting on them would never end)."""
         found = DBOS.list_workflows(
-            status=["ENQUEUED", "PENDING"], load_input=False, load_output=False
+            status=["ENQUEUED", "PENDING"],
+            app_version=self.settings.application_version,
+            load_input=False,
+            load_output=False,
         )
         return [status.workflow_id for status in found]
-
-    def top_runs_since(self, created_after_ms: int) -> list[RunInfo]:
-        """Top-level runs created at or after ``created_after_ms``, oldest first."""
-        found = DBOS.list_workflows(has_parent=False, load_input=False, load_output=False)
-        return [
-            self.describe(status.workflow_id)
-            for status in found
-            if (status.created_at or 0) >= created_after_ms
-        ]
 
     def stage_outputs(self, workflow_id: str) -> dict[str, Any]:
         """What each finished stage of a pipeline run returned, by stage name."""
