@@ -74,9 +74,10 @@ class RecordingRuns:
     """The engine's client, remembering every run the flows start or find already started
     (an event seen before, with the database restored, meets its earlier runs)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, calling_run: Callable[[], str | None]) -> None:
         self._client = client
-        self.started: list[str] = []
+        self._calling_run = calling_run
+        self.started: list[tuple[str | None, str]] = []  # (the run that started it, the run)
         self._lock = threading.Lock()
 
     def start_pipeline(
@@ -85,9 +86,18 @@ class RecordingRuns:
         """Enqueue a pipeline run (a repeat of ``workflow_id`` attaches to the first)."""
         run_id = str(self._client.start_pipeline(name, data, workflow_id=workflow_id, **options))
         with self._lock:
-            if run_id not in self.started:
-                self.started.append(run_id)
+            self.started.append((self._calling_run(), run_id))
         return run_id
+
+    def descendants(self, roots: list[str]) -> list[str]:
+        """``roots`` and every run started from them, or from those, in order."""
+        family = list(dict.fromkeys(roots))
+        with self._lock:
+            started = list(self.started)
+        for caller, run_id in started:  # a run is recorded after the run that started it
+            if caller in family and run_id not in family:
+                family.append(run_id)
+        return family
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -192,12 +202,15 @@ def run_step(
             engine.start_pipeline(INGEST_PIPELINE, Delivery.of(event), workflow_id=delivery_run)
 
         def watched() -> list[str]:
-            return [delivery_run, *services.runs.started, *resumed]
+            # every run of this version still to finish: the event's, the resumed ones, and
+            # what they start (event flows included); another version's never run here
+            return [delivery_run, *engine.unfinished()]
 
         interrupted = _wait(engine, services, watched, stop, grace_seconds, on_progress, on_stop)
-        own = [delivery_run, *services.runs.started]
+        own = services.runs.descendants([delivery_run])
+        earlier = [run_id for run_id in services.runs.descendants(resumed) if run_id not in own]
         runs = [_record(engine, run_id) for run_id in _top_level(engine, own)]
-        earlier = [_record(engine, run_id) for run_id in _top_level(engine, resumed)]
+        resumed_runs = [_record(engine, run_id) for run_id in _top_level(engine, earlier)]
         refusals = [
             str(item.payload.get("reason", ""))
             for item in engine.events.chain(delivery_run)
@@ -207,13 +220,13 @@ def run_step(
         unfinished = engine.shutdown(drain_seconds=0.0)
         services.close()
     return StepResult(
-        delivery_run, runs, earlier, refusals, meter.totals(), interrupted, unfinished
+        delivery_run, runs, resumed_runs, refusals, meter.totals(), interrupted, unfinished
     )
 
 
 def _services(context: RunnerContext, settings: Settings, meter: UsageMeter) -> Any:
     from bot.adapters.anthropic_model import resilient_model_from_settings
-    from bot.adapters.durable import EngineClient, engine_settings
+    from bot.adapters.durable import Engine, EngineClient, engine_settings
     from bot.adapters.git import GitWorkspaces
     from bot.adapters.github import token_repo
     from bot.flows import Services
@@ -233,7 +246,7 @@ def _services(context: RunnerContext, settings: Settings, meter: UsageMeter) -> 
         return repo
 
     engine_client = EngineClient(engine_settings(settings))
-    client = RecordingRuns(engine_client)
+    client = RecordingRuns(engine_client, Engine.calling_run)
     closers = [engine_client.close]
     call: ModelCall = _no_model
     if settings.anthropic_api_key is not None:  # mode 'gate' runs without: no agent runs

@@ -51,6 +51,7 @@ REVIEW_MARKER = "<!-- specbot:review:{run_id} -->"
 @router.register("pull_request", action="opened")
 @router.register("pull_request", action="reopened")
 @router.register("pull_request", action="synchronize")
+@router.register("pull_request", action="ready_for_review")
 @on_repository(PullRequestEvent)
 def on_push(event: PullRequestEvent, context: RepoContext) -> None:
     """Review a pull request's new head commit when the repository reviews it unasked:

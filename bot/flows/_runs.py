@@ -77,6 +77,9 @@ def continue_spec_run(services: Services, issue: Issue, repo: str, suffix: str) 
     if state is None or not state.interrupted or state.plan is None or state.body != issue.body:
         return None
     run_id = spec_workflow_id(repo, issue.number, issue.body) + suffix
+    for older in services.active_runs(spec_prefix(repo, issue.number)):
+        if older != run_id:  # one run per issue: an earlier retry's continuation gives way
+            services.runs.cancel(older)
     # the gate and the plan stand; the work so far is on the branch, where implement starts
     stages = [
         stage if stage.name in ("gate", "plan") else Stage(name=stage.name)

@@ -231,3 +231,13 @@ def app_token(hub: RunningHub, key_path: Path, app_id: int, installation: int) -
     )
     response.raise_for_status()
     return str(response.json()["token"])
+
+
+def example_token(hub: RunningHub, repo: str, workflow: str) -> str:
+    """A workflow token with exactly the permissions docs/workflows/``workflow`` grants."""
+    import yaml
+
+    document = yaml.safe_load((ROOT / "docs" / "workflows" / workflow).read_text("utf-8"))
+    (job,) = document["jobs"].values()
+    granted = job.get("permissions", document.get("permissions"))
+    return hub.actions_token(repo, workflow_permissions=granted)

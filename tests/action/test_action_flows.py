@@ -16,6 +16,7 @@ from tests.action.runner import (
     ActionRunner,
     app_token,
     example_payload,
+    example_token,
     rest,
 )
 from tests.flows.stack_fixtures import (
@@ -68,6 +69,7 @@ def labeled_spec(hub: RunningHub, body: str = READY_SPEC) -> dict[str, Any]:
 def test_a_labeled_spec_becomes_a_reviewed_pull_request_with_summary_and_outputs(
     runner: ActionRunner, hub: RunningHub
 ) -> None:
+    runner.token = example_token(hub, REPO, "specbot-spec.yml")  # the least the docs grant
     step = runner.run("issues", labeled_spec(hub))
     assert step.code == 0, step.stderr
     pulls = rest(hub, f"/repos/{REPO}/pulls")
@@ -121,6 +123,7 @@ def opened_pull(hub: RunningHub, head_repo: str = REPO, as_user: str = "alice") 
 def test_an_opened_pull_request_gets_a_review_and_a_check_run(
     runner: ActionRunner, hub: RunningHub
 ) -> None:
+    runner.token = example_token(hub, REPO, "specbot-review.yml")
     payload = opened_pull(hub)
     number = payload["number"]
     step = runner.run("pull_request", payload, mode="review")
@@ -153,6 +156,7 @@ def comment_payload(hub: RunningHub, number: int, body: str, as_user: str) -> di
 def test_a_comment_command_is_obeyed_and_a_readers_is_refused(
     runner: ActionRunner, hub: RunningHub
 ) -> None:
+    runner.token = example_token(hub, REPO, "specbot-commands.yml")
     issue = hub.open_issue(REPO, "Convert inches", READY_SPEC, as_user="alice")
     number = issue["number"]
     refused = runner.run("issue_comment", comment_payload(hub, number, "/specbot run", "mallory"))

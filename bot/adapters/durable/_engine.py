@@ -299,6 +299,12 @@ class Engine:
         )
         return [status.workflow_id for status in found]
 
+    @staticmethod
+    def calling_run() -> str | None:
+        """The id of the run whose step is calling (None outside a run's step)."""
+        found = DBOS.workflow_id
+        return str(found) if found else None
+
     def stage_outputs(self, workflow_id: str) -> dict[str, Any]:
         """What each finished stage of a pipeline run returned, by stage name."""
         return {
