@@ -17,15 +17,14 @@ from bot.flows._context import FlowRouter, RepoContext, on_repository
 from bot.flows._jobs import ReviewJob
 from bot.flows._payloads import Comment, Issue, IssueCommentEvent
 from bot.flows._review_trust import may_review
-from bot.flows._runs import continue_spec_run, spec_prefix, start_review_run
+from bot.flows._runs import continue_spec_run, implement_again, spec_prefix, start_review_run
 from bot.flows._services import ACTIVE, Services
 from bot.flows._spec import trigger_spec
 from bot.flows._state import SpecRun
 from bot.flows._tracking import note_cancelled, tracking_key
-from bot.orchestra import issue_partition, review_prefix, review_workflow_id
+from bot.orchestra import review_prefix, review_workflow_id
 from bot.routing import Router
 from bot.spec import lint, render_markdown
-from bot.tracking import Stage
 
 router: FlowRouter = Router()
 
@@ -168,25 +167,12 @@ def _approve(services: Services, repo: str, number: int) -> str:
         state = SpecRun.model_validate(output)
         if not state.awaiting_approval:
             continue
-        stages = [
-            stage if stage.name in ("gate", "plan") else Stage(name=stage.name)
-            for stage in state.stages
-        ]
-        approved = state.model_copy(
-            update={
-                "awaiting_approval": False,
-                "stopped": False,
-                "outcome": "Plan approved: implementing.",
-                "next_steps": [],
-                "stages": stages,
-            }
-        )
-        services.runs.start_pipeline(
-            "spec-approved",
-            approved.model_dump(mode="json"),
-            workflow_id=f"{run_id}:approved",
-            queue="implement",
-            partition=issue_partition(repo, number),
+        implement_again(
+            services,
+            state,
+            f"{run_id}:approved",
+            awaiting_approval=False,
+            outcome="Plan approved: implementing.",
         )
         return "Plan approved: implementing it now. Progress shows in the tracking comment."
     return "There is no plan waiting for approval on this issue."

@@ -269,30 +269,24 @@ def _complete_check(
 
 def _superseded(context: JobContext, job: ReviewJob) -> ReviewJob:
     """A newer push cancelled this run while its swarm worked: post nothing, say so."""
-    context.log.info("review superseded by a newer push: not posted", head_sha=job.head_sha)
-    assert job.check_run_id is not None  # the check stage opened it
-    context.github.complete_check_run(
-        job.check_run_id,
-        "cancelled",
-        "Superseded",
-        "A newer commit was pushed: its review replaces this one.",
-        [],
-    )
-    return job.model_copy(update={"conclusion": "cancelled"})
+    why = "A newer commit was pushed: its review replaces this one."
+    return _unposted(context, job, "Superseded", why)
 
 
 def _interrupted(context: JobContext, job: ReviewJob) -> ReviewJob:
     """The process stopped mid-review: no review posted, and no passing check."""
-    context.log.info("review interrupted: not posted", head_sha=job.head_sha)
-    assert job.check_run_id is not None  # the check stage opened it
-    context.github.complete_check_run(
-        job.check_run_id,
-        "cancelled",
-        "Interrupted",
+    why = (
         f"{context.services.stop_reason}: the review did not finish. "
-        "Comment `/specbot review` to review this commit.",
-        [],
+        "Comment `/specbot review` to review this commit."
     )
+    return _unposted(context, job, "Interrupted", why)
+
+
+def _unposted(context: JobContext, job: ReviewJob, title: str, why: str) -> ReviewJob:
+    """Post no review; end the check run ``cancelled`` with ``title`` and ``why``."""
+    context.log.info("review not posted", reason=title.lower(), head_sha=job.head_sha)
+    assert job.check_run_id is not None  # the check stage opened it
+    context.github.complete_check_run(job.check_run_id, "cancelled", title, why, [])
     return job.model_copy(update={"conclusion": "cancelled"})
 
 

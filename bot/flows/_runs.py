@@ -7,6 +7,7 @@ here (the engine looks the pipeline up by name), so no flow module imports anoth
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import structlog
 
@@ -80,31 +81,37 @@ def continue_spec_run(services: Services, issue: Issue, repo: str, suffix: str) 
     for older in services.active_runs(spec_prefix(repo, issue.number)):
         if older != run_id:  # one run per issue: an earlier retry's continuation gives way
             services.runs.cancel(older)
-    # the gate and the plan stand; the work so far is on the branch, where implement starts
+    log.info("continuing an interrupted run", run=state.run_id, as_run=run_id)
+    # the work so far is on the branch, where implement starts
+    return implement_again(
+        services,
+        state,
+        run_id,
+        run_id=run_id,
+        continues=state.run_id,
+        interrupted=False,
+        patch="",
+        outcome=f"Continuing the run stopped at {_stopped_at(state)}.",
+        started_at=time.time(),
+    )
+
+
+def implement_again(services: Services, state: SpecRun, workflow_id: str, **update: Any) -> str:
+    """Start ``spec-approved`` (implement, test, publish) from ``state``: its gate and plan
+    stand, the later stages start afresh; ``update`` changes the state's other fields."""
     stages = [
         stage if stage.name in ("gate", "plan") else Stage(name=stage.name)
         for stage in state.stages
     ]
-    continued = state.model_copy(
-        update={
-            "run_id": run_id,
-            "continues": state.run_id,
-            "interrupted": False,
-            "stopped": False,
-            "patch": "",
-            "outcome": f"Continuing the run stopped at {_stopped_at(state)}.",
-            "next_steps": [],
-            "stages": stages,
-            "started_at": time.time(),
-        }
+    after = state.model_copy(
+        update={"stopped": False, "next_steps": [], "stages": stages, **update}
     )
-    log.info("continuing an interrupted run", run=state.run_id, as_run=run_id)
     return services.runs.start_pipeline(
         "spec-approved",
-        continued.model_dump(mode="json"),
-        workflow_id=run_id,
+        after.model_dump(mode="json"),
+        workflow_id=workflow_id,
         queue="implement",
-        partition=issue_partition(repo, issue.number),
+        partition=issue_partition(state.repo, state.issue),
     )
 
 

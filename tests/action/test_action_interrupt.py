@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from bot.branches import issue_branch_prefix
 from bot.localhub import RunningHub, start_localhub
 from bot.scripted import ScriptedModelServer, start_scripted_model
-from tests.action.runner import WRITE_PERMISSIONS, ActionRunner, rest, wait_until
+from tests.action.runner import WRITE_PERMISSIONS, ActionRunner, StepRun, rest, wait_until
 from tests.action.test_action_flows import comment_payload, labeled_spec, opened_pull
 from tests.flows.stack_fixtures import REPO, implement_script, seed
 
@@ -57,30 +58,34 @@ def _requests(model: ScriptedModelServer) -> list[Any]:
     return list(model.log.entries(path="/v1/messages"))
 
 
-def _branch_files(hub: RunningHub, branch: str) -> set[str]:
-    tree = rest(hub, f"/repos/{REPO}/git/trees/{branch}?recursive=1")
-    return {item["path"] for item in tree["tree"]}
+def _planner_calls(model: ScriptedModelServer) -> int:
+    return sum("Role: planner" in str(entry.body) for entry in _requests(model))
+
+
+def _stopped_mid_implementation(
+    hub: RunningHub, model: ScriptedModelServer, tmp_path: Path
+) -> tuple[ActionRunner, int, StepRun]:
+    """A spec's job, stopped as the runner stops it while the implementer's call hangs."""
+    token = hub.actions_token(REPO, WRITE_PERMISSIONS)
+    runner = ActionRunner(hub, model.base_url, REPO, tmp_path / "runner", token)
+    payload = labeled_spec(hub)
+    process, job = runner.start("issues", payload)
+    # plan, the implementer's first turn, and the one that hangs
+    wait_until(lambda: len(_requests(model)) >= 3, timeout=120)
+    return runner, payload["issue"]["number"], runner.stop(process, job)
 
 
 def test_a_stopped_job_pushes_its_work_and_a_retry_continues_it(
     stack: tuple[RunningHub, ScriptedModelServer], tmp_path: Path
 ) -> None:
     hub, model = stack
-    runner = ActionRunner(
-        hub, model.base_url, REPO, tmp_path / "runner", hub.actions_token(REPO, WRITE_PERMISSIONS)
-    )
-    payload = labeled_spec(hub)
-    number = payload["issue"]["number"]
-    process, job = runner.start("issues", payload)
-    # plan, the implementer's first turn, and the one that hangs
-    wait_until(lambda: len(_requests(model)) >= 3, timeout=120)
-    stopped = runner.stop(process, job)
+    runner, number, stopped = _stopped_mid_implementation(hub, model, tmp_path)
     assert stopped.code == 1, stopped.stderr
     assert stopped.outputs["verdict"] == "interrupted"
     branches = [b["name"] for b in rest(hub, f"/repos/{REPO}/branches")]
     branch = next(name for name in branches if name.startswith(issue_branch_prefix(number)))
     sizes = rest(hub, f"/repos/{REPO}/contents/widgets/sizes.py?ref={branch}")
-    assert "inches_to_mm" in __import__("base64").b64decode(sizes["content"]).decode()
+    assert "inches_to_mm" in base64.b64decode(sizes["content"]).decode()
     assert rest(hub, f"/repos/{REPO}/pulls") == []
     tracking = [
         c["body"]
@@ -89,11 +94,11 @@ def test_a_stopped_job_pushes_its_work_and_a_retry_continues_it(
     ]
     assert "/specbot retry" in tracking[-1] and "continue" in tracking[-1], tracking[-1]
 
-    planned = sum("Role: planner" in str(entry.body) for entry in _requests(model))
+    planned = _planner_calls(model)
     retry = runner.run("issue_comment", comment_payload(hub, number, "/specbot retry", "alice"))
     assert retry.code == 0, retry.stderr
     assert retry.outputs["verdict"] == "pushed", retry.outputs
-    assert sum("Role: planner" in str(entry.body) for entry in _requests(model)) == planned
+    assert _planner_calls(model) == planned  # the gate and the plan stood
     pull = rest(hub, f"/repos/{REPO}/pulls")[0]
     files = {item["filename"] for item in rest(hub, f"/repos/{REPO}/pulls/{pull['number']}/files")}
     assert files == {"widgets/sizes.py", "tests/test_inches.py"}
@@ -103,22 +108,16 @@ def test_without_the_database_a_retry_starts_cleanly_from_the_pushed_branch(
     stack: tuple[RunningHub, ScriptedModelServer], tmp_path: Path
 ) -> None:
     hub, model = stack
-    runner = ActionRunner(
-        hub, model.base_url, REPO, tmp_path / "runner", hub.actions_token(REPO, WRITE_PERMISSIONS)
-    )
-    payload = labeled_spec(hub)
-    number = payload["issue"]["number"]
-    process, job = runner.start("issues", payload)
-    wait_until(lambda: len(_requests(model)) >= 3, timeout=120)
-    assert runner.stop(process, job).outputs["verdict"] == "interrupted"
-    planned = sum("Role: planner" in str(entry.body) for entry in _requests(model))
+    runner, number, stopped = _stopped_mid_implementation(hub, model, tmp_path)
+    assert stopped.outputs["verdict"] == "interrupted"
+    planned = _planner_calls(model)
     retry = runner.run(
         "issue_comment",
         comment_payload(hub, number, "/specbot retry", "alice"),
         temp_name="a-new-runner",
     )
     assert retry.code == 0, retry.stderr
-    assert sum("Role: planner" in str(entry.body) for entry in _requests(model)) == planned + 1
+    assert _planner_calls(model) == planned + 1
     assert retry.outputs["verdict"] == "pushed", retry.outputs
 
 
