@@ -12,6 +12,7 @@ from bot.scripted import start_scripted_model
 from tests.action.runner import WRITE_PERMISSIONS, ActionRunner
 from tests.action.test_action_flows import labeled_spec, opened_pull
 from tests.flows.stack_fixtures import REPO, implement_script, review_turn, seed
+from tests.markdown_probe import foreign_html, live_mentions
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +32,7 @@ def _hostile_script() -> dict[str, object]:
         "line": 1,
         "severity": "major",
         "category": "correctness",
-        "message": f"Returns a constant.\n{FORGED}",
+        "message": f"Returns a constant. @octocat <img src=x onerror=alert(1)> |x|\n{FORGED}",
         "suggestion": None,
         "confidence": 0.9,
     }
@@ -65,6 +66,10 @@ def test_model_text_never_reaches_the_runner_as_a_workflow_command(
     assert "%0A::set-output" in annotation and "\n" not in annotation
     assert "set-output" not in step.summary.replace("\\", "").split("finding |")[0]
     assert "| major | widgets/extra.py:1 |" in step.summary
+    (row,) = [line for line in step.summary.splitlines() if line.startswith("| major")]
+    table = f"| severity | where | finding |\n|---|---|---|\n{row}\n"
+    assert live_mentions(table) == [] and foreign_html(step.summary) == []
+    assert row.count(" | ") == 2, row  # the message's pipes stay inside its cell
 
 
 def test_a_bad_configuration_file_is_exit_code_two_with_one_line(
