@@ -22,16 +22,10 @@ import httpx
 
 from bot.localhub import RunningHub
 from tests.conftest import ROOT
+from tests.flows.stack_fixtures import APP_PERMISSIONS
 
 EXAMPLES = ROOT / "tests" / "data" / "github" / "webhooks" / "examples"
-WRITE_PERMISSIONS = {
-    "contents": "write",
-    "issues": "write",
-    "pull_requests": "write",
-    "checks": "write",
-    "statuses": "write",
-    "metadata": "read",
-}
+WRITE_PERMISSIONS = APP_PERMISSIONS  # a workflow token that may do what the App may
 
 
 @dataclass

@@ -85,6 +85,17 @@ def test_c3_negative():
 """
 
 
+# What the seeded App's installation may do (a workflow token with the same is the tests' default)
+APP_PERMISSIONS = {
+    "contents": "write",
+    "issues": "write",
+    "pull_requests": "write",
+    "checks": "write",
+    "statuses": "write",
+    "metadata": "read",
+}
+
+
 def seed(
     tmp_path: Path, key: Path, config: str | None = None, files: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -134,14 +145,7 @@ def seed(
                         "id": INSTALLATION_ID,
                         "account": "acme",
                         "repositories": [REPO],
-                        "permissions": {
-                            "contents": "write",
-                            "issues": "write",
-                            "pull_requests": "write",
-                            "checks": "write",
-                            "statuses": "write",
-                            "metadata": "read",
-                        },
+                        "permissions": dict(APP_PERMISSIONS),
                     }
                 ],
             }
