@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -104,6 +104,33 @@ class Settings(BaseSettings):
     )
     public_url: str | None = Field(default=None, validation_alias="SPECBOT_PUBLIC_URL")
 
+    # The run dashboard (/runs) and /metrics: off unless the operator chooses who may look.
+    # ``secret``: whoever knows SPECBOT_DASHBOARD_SECRET (sees every run); ``github``: people
+    # signed in with GitHub through the App's OAuth client (each sees the repositories their
+    # account can read). The signed link of one run in its tracking comment works either way.
+    dashboard_access: Literal["off", "secret", "github"] = Field(
+        default="off", validation_alias="SPECBOT_DASHBOARD_ACCESS"
+    )
+    dashboard_secret: SecretStr | None = Field(
+        default=None, validation_alias="SPECBOT_DASHBOARD_SECRET"
+    )
+    # Prompts, model text and tool output on run pages: off unless enabled (they can quote
+    # private code); secrets are redacted from them either way.
+    dashboard_show_content: bool = Field(
+        default=False, validation_alias="SPECBOT_DASHBOARD_SHOW_CONTENT"
+    )
+    github_client_id: str | None = Field(default=None, validation_alias="GITHUB_CLIENT_ID")
+    github_client_secret: SecretStr | None = Field(
+        default=None, validation_alias="GITHUB_CLIENT_SECRET"
+    )
+    # Where people sign in (github.com, or a GitHub Enterprise host's web address).
+    github_web_url: str = Field(default="https://github.com", validation_alias="GITHUB_WEB_URL")
+    # /metrics on its own port (no access check: bind it where only Prometheus reaches);
+    # without it /metrics is served beside the pages, behind the same access.
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, validation_alias="SPECBOT_METRICS_PORT"
+    )
+
     # Durable engine: a stable id per worker process (its unfinished runs are recovered under
     # it after a restart) and the deployed version (runs resume only on the version that
     # started them, so a deploy never replays old runs on new code by accident).
@@ -119,6 +146,8 @@ class Settings(BaseSettings):
                 self.github_webhook_secret,
                 self.github_token,
                 self.anthropic_api_key,
+                self.dashboard_secret,
+                self.github_client_secret,
             )
             if value is not None and value.get_secret_value()
         ]

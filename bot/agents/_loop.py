@@ -321,6 +321,8 @@ class AgentLoop:
             "model.response",
             {
                 "turn": state.turns,
+                "role": self.role.name,
+                "model": response.model,
                 "stop_reason": response.stop_reason,
                 "usage": response.usage.model_dump(),
                 "context_tokens": response.usage.context_tokens,

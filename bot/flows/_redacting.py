@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.agents.tools import Redactor
+from bot.flows._run_events import record_github_write
 from bot.ports import (
     CommentInfo,
     FileDiff,
@@ -37,32 +38,43 @@ class RedactingGitHub:
     def _clean(self, text: str) -> str:
         return self._redactor.redact(text)
 
+    def _record(self, action: str, number: int | None, url: str | None) -> None:
+        record_github_write(action, number, url, self._redactor)
+
     # Writes: text redacted.
     def create_comment(self, number: int, body: str) -> CommentInfo:
         """Post a comment, redacted."""
-        return self._inner.create_comment(number, self._clean(body))
+        posted = self._inner.create_comment(number, self._clean(body))
+        self._record("comment created", number, posted.html_url)
+        return posted
 
     def edit_comment(self, comment_id: int, body: str) -> None:
         """Replace a comment's body, redacted."""
         self._inner.edit_comment(comment_id, self._clean(body))
+        self._record(f"comment {comment_id} edited", None, None)
 
     def edit_issue_body(self, number: int, body: str) -> None:
         """Replace an issue's body (answers folded in), redacted."""
         self._inner.edit_issue_body(number, self._clean(body))
+        self._record("issue body edited", number, None)
 
     def set_status(
         self, sha: str, context: str, state: StatusState, description: str, url: str | None
     ) -> None:
         """Set a commit status, its description redacted."""
         self._inner.set_status(sha, context, state, self._clean(description), url)
+        self._record(f"status {context} {state} on {sha[:12]}", None, url)
 
     def open_pull(self, head: str, base: str, title: str, body: str) -> PullInfo:
         """Open a pull request, title and body redacted."""
-        return self._inner.open_pull(head, base, self._clean(title), self._clean(body))
+        pull = self._inner.open_pull(head, base, self._clean(title), self._clean(body))
+        self._record("pull request opened", pull.number, pull.html_url)
+        return pull
 
     def update_pull(self, number: int, title: str, body: str) -> None:
         """Change a pull request, title and body redacted."""
         self._inner.update_pull(number, self._clean(title), self._clean(body))
+        self._record("pull request updated", number, None)
 
     def post_review(self, number: int, commit_sha: str, draft: ReviewDraft) -> int:
         """Post a review, its body and every inline comment redacted."""
@@ -71,11 +83,14 @@ class RedactingGitHub:
             for comment in draft.comments
         )
         clean = draft.model_copy(update={"body": self._clean(draft.body), "comments": comments})
-        return self._inner.post_review(number, commit_sha, clean)
+        review_id = self._inner.post_review(number, commit_sha, clean)
+        self._record(f"review posted ({len(comments)} inline comments)", number, None)
+        return review_id
 
     def reply_to_review_comment(self, number: int, comment_id: int, body: str) -> None:
         """Reply in a review thread, redacted."""
         self._inner.reply_to_review_comment(number, comment_id, self._clean(body))
+        self._record("review thread answered", number, None)
 
     def complete_check_run(
         self,
@@ -95,6 +110,7 @@ class RedactingGitHub:
         self._inner.complete_check_run(
             check_run_id, conclusion, self._clean(title), self._clean(summary), clean
         )
+        self._record(f"check run {check_run_id} completed: {conclusion}", None, None)
 
     # Reads and the rest: passed through.
     def permission(self, login: str) -> Permission:
@@ -167,9 +183,11 @@ class RedactingGitHub:
         look_first: bool = True,
     ) -> int:
         """As the wrapped port."""
-        return self._inner.start_check_run(
+        check_run_id = self._inner.start_check_run(
             sha, name, details_url, external_id, look_first=look_first
         )
+        self._record(f"check run {name} started", None, None)
+        return check_run_id
 
     def git_credentials(self) -> tuple[str, str]:
         """As the wrapped port."""

@@ -28,6 +28,7 @@ from bot.agents import (
 from bot.agents.tools import SandboxPolicy
 from bot.config import DEFAULT_PATH, ConfigError, RepoConfig, load_repo_config
 from bot.flows._redacting import RedactingGitHub
+from bot.flows._run_events import stage_recorder
 from bot.ports import PullInfo, RepoGitHub
 from bot.run_links import run_link
 from bot.settings import Settings
@@ -122,6 +123,7 @@ class Services:
             else max(1e-3, budget.max_seconds - seconds_used),
         )
         call = self.call_model if run_id is None else self._unless_cancelled(run_id)
+        on_event = stage_recorder(self.secrets)
         return Team(
             call_model=self._until_stopped(call),
             model_name=self.settings.model,
@@ -130,6 +132,7 @@ class Services:
             sandbox=SandboxPolicy.from_settings(self.settings),
             redact=self.secrets,
             overrides=agent_overrides(config) if config is not None else {},
+            on_event=on_event,
         )
 
     @functools.cached_property

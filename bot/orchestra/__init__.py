@@ -43,6 +43,8 @@ from bot.orchestra._pipeline import (
     Stage,
     StageContext,
     StageInputError,
+    current_stage,
+    running_stage,
 )
 from bot.orchestra._queues import (
     BackpressureError,
@@ -61,6 +63,8 @@ from bot.orchestra._swarm import (
 )
 
 __all__ = [
+    "current_stage",
+    "running_stage",
     "NO_RETRY",
     "Assignment",
     "AuthorityError",

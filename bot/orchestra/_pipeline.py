@@ -6,8 +6,10 @@ into a checkpointed step (or a child workflow) so a run resumes after its last f
 
 from __future__ import annotations
 
+import contextvars
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -107,6 +109,28 @@ class StageContext:
     def idempotency_key(self) -> str:
         """A key that is the same on every attempt of this stage in this run."""
         return f"{self.run_id}/{self.index}:{self.stage}"
+
+
+# The stage running in this thread, so what it does deep down (an agent's model call, a write
+# to GitHub) is recorded in its run's event log without every function passing it along.
+_CURRENT_STAGE: contextvars.ContextVar[StageContext | None] = contextvars.ContextVar(
+    "specbot_current_stage", default=None
+)
+
+
+@contextmanager
+def current_stage(context: StageContext) -> Iterator[None]:
+    """Make ``context`` the running stage of this thread while the block runs."""
+    token = _CURRENT_STAGE.set(context)
+    try:
+        yield
+    finally:
+        _CURRENT_STAGE.reset(token)
+
+
+def running_stage() -> StageContext | None:
+    """The stage running in this thread (None outside one)."""
+    return _CURRENT_STAGE.get()
 
 
 StageFunction = Callable[[StageContext, Any], BaseModel]

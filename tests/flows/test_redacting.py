@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from bot.agents.tools import REDACTED
 from bot.flows._redacting import RedactingGitHub
-from bot.ports import RepoGitHub
+from bot.ports import CommentInfo, PullInfo, RepoGitHub
 from bot.review import Annotation, InlineComment, ReviewDraft
 
 SECRET = "whsec-canary-3e8d1f0b9a"
@@ -24,14 +24,26 @@ class RecordingGitHub:
     def __init__(self) -> None:
         self.written: list[Any] = []
 
-    def create_comment(self, number: int, body: str) -> None:
+    def create_comment(self, number: int, body: str) -> CommentInfo:
         self.written.append(body)
+        return CommentInfo(id=1, body=body, author=self.bot_login, html_url="https://x.test/c")
 
     def edit_comment(self, comment_id: int, body: str) -> None:
         self.written.append(body)
 
-    def open_pull(self, head: str, base: str, title: str, body: str) -> None:
+    def open_pull(self, head: str, base: str, title: str, body: str) -> PullInfo:
         self.written += [title, body]
+        return PullInfo(
+            number=3,
+            title=title,
+            body=body,
+            head_ref=head,
+            head_sha="a" * 40,
+            base_ref=base,
+            state="open",
+            html_url="https://x.test/pull/3",
+            from_fork=False,
+        )
 
     def update_pull(self, number: int, title: str, body: str) -> None:
         self.written += [title, body]

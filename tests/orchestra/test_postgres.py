@@ -73,4 +73,5 @@ def test_budgets_and_stage_events_work_on_postgres(
     times = [at for _, _, at in ledger.rows("model-call")]
     assert len(times) == 3 and times[2] - times[0] >= 0.45
     ledger.wait_for("audited", "plan.ready", timeout=20)
-    assert [e.event_type for e in engine.events.chain("pg-chat")] == ["plan.ready"]
+    chain = [e.event_type for e in engine.events.chain("pg-chat")]
+    assert chain == ["stage.started", "plan.ready", "stage.finished"]

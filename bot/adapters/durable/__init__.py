@@ -15,6 +15,7 @@ from bot.adapters.durable._inbox import (
 )
 from bot.adapters.durable._pipelines import StageFailedError
 from bot.adapters.durable._pump import InboxPump
+from bot.adapters.durable._run_index import RunIndex, RunPage, RunQuery, RunRow, Usage
 from bot.adapters.durable._settings import EngineSettings, RunFailedError, RunInfo, engine_settings
 from bot.adapters.durable._tables import EventLog, WorkerRoster, probe_database
 
@@ -28,6 +29,11 @@ __all__ = [
     "InboxEntry",
     "InboxPump",
     "Received",
+    "RunIndex",
+    "RunPage",
+    "RunQuery",
+    "RunRow",
+    "Usage",
     "RunFailedError",
     "RunInfo",
     "StageFailedError",

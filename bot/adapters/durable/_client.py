@@ -11,6 +11,7 @@ from dbos import DBOS, DBOSClient, DBOSPortableJSONSerializer, EnqueueOptions
 
 from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
 from bot.adapters.durable._pipelines import PIPELINE_WORKFLOW
+from bot.adapters.durable._run_index import RunIndex
 from bot.adapters.durable._settings import FINAL_STATUSES, EngineSettings, RunFailedError, RunInfo
 from bot.adapters.durable._tables import create_engine, create_tables
 from bot.orchestra import DeadLetter, JsonObject
@@ -170,6 +171,11 @@ class EngineClient:
     def cancel(self, workflow_id: str) -> None:
         """Cancel a run and every run it started."""
         self._client.cancel_workflow(workflow_id, cancel_children=True)
+        tables = create_engine(self.settings.database_url)
+        try:
+            RunIndex(tables).cancelled(workflow_id)
+        finally:
+            tables.dispose()
 
     def dead_letters(self) -> list[DeadLetter]:
         """Top-level runs that failed for good and were not retried yet, newest first."""

@@ -24,6 +24,7 @@ from bot.adapters.durable._attempts import StageAttempts
 from bot.adapters.durable._bus import EventBus
 from bot.adapters.durable._dead_letters import list_dead_letters, retry_dead_letter
 from bot.adapters.durable._pipelines import pipeline_workflow
+from bot.adapters.durable._run_index import RunIndex
 from bot.adapters.durable._settings import (
     ACTIVE_STATUSES,
     FINAL_STATUSES,
@@ -73,6 +74,7 @@ class Engine:
         self.catalog = catalog
         self._tables = create_engine(settings.database_url)
         self.events = EventLog(self._tables)
+        self.index = RunIndex(self._tables)
         self.roster = WorkerRoster(self._tables)
         self.attempts = StageAttempts(self._tables)
         self.rates = RateGate(
@@ -324,6 +326,7 @@ class Engine:
     def cancel(self, workflow_id: str) -> None:
         """Cancel a run and every run it started."""
         DBOS.cancel_workflow(workflow_id, cancel_children=True)
+        self.index.cancelled(workflow_id)
 
     def supersede(self, prefix: str, keep: str) -> list[str]:
         """Cancel unfinished runs whose id starts with ``prefix``, except ``keep`` (a newer push

@@ -7,7 +7,8 @@ from typing import Any
 from dbos import DBOS, SetWorkflowID, StepOptions
 
 from bot.adapters.durable import _runtime
-from bot.orchestra import JsonObject, Pipeline, Stage, StageContext
+from bot.adapters.durable._run_records import recorded_stage, run_ended, run_started
+from bot.orchestra import JsonObject, Pipeline, Stage, StageContext, current_stage
 from bot.orchestra._pipeline import ContractError
 
 
@@ -42,7 +43,8 @@ def _run_stage(pipeline_name: str, index: int, run_id: str, data: JsonObject) ->
         attempt=engine.attempts.begin(run_id, index),
         members=engine.attempts.members(run_id, index),
     )
-    return stage.execute(context, data)
+    with recorded_stage(engine, context), current_stage(context):
+        return stage.execute(context, data)
 
 
 def _run_child(run_id: str, stage: Stage, data: JsonObject) -> JsonObject:
@@ -52,7 +54,7 @@ def _run_child(run_id: str, stage: Stage, data: JsonObject) -> JsonObject:
     child_id = f"{run_id}/{stage.name}"
     with SetWorkflowID(f"{DBOS.workflow_id}/{stage.name}"):
         catalog.pipeline(stage.child)
-        handle = DBOS.start_workflow(pipeline_workflow, stage.child, data, child_id)
+        handle = DBOS.start_workflow(pipeline_workflow, stage.child, data, child_id, run_id)
     output: JsonObject = handle.get_result(polling_interval_sec=0.1)
     try:
         return stage.output_model.model_validate(output).model_dump(mode="json")
@@ -61,12 +63,27 @@ def _run_child(run_id: str, stage: Stage, data: JsonObject) -> JsonObject:
 
 
 @DBOS.workflow(name=PIPELINE_WORKFLOW)
-def pipeline_workflow(pipeline_name: str, data: JsonObject, run_id: str) -> JsonObject:
+def pipeline_workflow(
+    pipeline_name: str, data: JsonObject, run_id: str, parent: str | None = None
+) -> JsonObject:
     """Run every stage in order; a finished stage's output is stored and never recomputed.
 
     ``run_id`` is the run's logical id: the workflow id it was started with, kept by a retry
-    (a retry is a new workflow) so that stages' idempotency keys stay the same.
+    (a retry is a new workflow) so that stages' idempotency keys stay the same. ``parent`` is
+    the run that started this one as a stage. The run index follows it from start to end.
     """
+    engine = _runtime.active()
+    run_started(engine, run_id, pipeline_name, data, parent)
+    try:
+        output = _run_stages(pipeline_name, data, run_id)
+    except BaseException as exc:
+        run_ended(engine, run_id, None, exc)
+        raise
+    run_ended(engine, run_id, output, None)
+    return output
+
+
+def _run_stages(pipeline_name: str, data: JsonObject, run_id: str) -> JsonObject:
     pipeline = _runtime.active().catalog.pipeline(pipeline_name)
     for index, stage in enumerate(pipeline.stages):
         try:

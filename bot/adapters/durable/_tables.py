@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -178,6 +179,31 @@ class EventLog:
         )
         return list(self._read(query))
 
+    def run_events(
+        self, run_ids: list[str], *, after_seq: int = 0, limit: int = 5000
+    ) -> list[tuple[int, Event]]:
+        """The events of these runs (a run and the runs it started) after ``after_seq``, with
+        their sequence numbers, in the order they were stored."""
+        query = (
+            sa.select(EVENTS)
+            .where(EVENTS.c.correlation_id.in_(run_ids), EVENTS.c.seq > after_seq)
+            .order_by(EVENTS.c.seq)
+            .limit(limit)
+        )
+        with self._engine.connect() as connection:
+            return [(int(row["seq"]), _event(row)) for row in connection.execute(query).mappings()]
+
+    def payloads(self, run_ids: list[str], event_type: str) -> list[dict[str, Any]]:
+        """The payloads of one type of event of these runs, in the order they were stored."""
+        query = (
+            sa.select(EVENTS.c.payload)
+            .where(EVENTS.c.correlation_id.in_(run_ids), EVENTS.c.event_type == event_type)
+            .order_by(EVENTS.c.seq)
+        )
+        with self._engine.connect() as connection:
+            found = [json.loads(text) for text in connection.execute(query).scalars()]
+        return [payload for payload in found if isinstance(payload, dict)]
+
     def of_type(self, event_type: str, limit: int = 100) -> list[Event]:
         """The latest events of one type, oldest first."""
         query = (
@@ -191,15 +217,19 @@ class EventLog:
     def _read(self, query: sa.Select[tuple[object, ...]]) -> Iterator[Event]:
         with self._engine.connect() as connection:
             for row in connection.execute(query).mappings():
-                yield Event(
-                    event_id=row["event_id"],
-                    event_type=row["event_type"],
-                    timestamp=row["timestamp"],
-                    source_agent=row["source_agent"],
-                    correlation_id=row["correlation_id"],
-                    causation_id=row["causation_id"],
-                    payload=json.loads(row["payload"]),
-                )
+                yield _event(row)
+
+
+def _event(row: sa.RowMapping) -> Event:
+    return Event(
+        event_id=row["event_id"],
+        event_type=row["event_type"],
+        timestamp=row["timestamp"],
+        source_agent=row["source_agent"],
+        correlation_id=row["correlation_id"],
+        causation_id=row["causation_id"],
+        payload=json.loads(row["payload"]),
+    )
 
 
 class WorkerRoster:
