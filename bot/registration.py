@@ -28,6 +28,7 @@ EXAMPLE_HOST = "specbot.example.com"
 _ORG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
 _SECRET = re.compile(r"^[A-Za-z0-9._~+/=-]{16,200}$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+_CLIENT = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 _WEB_URL = re.compile(r"^https?://[^\s\x00-\x1f\x7f]{1,500}$")
 _AUTO_SUBMIT = "document.forms[0].submit();"
@@ -46,6 +47,9 @@ class RegisteredApp:
     html_url: str
     pem: str
     webhook_secret: str
+    # The App's OAuth client, for GitHub sign-in to the run dashboard ("" when not given).
+    client_id: str = ""
+    client_secret: str = ""
 
 
 def _http_url(value: str, name: str) -> str:
@@ -83,8 +87,10 @@ def build_manifest(
     if not isinstance(manifest, dict) or not isinstance(manifest.get("hook_attributes"), dict):
         raise RegistrationError("the manifest has no hook_attributes: is it specbot's app.yml?")
     if public_url is not None:
-        hook = f"{_http_url(public_url, 'SPECBOT_PUBLIC_URL')}/webhook"
-        manifest["hook_attributes"] = {**manifest["hook_attributes"], "url": hook}
+        base = _http_url(public_url, "SPECBOT_PUBLIC_URL")
+        manifest["hook_attributes"] = {**manifest["hook_attributes"], "url": f"{base}/webhook"}
+        # GitHub sends people who sign in to the run dashboard back only to these.
+        manifest["callback_urls"] = [f"{base}/auth/callback"]
     if urlsplit(str(manifest["hook_attributes"].get("url", ""))).hostname == EXAMPLE_HOST:
         raise RegistrationError(
             "--public-url is needed: the address GitHub sends webhooks to "
@@ -147,7 +153,17 @@ def registered_app(body: Any) -> RegisteredApp:
     url = body.get("html_url")
     # it goes into app.env's first line: no whitespace, so no new line of settings
     html_url = url if isinstance(url, str) and _WEB_URL.match(url) else ""
-    return RegisteredApp(app_id, slug, html_url, pem.strip() + "\n", secret)
+    client_id, client_secret = body.get("client_id"), body.get("client_secret")
+    return RegisteredApp(
+        app_id,
+        slug,
+        html_url,
+        pem.strip() + "\n",
+        secret,
+        # they go into app.env too: one token each, or nothing
+        client_id if isinstance(client_id, str) and _CLIENT.match(client_id) else "",
+        client_secret if isinstance(client_secret, str) and _CLIENT.match(client_secret) else "",
+    )
 
 
 def env_text(app: RegisteredApp, key_path: str, api_url: str, public_url: str | None) -> str:
@@ -161,4 +177,6 @@ def env_text(app: RegisteredApp, key_path: str, api_url: str, public_url: str | 
     ]
     if public_url is not None:
         lines.append(f"SPECBOT_PUBLIC_URL={json.dumps(public_url.rstrip('/'))}")
+    if app.client_id and app.client_secret:
+        lines += [f"GITHUB_CLIENT_ID={app.client_id}", f"GITHUB_CLIENT_SECRET={app.client_secret}"]
     return "\n".join(lines) + "\n"

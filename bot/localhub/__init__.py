@@ -12,6 +12,7 @@ REST at ``/api/v3`` (stateful, GitHub's schemas and errors), git smart HTTP at
 from bot.localhub._faults import FaultRule
 from bot.localhub._gitrepo import GitError
 from bot.localhub._localhub import LocalHub
+from bot.localhub._oauth import oauth_client
 from bot.localhub._seed import (
     Seed,
     SeedApp,
@@ -38,5 +39,6 @@ __all__ = [
     "SeedUser",
     "build_app",
     "load_seed",
+    "oauth_client",
     "start_localhub",
 ]

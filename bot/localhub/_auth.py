@@ -90,6 +90,9 @@ def principal_from_token(hub: Hub, token: str) -> Principal:
         issued = hub.state.tokens.get(token)
     if issued is None or issued.expires_at <= time.time():
         raise bad_credentials()
+    if issued.kind == "user" and issued.login is not None:
+        # an App's user-to-server token (the OAuth web flow) acts as its user
+        return Principal(kind="user", login=issued.login, bucket=f"user:{issued.login}")
     if issued.kind == "actions":
         login = "github-actions[bot]"
     else:

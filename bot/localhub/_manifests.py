@@ -127,7 +127,7 @@ def create_app(hub: Hub, manifest: dict[str, Any], org: str | None) -> ManifestC
             code=secrets.token_hex(20),
             app_id=app.id,
             pem=pem,
-            client_secret=secrets.token_hex(20),
+            client_secret=app.client_secret,
             expires_at=time.time() + CODE_TTL_SECONDS,
         )
         hub.state.manifest_codes[code.code] = code

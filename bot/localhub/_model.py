@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
@@ -217,6 +218,18 @@ class App(BaseModel):
     url: str | None = None
     permissions: dict[str, str] = Field(default_factory=dict)
     events: list[str] = Field(default_factory=list)
+    # the OAuth client's secret (its id is ``Iv1.<id in hex>``): people sign in through the App
+    client_secret: str = Field(default_factory=lambda: secrets.token_hex(20))
+
+
+class OAuthCode(BaseModel):
+    """A code the OAuth web flow handed out: exchanged once, within 10 minutes, for a token."""
+
+    code: str
+    app_id: int
+    login: str
+    redirect_uri: str
+    expires_at: float
 
 
 class ManifestCode(BaseModel):
@@ -241,7 +254,8 @@ class Installation(BaseModel):
 
 
 class Token(BaseModel):
-    """A short-lived token: an App installation's or an Actions ``GITHUB_TOKEN``."""
+    """A short-lived token: an App installation's, an Actions ``GITHUB_TOKEN``, or (kind
+    ``user``) an App's user-to-server token acting as ``login``."""
 
     token: str
     kind: str
@@ -249,6 +263,8 @@ class Token(BaseModel):
     expires_at: float
     permissions: dict[str, str]
     repositories: list[str]
+    login: str | None = None
+    app_id: int | None = None
 
 
 class Hook(BaseModel):
@@ -303,6 +319,7 @@ class State(BaseModel):
     hooks: dict[int, Hook] = Field(default_factory=dict)
     deliveries: dict[int, Delivery] = Field(default_factory=dict)
     manifest_codes: dict[str, ManifestCode] = Field(default_factory=dict)
+    oauth_codes: dict[str, OAuthCode] = Field(default_factory=dict)
 
 
 def issue_key(repo: str, number: int) -> str:

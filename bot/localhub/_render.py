@@ -258,6 +258,11 @@ APP_EVENTS = [
 ]
 
 
+def client_id(app_id: int) -> str:
+    """The App's OAuth client id, shaped like GitHub's (``Iv1.`` and 16 hex digits)."""
+    return f"Iv1.{app_id:016x}"
+
+
 def app(hub: Hub, item: App) -> dict[str, Any]:
     """An ``integration`` (``GET /app`` and the ``app`` of check runs)."""
     owner = hub.ensure_user(item.owner)
@@ -268,7 +273,7 @@ def app(hub: Hub, item: App) -> dict[str, Any]:
     return {
         "id": item.id,
         "slug": item.slug,
-        "client_id": f"Iv1.{item.id:016x}",
+        "client_id": client_id(item.id),
         "node_id": node_id("App", item.id),
         "owner": simple_user(hub, owner),
         "name": item.name,
@@ -298,7 +303,7 @@ def installation(hub: Hub, item: Installation) -> dict[str, Any]:
         "html_url": hub.html_url(f"settings/installations/{item.id}"),
         "app_id": item.app_id,
         "app_slug": app_item.slug,
-        "client_id": f"Iv1.{item.app_id:016x}",
+        "client_id": client_id(item.app_id),
         "target_id": account.id,
         "target_type": account.type,
         "permissions": item.permissions,

@@ -72,6 +72,9 @@ class SeedApp(_Strict):
     public_key_path: Path | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    client_secret: str | None = Field(
+        default=None, description="The OAuth client's secret (random when not given)."
+    )
     installations: list[SeedInstallation] = Field(default_factory=list)
 
 
@@ -216,6 +219,7 @@ def add_app(hub: Hub, spec: SeedApp) -> App:
         webhook_url=spec.webhook_url,
         webhook_secret=spec.webhook_secret,
         created_at=now,
+        **({"client_secret": spec.client_secret} if spec.client_secret else {}),
     )
     with hub.lock:
         hub.state.apps[app.id] = app

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from bot.localhub import (
     _admin,
     _manifests,
+    _oauth,
     _pages,
     _rest_apps,
     _rest_checks,
@@ -44,11 +45,19 @@ def build_app(local: LocalHub) -> Starlette:
     """The ASGI app: REST at /api/v3, git at /<owner>/<repo>.git, admin at /_localhub, pages."""
     routes: list[BaseRoute] = []
     # specific paths first: /commits/{ref}/status must win over /commits/{ref:path}
-    for module in (_rest_checks, _rest_apps, _manifests, _rest_pulls, _rest_issues, _rest_repos):
+    for module in (
+        _rest_checks,
+        _rest_apps,
+        _oauth,
+        _manifests,
+        _rest_pulls,
+        _rest_issues,
+        _rest_repos,
+    ):
         routes += [make_route(local.hub, endpoint) for endpoint in module.ENDPOINTS]
     routes += [*_admin.ROUTES, Route("/_localhub/healthz", _healthz), GIT_ROUTE]
     # the web pages last: /{owner}/{repo} would otherwise shadow nothing, but must never win
-    routes += [*_manifests.ROUTES, *_pages.ROUTES]
+    routes += [*_manifests.ROUTES, *_oauth.ROUTES, *_pages.ROUTES]
     app = Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_found})
     app.state.hub = local.hub
     app.state.localhub = local

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from dotenv import dotenv_values
 
 from bot.localhub import RunningHub
-from bot.registration import RegistrationError, env_text, registered_app
+from bot.registration import RegistrationError, build_manifest, env_text, registered_app
 from tests.cli.registering import APP_YML, start_register, submit_form
 from tests.conftest import ROOT, RunSpecbot
 from tests.web.test_serve import Server, free_port, wait_until_ready
@@ -53,6 +53,9 @@ def test_register_writes_what_serve_needs_and_serve_verifies_localhubs_webhooks(
     app_id = int(values["GITHUB_APP_ID"] or 0)
     assert values["GITHUB_API_URL"] == hub.api_url
     assert values["SPECBOT_PUBLIC_URL"] == f"http://127.0.0.1:{port}"
+    # The App's OAuth client, for GitHub sign-in to the run dashboard, is kept too.
+    assert (values["GITHUB_CLIENT_ID"] or "").startswith("Iv1.")
+    assert len(values["GITHUB_CLIENT_SECRET"] or "") >= 20
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "SPECBOT_"))}
     env.update({"PYTHONPATH": str(ROOT), "SPECBOT_DATA_DIR": str(data)})
     command = [sys.executable, "-m", "bot", "serve", "--port", str(port), "--no-worker"]
@@ -158,3 +161,39 @@ def test_a_hostile_app_url_stays_out_of_app_env(tmp_path: Path) -> None:
     (tmp_path / "app.env").write_text(text)
     assert dotenv_values(tmp_path / "app.env")["GITHUB_API_URL"] == "https://api.github.com"
     assert "evil" not in text
+
+
+def test_a_hostile_oauth_client_stays_out_of_app_env(tmp_path: Path) -> None:
+    """A client id or secret carrying a line break is dropped, not written as a new setting."""
+    pem = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+    answer = {
+        "id": 7,
+        "slug": "specbot",
+        "webhook_secret": "a" * 40,
+        "pem": pem,
+        "client_id": "Iv1.abc\nGITHUB_API_URL=https://evil.example",
+        "client_secret": "s" * 40,
+    }
+    text = env_text(registered_app(answer), "/k.pem", "https://api.github.com", None)
+    (tmp_path / "app.env").write_text(text)
+    values = dotenv_values(tmp_path / "app.env")
+    assert values["GITHUB_API_URL"] == "https://api.github.com"
+    assert "GITHUB_CLIENT_ID" not in values and "GITHUB_CLIENT_SECRET" not in values
+    assert "evil" not in text
+
+
+def test_the_manifest_sends_people_who_sign_in_back_to_the_dashboard() -> None:
+    """With a public address, the App's callback URL is the dashboard's sign-in callback."""
+    manifest = build_manifest(
+        APP_YML.read_text(), "http://127.0.0.1:1/cb", "https://bot.example.org/", None
+    )
+    assert manifest["callback_urls"] == ["https://bot.example.org/auth/callback"]
+    assert manifest["hook_attributes"]["url"] == "https://bot.example.org/webhook"
