@@ -31,6 +31,7 @@ from bot.agents import (
     Usage,
 )
 from bot.settings import Settings
+from bot.telemetry import METRICS
 
 EPHEMERAL: dict[str, str] = {"type": "ephemeral"}
 _TRANSIENT_TYPES = frozenset({"rate_limit_error", "overloaded_error", "api_error", "timeout_error"})
@@ -290,4 +291,6 @@ def resilient_model_from_settings(
     inner = AnthropicModel.from_settings(settings, stream=stream)
     itpm = settings.model_input_tokens_per_minute
     limit = InputRateLimit(itpm) if itpm is not None else None
-    return ResilientModel(inner, policy=policy, on_event=on_event, input_limit=limit)
+    model = ResilientModel(inner, policy=policy, on_event=on_event, input_limit=limit)
+    METRICS.watch_breaker(model.breaker)
+    return model

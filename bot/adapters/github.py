@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Sequence
+from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,6 +23,7 @@ from github.ContentFile import ContentFile
 from github.IssueComment import IssueComment
 from github.PullRequest import PullRequest
 from github.Repository import Repository
+from urllib3.util.retry import Retry
 
 from bot.ports import (
     CommentInfo,
@@ -34,6 +36,7 @@ from bot.ports import (
     StatusState,
 )
 from bot.review import ANNOTATIONS_PER_REQUEST, Annotation, ReviewDraft
+from bot.telemetry import METRICS
 
 log = structlog.get_logger("specbot.github")
 _PERMISSIONS: tuple[Permission, ...] = ("admin", "maintain", "write", "triage", "read", "none")
@@ -44,13 +47,32 @@ class SpecbotRetry(GithubRetry):
     """``GithubRetry`` that never repeats a POST after a 5xx: it may have created something.
 
     Rate-limit refusals (403/429) are retried for every method: GitHub did nothing then.
+    It also counts every request in the metrics: urllib3 asks ``is_retry`` once about each
+    response it receives and calls ``increment`` on each failure to get one, retried or not,
+    which PyGithub offers no other hook to see.
     """
 
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
         """Whether urllib3 may send this request again."""
+        METRICS.observe_github_call(method.upper(), status_code)
         if method.upper() == "POST" and status_code >= 500:
             return False
         return super().is_retry(method, status_code, has_retry_after)
+
+    # GithubRetry.increment is typed to return Retry, not urllib3's Self: so is this one.
+    def increment(  # type: ignore[override]
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Retry:
+        """Count a request that got no answer (connection refused, timeout), then retry."""
+        if response is None and error is not None:
+            METRICS.observe_github_call((method or "").upper(), None)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
 
 
 def is_transient_error(exc: BaseException) -> bool:
@@ -81,8 +103,11 @@ def make_client(
     timeout: int = 30,
     retry: GithubRetry | None = None,
 ) -> Github:
-    """A lazy PyGithub client; ``pace_writes=False`` only against localhub in tests."""
-    return Github(
+    """A lazy PyGithub client; ``pace_writes=False`` only against localhub in tests.
+
+    The rate limit it has left is reported in the metrics while the client lives.
+    """
+    client = Github(
         base_url=api_url.rstrip("/"),
         auth=auth,
         timeout=timeout,
@@ -91,6 +116,8 @@ def make_client(
         seconds_between_requests=0.0 if not pace_writes else 0.25,
         seconds_between_writes=0.0 if not pace_writes else 1.0,
     )
+    METRICS.watch_rate_limit(client.requester)
+    return client
 
 
 def _issue_info(issue: Any) -> IssueInfo:

@@ -74,6 +74,14 @@ class CircuitBreaker:
         with self._lock:
             return self._refusal_left() > 0
 
+    @property
+    def state(self) -> str:
+        """``closed``, ``open`` (refusing calls) or ``half_open`` (the next call is a trial)."""
+        with self._lock:
+            if self._opened_at is None:
+                return "closed"
+            return "open" if self._refusal_left() > 0 else "half_open"
+
     def _refusal_left(self) -> float:
         if self._opened_at is None:
             return 0.0

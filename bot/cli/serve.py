@@ -5,7 +5,8 @@ missing or wrong (the model's key included, when this process runs the flows), a
 line when the port is taken. ``--no-worker`` only accepts deliveries into the webhook inbox
 (``specbot worker`` processes then start and run them). Stops on SIGTERM or SIGINT:
 in-flight requests finish, running work gets ``--drain`` seconds, and what is left is
-recovered by the next worker to start.
+recovered by the next worker to start. With ``SPECBOT_METRICS_PORT`` set, ``/metrics`` is
+served on that port of ``--host`` (no access check) instead of beside the webhook.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from bot.orchestra import Catalog
     from bot.routing import Router
     from bot.settings import Settings
+    from bot.telemetry import MetricsServer
 
 DEFAULT_ROUTER = "bot.flows:router"
 
@@ -187,6 +189,25 @@ def bind_port(host: str, port: int) -> socket.socket:
     return sock
 
 
+def start_metrics(settings: Settings, host: str) -> MetricsServer | None:
+    """``/metrics`` on ``SPECBOT_METRICS_PORT`` (no access check), the database's figures
+    included; None when the setting is not set (then the app serves it behind its access)."""
+    if settings.metrics_port is None:
+        return None
+    from bot.adapters.durable import inbox_engine
+    from bot.telemetry import DatabaseCollector, metrics_registry, start_metrics_server
+    from bot.wording import plain_os_error
+
+    database = DatabaseCollector(inbox_engine(settings.resolved_database_url()))
+    try:
+        return start_metrics_server(settings.metrics_port, host, metrics_registry(database))
+    except OSError as exc:
+        raise StartupError(
+            f"SPECBOT_METRICS_PORT: cannot serve metrics on {host}:{settings.metrics_port}: "
+            f"{plain_os_error(exc)}"
+        ) from None
+
+
 def serving_catalog(
     references: list[str] | None,
     router: Router[Any],
@@ -245,10 +266,13 @@ def serve(
             else None
         )
         listening = bind_port(host, port)
+        metrics = start_metrics(settings, host)
     except StartupError as exc:
         typer.echo(f"specbot serve: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"specbot serve: {shell_mode_line(settings)}")
+    if metrics is not None:
+        typer.echo(f"specbot serve: metrics on http://{metrics.host}:{metrics.port}/metrics")
     unfinished = _run(settings, found_router, served, listening, drain)
     sys.stdout.flush()
     sys.stderr.flush()

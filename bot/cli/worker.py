@@ -3,7 +3,8 @@
 Runs until SIGTERM or SIGINT, then gives running work ``--drain`` seconds and exits 0.
 Several workers may share one database; give each a stable ``--executor-id`` so a restarted
 worker resumes its own runs, and any live worker takes over the runs of one that stays dead
-(``--dead-after`` seconds silent).
+(``--dead-after`` seconds silent). With ``SPECBOT_METRICS_PORT`` set, the worker serves its
+``/metrics`` on that port of ``--metrics-host``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.cli._shell_mode import shell_mode_line
 if TYPE_CHECKING:
     from bot.orchestra import Catalog
     from bot.settings import Settings
+    from bot.telemetry import MetricsServer
 
 # A function of the process's settings: the flows need services built from them.
 DEFAULT_CATALOG = "bot.flows:catalog_for"
@@ -66,6 +68,29 @@ def _default_references() -> list[str]:
     return [DEFAULT_CATALOG]
 
 
+def _start_metrics(settings: Settings, host: str) -> MetricsServer | None:
+    """This process's metrics on ``SPECBOT_METRICS_PORT`` (no access check), if it is set.
+
+    The database's figures (inbox, queues, dead letters) come from ``specbot serve``: every
+    worker reporting them too would only repeat them.
+    """
+    if settings.metrics_port is None:
+        return None
+    from bot.telemetry import start_metrics_server
+    from bot.wording import plain_os_error
+
+    try:
+        return start_metrics_server(settings.metrics_port, host)
+    except OSError as exc:
+        typer.echo(
+            f"specbot worker: SPECBOT_METRICS_PORT: cannot serve metrics on "
+            f"{host}:{settings.metrics_port}: {plain_os_error(exc)} (each worker on a machine "
+            "needs its own port)",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+
+
 def worker(
     catalog: Annotated[
         list[str] | None,
@@ -84,6 +109,11 @@ def worker(
     ),
     drain: float = typer.Option(
         10.0, "--drain", min=0.0, help="Seconds to let running work finish on SIGTERM."
+    ),
+    metrics_host: str = typer.Option(
+        "127.0.0.1",
+        "--metrics-host",
+        help="Interface for /metrics when SPECBOT_METRICS_PORT is set.",
     ),
 ) -> None:
     """Serve durable runs from the database until SIGTERM or SIGINT."""
@@ -122,6 +152,7 @@ def worker(
         heartbeat_seconds=heartbeat,
         dead_after_seconds=dead_after,
     )
+    metrics = _start_metrics(process_settings, metrics_host)
     stop = threading.Event()
 
     def _request_stop(signum: int, _frame: FrameType | None) -> None:
@@ -140,6 +171,9 @@ def worker(
         f"specbot worker {settings.executor_id} ready (version {settings.application_version})"
     )
     typer.echo(f"specbot worker {settings.executor_id}: {shell_mode_line(process_settings)}")
+    if metrics is not None:
+        where = f"http://{metrics.host}:{metrics.port}/metrics"
+        typer.echo(f"specbot worker {settings.executor_id}: metrics on {where}")
     sys.stdout.flush()
     try:
         while not stop.wait(0.5):
@@ -148,6 +182,8 @@ def worker(
         if pump is not None:
             pump.close(drain_seconds=min(drain, PUMP_DRAIN_SECONDS))
         unfinished = engine.shutdown(drain_seconds=drain)
+        if metrics is not None:
+            metrics.close()
     left = f" ({unfinished} unfinished run(s) left for recovery)" if unfinished else ""
     typer.echo(f"specbot worker {settings.executor_id} stopped{left}")
     sys.stdout.flush()

@@ -17,18 +17,11 @@ import structlog
 
 from bot.agents.tools import Redactor
 from bot.orchestra import StageContext, running_stage
+from bot.telemetry import METRICS
 
 log = structlog.get_logger("specbot.flows")
 
 OnEvent = Callable[[str, dict[str, Any]], None]
-# Observers of every recorded event (the metrics), by flow: ``observe(type, payload, flow)``.
-_OBSERVERS: list[Callable[[str, dict[str, Any], str], None]] = []
-
-
-def add_observer(observer: Callable[[str, dict[str, Any], str], None]) -> None:
-    """Call ``observer`` with every event a stage records in this process."""
-    if observer not in _OBSERVERS:
-        _OBSERVERS.append(observer)
 
 
 def redacted(value: Any, redactor: Redactor) -> Any:
@@ -49,11 +42,7 @@ def _emit(context: StageContext, event_type: str, payload: dict[str, Any]) -> No
         context.emit(event_type, payload, seq=secrets.randbits(62))
     except Exception as exc:
         log.warning("run event not recorded", event_type=event_type, error=str(exc)[:300])
-    for observe in _OBSERVERS:
-        try:
-            observe(event_type, payload, context.pipeline)
-        except Exception as exc:  # metrics are for people; the run goes on
-            log.warning("run event not observed", event_type=event_type, error=str(exc)[:300])
+    METRICS.observe_event(event_type, payload, context.pipeline)
 
 
 def stage_recorder(secret_values: Sequence[str]) -> OnEvent:

@@ -34,9 +34,11 @@ from bot.adapters.durable import (
 from bot.orchestra import delivery_workflow_id
 from bot.routing import Router
 from bot.settings import Settings
+from bot.telemetry import METRICS, DatabaseCollector, metrics_registry, metrics_router
 from bot.web._body import read_capped_body
 from bot.web._intake import IntakeWriter
 from bot.web._runs import run_pages
+from bot.web.dashboard._access import build_access
 from bot.webhooks import MAX_BODY_BYTES, Event, MalformedDelivery, WebhookError, event_from_http
 
 # GitHub's delivery ids are GUIDs; anything else is refused before it names a durable run.
@@ -129,14 +131,17 @@ def create_app(
             event, body = await _verified_event(request, secret)
         except WebhookError as exc:
             log.warning("delivery refused", status=exc.status, reason=str(exc))
+            METRICS.observe_delivery(request.headers.get("x-github-event", ""), "refused")
             return JSONResponse({"status": "refused", "error": str(exc)}, status_code=exc.status)
         if event.name == "ping":
             zen = event.payload.get("zen")
             log.info("ping", hook_id=event.payload.get("hook_id"))
+            METRICS.observe_delivery(event.name, "pong")
             return JSONResponse({"status": "pong", "zen": zen if isinstance(zen, str) else None})
         handlers = router.fetch(event)
         if not handlers:
             log.info("event not handled", action=event.action, repo=event.repo_full_name)
+            METRICS.observe_delivery(event.name, "ignored")
             return JSONResponse({"status": "ignored"}, status_code=202)
         # Only its media type matters to the decoder; the rest is cut to the column's size.
         content_type = request.headers.get("content-type", "application/json")[:200]
@@ -145,8 +150,10 @@ def create_app(
             stored = await asyncio.wrap_future(writer.submit(received))
         except Exception as exc:  # the database is down: GitHub shows the failure, redeliver
             log.error("delivery not stored", error=_summary(exc))
+            METRICS.observe_delivery(event.name, "unavailable")
             return JSONResponse({"status": "unavailable"}, status_code=503)
         outcome = "queued" if stored else "duplicate"
+        METRICS.observe_delivery(event.name, outcome)
         run_id = delivery_workflow_id(event.delivery_id)
         log.info(
             "delivery " + outcome,
@@ -171,6 +178,9 @@ def create_app(
         return JSONResponse({"status": "ok", "database": "up"})
 
     app.include_router(run_pages(store, secret))
+    if settings.metrics_port is None:  # else ``specbot serve`` serves them on that port
+        database = DatabaseCollector(inbox.engine)
+        app.include_router(metrics_router(build_access(settings), metrics_registry(database)))
     return app
 
 

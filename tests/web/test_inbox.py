@@ -282,3 +282,17 @@ def test_sqlite_write_waits_for_another_writer(tmp_path: Path) -> None:
     finally:
         other.close()
         found.dispose()
+
+
+def test_a_take_honours_its_limit(inbox: Inbox) -> None:
+    """A pump round takes at most its batch, oldest first, on SQLite and on PostgreSQL (where
+    a ``LIMIT ... FOR UPDATE SKIP LOCKED`` subquery inside the UPDATE can run once per row
+    and take the whole backlog)."""
+    ids = store(inbox, 5)
+    with inbox.transaction() as connection:
+        first = inbox.take_in(connection, limit=1)
+    with inbox.transaction() as connection:
+        second = inbox.take_in(connection, limit=2)
+    assert [row.delivery_id for row in first] == ids[:1]
+    assert [row.delivery_id for row in second] == ids[1:3]
+    assert inbox.pending_count() == 2

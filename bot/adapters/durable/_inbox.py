@@ -241,11 +241,16 @@ class Inbox:
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
+        chosen: Any = oldest.scalar_subquery()
+        if connection.dialect.name == "postgresql":
+            # Chosen first, in a statement of their own: inside the UPDATE, PostgreSQL may run a
+            # ``LIMIT ... SKIP LOCKED`` subquery again for each row and take the whole backlog.
+            chosen = list(connection.execute(oldest).scalars())
         take = (
             INBOX.update()
             # ``due`` again on the outer UPDATE: PostgreSQL re-checks it on a row that another
             # transaction changed while this one waited, so a row is never taken twice.
-            .where(INBOX.c.delivery_id.in_(oldest.scalar_subquery()), due)
+            .where(INBOX.c.delivery_id.in_(chosen), due)
             .values(done_ms=now, error=None)
             .returning(
                 INBOX.c.delivery_id,

@@ -77,9 +77,9 @@ def pipeline_workflow(
     try:
         output = _run_stages(pipeline_name, data, run_id)
     except BaseException as exc:
-        run_ended(engine, run_id, None, exc)
+        run_ended(engine, run_id, pipeline_name, None, exc)
         raise
-    run_ended(engine, run_id, output, None)
+    run_ended(engine, run_id, pipeline_name, output, None)
     return output
 
 

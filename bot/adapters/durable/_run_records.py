@@ -16,6 +16,7 @@ import structlog
 
 from bot.adapters.durable._run_index import Usage
 from bot.orchestra import StageContext
+from bot.telemetry import METRICS
 
 if TYPE_CHECKING:
     from bot.adapters.durable._engine import Engine
@@ -57,10 +58,15 @@ def run_started(
 
 
 def run_ended(
-    engine: Engine, run_id: str, data: Mapping[str, Any] | None, error: BaseException | None
+    engine: Engine,
+    run_id: str,
+    flow: str,
+    data: Mapping[str, Any] | None,
+    error: BaseException | None,
 ) -> None:
-    """The run's row says how it ended and what it spent."""
+    """The run's row says how it ended and what it spent; the metrics count it."""
     state, outcome = _ending(data, error)
+    METRICS.observe_run_finished(flow, state)
     usage = _best_effort("usage", run_id, run_usage, engine, run_id) or Usage()
     _best_effort("end", run_id, engine.index.finished, run_id, state, outcome, usage)
 
@@ -90,6 +96,7 @@ def recorded_stage(engine: Engine, context: StageContext) -> Iterator[None]:
 
     def stage_event(event_type: str, payload: dict[str, Any]) -> None:
         _best_effort("stage", context.run_id, lambda: emit(event_type, payload, seq=attempt))
+        METRICS.observe_event(event_type, payload, context.pipeline)
 
     stage_event("stage.started", base)
     try:
