@@ -105,11 +105,15 @@ def start_workers(
 
 
 def start_server(
-    data: Path, port: int, worker: bool, database_url: str | None
+    data: Path,
+    port: int,
+    worker: bool,
+    database_url: str | None,
+    extra: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """``specbot serve`` in its own process; returns once /healthz answers 200."""
     _write_key(data / "app.pem")
-    env = _environment(data, database_url)
+    env = {**_environment(data, database_url), **(extra or {})}
     command = [sys.executable, "-m", "bot", "serve", "--port", str(port)]
     command += ["--router", "webhooks:router", "--drain", "5"]
     if not worker:

@@ -37,8 +37,7 @@ from bot.settings import Settings
 from bot.telemetry import METRICS, DatabaseCollector, metrics_registry, metrics_router
 from bot.web._body import read_capped_body
 from bot.web._intake import IntakeWriter
-from bot.web._runs import run_pages
-from bot.web.dashboard._access import build_access
+from bot.web.dashboard import build_access, dashboard_router
 from bot.webhooks import MAX_BODY_BYTES, Event, MalformedDelivery, WebhookError, event_from_http
 
 # GitHub's delivery ids are GUIDs; anything else is refused before it names a durable run.
@@ -177,10 +176,14 @@ def create_app(
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "up"})
 
-    app.include_router(run_pages(store, secret))
+    access = build_access(settings)
+    app.include_router(access.router())
+    app.include_router(
+        dashboard_router(settings=settings, store=store, tables=inbox.engine, access=access)
+    )
     if settings.metrics_port is None:  # else ``specbot serve`` serves them on that port
         database = DatabaseCollector(inbox.engine)
-        app.include_router(metrics_router(build_access(settings), metrics_registry(database)))
+        app.include_router(metrics_router(access, metrics_registry(database)))
     return app
 
 
