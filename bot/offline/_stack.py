@@ -5,6 +5,7 @@ HTTP, the anthropic SDK), differing only in settings. The demo and the end-to-en
 
 from __future__ import annotations
 
+import secrets
 import socket
 import threading
 import time
@@ -16,7 +17,7 @@ import uvicorn
 
 from bot.adapters.durable import Engine, engine_settings
 from bot.flows import Services, build_catalog, from_settings, router
-from bot.localhub import RunningHub, start_localhub
+from bot.localhub import RunningHub, oauth_client, start_localhub
 from bot.scripted import ScriptedModelServer, start_scripted_model
 from bot.settings import Settings
 from bot.web import create_app
@@ -42,6 +43,17 @@ class OfflineStack:
     _server: uvicorn.Server
     _thread: threading.Thread
     closed: bool = field(default=False)
+
+    @property
+    def app_url(self) -> str:
+        """The App's web address (its run dashboard is under ``/runs``)."""
+        return self.webhook_url.removesuffix("/webhook")
+
+    @property
+    def dashboard_secret(self) -> str:
+        """The secret that signs in to the run dashboard ('' when it is off)."""
+        secret = self.settings.dashboard_secret
+        return secret.get_secret_value() if secret is not None else ""
 
     def close(self) -> None:
         """Stop the web server (and its engine), the model and localhub."""
@@ -71,8 +83,16 @@ def _free_socket() -> socket.socket:
 def offline_settings(
     hub: RunningHub, model: ScriptedModelServer, data_dir: Path, key_path: Path, **extra: Any
 ) -> Settings:
-    """Settings that point the App at localhub and the scripted model (env vars ignored)."""
+    """Settings that point the App at localhub and the scripted model (env vars ignored).
+
+    The run dashboard is on, behind a random secret made for this stack alone.
+    """
+    # The App's OAuth client on localhub: GitHub sign-in to the dashboard, when it is on.
+    client_id, client_secret = oauth_client(hub.hub, APP_ID)
     values: dict[str, Any] = {
+        "GITHUB_WEB_URL": hub.url,
+        "GITHUB_CLIENT_ID": client_id,
+        "GITHUB_CLIENT_SECRET": client_secret,
         "GITHUB_APP_ID": APP_ID,
         "GITHUB_PRIVATE_KEY_PATH": key_path,
         "GITHUB_WEBHOOK_SECRET": WEBHOOK_SECRET,
@@ -83,6 +103,8 @@ def offline_settings(
         "SPECBOT_DATA_DIR": data_dir,
         "SPECBOT_DATABASE_URL": f"sqlite:///{data_dir / 'specbot.sqlite'}",
         "SPECBOT_EXECUTOR_ID": "offline",
+        "SPECBOT_DASHBOARD_ACCESS": "secret",
+        "SPECBOT_DASHBOARD_SECRET": secrets.token_hex(16),
         **extra,
     }
     return Settings(**values)
@@ -93,14 +115,23 @@ def start_stack(
     script: Path | dict[str, Any],
     data_dir: Path,
     key_path: Path,
+    *,
+    link_runs: bool = False,
     **settings: Any,
 ) -> OfflineStack:
-    """Start localhub from ``seed`` (its App ``APP_ID`` gets the webhook), the model, the App."""
+    """Start localhub from ``seed`` (its App ``APP_ID`` gets the webhook), the model, the App.
+
+    ``link_runs``: the App's own address is its public URL, so tracking comments and check
+    runs link to the run pages (the port is known only here).
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     hub = start_localhub(seed)
     model = start_scripted_model(script)
     sock = _free_socket()
-    webhook_url = f"http://127.0.0.1:{sock.getsockname()[1]}/webhook"
+    app_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    webhook_url = f"{app_url}/webhook"
+    if link_runs:
+        settings = {"SPECBOT_PUBLIC_URL": app_url, **settings}
     try:
         config = offline_settings(hub, model, data_dir, key_path, **settings)
         services = from_settings(config)

@@ -61,6 +61,9 @@ def test_a_spec_run_records_its_row_stages_agents_calls_and_writes(
         requests = model_requests(stack)
         assert sum(row.model_calls for row in rows) == len(requests)
         assert sum(row.cost_usd for row in rows) == pytest.approx(model_cost(requests), rel=1e-6)
+        read = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        tokens_in = sum(int((e.usage or {}).get(key, 0)) for e in requests for key in read)
+        assert sum(row.input_tokens for row in rows) == tokens_in > 0
 
         found = [event for _, event in events.run_events([spec.run_id])]
         kinds = [event.event_type for event in found]

@@ -40,7 +40,8 @@ def run_usage(engine: Engine, run_id: str) -> Usage:
         usage = payload.get("usage")
         usage = usage if isinstance(usage, Mapping) else {}
         cost += _number(payload.get("cost_usd"))
-        tokens_in += int(_number(usage.get("input_tokens")))
+        for key in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
+            tokens_in += int(_number(usage.get(key)))  # what the model read, cached or not
         tokens_out += int(_number(usage.get("output_tokens")))
         calls += 1
     return Usage(cost, tokens_in, tokens_out, calls)

@@ -89,9 +89,13 @@ def _number(value: object) -> float:
 
 
 def _usage(payload: Mapping[str, Any]) -> tuple[int, int]:
+    """Input tokens (cached and written to the cache included) and output tokens of a call."""
     usage = payload.get("usage")
     usage = usage if isinstance(usage, Mapping) else {}
-    return int(_number(usage.get("input_tokens"))), int(_number(usage.get("output_tokens")))
+    read = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    return int(sum(_number(usage.get(key)) for key in read)), int(
+        _number(usage.get("output_tokens"))
+    )
 
 
 def entry(seq: int, event: Event) -> Entry:
@@ -196,7 +200,8 @@ def _bars(events: list[tuple[int, Event]], now: datetime) -> list[Bar]:
             if started is not None:
                 started.end = event.timestamp
                 started.failed = event.event_type == "stage.failed" or (
-                    kind == "agent" and payload.get("status") not in ("done", "submitted", None)
+                    kind == "agent"
+                    and payload.get("status") not in ("completed", "submitted", "done", None)
                 )
     del now  # open bars are drawn to the chart's end
     return bars
