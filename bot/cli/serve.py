@@ -111,6 +111,13 @@ def _app_problems(settings: Settings) -> list[str]:
             check(settings)
         except AppSettingsError as exc:
             problems.append(str(exc))
+    if secret is not None and secret.get_secret_value().strip():
+        from bot.web.dashboard import build_access
+
+        try:  # the dashboard's access: a secret too short, an OAuth client missing
+            build_access(settings)
+        except ValueError as exc:
+            problems.append(str(exc))
     return problems
 
 

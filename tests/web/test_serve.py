@@ -175,6 +175,13 @@ def test_bad_signature_and_sigint(server: Server) -> None:
             {"SPECBOT_DATABASE_URL": "sqlite:////proc/specbot/db.sqlite"},
             "SPECBOT_DATABASE_URL: cannot create /proc/specbot",
         ),
+        (
+            None,
+            {"SPECBOT_DASHBOARD_ACCESS": "secret", "SPECBOT_DASHBOARD_SECRET": "short"},
+            "SPECBOT_DASHBOARD_SECRET",
+        ),
+        (None, {"SPECBOT_DASHBOARD_ACCESS": "github"}, "GITHUB_CLIENT_ID"),
+        (None, {"SPECBOT_DASHBOARD_ACCESS": "everyone"}, "SPECBOT_DASHBOARD_ACCESS"),
     ],
 )
 def test_startup_refusals_name_the_setting(
