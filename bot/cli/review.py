@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 EXIT_NO_BLOCKER = 0
 EXIT_CHANGES_REQUESTED = 1
+# The stages ``bot.local.review_local`` goes through, shown waiting before they start.
+REVIEW_STAGES = ("diff", "export", "review")
 
 
 class ReviewFormat(StrEnum):
@@ -76,10 +78,10 @@ def review_command(
     ] = ReviewFormat.text,
 ) -> None:
     """Review `git diff BASE...HEAD`: exit 0 no blocking finding, 1 changes requested, 2 usage."""
+    from bot.cli._live import CommandProgress
     from bot.local import (
         LocalGitError,
         NoModelError,
-        Progress,
         ReviewRequest,
         check_model_reachable,
         has_uncommitted_changes,
@@ -98,7 +100,8 @@ def review_command(
     if not names and no_analysers:
         fail("review", "nothing to run: no model reviewer and --no-analysers")
     spec_text = read_spec(spec)
-    progress = Progress(lambda line: typer.echo(line, err=True))
+    shown = CommandProgress(f"specbot review: {base}...{head}", REVIEW_STAGES)
+    progress = shown.progress
     try:
         team = team_from_settings(settings, progress, with_model=bool(names))
         if names:
@@ -121,7 +124,8 @@ def review_command(
         work_dir=Path(tempfile.mkdtemp(prefix="review-", dir=settings.data_dir)),
     )
     try:
-        review = review_local(request, team, progress)
+        with shown:
+            review = review_local(request, team, progress)
     except LocalGitError as exc:  # e.g. base and head share no history
         fail("review", str(exc))
     raise typer.Exit(print_review(review, output))

@@ -21,6 +21,8 @@ EXIT_DONE = 0
 EXIT_NOT_DONE = 1
 EXIT_USAGE = 2
 CONFIG_PATH = ".github/specbot.yml"
+# The stages ``bot.local.run_spec`` goes through, shown waiting before they start.
+RUN_STAGES = ("checkout", "setup", "plan", "implement", "guard", "test", "criteria", "commit")
 
 
 class RunFormat(StrEnum):
@@ -120,9 +122,9 @@ def run_command(
     ] = RunFormat.text,
 ) -> None:
     """Implement SPEC.md on a new branch: exit 0 committed with tests passing, 1 not, 2 usage."""
+    from bot.cli._live import CommandProgress
     from bot.local import (
         NoModelError,
-        Progress,
         RunRequest,
         check_model_reachable,
         has_uncommitted_changes,
@@ -155,7 +157,8 @@ def run_command(
         fail("run", str(exc))
     spec_text = SpecText.of(0, spec_title(text, spec), text)
     name = pick_branch(root, branch, spec_text.title)
-    progress = Progress(lambda line: typer.echo(line, err=True))
+    shown = CommandProgress(f"specbot run: {spec_text.title}", RUN_STAGES)
+    progress = shown.progress
     team = team_from_settings(settings, progress)
     if base == "HEAD" and has_uncommitted_changes(root):
         progress.say("note: uncommitted changes in the repository are not part of the run")
@@ -174,7 +177,8 @@ def run_command(
         keep_checkout=keep_checkout,
     )
     on_interrupt("run", f"the work so far is in {request.work_dir}")
-    report = run_spec(request, team, progress)
+    with shown:
+        report = run_spec(request, team, progress)
     typer.echo(run_json(report) if output is RunFormat.json else run_text(report))
     raise typer.Exit(EXIT_DONE if report.ok else EXIT_NOT_DONE)
 

@@ -23,13 +23,26 @@ from bot.local._model import (
     require_model,
     team_from_settings,
 )
-from bot.local._progress import Progress, StageRecord
+from bot.local._progress import (
+    AgentView,
+    Board,
+    BoardView,
+    Progress,
+    StageRecord,
+    StageView,
+    plain,
+)
 from bot.local._render import review_json, review_markdown, review_text, run_json, run_text
 from bot.local._report import RunReport, TestSummary, UsageSummary
 from bot.local._review import LocalReview, PlacedFinding, ReviewRequest, review_local
 from bot.local._run import RunRequest, commit_message, default_venv_dir, run_spec
 
 __all__ = [
+    "AgentView",
+    "Board",
+    "BoardView",
+    "StageView",
+    "plain",
     "NO_MODEL",
     "LocalGitError",
     "LocalReview",

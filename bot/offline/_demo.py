@@ -2,7 +2,9 @@
 
 Starts the offline App (localhub, the scripted model, the engine, the webhook server), seeds a
 small Python project and a user with write access, opens the spec issue and labels it, then
-prints each step as GitHub shows it. Succeeds only if every step happened.
+prints each step as GitHub shows it. Succeeds only if every step happened. On a terminal a
+``Board`` also shows the steps to come, what the App's runs are doing, their agents and the
+model's usage so far, read from the run index, the event log and the model's own log.
 """
 
 from __future__ import annotations
@@ -18,9 +20,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from github import Auth, Github
 
+from bot.adapters.durable import RunQuery, RunRow
 from bot.agents import PriceTable, Usage, UsageLedger
+from bot.local import Board
 from bot.offline._stack import APP_ID, OfflineStack, start_stack
 from bot.offline._timeline import REFUSAL_STEPS, STEPS, Probe, Watch
+from bot.orchestra import Event
+from bot.run_links import run_link
 from bot.scripted import LoggedRequest
 
 REPO = "acme/invoices"
@@ -57,6 +63,10 @@ class DemoReport:
     seconds: float = 0.0
     # the pages a person looks at afterwards: repository, issue, pull request, its diff
     links: dict[str, str] = field(default_factory=dict)
+    # the run dashboard, its sign-in secret, and each run's signed page (label, link)
+    dashboard: str = ""
+    dashboard_secret: str = ""
+    runs: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -120,27 +130,33 @@ def run_demo(
     *,
     timeout: float = 300.0,
     hold: Hold | None = None,
+    board: Board | None = None,
     **settings: Any,
 ) -> DemoReport:
     """Run the loop once in ``data_dir`` and report each step through ``echo``.
 
-    ``hold`` is called with everything still running once the loop is over (``--serve``).
+    ``hold`` is called with everything still running once the loop is over (``--serve``);
+    ``board`` is kept up to date while the loop runs (a terminal's live display).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     key = _write_key(data_dir / "demo-app.pem")
     started = time.monotonic()
+    # A local demo of scripted content: its run pages may show prompts and tool output.
+    settings = {"SPECBOT_DASHBOARD_SHOW_CONTENT": True, **settings}
+    seed = demo_seed(content.repo_dir, key)
     with start_stack(
-        demo_seed(content.repo_dir, key), content.script, data_dir / "app", key, **settings
+        seed, content.script, data_dir / "app", key, link_runs=True, **settings
     ) as stack:
+        feed = None if board is None else _DemoBoard(stack, board, content.not_ready is not None)
         echo(f"localhub (GitHub API) at {stack.hub.api_url}")
         echo(f"scripted model at {stack.model.base_url}")
         echo(f"specbot webhooks at {stack.webhook_url}")
         refused = DemoReport()
         if content.not_ready is not None:
             number = _open_spec(stack, *content.not_ready, echo, started)
-            refused = _watch(stack, number, echo, started, timeout, REFUSAL_STEPS)
+            refused = _watch(stack, number, echo, started, timeout, REFUSAL_STEPS, feed)
         number = _open_spec(stack, content.title, content.body, echo, started)
-        report = _watch(stack, number, echo, started, timeout)
+        report = _watch(stack, number, echo, started, timeout, STEPS, feed)
         report.seen[:0], report.missed[:0] = refused.seen, refused.missed
         report.seconds = time.monotonic() - started
         report.links = {
@@ -148,6 +164,9 @@ def run_demo(
             "issue": f"{stack.hub.url}/{REPO}/issues/{number}",
         }
         report.links.update(report_links(stack, REPO))
+        report.dashboard = f"{stack.app_url}/runs"
+        report.dashboard_secret = stack.dashboard_secret
+        report.runs = run_pages(stack, REPO)
         _count(stack, report)
         if hold is not None:
             hold(stack, report)
@@ -174,6 +193,7 @@ def _watch(
     started: float,
     timeout: float,
     steps: tuple[tuple[str, Probe], ...] = STEPS,
+    feed: _DemoBoard | None = None,
 ) -> DemoReport:
     client = Github(
         base_url=stack.hub.api_url,
@@ -187,14 +207,20 @@ def _watch(
     pending = list(steps)
     while pending and time.monotonic() < deadline:
         name, probe = pending[0]
+        if feed is not None:
+            feed.poll(name)
         line = probe(watch)
         if line is None:
             time.sleep(0.25)
             continue
         report.seen.append((name, time.monotonic() - started, line))
         echo(f"{_clock(started)}  {line}")
+        if feed is not None:
+            feed.step_done(name)
         pending.pop(0)
     report.missed = [name for name, _probe in pending]
+    if feed is not None and pending:
+        feed.step_missed(pending[0][0])
     client.close()
     return report
 
@@ -217,14 +243,21 @@ def _count(stack: OfflineStack, report: DemoReport) -> None:
         kinds[kind] = kinds.get(kind, 0) + 1
     report.api_calls_by_kind = dict(sorted(kinds.items(), key=lambda item: -item[1]))
     entries = stack.model.log.entries(path="/v1/messages")
-    report.model_calls = len(entries)
-    report.cost_usd = model_cost(entries)
+    report.model_calls, report.input_tokens, report.output_tokens, report.cost_usd = model_usage(
+        entries
+    )
+
+
+def model_usage(entries: list[LoggedRequest]) -> tuple[int, int, int, float]:
+    """Calls, input tokens (cache reads and writes included), output tokens and cost."""
+    tokens_in = tokens_out = 0
     for entry in entries:
         usage = entry.usage or {}
-        report.input_tokens += int(usage.get("input_tokens", 0))
-        report.input_tokens += int(usage.get("cache_read_input_tokens", 0))
-        report.input_tokens += int(usage.get("cache_creation_input_tokens", 0))
-        report.output_tokens += int(usage.get("output_tokens", 0))
+        tokens_in += int(usage.get("input_tokens", 0))
+        tokens_in += int(usage.get("cache_read_input_tokens", 0))
+        tokens_in += int(usage.get("cache_creation_input_tokens", 0))
+        tokens_out += int(usage.get("output_tokens", 0))
+    return len(entries), tokens_in, tokens_out, model_cost(entries)
 
 
 def model_cost(entries: list[LoggedRequest]) -> float:
@@ -246,3 +279,102 @@ def report_links(stack: OfflineStack, repo: str) -> dict[str, str]:
         return {}
     url = f"{stack.hub.url}/{repo}/pull/{min(p['number'] for p in pulls)}"
     return {"pull request": url, "diff and review comments": f"{url}/files"}
+
+
+def run_pages(stack: OfflineStack, repo: str) -> list[tuple[str, str]]:
+    """Each run the demo made in ``repo`` (not the deliveries' ingest runs), oldest first, with
+    its page's signed link (readable without signing in)."""
+    secret = stack.settings.github_webhook_secret
+    if secret is None:
+        return []
+    rows = stack.engine.index.page(RunQuery(repository=repo, limit=200)).rows
+    pages: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
+    for row in reversed(rows):
+        if row.flow == "ingest":
+            continue
+        label = f"{row.flow} #{row.number}" if row.number is not None else row.flow
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            label = f"{label}, run {seen[label]}"
+        if row.state != "succeeded":
+            label = f"{label} ({row.state})"
+        pages.append((label, run_link(stack.app_url, secret.get_secret_value(), row.run_id)))
+    return pages
+
+
+class _DemoBoard:
+    """Keeps a ``Board`` up to date: the demo's steps, what the App's runs are doing now (their
+    stage, their agents) and the model's usage, a few times a second at most."""
+
+    def __init__(self, stack: OfflineStack, board: Board, refusal: bool) -> None:
+        self._stack = stack
+        self._board = board
+        self._seq = 0  # the last event read
+        self._known: set[str] = set()
+        self._stages: dict[str, tuple[str, float]] = {}  # run id: its stage, since when
+        self._step = ("", 0.0)  # the step waited for, since when
+        self._next = 0.0
+        steps = [*(REFUSAL_STEPS if refusal else ()), *STEPS]
+        what = {name: (probe.__doc__ or "").strip().rstrip(".") for name, probe in steps}
+        board.plan((name for name, _probe in steps), lambda name: what.get(name, ""))
+
+    def poll(self, step: str) -> None:
+        """Note the step waited for; read what changed since the last poll."""
+        now = time.monotonic()
+        if self._step[0] != step:
+            self._step = (step, now)
+            self._board.stage_started(step)
+        if now < self._next:
+            return
+        self._next = now + 0.25
+        try:
+            self._read(now)
+        except Exception:  # the display is for people: the demo goes on without it
+            return
+
+    def step_done(self, step: str) -> None:
+        """The step happened."""
+        self._board.stage_ended(step, "ok", time.monotonic() - self._step[1], "")
+
+    def step_missed(self, step: str) -> None:
+        """The step did not happen in time."""
+        seconds = time.monotonic() - self._step[1]
+        self._board.stage_ended(step, "failed", seconds, "did not happen in time")
+
+    def _read(self, now: float) -> None:
+        index, events = self._stack.engine.index, self._stack.engine.events
+        rows = index.page(RunQuery(repository=REPO, limit=200)).rows
+        running = [r for r in rows if r.state == "running" and r.flow != "ingest"]
+        at_work = [r.run_id for r in running]
+        at_work += [child.run_id for r in running for child in index.children(r.run_id)]
+        ids = sorted({*at_work, *(r.run_id for r in rows if r.flow != "ingest")})
+        new = {run_id for run_id in ids if run_id not in self._known}
+        # One read from the start when a run is new (its first events may be older than the
+        # last one read), so no event falls between two reads.
+        found = events.run_events(ids, after_seq=0 if new else self._seq) if ids else []
+        for seq, event in found:
+            if seq > self._seq or event.correlation_id in new:
+                self._apply(event, now)
+        self._seq = max([self._seq, *(seq for seq, _event in found)])
+        self._known |= new
+        self._board.keep_agents(set(at_work))
+        self._board.set_work(self._doing(row, now) for row in running)
+        calls, tokens_in, tokens_out, cost = model_usage(
+            self._stack.model.log.entries(path="/v1/messages")
+        )
+        self._board.set_usage(calls, tokens_in, tokens_out, cost)
+
+    def _apply(self, event: Event, now: float) -> None:
+        run_id, kind = event.correlation_id, event.event_type
+        if kind == "stage.started":
+            self._stages[run_id] = (str(event.payload.get("stage", "")), now)
+        elif kind in ("stage.finished", "stage.failed"):
+            self._stages.pop(run_id, None)
+        else:
+            self._board.on_agent_event(kind, event.payload, scope=run_id)
+
+    def _doing(self, row: RunRow, now: float) -> str:
+        name = f"{row.flow} #{row.number}" if row.number is not None else row.flow
+        stage, since = self._stages.get(row.run_id, ("", now))
+        return f"{name} › {stage} ({now - since:.0f} s)" if stage else f"{name} › starting"

@@ -50,7 +50,10 @@ def test_demo_shows_every_step_and_exits_0(run_specbot: RunSpecbot) -> None:
         r"tokens: [\d,]+ in / [\d,]+ out · cost \$(\d+\.\d{4}) at the model's prices", out
     )
     assert cost is not None and float(cost.group(1)) > 0
-    assert out.rstrip().endswith("Every step happened.")
+    happened, hint = out.rstrip().splitlines()[-2:]
+    assert happened == "Every step happened."
+    assert "specbot demo --open" in hint and "run dashboard" in hint
+    assert "\x1b" not in out and "\r" not in out  # not a terminal: plain lines
     assert "Traceback" not in result.stderr
 
 
