@@ -15,6 +15,7 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -52,6 +53,7 @@ HEALTH_TIMEOUT_SECONDS = 3.0
 PUMP_DRAIN_SECONDS = 5.0
 
 log = structlog.get_logger("specbot.web")
+_WEBHOOK_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="specbot-webhook")
 
 
 def create_app(
@@ -168,7 +170,9 @@ def create_app(
     async def healthz() -> JSONResponse:
         try:
             await asyncio.wait_for(
-                asyncio.to_thread(_check_ready, store, inbox, database_url),
+                asyncio.get_running_loop().run_in_executor(
+                    _WEBHOOK_THREADS, _check_ready, store, inbox, database_url
+                ),
                 timeout=HEALTH_TIMEOUT_SECONDS + 1,
             )
         except Exception as exc:
@@ -191,7 +195,10 @@ async def _verified_event(request: Request, secret: str) -> tuple[Event, bytes]:
     body = await read_capped_body(request, MAX_BODY_BYTES)
     headers = dict(request.headers)
     if len(body) > _INLINE_BODY_BYTES:
-        event = await asyncio.to_thread(event_from_http, headers, body, secret)
+        # On the webhook's own threads: the default pool also serves the dashboard's reads,
+        # and a burst of page views must not make GitHub's 10 s acknowledgement wait.
+        loop = asyncio.get_running_loop()
+        event = await loop.run_in_executor(_WEBHOOK_THREADS, event_from_http, headers, body, secret)
     else:
         event = event_from_http(headers, body, secret)
     if not _DELIVERY_ID.fullmatch(event.delivery_id):

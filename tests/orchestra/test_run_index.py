@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from pydantic import BaseModel
 
 from bot.adapters.durable import RunFailedError, RunIndex, RunQuery, Usage
 from bot.adapters.durable._tables import create_engine, create_tables
+from bot.orchestra import Catalog, Pipeline, Stage, StageContext
 from tests.orchestra import flows
 from tests.orchestra.conftest import StartEngine
 from tests.orchestra.ledger import Ledger
@@ -152,3 +154,27 @@ def test_a_state_outside_the_list_is_refused(sqlite_url: str) -> None:
     with pytest.raises(ValueError, match="not a run state"):
         index.finished("r", "exploded", "", Usage())
     tables.dispose()
+
+
+CANARY = "sk-canary-7f3a9c1e5b2d4f60"
+
+
+def _leaky(context: StageContext, spec: BaseModel) -> BaseModel:
+    raise RuntimeError(f"the proxy refused x-api-key {CANARY}")
+
+
+def test_a_failure_quoting_a_secret_is_recorded_redacted(start_engine: StartEngine) -> None:
+    """The failure reason in the stage event and the run's outcome (both on the dashboard)
+    never hold a secret the exception quoted."""
+    catalog = Catalog().add(
+        *flows.FAST_QUEUES, Pipeline("leaky", [Stage("leak", flows.Spec, flows.Spec, _leaky)])
+    )
+    engine = start_engine(catalog, secrets=(CANARY,))
+    run = engine.start_pipeline("leaky", {"text": "x"}, workflow_id="run-leak")
+    with pytest.raises(RunFailedError):
+        engine.result(run, timeout=30)
+    row = engine.index.get(run)
+    assert row is not None and row.state == "failed" and "proxy refused" in row.outcome
+    assert CANARY not in row.outcome
+    [reason] = [p["reason"] for p in engine.events.payloads([run], "stage.failed")]
+    assert "proxy refused" in reason and CANARY not in reason

@@ -39,6 +39,7 @@ from bot.adapters.durable._tables import (
     create_engine,
     create_tables,
 )
+from bot.agents.tools import Redactor
 from bot.orchestra import (
     BackpressureError,
     Catalog,
@@ -75,6 +76,7 @@ class Engine:
         self._tables = create_engine(settings.database_url)
         self.events = EventLog(self._tables)
         self.index = RunIndex(self._tables)
+        self.redactor = Redactor(settings.secrets)
         self.roster = WorkerRoster(self._tables)
         self.attempts = StageAttempts(self._tables)
         self.rates = RateGate(

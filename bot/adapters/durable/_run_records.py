@@ -67,6 +67,7 @@ def run_ended(
 ) -> None:
     """The run's row says how it ended and what it spent; the metrics count it."""
     state, outcome = _ending(data, error)
+    outcome = engine.redactor.redact(outcome)  # an exception's text can quote anything
     METRICS.observe_run_finished(flow, state)
     usage = _best_effort("usage", run_id, run_usage, engine, run_id) or Usage()
     _best_effort("end", run_id, engine.index.finished, run_id, state, outcome, usage)
@@ -104,7 +105,8 @@ def recorded_stage(engine: Engine, context: StageContext) -> Iterator[None]:
         yield
     except BaseException as exc:
         seconds = round(time.monotonic() - began, 3)
-        failed = {**base, "seconds": seconds, "reason": f"{type(exc).__name__}: {exc}"[:500]}
+        reason = engine.redactor.redact(f"{type(exc).__name__}: {exc}")[:500]
+        failed = {**base, "seconds": seconds, "reason": reason}
         stage_event("stage.failed", failed)
         raise
     finished = {**base, "seconds": round(time.monotonic() - began, 3)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ class EngineSettings:
     heartbeat_seconds: float = 5.0
     dead_after_seconds: float = 60.0
     log_level: str = "WARNING"
+    # What the run records (failure reasons, outcomes) must never hold: the process's secrets.
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
 
 def engine_settings(
@@ -56,5 +58,6 @@ def engine_settings(
         database_url=settings.resolved_database_url(),
         application_version=settings.app_version or __version__,
         executor_id=executor_id or settings.executor_id or socket.gethostname(),
+        secrets=tuple(settings.secret_values()),
         **overrides,
     )
