@@ -138,7 +138,7 @@ def test_a_forged_cursor_is_refused(sqlite_url: str) -> None:
     create_tables(tables)
     index = RunIndex(tables)
     _fill(index, 3)
-    for forged in ("nonsense", "12:", "-5:run-1", "1 OR 1=1:x"):
+    for forged in ("nonsense", "12:", "-5:run-1", "1 OR 1=1:x", "9" * 30 + ":x", "²:x"):
         with pytest.raises(ValueError, match="cursor"):
             index.page(RunQuery(before=forged))
     assert len(index.page(RunQuery(before="99999999999999:zzz")).rows) == 3

@@ -149,7 +149,8 @@ def encode_cursor(row: RunRow) -> str:
 
 def _decode_cursor(cursor: str) -> tuple[int, str] | None:
     started, _, run_id = cursor.partition(":")
-    if not started.isdigit() or not run_id:
+    # ASCII digits that fit a timestamp: "²" is a digit to isdigit(), 10**30 overflows SQLite
+    if not (started.isascii() and started.isdigit() and len(started) <= 15) or not run_id:
         return None
     return int(started), run_id
 
