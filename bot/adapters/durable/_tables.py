@@ -180,16 +180,23 @@ class EventLog:
         return list(self._read(query))
 
     def run_events(
-        self, run_ids: list[str], *, after_seq: int = 0, limit: int = 5000
+        self,
+        run_ids: list[str],
+        *,
+        after_seq: int = 0,
+        limit: int = 5000,
+        types: tuple[str, ...] | None = None,
     ) -> list[tuple[int, Event]]:
-        """The events of these runs (a run and the runs it started) after ``after_seq``, with
-        their sequence numbers, in the order they were stored."""
+        """The events of these runs (a run and the runs it started) after ``after_seq``, of
+        these ``types`` (all by default), with their sequence numbers, in stored order."""
         query = (
             sa.select(EVENTS)
             .where(EVENTS.c.correlation_id.in_(run_ids), EVENTS.c.seq > after_seq)
             .order_by(EVENTS.c.seq)
             .limit(limit)
         )
+        if types is not None:
+            query = query.where(EVENTS.c.event_type.in_(types))
         with self._engine.connect() as connection:
             return [(int(row["seq"]), _event(row)) for row in connection.execute(query).mappings()]
 

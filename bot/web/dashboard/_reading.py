@@ -3,24 +3,32 @@ values the templates show (escaped by the templates; nothing here is HTML)."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import re
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 
 from bot.adapters.durable import EventLog, RunIndex, RunQuery, RunRow
 from bot.adapters.durable._run_index import STATES
+from bot.orchestra import Event
 from bot.run_links import run_signature
-from bot.web.dashboard._timeline import plain_text
+from bot.web.dashboard._text import plain_text
 from bot.web.dashboard._viewer import Viewer
 
 FLOWS = ("spec", "spec-approved", "review", "criteria", "follow-up", "ingest")
 _FLOW = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 _REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/(?!\.\.?$)[A-Za-z0-9_.-]{1,100}$")
 PAGE_SIZE = 50
+T = TypeVar("T")
+EVENT_CHUNK = 5000  # events read from the log at a time
+MAX_EVENTS = 50_000  # a page reads at most this many events of one run
 
 
 class RunStore(Protocol):
@@ -96,12 +104,36 @@ def parse_filters(params: dict[str, str]) -> ListQuery:
 def _day_ms(text: str, name: str, *, next_day: bool = False) -> int:
     try:
         day = date.fromisoformat(text)
-    except ValueError:
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        if next_day:
+            start += timedelta(days=1)
+    except (ValueError, OverflowError):  # 9999-12-31 has no next day
         raise BadFilter(f"{name}: a date as YYYY-MM-DD") from None
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    if next_day:
-        start += timedelta(days=1)
     return int(start.timestamp() * 1000)
+
+
+class Busy(Exception):
+    """The dashboard's readers are all taken: the person is asked to try again shortly."""
+
+
+# The dashboard reads on threads of its own, a few at a time, with a short queue: a burst of
+# page views (a signed link is public on a public repository) waits here or is turned away,
+# and never holds up the webhook's acknowledgement or the engine.
+_READ_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="specbot-dashboard")
+MAX_WAITING_READS = 16
+_waiting = [0]
+
+
+async def off_loop(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` on the dashboard's threads; Busy when too many reads wait."""
+    if _waiting[0] >= MAX_WAITING_READS:
+        raise Busy
+    _waiting[0] += 1
+    try:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_READ_THREADS, functools.partial(function, *args))
+    finally:
+        _waiting[0] -= 1
 
 
 def run_href(run_id: str, viewer: Viewer, secret: str) -> str:
@@ -126,6 +158,16 @@ def when(ms: int) -> tuple[str, str]:
     return at.isoformat(), at.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def ago(ms: int, now_ms: int) -> str:
+    """How long ago ``ms`` was, as people say it."""
+    seconds = max(0, now_ms - ms) // 1000
+    for unit, size in (("day", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if unit == 'day' and count > 1 else ''} ago"
+    return "just now" if seconds < 5 else f"{seconds} s ago"
+
+
 def duration(row: RunRow, now_ms: int) -> str:
     """How long the run took, or has been running."""
     seconds = row.seconds if row.seconds is not None else max(0, now_ms - row.started_ms) / 1000
@@ -142,6 +184,7 @@ def row_view(row: RunRow, viewer: Viewer, secret: str, web_url: str, now_ms: int
         "number_link": issue_link(web_url, row),
         "started_iso": iso,
         "started_text": text,
+        "started_ago": ago(row.started_ms, now_ms),
         "duration": duration(row, now_ms),
         "outcome": plain_text(row.outcome, 500),
     }
@@ -178,3 +221,28 @@ class Reader:
     def run_ids(self, run_id: str) -> list[str]:
         """A run and the runs it started (their events make its timeline)."""
         return [run_id, *(child.run_id for child in self.index.children(run_id))]
+
+    def run_events(
+        self, run_id: str, types: tuple[str, ...] | None = None
+    ) -> tuple[list[tuple[int, Event]], bool]:
+        """The events of a run and its children (of these ``types``), oldest first, and
+        whether there were more than ``MAX_EVENTS`` (the rest is not read)."""
+        ids = self.run_ids(run_id)
+        found: list[tuple[int, Event]] = []
+        while len(found) < MAX_EVENTS:
+            after = found[-1][0] if found else 0
+            chunk = self.events.run_events(ids, after_seq=after, limit=EVENT_CHUNK, types=types)
+            found += chunk
+            if len(chunk) < EVENT_CHUNK:
+                return found, False
+        more = self.events.run_events(ids, after_seq=found[-1][0], limit=1, types=types)
+        return found, bool(more)
+
+
+async def until_busy(stream: AsyncIterator[T]) -> AsyncIterator[T]:
+    """The stream's items; it ends quietly (the browser reconnects) when the readers are busy."""
+    try:
+        async for item in stream:
+            yield item
+    except Busy:
+        return

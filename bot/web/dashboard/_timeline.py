@@ -7,18 +7,19 @@ it; links are kept only when they are http or https).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.orchestra import Event
+from bot.web.dashboard._blackboard import blackboard
+from bot.web.dashboard._text import number, plain_text, safe_link
 
 MAX_ENTRIES = 2000  # a page lists at most this many entries (the newest are kept)
-MAX_BARS = 400  # and draws at most this many bars
-_TEXT_CHARS = 300
+MAX_BARS = 400  # and draws at most this many bars (the first ones)
+# An agent that ended with one of these did its job; any other status is drawn as a failure.
+AGENT_DONE = ("completed", "submitted")
 
 
 @dataclass
@@ -44,8 +45,9 @@ class Bar:
     kind: str  # stage or agent
     label: str
     start: datetime
-    end: datetime | None  # None: still running
+    end: datetime | None  # None: still running (drawn up to now)
     failed: bool = False
+    cost_usd: float = 0.0  # what its model calls cost
 
 
 @dataclass
@@ -66,26 +68,9 @@ class Timeline:
     costs: Costs
     blackboard: dict[str, Any]
     last_seq: int
-    truncated: int  # entries left out
-
-
-def safe_link(url: object) -> str | None:
-    """``url`` if it is an http(s) address, else None (never a ``javascript:`` link)."""
-    if not isinstance(url, str) or len(url) > 2000:
-        return None
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
-
-
-def plain_text(value: object, limit: int = _TEXT_CHARS) -> str:
-    """``value`` as one printable text, cut to ``limit`` (control characters become spaces)."""
-    text = value if isinstance(value, str) else "" if value is None else str(value)
-    text = "".join(char if char.isprintable() or char in "\n\t" else " " for char in text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _number(value: object) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+    truncated: int  # entries left out (the oldest)
+    bars_left_out: int = 0  # bars not drawn (the latest)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # by stage, every attempt
 
 
 def _usage(payload: Mapping[str, Any]) -> tuple[int, int]:
@@ -93,9 +78,7 @@ def _usage(payload: Mapping[str, Any]) -> tuple[int, int]:
     usage = payload.get("usage")
     usage = usage if isinstance(usage, Mapping) else {}
     read = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-    return int(sum(_number(usage.get(key)) for key in read)), int(
-        _number(usage.get("output_tokens"))
-    )
+    return int(sum(number(usage.get(key)) for key in read)), int(number(usage.get("output_tokens")))
 
 
 def entry(seq: int, event: Event) -> Entry:
@@ -105,7 +88,7 @@ def entry(seq: int, event: Event) -> Entry:
     made = Entry(seq=seq, at=event.timestamp, kind=kind, title=title, detail=detail)
     if event.event_type == "model.response":
         tokens_in, tokens_out = _usage(payload)
-        made.cost_usd = _number(payload.get("cost_usd"))
+        made.cost_usd = number(payload.get("cost_usd"))
         made.tokens = f"{tokens_in:,} in / {tokens_out:,} out"
         made.content = plain_text(payload.get("content"), 2000)
     elif event.event_type == "tool.call":
@@ -124,86 +107,128 @@ def _describe(event_type: str, payload: Mapping[str, Any]) -> tuple[str, str, st
     if event_type == "stage.started":
         return "stage", f"stage {stage} started", f"attempt {payload.get('attempt', 1)}"
     if event_type == "stage.finished":
-        return "stage", f"stage {stage} finished", f"{_number(payload.get('seconds')):.1f} s"
+        return "stage", f"stage {stage} finished", f"{number(payload.get('seconds')):.1f} s"
     if event_type == "stage.failed":
         return "failure", f"stage {stage} failed", plain_text(payload.get("reason"))
     if event_type == "agent.started":
         return "agent", f"{agent} started", plain_text(payload.get("role"), 80)
     if event_type == "agent.finished":
         status = plain_text(payload.get("status"), 40)
-        return "agent", f"{agent} finished: {status}", plain_text(payload.get("message"))
+        turns = f" after {int(number(payload.get('turns')))} turn(s)"
+        kind = "agent" if status in AGENT_DONE else "failure"
+        return kind, f"{agent} finished: {status}{turns}", plain_text(payload.get("message"))
     if event_type == "model.response":
         model = plain_text(payload.get("model"), 80)
         return "model", f"{agent} ← {model}", plain_text(payload.get("stop_reason"), 40)
     if event_type in ("model.retry", "model.paced", "model.cut_off"):
-        reason = payload.get("status") or payload.get("error_type") or payload.get("seconds")
-        return "retry", f"{agent}: {event_type.split('.')[1].replace('_', ' ')}", plain_text(reason)
+        return "retry", f"{agent}: {event_type.split('.')[1].replace('_', ' ')}", _retry(payload)
     if event_type == "tool.call":
         return "tool", f"{agent} → {plain_text(payload.get('tool'), 80)}", ""
     if event_type == "tool.result":
         error = " (error)" if payload.get("is_error") else ""
         return "tool", f"{agent} ← {plain_text(payload.get('tool'), 80)}{error}", ""
     if event_type == "github.write":
-        number = payload.get("number")
-        where = f" #{number}" if isinstance(number, int) else ""
+        found = payload.get("number")
+        where = f" #{found}" if isinstance(found, int) else ""
         return "github", f"GitHub: {plain_text(payload.get('action'), 120)}{where}", ""
     if event_type.startswith("review."):
-        return "review", event_type, _review_detail(event_type, payload)
+        return "review", plain_text(event_type, 80), _review_detail(event_type, payload)
     if event_type == "delivery.refused":
         return "failure", "delivery refused", plain_text(payload.get("reason"))
     return "other", plain_text(event_type, 120), ""
 
 
+def _retry(payload: Mapping[str, Any]) -> str:
+    """Why a model call waited or was asked again."""
+    if "delay_seconds" in payload:  # model.retry
+        status = plain_text(payload.get("status"), 20)
+        error = plain_text(payload.get("error_type"), 80)
+        return (
+            f"attempt {plain_text(payload.get('attempt'), 10)}: {status} {error}, "
+            f"again in {number(payload.get('delay_seconds')):.1f} s"
+        )
+    if "raised_to" in payload:  # model.cut_off
+        limit, raised = number(payload.get("max_tokens")), number(payload.get("raised_to"))
+        turn = plain_text(payload.get("turn"), 10)
+        return f"turn {turn} hit {limit:.0f} output tokens; asked again with {raised:.0f}"
+    return f"waited {number(payload.get('seconds')):.1f} s for the rate limit"
+
+
 def _review_detail(event_type: str, payload: Mapping[str, Any]) -> str:
+    if event_type == "review.task":
+        body = payload.get("payload")
+        objective = body.get("objective") if isinstance(body, Mapping) else ""
+        return f"to {plain_text(payload.get('agent'), 80)}: {plain_text(objective)}"
     if event_type == "review.contribution":
         listed = payload.get("listed")
         count = len(listed) if isinstance(listed, list) else 0
-        return (
-            f"{plain_text(payload.get('agent'), 80)}: {count} finding(s), {payload.get('verdict')}"
-        )
+        verdict = plain_text(payload.get("verdict"), 40)
+        return f"{plain_text(payload.get('agent'), 80)}: {count} finding(s), {verdict}"
+    if event_type == "review.merged":
+        found = payload.get("findings")
+        return f"{len(found) if isinstance(found, list) else 0} finding(s) after merging"
     if event_type == "review.synthesis":
-        return f"{plain_text(payload.get('event'), 40)}, {payload.get('findings')} finding(s)"
+        total = plain_text(payload.get("findings"), 20)
+        return f"{plain_text(payload.get('event'), 40)}, {total} finding(s)"
     return ""
 
 
-def build(events: Iterable[tuple[int, Event]], now: datetime) -> Timeline:
+def build(events: Iterable[tuple[int, Event]]) -> Timeline:
     """The timeline of a run's events (oldest first)."""
     found = list(events)
     entries = [entry(seq, event) for seq, event in found]
     truncated = max(0, len(entries) - MAX_ENTRIES)
+    bars = _bars(found)
     return Timeline(
         entries=entries[truncated:],
-        bars=_bars(found, now)[:MAX_BARS],
+        bars=bars[:MAX_BARS],
         costs=_costs(event for _, event in found),
-        blackboard=_blackboard(event for _, event in found),
+        blackboard=blackboard(event for _, event in found),
         last_seq=found[-1][0] if found else 0,
         truncated=truncated,
+        bars_left_out=max(0, len(bars) - MAX_BARS),
+        stage_seconds=_stage_seconds(event for _, event in found),
     )
 
 
-def _bars(events: list[tuple[int, Event]], now: datetime) -> list[Bar]:
+def _stage_seconds(events: Iterable[Event]) -> dict[str, float]:
+    seconds: dict[str, float] = {}
+    for event in events:
+        if event.event_type in ("stage.finished", "stage.failed"):
+            stage = plain_text(event.payload.get("stage"), 80)
+            seconds[stage] = seconds.get(stage, 0.0) + number(event.payload.get("seconds"))
+    return seconds
+
+
+def _bars(events: list[tuple[int, Event]]) -> list[Bar]:
+    """A bar per stage attempt and per agent, from its start event to its end event."""
     bars: list[Bar] = []
     open_bars: dict[tuple[str, str], Bar] = {}
     for _, event in events:
         payload = event.payload
-        if event.event_type in ("stage.started", "agent.started"):
-            kind = event.event_type.split(".")[0]
-            name = plain_text(payload.get(kind if kind == "stage" else "agent"), 80)
-            lane = f"{kind}: {name}"
-            bar = Bar(lane, kind, name, event.timestamp, None)
+        if event.event_type == "model.response":
+            # A call's cost goes to its agent's bar and to the bar of the stage it ran in
+            # (an event's source is "<pipeline>.<stage>").
+            stage = event.source_agent.rpartition(".")[2]
+            for key in (("agent", plain_text(payload.get("agent"), 80)), ("stage", stage)):
+                if key in open_bars:
+                    open_bars[key].cost_usd += number(payload.get("cost_usd"))
+            continue
+        kind, _, moment = event.event_type.partition(".")
+        if kind not in ("stage", "agent"):
+            continue
+        name = plain_text(payload.get(kind), 80)
+        if moment == "started":
+            bar = Bar(f"{kind}: {name}", kind, name, event.timestamp, None)
             open_bars[(kind, name)] = bar
             bars.append(bar)
-        elif event.event_type in ("stage.finished", "stage.failed", "agent.finished"):
-            kind = event.event_type.split(".")[0]
-            name = plain_text(payload.get(kind if kind == "stage" else "agent"), 80)
+        elif moment in ("finished", "failed"):
             started = open_bars.pop((kind, name), None)
             if started is not None:
                 started.end = event.timestamp
-                started.failed = event.event_type == "stage.failed" or (
-                    kind == "agent"
-                    and payload.get("status") not in ("completed", "submitted", "done", None)
+                started.failed = moment == "failed" or (
+                    kind == "agent" and payload.get("status") not in AGENT_DONE
                 )
-    del now  # open bars are drawn to the chart's end
     return bars
 
 
@@ -214,7 +239,7 @@ def _costs(events: Iterable[Event]) -> Costs:
             continue
         payload = event.payload
         tokens_in, tokens_out = _usage(payload)
-        usd = _number(payload.get("cost_usd"))
+        usd = number(payload.get("cost_usd"))
         costs.total_usd += usd
         for table, key in (
             (costs.by_role, plain_text(payload.get("role") or "unknown", 80)),
@@ -226,48 +251,3 @@ def _costs(events: Iterable[Event]) -> Costs:
             row[2] += tokens_out
             row[3] += usd
     return costs
-
-
-def _blackboard(events: Iterable[Event]) -> dict[str, Any]:
-    """A review's blackboard: findings by reviewer, what was merged, the synthesis."""
-    by_reviewer: dict[str, list[dict[str, str]]] = defaultdict(list)
-    merged: list[dict[str, str]] = []
-    synthesis: dict[str, str] = {}
-    for event in events:
-        payload = event.payload
-        if event.event_type == "review.contribution":
-            reviewer = plain_text(payload.get("agent") or "?", 80)
-            listed = payload.get("listed")
-            for item in listed if isinstance(listed, list) else []:
-                if isinstance(item, Mapping):
-                    by_reviewer[reviewer].append(_finding(item))
-            by_reviewer.setdefault(reviewer, [])
-        elif event.event_type == "review.merged":
-            found = payload.get("findings")
-            for item in found if isinstance(found, list) else []:
-                if isinstance(item, Mapping):
-                    reviewers = item.get("reviewers")
-                    names = reviewers if isinstance(reviewers, list) else []
-                    merged.append(
-                        {
-                            "path": plain_text(item.get("path"), 200),
-                            "reviewers": ", ".join(plain_text(n, 80) for n in names),
-                        }
-                    )
-        elif event.event_type == "review.synthesis":
-            synthesis = {
-                "event": plain_text(payload.get("event"), 40),
-                "findings": plain_text(payload.get("findings"), 20),
-                "rule": plain_text(payload.get("rule"), 80),
-                "reason": plain_text(payload.get("reason")),
-            }
-    return {"by_reviewer": dict(by_reviewer), "merged": merged, "synthesis": synthesis}
-
-
-def _finding(item: Mapping[str, Any]) -> dict[str, str]:
-    line = item.get("line")
-    return {
-        "where": f"{plain_text(item.get('path'), 200)}:{line if isinstance(line, int) else '?'}",
-        "severity": plain_text(item.get("severity"), 40),
-        "kind": plain_text(item.get("kind"), 80),
-    }
