@@ -139,17 +139,19 @@ def test_a_hostile_conversion_answer_writes_nothing(field: str, value: str, mess
         registered_app(answer)
 
 
+def _new_pem() -> str:
+    """A new RSA private key in PEM, as GitHub's conversion answer holds one."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+
+
 def test_a_hostile_app_url_stays_out_of_app_env(tmp_path: Path) -> None:
     """The App's address goes into a comment line: one with a line break is dropped."""
-    pem = (
-        rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        )
-        .decode()
-    )
+    pem = _new_pem()
     answer = {
         "id": 7,
         "slug": "specbot",
@@ -165,15 +167,7 @@ def test_a_hostile_app_url_stays_out_of_app_env(tmp_path: Path) -> None:
 
 def test_a_hostile_oauth_client_stays_out_of_app_env(tmp_path: Path) -> None:
     """A client id or secret carrying a line break is dropped, not written as a new setting."""
-    pem = (
-        rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        )
-        .decode()
-    )
+    pem = _new_pem()
     answer = {
         "id": 7,
         "slug": "specbot",

@@ -56,8 +56,9 @@ def is_browser(request: Request) -> bool:
     return not wants_json(request) and "text/html" in request.headers.get("accept", "text/html")
 
 
-class ListPages:
-    """The list's handlers."""
+class Handlers:
+    """What every dashboard handler reads with: settings, the reader, templates, access and
+    the key of signed links."""
 
     def __init__(
         self,
@@ -72,6 +73,10 @@ class ListPages:
         self.env = env
         self.access = access
         self.secret = secret
+
+
+class ListPages(Handlers):
+    """The list's handlers."""
 
     async def viewer(self, request: Request) -> Viewer | Response:
         """The signed-in viewer, or the answer for someone who is not (or a dashboard off)."""

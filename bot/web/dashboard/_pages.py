@@ -25,7 +25,7 @@ from sse_starlette.sse import EventSourceResponse
 from bot.adapters.durable import RunRow
 from bot.run_links import verify_run_signature
 from bot.settings import Settings
-from bot.web.dashboard._list import HEADERS, LIVE_SECONDS, ListPages, wants_json
+from bot.web.dashboard._list import HEADERS, LIVE_SECONDS, Handlers, ListPages, wants_json
 from bot.web.dashboard._reading import Busy, Reader, RunStore, duration, off_loop, until_busy
 from bot.web.dashboard._run_view import CHART_EVENTS, chart, render_entry, run_context
 from bot.web.dashboard._viewer import Access, Viewer
@@ -89,22 +89,8 @@ def dashboard_router(
     return router
 
 
-class _RunPages:
+class _RunPages(Handlers):
     """One run's handlers: its page, its chart and its live events."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        reader: Reader,
-        env: jinja2.Environment,
-        access: Access,
-        secret: str,
-    ) -> None:
-        self.settings = settings
-        self.reader = reader
-        self.env = env
-        self.access = access
-        self.secret = secret
 
     async def _run_viewer(
         self, run_id: str, request: Request
