@@ -106,6 +106,10 @@ def test_a_person_signs_in_watches_a_run_and_reads_it(
         page.locator("#rows tr", has_text="review").first.wait_for(timeout=180_000)
         spec_row.filter(has_text="succeeded").first.wait_for(timeout=180_000)
         screenshot(page, "dashboard-runs")
+        page.set_viewport_size({"width": 360, "height": 780})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(page, "dashboard-runs-360px")
+        page.set_viewport_size({"width": 1280, "height": 900})
         assert VAULT not in page.content()
 
         spec_row.first.get_by_role("link", name=REPO).click()
@@ -121,6 +125,10 @@ def test_a_person_signs_in_watches_a_run_and_reads_it(
         assert f"${row.cost_usd:.4f}" in cost and row.cost_usd > 0
         assert page.get_by_role("heading", name="Cost").is_visible()
         screenshot(page, "dashboard-run")
+        # On a phone: nothing wider than the screen but what scrolls inside its own box.
+        page.set_viewport_size({"width": 360, "height": 780})
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        screenshot(page, "dashboard-run-360px")
 
         # Without a session: the run's page is not found, the list asks to sign in.
         stranger = browser.new_context()
